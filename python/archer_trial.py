@@ -1,0 +1,239 @@
+"""Archer's trial SDK for Python trials (standard library only).
+
+The same functions as NNI's ``nni`` trial API, speaking the same protocol, so that a Python
+trial can run under Archer (or NNI) without NNI installed::
+
+    import archer_trial as nni
+    params = nni.get_next_parameter()
+    nni.report_intermediate_result(0.5)
+    nni.report_final_result({"default": 0.98, "loss": 0.1})
+
+Platform, from the environment (read on first use):
+* ``NNI_PLATFORM`` unset: standalone. ``get_next_parameter()`` returns ``{}``; results are
+  logged to stdout; ids are ``"STANDALONE"``, the sequence id 0.
+* ``NNI_PLATFORM=unittest``: ids ``"fakeidex"``/``"fakeidtr"``; parameters set with
+  ``set_test_parameters()``; metrics kept in ``sent_metrics()``.
+* anything else: reads ``$NNI_SYS_DIR/parameter.cfg`` and appends metrics to
+  ``$NNI_OUTPUT_DIR/.nni/metrics`` as ``ME`` + 6-digit length + JSON + newline, the metric
+  JSON-encoded into the ``value`` string.
+
+A metric is a number or a dict with a numeric ``"default"``; anything else raises ValueError.
+"""
+
+import json
+import logging
+import os
+import sys
+import threading
+import time
+
+__all__ = [
+    "get_next_parameter", "get_current_parameter", "report_intermediate_result",
+    "report_final_result", "get_experiment_id", "get_trial_id", "get_sequence_id",
+]
+
+_PARAMETER_POLL_SECONDS = 0.05
+_MAX_PAYLOAD = 999999
+
+_lock = threading.Lock()
+_state = {"requested": False, "record": None, "intermediate_seq": 0,
+          "test_parameters": None, "sent": []}
+_logger = logging.getLogger("archer_trial")
+
+
+def _platform():
+    value = os.environ.get("NNI_PLATFORM")
+    if value is None:
+        return "standalone"
+    return "unittest" if value == "unittest" else "local"
+
+
+def _required_env(name):
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(
+            "environment variable %s is not set, but NNI_PLATFORM is %r: the trial must be "
+            "started by an experiment (or unset NNI_PLATFORM)"
+            % (name, os.environ.get("NNI_PLATFORM")))
+    return value
+
+
+def _log(level, message):
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    stream = sys.stdout if level == "INFO" else sys.stderr
+    stream.write("[%s] %s (%s) %s\n" % (stamp, level, "nni/MainThread" if level == "INFO"
+                                                  else "archer", message))
+    stream.flush()
+
+
+def _write_frame(payload):
+    if _platform() == "unittest":
+        _state["sent"].append(payload)
+        return
+    data = (payload + "\n").encode("utf-8")
+    if len(data) > _MAX_PAYLOAD:
+        raise ValueError("metric too long: %d bytes, the metrics framing allows at most %d"
+                         % (len(data), _MAX_PAYLOAD))
+    directory = os.path.join(_required_env("NNI_OUTPUT_DIR"), ".nni")
+    os.makedirs(directory, exist_ok=True)
+    frame = b"ME" + b"%06d" % len(data) + data
+    fd = os.open(os.path.join(directory, "metrics"), os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                 0o644)
+    try:
+        view = memoryview(frame)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    finally:
+        os.close(fd)
+
+
+def _read_parameter_record():
+    path = os.path.join(_required_env("NNI_SYS_DIR"), "parameter.cfg")
+    announced = False
+    while True:
+        try:
+            with open(path, "r", encoding="utf-8") as f:
+                text = f.read()
+            if text:
+                break
+        except FileNotFoundError:
+            pass
+        if not announced:
+            request = {"trial_job_id": os.environ.get("NNI_TRIAL_JOB_ID", ""),
+                       "type": "REQUEST_PARAMETER", "sequence": 0, "parameter_index": 0}
+            _write_frame(json.dumps(request))
+            _log("WARNING", "%s does not exist yet; waiting for the experiment to write it"
+                 % path)
+            announced = True
+        time.sleep(_PARAMETER_POLL_SECONDS)
+    try:
+        record = json.loads(text)
+    except ValueError as e:
+        raise RuntimeError("%s: invalid JSON: %s" % (path, e)) from None
+    if not isinstance(record, dict) or "parameters" not in record:
+        raise RuntimeError('%s: expected a parameter record {"parameter_id": ..., '
+                           '"parameters": ...}' % path)
+    return record
+
+
+def get_next_parameter():
+    """The trial's parameters (the architecture, for classic NAS). Later calls return None."""
+    with _lock:
+        if _state["requested"]:
+            _log("WARNING", "get_next_parameter() was already called; returning None (the "
+                 "first result stays available via get_current_parameter())")
+            return None
+        platform = _platform()
+        if platform == "standalone":
+            _log("WARNING", "Running trial code without an experiment (NNI_PLATFORM is not "
+                 "set); get_next_parameter() returns an empty dict")
+            record = {"parameter_id": None, "parameters": {}}
+        elif platform == "unittest":
+            record = {"parameter_id": 0, "parameters": _state["test_parameters"]}
+        else:
+            record = _read_parameter_record()
+        _state["record"] = record
+        _state["requested"] = True
+        return record["parameters"]
+
+
+def get_current_parameter(tag=None):
+    """The parameters returned by the first get_next_parameter() (one entry if tag is given)."""
+    record = _state["record"]
+    if record is None:
+        return None
+    params = record["parameters"]
+    return params if tag is None else params[tag]
+
+
+def _check_metric(metric, api):
+    def is_number(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+    if is_number(metric) or (isinstance(metric, dict) and is_number(metric.get("default"))):
+        return
+    raise ValueError('%s: a metric must be a number or a JSON object with a numeric '
+                     '"default", got %r' % (api, metric))
+
+
+def _send(metric_type, sequence, metric):
+    if _platform() == "standalone":
+        if metric_type == "FINAL":
+            _log("INFO", "Final result: %s" % json.dumps(metric))
+        else:
+            _log("INFO", "Intermediate result: %s (Index %d)" % (json.dumps(metric), sequence))
+        return
+    record = _state["record"]
+    parameter_id = record.get("parameter_id") if record else None
+    payload = json.dumps({"parameter_id": parameter_id,
+                          "trial_job_id": os.environ.get("NNI_TRIAL_JOB_ID", ""),
+                          "type": metric_type, "sequence": sequence,
+                          "value": json.dumps(metric)})
+    _write_frame(payload)
+
+
+def report_intermediate_result(metric):
+    """Sends a PERIODICAL metric (sequence 0, 1, 2, ...)."""
+    _check_metric(metric, "report_intermediate_result")
+    with _lock:
+        _send("PERIODICAL", _state["intermediate_seq"], metric)
+        _state["intermediate_seq"] += 1
+
+
+def report_final_result(metric):
+    """Sends the FINAL metric."""
+    _check_metric(metric, "report_final_result")
+    with _lock:
+        _send("FINAL", 0, metric)
+
+
+def get_experiment_id():
+    return {"standalone": "STANDALONE", "unittest": "fakeidex"}.get(
+        _platform(), os.environ.get("NNI_EXP_ID", ""))
+
+
+def get_trial_id():
+    return {"standalone": "STANDALONE", "unittest": "fakeidtr"}.get(
+        _platform(), os.environ.get("NNI_TRIAL_JOB_ID", ""))
+
+
+def get_sequence_id():
+    if _platform() != "local":
+        return 0
+    return int(os.environ.get("NNI_TRIAL_SEQ_ID", "0"))
+
+
+def set_test_parameters(parameters):
+    """Unittest platform: what get_next_parameter() returns."""
+    _state["test_parameters"] = parameters
+
+
+def sent_metrics():
+    """Unittest platform: the metric payloads sent so far."""
+    return list(_state["sent"])
+
+
+def _reset_for_tests():
+    with _lock:
+        _state.update(requested=False, record=None, intermediate_seq=0, test_parameters=None,
+                      sent=[])
+
+
+if __name__ == "__main__":
+    # `python3 archer_trial.py report <intermediate>... --final <json>`: a tiny trial used by
+    # Archer's tests to write a metric stream from Python.
+    args = sys.argv[1:]
+    if not args or args[0] != "report":
+        sys.stderr.write("usage: archer_trial.py report [VALUE_JSON ...] --final VALUE_JSON\n")
+        sys.exit(2)
+    get_next_parameter()
+    rest = args[1:]
+    final = None
+    if "--final" in rest:
+        i = rest.index("--final")
+        final = json.loads(rest[i + 1])
+        rest = rest[:i]
+    for value in rest:
+        report_intermediate_result(json.loads(value))
+    if final is not None:
+        report_final_result(final)

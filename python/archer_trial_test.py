@@ -1,0 +1,121 @@
+"""Tests of archer_trial (run by ctest: python3 -m unittest archer_trial_test)."""
+
+import io
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import unittest
+from contextlib import redirect_stdout
+from unittest import mock
+
+import archer_trial
+
+SHARED = os.environ.get("ARCHER_SHARED_DIR",
+                        os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+GOLDEN = os.path.join(SHARED, "spec", "golden")
+
+
+class TrialModuleTest(unittest.TestCase):
+    def setUp(self):
+        archer_trial._reset_for_tests()
+        self.dir = tempfile.mkdtemp(prefix="archer-py-")
+        self.env = {"NNI_PLATFORM": "local", "NNI_EXP_ID": "exp1", "NNI_SYS_DIR": self.dir,
+                    "NNI_OUTPUT_DIR": self.dir, "NNI_TRIAL_JOB_ID": "Tr1al",
+                    "NNI_TRIAL_SEQ_ID": "7"}
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write_parameters(self, text):
+        with open(os.path.join(self.dir, "parameter.cfg"), "w") as f:
+            f.write(text)
+
+    def metrics(self):
+        with open(os.path.join(self.dir, ".nni", "metrics"), "rb") as f:
+            return f.read()
+
+    def test_golden_metric_bytes(self):
+        self.write_parameters('{"parameter_id": 3, "parameter_source": "algorithm", '
+                              '"parameters": {"a": 1}, "parameter_index": 0}')
+        with mock.patch.dict(os.environ, self.env, clear=True):
+            self.assertEqual(archer_trial.get_next_parameter(), {"a": 1})
+            archer_trial.report_intermediate_result(0.5)
+            archer_trial.report_final_result({"default": 1.25, "other": 1})
+            self.assertEqual(archer_trial.get_experiment_id(), "exp1")
+            self.assertEqual(archer_trial.get_trial_id(), "Tr1al")
+            self.assertEqual(archer_trial.get_sequence_id(), 7)
+        with open(os.path.join(GOLDEN, "metrics"), "rb") as f:
+            self.assertEqual(self.metrics(), f.read())
+
+    def test_second_call_returns_none_and_keeps_record(self):
+        self.write_parameters('{"parameter_id": 5, "parameters": {"x": 2}}')
+        with mock.patch.dict(os.environ, self.env, clear=True):
+            self.assertEqual(archer_trial.get_next_parameter(), {"x": 2})
+            self.assertIsNone(archer_trial.get_next_parameter())
+            self.assertEqual(archer_trial.get_current_parameter("x"), 2)
+            archer_trial.report_final_result(1)
+        self.assertIn(b'"parameter_id": 5', self.metrics())
+
+    def test_standalone(self):
+        with mock.patch.dict(os.environ, {}, clear=True):
+            self.assertEqual(archer_trial.get_next_parameter(), {})
+            self.assertEqual(archer_trial.get_trial_id(), "STANDALONE")
+            self.assertEqual(archer_trial.get_experiment_id(), "STANDALONE")
+            self.assertEqual(archer_trial.get_sequence_id(), 0)
+            out = io.StringIO()
+            with redirect_stdout(out):
+                archer_trial.report_intermediate_result(0.5)
+                archer_trial.report_final_result(0.75)
+        self.assertIn("Intermediate result: 0.5 (Index 0)", out.getvalue())
+        self.assertIn("Final result: 0.75", out.getvalue())
+
+    def test_rejects_bad_metrics(self):
+        with mock.patch.dict(os.environ, {"NNI_PLATFORM": "unittest"}, clear=True):
+            for bad in ["0.9", {"loss": 1}, {"default": "x"}, [1], None, True]:
+                with self.assertRaisesRegex(ValueError, "numeric \"default\""):
+                    archer_trial.report_final_result(bad)
+            archer_trial.report_final_result({"default": 1, "loss": "a"})
+            self.assertEqual(len(archer_trial.sent_metrics()), 1)
+
+    def test_unittest_platform(self):
+        with mock.patch.dict(os.environ, {"NNI_PLATFORM": "unittest"}, clear=True):
+            archer_trial.set_test_parameters({"k": 1})
+            self.assertEqual(archer_trial.get_next_parameter(), {"k": 1})
+            self.assertEqual(archer_trial.get_trial_id(), "fakeidtr")
+            archer_trial.report_intermediate_result(1)
+            archer_trial.report_intermediate_result(2)
+            sent = [json.loads(m) for m in archer_trial.sent_metrics()]
+        self.assertEqual([m["sequence"] for m in sent], [0, 1])
+
+    def test_waits_for_parameter_file(self):
+        def writer():
+            path = os.path.join(self.dir, ".nni", "metrics")
+            for _ in range(200):
+                if os.path.exists(path) and os.path.getsize(path) > 0:
+                    break
+                time.sleep(0.01)
+            self.write_parameters('{"parameter_id": 2, "parameters": {"y": 1}}')
+        thread = threading.Thread(target=writer)
+        thread.start()
+        with mock.patch.dict(os.environ, self.env, clear=True):
+            self.assertEqual(archer_trial.get_next_parameter(), {"y": 1})
+        thread.join()
+        self.assertIn(b'"type": "REQUEST_PARAMETER"', self.metrics())
+
+    def test_missing_sys_dir(self):
+        with mock.patch.dict(os.environ, {"NNI_PLATFORM": "local"}, clear=True):
+            with self.assertRaisesRegex(RuntimeError, "NNI_SYS_DIR is not set"):
+                archer_trial.get_next_parameter()
+
+    def test_bad_parameter_file(self):
+        self.write_parameters('{"parameter_id": 1, ')
+        with mock.patch.dict(os.environ, self.env, clear=True):
+            with self.assertRaisesRegex(RuntimeError, "parameter.cfg: invalid JSON"):
+                archer_trial.get_next_parameter()
+
+
+if __name__ == "__main__":
+    unittest.main()
