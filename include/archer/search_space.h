@@ -1,10 +1,13 @@
-// Classic-NAS search spaces and architectures, in NNI's JSON formats (spec §1.5, §1.6).
+// Classic-NAS search spaces and architectures, in NNI's JSON formats (spec
+// §1.5, §1.6).
 //
 // Search space file (what `ss_gen` writes):
 //   {"first_conv": {"_type": "layer_choice", "_value": ["conv5x5", "conv3x3"]},
-//    "skip": {"_type": "input_choice", "_value": {"candidates": ["", ""], "n_chosen": 1}}}
+//    "skip": {"_type": "input_choice", "_value": {"candidates": ["", ""],
+//    "n_chosen": 1}}}
 // Architecture (what a tuner proposes, the "parameters" of parameter.cfg):
-//   {"first_conv": {"_value": "conv3x3", "_idx": 1}, "skip": {"_value": [""], "_idx": [1]}}
+//   {"first_conv": {"_value": "conv3x3", "_idx": 1}, "skip": {"_value": [""],
+//   "_idx": [1]}}
 #ifndef ARCHER_SEARCH_SPACE_H_
 #define ARCHER_SEARCH_SPACE_H_
 
@@ -24,29 +27,35 @@ enum class ChoiceType { kLayerChoice, kInputChoice };
 struct Choice {
   std::string key;
   ChoiceType type = ChoiceType::kLayerChoice;
-  // Layer choice: candidate names. Input choice: the `candidates` (source keys, often "").
+  // Layer choice: candidate names. Input choice: the `candidates` (source keys,
+  // often "").
   std::vector<std::string> candidates;
-  // Input choice only: how many inputs are chosen; nullopt = any number (NNI's null).
+  // Input choice only: how many inputs are chosen; nullopt = any number (NNI's
+  // null).
   std::optional<int> n_chosen;
 
   bool operator==(const Choice& other) const;
 };
 
-// An ordered set of choices with unique keys. Order is the file's order (tuners see the keys
-// in that order, as NNI's do); dump() sorts keys as NNI's ss_gen does.
+// An ordered set of choices with unique keys. Order is the file's order (tuners
+// see the keys in that order, as NNI's do); dump() sorts keys as NNI's ss_gen
+// does.
 class SearchSpace {
  public:
   SearchSpace() = default;
 
-  // Parses NNI's search-space JSON. `source` (a file path) prefixes every error message.
-  // Fails on: a non-object top level, an entry without a valid `_type`/`_value`, a `_type`
-  // other than layer_choice/input_choice, an empty candidate list, non-string candidates,
-  // an `n_chosen` that is not null or an integer in [0, #candidates].
-  static StatusOr<SearchSpace> from_json(const Json& json, const std::string& source);
+  // Parses NNI's search-space JSON. `source` (a file path) prefixes every error
+  // message. Fails on: a non-object top level, an entry without a valid
+  // `_type`/`_value`, a `_type` other than layer_choice/input_choice, an empty
+  // candidate list, non-string candidates, an `n_chosen` that is not null or an
+  // integer in [0, #candidates].
+  static StatusOr<SearchSpace> from_json(const Json& json,
+                                         const std::string& source);
   // Reads and parses a search-space file.
   static StatusOr<SearchSpace> load(const std::string& path);
 
-  // Appends a choice. Fails if the key is already present or the choice is malformed.
+  // Appends a choice. Fails if the key is already present or the choice is
+  // malformed.
   Status add(Choice choice);
 
   const std::vector<Choice>& choices() const { return choices_; }
@@ -57,36 +66,43 @@ class SearchSpace {
 
   // NNI's JSON shape, keys in choices() order.
   Json to_json() const;
-  // Exactly the bytes NNI's ss_gen writes: keys sorted, 2-space indent, no trailing newline.
+  // Exactly the bytes NNI's ss_gen writes: keys sorted, 2-space indent, no
+  // trailing newline.
   std::string dump() const;
 
  private:
   std::vector<Choice> choices_;
 };
 
-// One architecture: for each choice of a space (same order), the chosen candidate indices.
-// A layer choice has exactly one index; an input choice has the chosen indices in the order
-// they were given.
+// One architecture: for each choice of a space (same order), the chosen
+// candidate indices. A layer choice has exactly one index; an input choice has
+// the chosen indices in the order they were given.
 struct Architecture {
   std::vector<std::vector<int>> indices;
 
-  bool operator==(const Architecture& other) const { return indices == other.indices; }
+  bool operator==(const Architecture& other) const {
+    return indices == other.indices;
+  }
 };
 
-// Converts an architecture to NNI's JSON (keys in space order; `_value` before `_idx`).
-// REQUIRES: `arch` has one entry per choice of `space` with in-range indices.
+// Converts an architecture to NNI's JSON (keys in space order; `_value` before
+// `_idx`). REQUIRES: `arch` has one entry per choice of `space` with in-range
+// indices.
 Json architecture_to_json(const SearchSpace& space, const Architecture& arch);
 
-// Parses and validates NNI's architecture JSON against `space`. `source` (e.g. the path of
-// parameter.cfg) prefixes errors. Fails when the key sets differ (names the missing and
-// the unexpected keys), an entry lacks `_value`/`_idx`, `_value` and `_idx` disagree (name or
-// length), an index is out of range, an input is chosen twice, or the number of chosen
-// inputs differs from `n_chosen` (any count is allowed when `n_chosen` is null).
-StatusOr<Architecture> architecture_from_json(const SearchSpace& space, const Json& json,
+// Parses and validates NNI's architecture JSON against `space`. `source` (e.g.
+// the path of parameter.cfg) prefixes errors. Fails when the key sets differ
+// (names the missing and the unexpected keys), an entry lacks `_value`/`_idx`,
+// `_value` and `_idx` disagree (name or length), an index is out of range, an
+// input is chosen twice, or the number of chosen inputs differs from `n_chosen`
+// (any count is allowed when `n_chosen` is null).
+StatusOr<Architecture> architecture_from_json(const SearchSpace& space,
+                                              const Json& json,
                                               const std::string& source);
 
-// The standalone architecture: the first candidate of every layer choice, the first
-// `n_chosen` candidates of every input choice (all of them when `n_chosen` is null).
+// The standalone architecture: the first candidate of every layer choice, the
+// first `n_chosen` candidates of every input choice (all of them when
+// `n_chosen` is null).
 Architecture first_architecture(const SearchSpace& space);
 
 }  // namespace archer

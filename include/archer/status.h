@@ -1,8 +1,9 @@
-// Status and StatusOr<T>: recoverable, environment-caused failures (leveldb style).
+// Status and StatusOr<T>: recoverable, environment-caused failures (leveldb
+// style).
 //
-// A Status is either OK or carries a code and a human-readable message that names the file,
-// key and expectation ("parameter.cfg: key 'skip': _idx[1] = 3 is out of range ...").
-// Thread-safety: values; no shared state.
+// A Status is either OK or carries a code and a human-readable message that
+// names the file, key and expectation ("parameter.cfg: key 'skip': _idx[1] = 3
+// is out of range ..."). Thread-safety: values; no shared state.
 #ifndef ARCHER_STATUS_H_
 #define ARCHER_STATUS_H_
 
@@ -15,17 +16,32 @@ namespace archer {
 
 class Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kNotFound, kIoError, kCorruption, kInternal };
+  enum class Code {
+    kOk,
+    kInvalidArgument,
+    kNotFound,
+    kIoError,
+    kCorruption,
+    kInternal
+  };
 
   Status() = default;
   static Status ok() { return Status(); }
   static Status invalid_argument(std::string msg) {
     return Status(Code::kInvalidArgument, std::move(msg));
   }
-  static Status not_found(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
-  static Status io_error(std::string msg) { return Status(Code::kIoError, std::move(msg)); }
-  static Status corruption(std::string msg) { return Status(Code::kCorruption, std::move(msg)); }
-  static Status internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
+  static Status not_found(std::string msg) {
+    return Status(Code::kNotFound, std::move(msg));
+  }
+  static Status io_error(std::string msg) {
+    return Status(Code::kIoError, std::move(msg));
+  }
+  static Status corruption(std::string msg) {
+    return Status(Code::kCorruption, std::move(msg));
+  }
+  static Status internal(std::string msg) {
+    return Status(Code::kInternal, std::move(msg));
+  }
 
   bool is_ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -42,8 +58,9 @@ class Status {
   std::string message_;
 };
 
-// Thrown by value() on an errored StatusOr, and by APIs whose contract is to throw
-// (misuse of the trial API, an architecture that does not match the model).
+// Thrown by value() on an errored StatusOr, and by APIs whose contract is to
+// throw (misuse of the trial API, an architecture that does not match the
+// model).
 class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& what) : std::runtime_error(what) {}
@@ -54,8 +71,10 @@ template <typename T>
 class StatusOr {
  public:
   StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  StatusOr(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
-    if (status_.is_ok()) status_ = Status::internal("StatusOr constructed from an OK Status");
+  StatusOr(Status status)
+      : status_(std::move(status)) {  // NOLINT: implicit by design
+    if (status_.is_ok())
+      status_ = Status::internal("StatusOr constructed from an OK Status");
   }
 
   bool is_ok() const { return status_.is_ok(); }

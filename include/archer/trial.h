@@ -1,15 +1,21 @@
-// The trial SDK: NNI's `nni.*` trial functions for C++ trials (spec §2, §3.3, §3.4).
+// The trial SDK: NNI's `nni.*` trial functions for C++ trials (spec §2, §3.3,
+// §3.4).
 //
 // Which platform a trial runs on is read from the environment on first use:
-//   NNI_PLATFORM unset       -> standalone: get_next_parameter() returns {} with a warning,
-//                               reports are logged to stdout, ids are "STANDALONE", sequence 0;
-//   NNI_PLATFORM=unittest    -> test stub: ids "fakeidex"/"fakeidtr", parameters injected with
+//   NNI_PLATFORM unset       -> standalone: get_next_parameter() returns {}
+//   with a warning,
+//                               reports are logged to stdout, ids are
+//                               "STANDALONE", sequence 0;
+//   NNI_PLATFORM=unittest    -> test stub: ids "fakeidex"/"fakeidtr",
+//   parameters injected with
 //                               set_test_parameters(), metrics kept in memory;
-//   any other value ("local") -> reads $NNI_SYS_DIR/parameter.cfg, appends metrics to
+//   any other value ("local") -> reads $NNI_SYS_DIR/parameter.cfg, appends
+//   metrics to
 //                               $NNI_OUTPUT_DIR/.nni/metrics in NNI's framing.
-// A metric is a number, or a JSON object with a numeric "default" (other keys are kept).
-// Misuse (a metric of another shape, a missing NNI_SYS_DIR, an unreadable parameter file)
-// throws archer::Error with a message naming the variable or file.
+// A metric is a number, or a JSON object with a numeric "default" (other keys
+// are kept). Misuse (a metric of another shape, a missing NNI_SYS_DIR, an
+// unreadable parameter file) throws archer::Error with a message naming the
+// variable or file.
 #ifndef ARCHER_TRIAL_H_
 #define ARCHER_TRIAL_H_
 
@@ -26,9 +32,9 @@
 
 namespace archer {
 
-// One trial's view of its environment and protocol state. The free functions below use
-// default_trial_context(); tests build their own with a fake environment.
-// Thread-safety: all methods may be called from any thread.
+// One trial's view of its environment and protocol state. The free functions
+// below use default_trial_context(); tests build their own with a fake
+// environment. Thread-safety: all methods may be called from any thread.
 class TrialContext {
  public:
   using Env = std::map<std::string, std::string>;
@@ -43,14 +49,17 @@ class TrialContext {
   // The value of an environment variable of the snapshot, if set.
   std::optional<std::string> env(const std::string& name) const;
 
-  // First call: the "parameters" member of the parameter record (standalone: {}). When the
-  // parameter file does not exist yet it sends a REQUEST_PARAMETER record and waits for the
-  // file (NNI semantics; NNI polls every 3 s, Archer every 50 ms). Later calls return null
-  // (no multi-phase) but, unlike NNI, keep the record so reports still work.
+  // First call: the "parameters" member of the parameter record (standalone:
+  // {}). When the parameter file does not exist yet it sends a
+  // REQUEST_PARAMETER record and waits for the file (NNI semantics; NNI polls
+  // every 3 s, Archer every 50 ms). Later calls return null (no multi-phase)
+  // but, unlike NNI, keep the record so reports still work.
   Json get_next_parameter();
-  // The parameters returned by the first get_next_parameter(), or null before it.
+  // The parameters returned by the first get_next_parameter(), or null before
+  // it.
   Json get_current_parameter() const;
-  // The parameter_id of the record (null for customized trials or before it is read).
+  // The parameter_id of the record (null for customized trials or before it is
+  // read).
   std::optional<std::int64_t> parameter_id() const;
 
   // Sends a PERIODICAL metric (sequence 0, 1, 2, ... per process).
@@ -64,7 +73,8 @@ class TrialContext {
 
   // Unittest platform: the record parameters get_next_parameter() returns.
   void set_test_parameters(Json parameters);
-  // Unittest platform: the metric payloads sent so far (the JSON text, unframed).
+  // Unittest platform: the metric payloads sent so far (the JSON text,
+  // unframed).
   std::vector<std::string> sent_metrics() const;
 
  private:
@@ -95,7 +105,8 @@ std::string get_experiment_id();
 std::string get_trial_id();
 std::int64_t get_sequence_id();
 
-// Throws archer::Error unless `metric` is a number or an object with a numeric "default".
+// Throws archer::Error unless `metric` is a number or an object with a numeric
+// "default".
 void check_metric(const Json& metric, const char* api);
 
 }  // namespace archer

@@ -12,8 +12,8 @@ namespace archer {
 
 namespace {
 
-// Python's float repr(): shortest round-trip digits; fixed notation when the decimal
-// exponent is in [-4, 16), otherwise d.ddde[+-]XX.
+// Python's float repr(): shortest round-trip digits; fixed notation when the
+// decimal exponent is in [-4, 16), otherwise d.ddde[+-]XX.
 void append_python_float(double v, std::string& out) {
   if (std::isnan(v)) {
     out += "NaN";
@@ -24,7 +24,8 @@ void append_python_float(double v, std::string& out) {
     return;
   }
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  auto res =
+      std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
   std::string sci(buf, res.ptr);  // e.g. "-1.25e+00"
   bool negative = false;
   size_t pos = 0;
@@ -38,7 +39,8 @@ void append_python_float(double v, std::string& out) {
     if (sci[i] != '.') digits += sci[i];
   }
   int exp10 = std::stoi(sci.substr(e + 1));
-  // Trim trailing zeros of the mantissa (to_chars is already shortest, but "0e+00").
+  // Trim trailing zeros of the mantissa (to_chars is already shortest, but
+  // "0e+00").
   while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
   int decpt = exp10 + 1;  // value = 0.DIGITS * 10^decpt
   int n = static_cast<int>(digits.size());
@@ -65,7 +67,8 @@ void append_python_float(double v, std::string& out) {
     out += digits.substr(1);
   }
   char exp_buf[16];
-  std::snprintf(exp_buf, sizeof(exp_buf), "e%c%02d", exp10 < 0 ? '-' : '+', std::abs(exp10));
+  std::snprintf(exp_buf, sizeof(exp_buf), "e%c%02d", exp10 < 0 ? '-' : '+',
+                std::abs(exp10));
   out += exp_buf;
 }
 
@@ -75,8 +78,8 @@ void append_u_escape(unsigned code, std::string& out) {
   out += buf;
 }
 
-// Decodes one UTF-8 sequence at s[i]; returns the code point (U+FFFD for invalid bytes)
-// and advances i.
+// Decodes one UTF-8 sequence at s[i]; returns the code point (U+FFFD for
+// invalid bytes) and advances i.
 unsigned decode_utf8(const std::string& s, size_t& i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned c = byte(i);
@@ -160,7 +163,8 @@ void append_python_string(const std::string& s, std::string& out) {
   out += '"';
 }
 
-void dump_value(const Json& v, const DumpOptions& opt, int depth, std::string& out) {
+void dump_value(const Json& v, const DumpOptions& opt, int depth,
+                std::string& out) {
   auto newline = [&](int d) {
     out += '\n';
     out.append(static_cast<size_t>(opt.indent) * static_cast<size_t>(d), ' ');
@@ -214,8 +218,9 @@ void dump_value(const Json& v, const DumpOptions& opt, int depth, std::string& o
       std::vector<const std::string*> keys;
       for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(&it.key());
       if (opt.sort_keys) {
-        std::sort(keys.begin(), keys.end(),
-                  [](const std::string* a, const std::string* b) { return *a < *b; });
+        std::sort(
+            keys.begin(), keys.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
       }
       out += '{';
       bool first = true;
@@ -234,10 +239,12 @@ void dump_value(const Json& v, const DumpOptions& opt, int depth, std::string& o
   }
 }
 
-constexpr std::string_view kSentinelPrefix = "\x01" "archer-nonfinite:";
+constexpr std::string_view kSentinelPrefix =
+    "\x01"
+    "archer-nonfinite:";
 
-// Rewrites bare NaN / Infinity / -Infinity tokens (outside strings) into sentinel strings.
-// Returns true when something was replaced.
+// Rewrites bare NaN / Infinity / -Infinity tokens (outside strings) into
+// sentinel strings. Returns true when something was replaced.
 bool rewrite_nonfinite(std::string_view text, std::string& out) {
   bool replaced = false;
   bool in_string = false;

@@ -35,10 +35,12 @@ TEST(JsonDumps, CompactUsesPythonSeparatorsAndKeepsOrder) {
   j["a"] = Json::array({1, 2.5, "x", nullptr, true});
   j["c"] = Json::object();
   j["d"] = Json::array();
-  EXPECT_EQ(dumps(j), R"({"b": 1, "a": [1, 2.5, "x", null, true], "c": {}, "d": []})");
+  EXPECT_EQ(dumps(j),
+            R"({"b": 1, "a": [1, 2.5, "x", null, true], "c": {}, "d": []})");
   DumpOptions sorted;
   sorted.sort_keys = true;
-  EXPECT_EQ(dumps(j, sorted), R"({"a": [1, 2.5, "x", null, true], "b": 1, "c": {}, "d": []})");
+  EXPECT_EQ(dumps(j, sorted),
+            R"({"a": [1, 2.5, "x", null, true], "b": 1, "c": {}, "d": []})");
 }
 
 TEST(JsonDumps, IndentMatchesPythonJsonDump) {
@@ -47,7 +49,8 @@ TEST(JsonDumps, IndentMatchesPythonJsonDump) {
   opt.indent = 2;
   opt.sort_keys = true;
   EXPECT_EQ(dumps(j, opt),
-            "{\n  \"a\": 1,\n  \"z\": {\n    \"_value\": [\n      \"a\",\n      \"b\"\n    ],\n"
+            "{\n  \"a\": 1,\n  \"z\": {\n    \"_value\": [\n      \"a\",\n     "
+            " \"b\"\n    ],\n"
             "    \"e\": []\n  }\n}");
 }
 
@@ -60,7 +63,8 @@ TEST(JsonDumps, StringsEscapedAsciiOnly) {
 }
 
 TEST(JsonParse, AcceptsPythonNonFiniteTokens) {
-  auto j = parse_json(R"({"default": NaN, "x": [Infinity, -Infinity], "s": "NaN"})", "t");
+  auto j = parse_json(
+      R"({"default": NaN, "x": [Infinity, -Infinity], "s": "NaN"})", "t");
   ASSERT_TRUE(j.is_ok()) << j.status().message();
   EXPECT_TRUE(std::isnan(j.value()["default"].get<double>()));
   EXPECT_EQ(j.value()["x"][0].get<double>(), HUGE_VAL);
@@ -74,7 +78,8 @@ TEST(JsonParse, AcceptsPythonNonFiniteTokens) {
 TEST(JsonParse, ErrorNamesSourceAndPosition) {
   auto j = parse_json("{\"a\": }", "exp.json");
   ASSERT_FALSE(j.is_ok());
-  EXPECT_NE(j.status().message().find("exp.json: invalid JSON"), std::string::npos);
+  EXPECT_NE(j.status().message().find("exp.json: invalid JSON"),
+            std::string::npos);
   EXPECT_NE(j.status().message().find("line 1, column"), std::string::npos);
 }
 
@@ -82,7 +87,8 @@ TEST(JsonParse, MissingFileIsNotFound) {
   auto j = load_json_file("/nonexistent/archer.json");
   ASSERT_FALSE(j.is_ok());
   EXPECT_EQ(j.status().code(), Status::Code::kNotFound);
-  EXPECT_NE(j.status().message().find("/nonexistent/archer.json"), std::string::npos);
+  EXPECT_NE(j.status().message().find("/nonexistent/archer.json"),
+            std::string::npos);
 }
 
 TEST(JsonRoundTrip, KeepsInsertionOrder) {

@@ -11,7 +11,8 @@ void log_line(std::FILE* stream, const char* level, const std::string& logger,
   localtime_r(&now, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-  std::string line = std::string("[") + stamp + "] " + level + " (" + logger + ") " + message + "\n";
+  std::string line = std::string("[") + stamp + "] " + level + " (" + logger +
+                     ") " + message + "\n";
   std::fputs(line.c_str(), stream);
   std::fflush(stream);
 }

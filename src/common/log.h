@@ -1,4 +1,5 @@
-// Minimal logging in NNI's line format: "[YYYY-mm-dd HH:MM:SS] LEVEL (logger) message".
+// Minimal logging in NNI's line format: "[YYYY-mm-dd HH:MM:SS] LEVEL (logger)
+// message".
 #ifndef ARCHER_COMMON_LOG_H_
 #define ARCHER_COMMON_LOG_H_
 
@@ -7,7 +8,8 @@
 
 namespace archer {
 
-// Writes one line to `stream` (stdout or stderr) and flushes it. Thread-safe (one fputs).
+// Writes one line to `stream` (stdout or stderr) and flushes it. Thread-safe
+// (one fputs).
 void log_line(std::FILE* stream, const char* level, const std::string& logger,
               const std::string& message);
 

@@ -36,8 +36,9 @@ std::string printable(std::string_view s) {
 }  // namespace
 
 std::string metric_payload(std::optional<std::int64_t> parameter_id,
-                           const std::string& trial_job_id, const std::string& type,
-                           std::int64_t sequence, const Json& metric) {
+                           const std::string& trial_job_id,
+                           const std::string& type, std::int64_t sequence,
+                           const Json& metric) {
   Json record = Json::object();
   record["parameter_id"] = parameter_id ? Json(*parameter_id) : Json();
   record["trial_job_id"] = trial_job_id;
@@ -50,16 +51,18 @@ std::string metric_payload(std::optional<std::int64_t> parameter_id,
 StatusOr<std::string> frame_metric(const std::string& payload) {
   size_t length = payload.size() + 1;
   if (length > kMaxMetricPayload) {
-    return Status::invalid_argument("metric too long: " + std::to_string(length) +
-                                    " bytes, the metrics framing allows at most " +
-                                    std::to_string(kMaxMetricPayload));
+    return Status::invalid_argument(
+        "metric too long: " + std::to_string(length) +
+        " bytes, the metrics framing allows at most " +
+        std::to_string(kMaxMetricPayload));
   }
   char header[9];
   std::snprintf(header, sizeof(header), "ME%06zu", length);
   return std::string(header) + payload + "\n";
 }
 
-StatusOr<MetricRecord> parse_metric_payload(std::string_view payload, const std::string& where) {
+StatusOr<MetricRecord> parse_metric_payload(std::string_view payload,
+                                            const std::string& where) {
   auto json = parse_json(payload, where);
   if (!json.is_ok()) return json.status();
   const Json& j = json.value();
@@ -69,17 +72,21 @@ StatusOr<MetricRecord> parse_metric_payload(std::string_view payload, const std:
   };
   if (!j.is_object()) return bad("expected a JSON object");
   MetricRecord rec;
-  if (!j.contains("type") || !j["type"].is_string()) return bad("missing string \"type\"");
+  if (!j.contains("type") || !j["type"].is_string())
+    return bad("missing string \"type\"");
   rec.type = j["type"].get<std::string>();
-  if (rec.type != "FINAL" && rec.type != "PERIODICAL" && rec.type != "REQUEST_PARAMETER") {
+  if (rec.type != "FINAL" && rec.type != "PERIODICAL" &&
+      rec.type != "REQUEST_PARAMETER") {
     return bad("\"type\" must be FINAL, PERIODICAL or REQUEST_PARAMETER");
   }
   if (j.contains("trial_job_id")) {
-    if (!j["trial_job_id"].is_string()) return bad("\"trial_job_id\" must be a string");
+    if (!j["trial_job_id"].is_string())
+      return bad("\"trial_job_id\" must be a string");
     rec.trial_job_id = j["trial_job_id"].get<std::string>();
   }
   if (j.contains("sequence")) {
-    if (!j["sequence"].is_number_integer()) return bad("\"sequence\" must be an integer");
+    if (!j["sequence"].is_number_integer())
+      return bad("\"sequence\" must be an integer");
     rec.sequence = j["sequence"].get<std::int64_t>();
   }
   if (j.contains("parameter_id") && !j["parameter_id"].is_null()) {
@@ -120,27 +127,32 @@ StatusOr<std::optional<MetricRecord>> MetricStreamDecoder::next() {
   const std::string where = "byte offset " + std::to_string(offset);
   if (!is_header_at(buffer_, pos_)) {
     std::string seen = printable(std::string_view(buffer_).substr(pos_, 8));
-    // Resynchronise: skip to the next plausible header, keeping a possibly partial one.
+    // Resynchronise: skip to the next plausible header, keeping a possibly
+    // partial one.
     size_t next = pos_ + 1;
     while (next + 8 <= buffer_.size() && !is_header_at(buffer_, next)) ++next;
     if (next + 8 > buffer_.size()) {
-      // Keep the tail that could still become a header (up to 7 bytes), if it starts with M.
+      // Keep the tail that could still become a header (up to 7 bytes), if it
+      // starts with M.
       size_t keep = buffer_.find('M', next);
       next = keep == std::string::npos ? buffer_.size() : keep;
     }
     size_t skipped = next - pos_;
     pos_ = next;
-    return Status::corruption(where + ": expected a record header \"ME\" + 6 digits, got \"" +
-                              seen + "\"; skipped " + std::to_string(skipped) + " bytes");
+    return Status::corruption(
+        where + ": expected a record header \"ME\" + 6 digits, got \"" + seen +
+        "\"; skipped " + std::to_string(skipped) + " bytes");
   }
   size_t length = std::stoul(buffer_.substr(pos_ + 2, 6));
   if (buffer_.size() - pos_ - 8 < length) return std::optional<MetricRecord>();
   std::string_view payload(buffer_.data() + pos_ + 8, length);
   pos_ += 8 + length;
   if (length == 0) return Status::corruption(where + ": empty metric record");
-  // The SDKs end the payload with a newline; tolerate other trailing whitespace.
-  while (!payload.empty() && (payload.back() == '\n' || payload.back() == '\r' ||
-                              payload.back() == ' ')) {
+  // The SDKs end the payload with a newline; tolerate other trailing
+  // whitespace.
+  while (!payload.empty() &&
+         (payload.back() == '\n' || payload.back() == '\r' ||
+          payload.back() == ' ')) {
     payload.remove_suffix(1);
   }
   auto rec = parse_metric_payload(payload, where);
@@ -150,7 +162,8 @@ StatusOr<std::optional<MetricRecord>> MetricStreamDecoder::next() {
   return std::optional<MetricRecord>(std::move(out));
 }
 
-StatusOr<std::vector<MetricRecord>> MetricFileReader::poll(std::vector<Status>* errors) {
+StatusOr<std::vector<MetricRecord>> MetricFileReader::poll(
+    std::vector<Status>* errors) {
   std::vector<MetricRecord> out;
   int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -1,7 +1,8 @@
 // NNI's `.nni/metrics` framing (spec §3.4): each record is
 //   "ME" + 6 ASCII decimal digits (byte length L of the payload) + payload,
 // where payload = metric JSON text + "\n" and L < 1,000,000. The metric JSON is
-//   {"parameter_id": 3, "trial_job_id": "Tr1al", "type": "FINAL", "sequence": 0, "value": "0.5"}
+//   {"parameter_id": 3, "trial_job_id": "Tr1al", "type": "FINAL", "sequence":
+//   0, "value": "0.5"}
 // with `value` the metric itself JSON-encoded into a string (double encoding).
 #ifndef ARCHER_COMMON_METRIC_STREAM_H_
 #define ARCHER_COMMON_METRIC_STREAM_H_
@@ -27,52 +28,60 @@ struct MetricRecord {
   std::string type;
   std::int64_t sequence = 0;
   std::string value;  // the raw `value` string (empty for REQUEST_PARAMETER)
-  Json metric;        // `value` decoded (numbers, objects, NaN/Infinity accepted)
-  std::string payload;      // the JSON text as framed, without the trailing newline
+  Json metric;  // `value` decoded (numbers, objects, NaN/Infinity accepted)
+  std::string payload;  // the JSON text as framed, without the trailing newline
   std::uint64_t offset = 0;  // byte offset of the record's "ME" in the stream
 };
 
-// The metric JSON text the trial SDKs write, with Python's separators. `metric` is encoded
-// into the `value` string. parameter_id nullopt is written as null.
+// The metric JSON text the trial SDKs write, with Python's separators. `metric`
+// is encoded into the `value` string. parameter_id nullopt is written as null.
 std::string metric_payload(std::optional<std::int64_t> parameter_id,
-                           const std::string& trial_job_id, const std::string& type,
-                           std::int64_t sequence, const Json& metric);
+                           const std::string& trial_job_id,
+                           const std::string& type, std::int64_t sequence,
+                           const Json& metric);
 
-// "ME" + length + payload + "\n". Fails if the framed payload exceeds kMaxMetricPayload.
+// "ME" + length + payload + "\n". Fails if the framed payload exceeds
+// kMaxMetricPayload.
 StatusOr<std::string> frame_metric(const std::string& payload);
 
-// Incremental decoder: feed() bytes as they arrive (any split), then call next() until it
-// returns nullopt. A corrupt record (bad header, bad JSON, missing fields) makes next() return
-// an error naming the byte offset; the decoder has then skipped it and continues with the next
-// record (resynchronising on the next "ME" + 6 digits after a bad header).
+// Incremental decoder: feed() bytes as they arrive (any split), then call
+// next() until it returns nullopt. A corrupt record (bad header, bad JSON,
+// missing fields) makes next() return an error naming the byte offset; the
+// decoder has then skipped it and continues with the next record
+// (resynchronising on the next "ME" + 6 digits after a bad header).
 // Thread-safety: none; one owner.
 class MetricStreamDecoder {
  public:
   void feed(std::string_view bytes);
   StatusOr<std::optional<MetricRecord>> next();
-  // Bytes received but not yet decoded (an incomplete record at the end of the stream).
+  // Bytes received but not yet decoded (an incomplete record at the end of the
+  // stream).
   size_t pending_bytes() const { return buffer_.size() - pos_; }
 
  private:
   void compact();
   std::string buffer_;
-  size_t pos_ = 0;              // decode position in buffer_
+  size_t pos_ = 0;                 // decode position in buffer_
   std::uint64_t base_offset_ = 0;  // stream offset of buffer_[0]
 };
 
 // Parses one metric JSON payload (without framing). `where` prefixes errors.
-StatusOr<MetricRecord> parse_metric_payload(std::string_view payload, const std::string& where);
+StatusOr<MetricRecord> parse_metric_payload(std::string_view payload,
+                                            const std::string& where);
 
-// Tails a metrics file: each poll() reads what was appended since the last one. A missing
-// file is not an error (the trial has not written yet). Corrupt records are reported in
-// `errors` (each naming the file and offset) and skipped.
+// Tails a metrics file: each poll() reads what was appended since the last one.
+// A missing file is not an error (the trial has not written yet). Corrupt
+// records are reported in `errors` (each naming the file and offset) and
+// skipped.
 class MetricFileReader {
  public:
   explicit MetricFileReader(std::string path) : path_(std::move(path)) {}
-  // Returns the complete records appended since the previous call. Fails only on an I/O error.
+  // Returns the complete records appended since the previous call. Fails only
+  // on an I/O error.
   StatusOr<std::vector<MetricRecord>> poll(std::vector<Status>* errors);
   const std::string& path() const { return path_; }
-  // Bytes of an incomplete trailing record (should be 0 once the writer has exited).
+  // Bytes of an incomplete trailing record (should be 0 once the writer has
+  // exited).
   size_t pending_bytes() const { return decoder_.pending_bytes(); }
 
  private:

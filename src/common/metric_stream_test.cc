@@ -14,9 +14,12 @@ using testing::read_file;
 
 std::string golden_metrics() { return read_file(golden_path("metrics")); }
 
-std::string frame(const std::string& payload) { return frame_metric(payload).value(); }
+std::string frame(const std::string& payload) {
+  return frame_metric(payload).value();
+}
 
-std::vector<MetricRecord> drain(MetricStreamDecoder& d, std::vector<std::string>* errors) {
+std::vector<MetricRecord> drain(MetricStreamDecoder& d,
+                                std::vector<std::string>* errors) {
   std::vector<MetricRecord> out;
   while (true) {
     auto r = d.next();
@@ -34,15 +37,18 @@ TEST(MetricStream, EncodesGoldenBytes) {
   Json final_metric = Json::object();
   final_metric["default"] = 1.25;
   final_metric["other"] = 1;
-  std::string bytes = frame(metric_payload(3, "Tr1al", "PERIODICAL", 0, Json(0.5))) +
-                      frame(metric_payload(3, "Tr1al", "FINAL", 0, final_metric));
+  std::string bytes =
+      frame(metric_payload(3, "Tr1al", "PERIODICAL", 0, Json(0.5))) +
+      frame(metric_payload(3, "Tr1al", "FINAL", 0, final_metric));
   EXPECT_EQ(bytes, golden_metrics());
 }
 
 TEST(MetricStream, NullParameterIdAndNanValue) {
-  std::string payload = metric_payload(std::nullopt, "abc", "FINAL", 0, Json(std::nan("")));
-  EXPECT_EQ(payload,
-            R"({"parameter_id": null, "trial_job_id": "abc", "type": "FINAL", "sequence": 0, "value": "NaN"})");
+  std::string payload =
+      metric_payload(std::nullopt, "abc", "FINAL", 0, Json(std::nan("")));
+  EXPECT_EQ(
+      payload,
+      R"({"parameter_id": null, "trial_job_id": "abc", "type": "FINAL", "sequence": 0, "value": "NaN"})");
   auto rec = parse_metric_payload(payload, "x");
   ASSERT_TRUE(rec.is_ok()) << rec.status().message();
   EXPECT_FALSE(rec.value().parameter_id.has_value());
@@ -95,9 +101,11 @@ TEST(MetricStream, CorruptHeaderIsReportedAndSkipped) {
   std::vector<std::string> errors;
   auto records = drain(d, &errors);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("byte offset 0: expected a record header \"ME\" + 6 digits, got "
-                           "\"garbage!\"; skipped 9 bytes"),
-            std::string::npos)
+  EXPECT_NE(
+      errors[0].find(
+          "byte offset 0: expected a record header \"ME\" + 6 digits, got "
+          "\"garbage!\"; skipped 9 bytes"),
+      std::string::npos)
       << errors[0];
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].metric.get<double>(), 0.7);
@@ -106,20 +114,23 @@ TEST(MetricStream, CorruptHeaderIsReportedAndSkipped) {
 
 TEST(MetricStream, CorruptPayloadIsReportedAndNextRecordKept) {
   const std::string bad_json = frame("{not json");
-  const std::string bad_value =
-      frame(R"({"parameter_id": 1, "trial_job_id": "t", "type": "FINAL", "sequence": 0, "value": 5})");
-  const std::string bad_type =
-      frame(R"({"parameter_id": 1, "trial_job_id": "t", "type": "WHAT", "sequence": 0, "value": "5"})");
+  const std::string bad_value = frame(
+      R"({"parameter_id": 1, "trial_job_id": "t", "type": "FINAL", "sequence": 0, "value": 5})");
+  const std::string bad_type = frame(
+      R"({"parameter_id": 1, "trial_job_id": "t", "type": "WHAT", "sequence": 0, "value": "5"})");
   const std::string good = frame(metric_payload(1, "t", "FINAL", 0, Json(0.7)));
   MetricStreamDecoder d;
   d.feed(bad_json + bad_value + bad_type + good);
   std::vector<std::string> errors;
   auto records = drain(d, &errors);
   ASSERT_EQ(errors.size(), 3u);
-  EXPECT_NE(errors[0].find("byte offset 0: invalid JSON"), std::string::npos) << errors[0];
-  EXPECT_NE(errors[1].find("\"value\" must be a JSON-encoded string"), std::string::npos);
-  EXPECT_NE(errors[2].find("\"type\" must be FINAL, PERIODICAL or REQUEST_PARAMETER"),
+  EXPECT_NE(errors[0].find("byte offset 0: invalid JSON"), std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[1].find("\"value\" must be a JSON-encoded string"),
             std::string::npos);
+  EXPECT_NE(
+      errors[2].find("\"type\" must be FINAL, PERIODICAL or REQUEST_PARAMETER"),
+      std::string::npos);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].metric.get<double>(), 0.7);
 }
@@ -147,7 +158,8 @@ TEST(MetricStream, RequestParameterRecord) {
 TEST(MetricStream, TooLongMetricIsRejected) {
   auto framed = frame_metric(std::string(kMaxMetricPayload, 'x'));
   ASSERT_FALSE(framed.is_ok());
-  EXPECT_NE(framed.status().message().find("metric too long"), std::string::npos);
+  EXPECT_NE(framed.status().message().find("metric too long"),
+            std::string::npos);
   EXPECT_TRUE(frame_metric(std::string(kMaxMetricPayload - 1, 'x')).is_ok());
 }
 
@@ -159,7 +171,8 @@ TEST(MetricFileReader, TailsAppendsAndReportsCorruption) {
   ASSERT_TRUE(none.is_ok());
   EXPECT_TRUE(none.value().empty());  // missing file: nothing yet
 
-  const std::string a = frame(metric_payload(1, "t", "PERIODICAL", 0, Json(0.1)));
+  const std::string a =
+      frame(metric_payload(1, "t", "PERIODICAL", 0, Json(0.1)));
   const std::string b = frame(metric_payload(1, "t", "FINAL", 0, Json(0.2)));
   testing::write_file(dir.file("metrics"), a + b.substr(0, 10));
   auto first = reader.poll(&errors);

@@ -21,29 +21,34 @@ std::string join_quoted(const std::vector<std::string>& items) {
 
 Status check_choice(const Choice& c) {
   if (c.candidates.empty()) {
-    return Status::invalid_argument("key " + quote(c.key) + ": the choice has no candidates");
+    return Status::invalid_argument("key " + quote(c.key) +
+                                    ": the choice has no candidates");
   }
   if (c.type == ChoiceType::kLayerChoice && c.n_chosen.has_value()) {
-    return Status::invalid_argument("key " + quote(c.key) + ": n_chosen is for input choices");
+    return Status::invalid_argument("key " + quote(c.key) +
+                                    ": n_chosen is for input choices");
   }
-  if (c.n_chosen &&
-      (*c.n_chosen < 0 || *c.n_chosen > static_cast<int>(c.candidates.size()))) {
-    return Status::invalid_argument("key " + quote(c.key) + ": n_chosen " +
-                                    std::to_string(*c.n_chosen) + " must be null or in [0, " +
-                                    std::to_string(c.candidates.size()) + "]");
+  if (c.n_chosen && (*c.n_chosen < 0 ||
+                     *c.n_chosen > static_cast<int>(c.candidates.size()))) {
+    return Status::invalid_argument(
+        "key " + quote(c.key) + ": n_chosen " + std::to_string(*c.n_chosen) +
+        " must be null or in [0, " + std::to_string(c.candidates.size()) + "]");
   }
   return Status::ok();
 }
 
-StatusOr<std::vector<std::string>> string_list(const Json& j, const std::string& what) {
+StatusOr<std::vector<std::string>> string_list(const Json& j,
+                                               const std::string& what) {
   if (!j.is_array() || j.empty()) {
-    return Status::invalid_argument(what + " must be a non-empty list of strings, got " +
-                                    (j.is_array() ? std::string("an empty list") : type_name(j)));
+    return Status::invalid_argument(
+        what + " must be a non-empty list of strings, got " +
+        (j.is_array() ? std::string("an empty list") : type_name(j)));
   }
   std::vector<std::string> out;
   for (const auto& item : j) {
     if (!item.is_string()) {
-      return Status::invalid_argument(what + " must contain only strings, got " +
+      return Status::invalid_argument(what +
+                                      " must contain only strings, got " +
                                       type_name(item) + " " + item.dump());
     }
     out.push_back(item.get<std::string>());
@@ -53,8 +58,10 @@ StatusOr<std::vector<std::string>> string_list(const Json& j, const std::string&
 
 StatusOr<Choice> parse_choice(const std::string& key, const Json& entry) {
   const std::string where = "key " + quote(key);
-  if (!entry.is_object() || !entry.contains("_type") || !entry.contains("_value")) {
-    return Status::invalid_argument(where + R"(: expected an object with "_type" and "_value")");
+  if (!entry.is_object() || !entry.contains("_type") ||
+      !entry.contains("_value")) {
+    return Status::invalid_argument(
+        where + R"(: expected an object with "_type" and "_value")");
   }
   const Json& type = entry["_type"];
   const Json& value = entry["_value"];
@@ -69,22 +76,25 @@ StatusOr<Choice> parse_choice(const std::string& key, const Json& entry) {
     c.type = ChoiceType::kInputChoice;
     if (!value.is_object() || !value.contains("candidates")) {
       return Status::invalid_argument(
-          where + R"(: input_choice "_value" must be an object {"candidates": [...], )"
-                  R"("n_chosen": <integer or null>})");
+          where +
+          R"(: input_choice "_value" must be an object {"candidates": [...], )"
+          R"("n_chosen": <integer or null>})");
     }
-    auto names = string_list(value["candidates"], where + R"(: input_choice "candidates")");
+    auto names = string_list(value["candidates"],
+                             where + R"(: input_choice "candidates")");
     if (!names.is_ok()) return names.status();
     c.candidates = std::move(names).value();
     const Json n = value.contains("n_chosen") ? value["n_chosen"] : Json();
     if (n.is_number_integer()) {
       c.n_chosen = n.get<int>();
     } else if (!n.is_null()) {
-      return Status::invalid_argument(where + ": n_chosen must be an integer or null, got " +
-                                      n.dump());
+      return Status::invalid_argument(
+          where + ": n_chosen must be an integer or null, got " + n.dump());
     }
   } else {
     return Status::invalid_argument(
-        where + R"(: "_type" must be "layer_choice" or "input_choice" (classic NAS), got )" +
+        where +
+        R"(: "_type" must be "layer_choice" or "input_choice" (classic NAS), got )" +
         type.dump());
   }
   Status st = check_choice(c);
@@ -97,16 +107,18 @@ bool is_int(const Json& j) { return j.is_number_integer(); }
 }  // namespace
 
 bool Choice::operator==(const Choice& other) const {
-  return key == other.key && type == other.type && candidates == other.candidates &&
-         n_chosen == other.n_chosen;
+  return key == other.key && type == other.type &&
+         candidates == other.candidates && n_chosen == other.n_chosen;
 }
 
-StatusOr<SearchSpace> SearchSpace::from_json(const Json& json, const std::string& source) {
+StatusOr<SearchSpace> SearchSpace::from_json(const Json& json,
+                                             const std::string& source) {
   if (!json.is_object()) {
-    return Status::invalid_argument(source +
-                                    ": a search space must be a JSON object mapping keys to "
-                                    "choices, got " +
-                                    type_name(json));
+    return Status::invalid_argument(
+        source +
+        ": a search space must be a JSON object mapping keys to "
+        "choices, got " +
+        type_name(json));
   }
   SearchSpace space;
   for (auto it = json.begin(); it != json.end(); ++it) {
@@ -126,7 +138,8 @@ StatusOr<SearchSpace> SearchSpace::load(const std::string& path) {
 
 Status SearchSpace::add(Choice choice) {
   if (index_of(choice.key) >= 0) {
-    return Status::invalid_argument("key " + quote(choice.key) + " appears twice");
+    return Status::invalid_argument("key " + quote(choice.key) +
+                                    " appears twice");
   }
   Status st = check_choice(choice);
   if (!st.is_ok()) return st;
@@ -178,7 +191,8 @@ Json architecture_to_json(const SearchSpace& space, const Architecture& arch) {
       entry["_idx"] = idx.at(0);
     } else {
       Json values = Json::array();
-      for (int k : idx) values.push_back(c.candidates.at(static_cast<size_t>(k)));
+      for (int k : idx)
+        values.push_back(c.candidates.at(static_cast<size_t>(k)));
       entry["_value"] = std::move(values);
       entry["_idx"] = idx;
     }
@@ -189,36 +203,42 @@ Json architecture_to_json(const SearchSpace& space, const Architecture& arch) {
 
 namespace {
 
-Status index_in_range(const Choice& c, const Json& idx, const std::string& what) {
+Status index_in_range(const Choice& c, const Json& idx,
+                      const std::string& what) {
   const std::string where = "key " + quote(c.key) + ": " + what;
   if (!is_int(idx)) {
-    return Status::invalid_argument(where + " must be an integer index, got " + idx.dump());
+    return Status::invalid_argument(where + " must be an integer index, got " +
+                                    idx.dump());
   }
   long long i = idx.get<long long>();
   if (i < 0 || i >= static_cast<long long>(c.candidates.size())) {
-    return Status::invalid_argument(where + " = " + std::to_string(i) +
-                                    " is out of range: the choice has " +
-                                    std::to_string(c.candidates.size()) + " candidates (0.." +
-                                    std::to_string(c.candidates.size() - 1) + ")");
+    return Status::invalid_argument(
+        where + " = " + std::to_string(i) +
+        " is out of range: the choice has " +
+        std::to_string(c.candidates.size()) + " candidates (0.." +
+        std::to_string(c.candidates.size() - 1) + ")");
   }
   return Status::ok();
 }
 
-Status value_matches(const Choice& c, int idx, const Json& value, const std::string& what) {
+Status value_matches(const Choice& c, int idx, const Json& value,
+                     const std::string& what) {
   const std::string& expected = c.candidates[static_cast<size_t>(idx)];
   if (!value.is_string() || value.get<std::string>() != expected) {
-    return Status::invalid_argument("key " + quote(c.key) + ": " + what + " is " +
-                                    value.dump() + " but candidate " + std::to_string(idx) +
-                                    " is \"" + expected + "\"");
+    return Status::invalid_argument(
+        "key " + quote(c.key) + ": " + what + " is " + value.dump() +
+        " but candidate " + std::to_string(idx) + " is \"" + expected + "\"");
   }
   return Status::ok();
 }
 
 StatusOr<std::vector<int>> parse_decision(const Choice& c, const Json& entry) {
   const std::string where = "key " + quote(c.key);
-  if (!entry.is_object() || !entry.contains("_value") || !entry.contains("_idx")) {
-    return Status::invalid_argument(where + R"(: expected an object {"_value": ..., "_idx": ...}, got )" +
-                                    entry.dump());
+  if (!entry.is_object() || !entry.contains("_value") ||
+      !entry.contains("_idx")) {
+    return Status::invalid_argument(
+        where + R"(: expected an object {"_value": ..., "_idx": ...}, got )" +
+        entry.dump());
   }
   const Json& value = entry["_value"];
   const Json& idx = entry["_idx"];
@@ -231,13 +251,14 @@ StatusOr<std::vector<int>> parse_decision(const Choice& c, const Json& entry) {
     return std::vector<int>{i};
   }
   if (!idx.is_array() || !value.is_array()) {
-    return Status::invalid_argument(where +
-                                    ": an input choice needs lists in _value and _idx, got " +
-                                    entry.dump());
+    return Status::invalid_argument(
+        where + ": an input choice needs lists in _value and _idx, got " +
+        entry.dump());
   }
   if (idx.size() != value.size()) {
-    return Status::invalid_argument(where + ": _idx has " + std::to_string(idx.size()) +
-                                    " entries but _value has " + std::to_string(value.size()));
+    return Status::invalid_argument(
+        where + ": _idx has " + std::to_string(idx.size()) +
+        " entries but _value has " + std::to_string(value.size()));
   }
   std::vector<int> out;
   std::vector<bool> seen(c.candidates.size(), false);
@@ -249,9 +270,10 @@ StatusOr<std::vector<int>> parse_decision(const Choice& c, const Json& entry) {
     st = value_matches(c, i, value[k], "_value" + pos);
     if (!st.is_ok()) return st;
     if (seen[static_cast<size_t>(i)]) {
-      return Status::invalid_argument(where + ": input " + std::to_string(i) + " (\"" +
-                                      c.candidates[static_cast<size_t>(i)] +
-                                      "\") is chosen twice, which is not allowed");
+      return Status::invalid_argument(
+          where + ": input " + std::to_string(i) + " (\"" +
+          c.candidates[static_cast<size_t>(i)] +
+          "\") is chosen twice, which is not allowed");
     }
     seen[static_cast<size_t>(i)] = true;
     out.push_back(i);
@@ -266,11 +288,13 @@ StatusOr<std::vector<int>> parse_decision(const Choice& c, const Json& entry) {
 
 }  // namespace
 
-StatusOr<Architecture> architecture_from_json(const SearchSpace& space, const Json& json,
+StatusOr<Architecture> architecture_from_json(const SearchSpace& space,
+                                              const Json& json,
                                               const std::string& source) {
   if (!json.is_object()) {
-    return Status::invalid_argument(source + ": an architecture must be a JSON object, got " +
-                                    type_name(json));
+    return Status::invalid_argument(
+        source + ": an architecture must be a JSON object, got " +
+        type_name(json));
   }
   std::vector<std::string> missing, unexpected;
   for (const auto& c : space.choices()) {
@@ -280,11 +304,14 @@ StatusOr<Architecture> architecture_from_json(const SearchSpace& space, const Js
     if (space.index_of(it.key()) < 0) unexpected.push_back(it.key());
   }
   if (!missing.empty() || !unexpected.empty()) {
-    std::string msg = source + ": the architecture's keys do not match the search space (";
+    std::string msg =
+        source + ": the architecture's keys do not match the search space (";
     if (!missing.empty()) msg += "missing " + join_quoted(missing);
     if (!missing.empty() && !unexpected.empty()) msg += "; ";
     if (!unexpected.empty()) msg += "unexpected " + join_quoted(unexpected);
-    msg += "); was the search space generated from this code? Regenerate it with `archer ss_gen`";
+    msg +=
+        "); was the search space generated from this code? Regenerate it with "
+        "`archer ss_gen`";
     return Status::invalid_argument(msg);
   }
   Architecture arch;
@@ -301,8 +328,8 @@ Architecture first_architecture(const SearchSpace& space) {
   for (const auto& c : space.choices()) {
     std::vector<int> idx;
     size_t n = c.type == ChoiceType::kLayerChoice ? 1
-               : c.n_chosen                       ? static_cast<size_t>(*c.n_chosen)
-                                                  : c.candidates.size();
+               : c.n_chosen ? static_cast<size_t>(*c.n_chosen)
+                            : c.candidates.size();
     for (size_t i = 0; i < n; ++i) idx.push_back(static_cast<int>(i));
     arch.indices.push_back(std::move(idx));
   }

@@ -10,7 +10,8 @@ namespace archer {
 namespace testing {
 
 TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "archer-test-XXXXXX").string();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "archer-test-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;
 }

@@ -1,4 +1,5 @@
-// Test helpers: a temporary directory removed on destruction, and small file utilities.
+// Test helpers: a temporary directory removed on destruction, and small file
+// utilities.
 #ifndef ARCHER_TESTING_TEMP_DIR_H_
 #define ARCHER_TESTING_TEMP_DIR_H_
 
@@ -21,7 +22,8 @@ class TempDir {
   std::string path_;
 };
 
-// Whole-file read ("" if missing) and write (throws std::runtime_error on failure).
+// Whole-file read ("" if missing) and write (throws std::runtime_error on
+// failure).
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 // The golden file `name` under <shared>/spec/golden.

@@ -19,9 +19,10 @@ namespace archer {
 
 namespace {
 
-constexpr const char* kVariables[] = {"NNI_PLATFORM",     "NNI_EXP_ID",    "NNI_SYS_DIR",
-                                      "NNI_TRIAL_JOB_ID", "NNI_OUTPUT_DIR", "NNI_TRIAL_SEQ_ID",
-                                      "NNI_CODE_DIR",     "NNI_GEN_SEARCH_SPACE"};
+constexpr const char* kVariables[] = {"NNI_PLATFORM",   "NNI_EXP_ID",
+                                      "NNI_SYS_DIR",    "NNI_TRIAL_JOB_ID",
+                                      "NNI_OUTPUT_DIR", "NNI_TRIAL_SEQ_ID",
+                                      "NNI_CODE_DIR",   "NNI_GEN_SEARCH_SPACE"};
 constexpr auto kParameterPollInterval = std::chrono::milliseconds(50);
 
 TrialContext::Platform platform_of(const TrialContext::Env& env) {
@@ -52,7 +53,8 @@ bool read_file(const std::string& path, std::string* out) {
 void mkdir_p(const std::string& dir) {
   for (size_t pos = 1; pos <= dir.size(); ++pos) {
     if (pos == dir.size() || dir[pos] == '/') {
-      ::mkdir(dir.substr(0, pos).c_str(), 0777);  // EEXIST is fine; open() reports real errors
+      ::mkdir(dir.substr(0, pos).c_str(),
+              0777);  // EEXIST is fine; open() reports real errors
     }
   }
 }
@@ -61,20 +63,25 @@ void mkdir_p(const std::string& dir) {
 
 void check_metric(const Json& metric, const char* api) {
   if (metric.is_number()) return;
-  if (metric.is_object() && metric.contains("default") && metric["default"].is_number()) return;
+  if (metric.is_object() && metric.contains("default") &&
+      metric["default"].is_number())
+    return;
   throw Error(std::string(api) +
-              ": a metric must be a number or a JSON object with a numeric \"default\", got " +
+              ": a metric must be a number or a JSON object with a numeric "
+              "\"default\", got " +
               dumps(metric));
 }
 
-TrialContext::TrialContext(Env env) : env_(filter(std::move(env))), platform_(platform_of(env_)) {}
+TrialContext::TrialContext(Env env)
+    : env_(filter(std::move(env))), platform_(platform_of(env_)) {}
 
 TrialContext TrialContext::from_process_env() {
   Env env;
   for (char** e = environ; e && *e; ++e) {
     std::string kv(*e);
     size_t eq = kv.find('=');
-    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+    if (eq != std::string::npos)
+      env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
   }
   return TrialContext(std::move(env));
 }
@@ -88,9 +95,11 @@ std::optional<std::string> TrialContext::env(const std::string& name) const {
 std::string TrialContext::required_env(const std::string& name) const {
   auto v = env(name);
   if (!v || v->empty()) {
-    throw Error("environment variable " + name + " is not set, but NNI_PLATFORM is '" +
+    throw Error("environment variable " + name +
+                " is not set, but NNI_PLATFORM is '" +
                 env("NNI_PLATFORM").value_or("") +
-                "': the trial must be started by an experiment (or unset NNI_PLATFORM)");
+                "': the trial must be started by an experiment (or unset "
+                "NNI_PLATFORM)");
   }
   return *v;
 }
@@ -101,14 +110,17 @@ Json TrialContext::read_parameter_record() {
   bool announced = false;
   while (!read_file(path, &text) || text.empty()) {
     if (!announced) {
-      // NNI sends REQUEST_PARAMETER when the file is missing, then waits for it.
+      // NNI sends REQUEST_PARAMETER when the file is missing, then waits for
+      // it.
       Json request = Json::object();
       request["trial_job_id"] = env("NNI_TRIAL_JOB_ID").value_or("");
       request["type"] = "REQUEST_PARAMETER";
       request["sequence"] = 0;
       request["parameter_index"] = 0;
       write_frame(dumps(request));
-      log_warning("archer", path + " does not exist yet; waiting for the experiment to write it");
+      log_warning(
+          "archer",
+          path + " does not exist yet; waiting for the experiment to write it");
       announced = true;
     }
     std::this_thread::sleep_for(kParameterPollInterval);
@@ -117,7 +129,9 @@ Json TrialContext::read_parameter_record() {
   if (!json.is_ok()) throw Error(json.status().message());
   Json record = std::move(json).value();
   if (!record.is_object() || !record.contains("parameters")) {
-    throw Error(path + ": expected a parameter record {\"parameter_id\": ..., \"parameters\": ...}");
+    throw Error(path +
+                ": expected a parameter record {\"parameter_id\": ..., "
+                "\"parameters\": ...}");
   }
   if (record.contains("parameter_id") && !record["parameter_id"].is_null() &&
       !record["parameter_id"].is_number_integer()) {
@@ -131,15 +145,18 @@ Json TrialContext::get_next_parameter() {
   std::lock_guard<std::mutex> lock(mu_);
   if (requested_) {
     log_warning("archer",
-                "get_next_parameter() was already called; this trial has one parameter set, "
-                "returning null (the first result stays available via get_current_parameter())");
+                "get_next_parameter() was already called; this trial has one "
+                "parameter set, "
+                "returning null (the first result stays available via "
+                "get_current_parameter())");
     return Json();
   }
   switch (platform_) {
     case Platform::kStandalone:
-      log_warning("archer",
-                  "Running trial code without an experiment (NNI_PLATFORM is not set); "
-                  "get_next_parameter() returns an empty object");
+      log_warning(
+          "archer",
+          "Running trial code without an experiment (NNI_PLATFORM is not set); "
+          "get_next_parameter() returns an empty object");
       record_ = Json::object();
       record_["parameter_id"] = Json();
       record_["parameters"] = Json::object();
@@ -164,7 +181,8 @@ Json TrialContext::get_current_parameter() const {
 
 std::optional<std::int64_t> TrialContext::parameter_id() const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!requested_ || !record_.contains("parameter_id") || record_["parameter_id"].is_null()) {
+  if (!requested_ || !record_.contains("parameter_id") ||
+      record_["parameter_id"].is_null()) {
     return std::nullopt;
   }
   return record_["parameter_id"].get<std::int64_t>();
@@ -180,9 +198,12 @@ void TrialContext::write_frame(const std::string& payload) {
   const std::string dir = required_env("NNI_OUTPUT_DIR") + "/.nni";
   mkdir_p(dir);
   const std::string path = dir + "/metrics";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(path + ": cannot open for appending: " + std::strerror(errno));
-  // One write() per record: with O_APPEND a concurrent reader never sees interleaving.
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw Error(path + ": cannot open for appending: " + std::strerror(errno));
+  // One write() per record: with O_APPEND a concurrent reader never sees
+  // interleaving.
   const std::string& bytes = frame.value();
   size_t done = 0;
   while (done < bytes.size()) {
@@ -198,19 +219,23 @@ void TrialContext::write_frame(const std::string& payload) {
   ::close(fd);
 }
 
-void TrialContext::send(const std::string& type, std::int64_t sequence, const Json& metric) {
+void TrialContext::send(const std::string& type, std::int64_t sequence,
+                        const Json& metric) {
   if (platform_ == Platform::kStandalone) {
-    std::string msg = type == "FINAL" ? "Final result: " + dumps(metric)
-                                      : "Intermediate result: " + dumps(metric) + " (Index " +
-                                            std::to_string(sequence) + ")";
+    std::string msg = type == "FINAL"
+                          ? "Final result: " + dumps(metric)
+                          : "Intermediate result: " + dumps(metric) +
+                                " (Index " + std::to_string(sequence) + ")";
     log_line(stdout, "INFO", "nni/MainThread", msg);
     return;
   }
   std::optional<std::int64_t> pid;
-  if (requested_ && record_.contains("parameter_id") && !record_["parameter_id"].is_null()) {
+  if (requested_ && record_.contains("parameter_id") &&
+      !record_["parameter_id"].is_null()) {
     pid = record_["parameter_id"].get<std::int64_t>();
   }
-  write_frame(metric_payload(pid, env("NNI_TRIAL_JOB_ID").value_or(""), type, sequence, metric));
+  write_frame(metric_payload(pid, env("NNI_TRIAL_JOB_ID").value_or(""), type,
+                             sequence, metric));
 }
 
 void TrialContext::report_intermediate_result(const Json& metric) {
@@ -256,8 +281,10 @@ std::int64_t TrialContext::sequence_id() const {
   char* end = nullptr;
   long long v = std::strtoll(s.c_str(), &end, 10);
   if (s.empty() || *end != '\0') {
-    throw Error("environment variable NNI_TRIAL_SEQ_ID must be a decimal integer, got '" + s +
-                "'");
+    throw Error(
+        "environment variable NNI_TRIAL_SEQ_ID must be a decimal integer, got "
+        "'" +
+        s + "'");
   }
   return v;
 }
@@ -273,17 +300,26 @@ std::vector<std::string> TrialContext::sent_metrics() const {
 }
 
 TrialContext& default_trial_context() {
-  static TrialContext* context = new TrialContext(TrialContext::from_process_env());
+  static TrialContext* context =
+      new TrialContext(TrialContext::from_process_env());
   return *context;
 }
 
-Json get_next_parameter() { return default_trial_context().get_next_parameter(); }
-Json get_current_parameter() { return default_trial_context().get_current_parameter(); }
+Json get_next_parameter() {
+  return default_trial_context().get_next_parameter();
+}
+Json get_current_parameter() {
+  return default_trial_context().get_current_parameter();
+}
 void report_intermediate_result(const Json& metric) {
   default_trial_context().report_intermediate_result(metric);
 }
-void report_final_result(const Json& metric) { default_trial_context().report_final_result(metric); }
-std::string get_experiment_id() { return default_trial_context().experiment_id(); }
+void report_final_result(const Json& metric) {
+  default_trial_context().report_final_result(metric);
+}
+std::string get_experiment_id() {
+  return default_trial_context().experiment_id();
+}
 std::string get_trial_id() { return default_trial_context().trial_id(); }
 std::int64_t get_sequence_id() { return default_trial_context().sequence_id(); }
 

@@ -14,9 +14,9 @@ using testing::TempDir;
 using testing::write_file;
 
 TrialContext::Env local_env(const TempDir& dir) {
-  return {{"NNI_PLATFORM", "local"},      {"NNI_EXP_ID", "exp1"},
-          {"NNI_SYS_DIR", dir.path()},    {"NNI_OUTPUT_DIR", dir.path()},
-          {"NNI_TRIAL_JOB_ID", "Tr1al"},  {"NNI_TRIAL_SEQ_ID", "7"},
+  return {{"NNI_PLATFORM", "local"},     {"NNI_EXP_ID", "exp1"},
+          {"NNI_SYS_DIR", dir.path()},   {"NNI_OUTPUT_DIR", dir.path()},
+          {"NNI_TRIAL_JOB_ID", "Tr1al"}, {"NNI_TRIAL_SEQ_ID", "7"},
           {"UNRELATED", "ignored"}};
 }
 
@@ -32,14 +32,16 @@ TEST(TrialContext, StandaloneBehavesLikeNni) {
   ctx.report_intermediate_result(Json(0.5));
   ctx.report_final_result(Json(0.75));
   std::string out = ::testing::internal::GetCapturedStdout();
-  EXPECT_NE(out.find("Intermediate result: 0.5 (Index 0)"), std::string::npos) << out;
+  EXPECT_NE(out.find("Intermediate result: 0.5 (Index 0)"), std::string::npos)
+      << out;
   EXPECT_NE(out.find("Final result: 0.75"), std::string::npos) << out;
 }
 
 TEST(TrialContext, LocalWritesGoldenMetricBytes) {
   TempDir dir;
-  write_file(dir.file("parameter.cfg"),
-             R"({"parameter_id": 3, "parameter_source": "algorithm", "parameters": {"a": 1}, "parameter_index": 0})");
+  write_file(
+      dir.file("parameter.cfg"),
+      R"({"parameter_id": 3, "parameter_source": "algorithm", "parameters": {"a": 1}, "parameter_index": 0})");
   TrialContext ctx(local_env(dir));
   EXPECT_EQ(ctx.platform(), TrialContext::Platform::kLocal);
   EXPECT_EQ(ctx.get_next_parameter(), Json::parse(R"({"a": 1})"));
@@ -49,7 +51,8 @@ TEST(TrialContext, LocalWritesGoldenMetricBytes) {
   final_metric["default"] = 1.25;
   final_metric["other"] = 1;
   ctx.report_final_result(final_metric);
-  EXPECT_EQ(read_file(dir.file(".nni/metrics")), read_file(testing::golden_path("metrics")));
+  EXPECT_EQ(read_file(dir.file(".nni/metrics")),
+            read_file(testing::golden_path("metrics")));
   EXPECT_EQ(ctx.experiment_id(), "exp1");
   EXPECT_EQ(ctx.trial_id(), "Tr1al");
   EXPECT_EQ(ctx.sequence_id(), 7);
@@ -57,7 +60,8 @@ TEST(TrialContext, LocalWritesGoldenMetricBytes) {
 
 TEST(TrialContext, SecondGetNextParameterReturnsNullButKeepsRecord) {
   TempDir dir;
-  write_file(dir.file("parameter.cfg"), R"({"parameter_id": 5, "parameters": {"x": 2}})");
+  write_file(dir.file("parameter.cfg"),
+             R"({"parameter_id": 5, "parameters": {"x": 2}})");
   TrialContext ctx(local_env(dir));
   EXPECT_EQ(ctx.get_next_parameter()["x"], 2);
   EXPECT_TRUE(ctx.get_next_parameter().is_null());
@@ -66,7 +70,8 @@ TEST(TrialContext, SecondGetNextParameterReturnsNullButKeepsRecord) {
   auto rec = parse_metric_payload(
       read_file(dir.file(".nni/metrics")).substr(8, std::string::npos), "m");
   ASSERT_TRUE(rec.is_ok()) << rec.status().message();
-  EXPECT_EQ(rec.value().parameter_id, 5);  // NNI would have lost the record here
+  EXPECT_EQ(rec.value().parameter_id,
+            5);  // NNI would have lost the record here
 }
 
 TEST(TrialContext, IntermediateSequenceCountsUp) {
@@ -91,19 +96,22 @@ TEST(TrialContext, IntermediateSequenceCountsUp) {
 
 TEST(TrialContext, RejectsMetricsOfOtherShapes) {
   TrialContext ctx(TrialContext::Env{{"NNI_PLATFORM", "unittest"}});
-  for (const char* bad : {R"("0.9")", R"({"loss": 1})", R"({"default": "x"})", "[1]", "null"}) {
+  for (const char* bad :
+       {R"("0.9")", R"({"loss": 1})", R"({"default": "x"})", "[1]", "null"}) {
     try {
       ctx.report_final_result(Json::parse(bad));
       ADD_FAILURE() << "accepted " << bad;
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(
-                    "report_final_result: a metric must be a number or a JSON object with a "
-                    "numeric \"default\""),
-                std::string::npos);
+      EXPECT_NE(
+          std::string(e.what()).find("report_final_result: a metric must be a "
+                                     "number or a JSON object with a "
+                                     "numeric \"default\""),
+          std::string::npos);
     }
   }
   EXPECT_THROW(ctx.report_intermediate_result(Json("x")), Error);
-  EXPECT_NO_THROW(ctx.report_final_result(Json::parse(R"({"default": 1, "loss": "a"})")));
+  EXPECT_NO_THROW(
+      ctx.report_final_result(Json::parse(R"({"default": 1, "loss": "a"})")));
   EXPECT_TRUE(ctx.sent_metrics().size() == 1u);
 }
 
@@ -113,7 +121,8 @@ TEST(TrialContext, MissingSysDirIsAClearError) {
     ctx.get_next_parameter();
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("NNI_SYS_DIR is not set"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("NNI_SYS_DIR is not set"),
+              std::string::npos);
   }
 }
 
@@ -125,7 +134,8 @@ TEST(TrialContext, BadParameterFileNamesThePath) {
     ctx.get_next_parameter();
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(dir.file("parameter.cfg") + ": invalid JSON"),
+    EXPECT_NE(std::string(e.what()).find(dir.file("parameter.cfg") +
+                                         ": invalid JSON"),
               std::string::npos)
         << e.what();
   }
@@ -140,11 +150,14 @@ TEST(TrialContext, WaitsForParameterFileAfterRequestingIt) {
   TrialContext ctx(local_env(dir));
   std::thread writer([&] {
     // Wait for the REQUEST_PARAMETER record before writing the parameter file.
-    for (int i = 0; i < 200 && read_file(dir.file(".nni/metrics")).empty(); ++i) {
+    for (int i = 0; i < 200 && read_file(dir.file(".nni/metrics")).empty();
+         ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    write_file(dir.file("parameter.cfg.tmp"), R"({"parameter_id": 2, "parameters": {"y": 1}})");
-    std::rename(dir.file("parameter.cfg.tmp").c_str(), dir.file("parameter.cfg").c_str());
+    write_file(dir.file("parameter.cfg.tmp"),
+               R"({"parameter_id": 2, "parameters": {"y": 1}})");
+    std::rename(dir.file("parameter.cfg.tmp").c_str(),
+                dir.file("parameter.cfg").c_str());
   });
   Json p = ctx.get_next_parameter();
   writer.join();

@@ -1,12 +1,14 @@
-// archer: the command-line interface (nnictl-compatible; subcommands arrive with the
-// experiment manager). main() maps every failure to one line and an exit code.
+// archer: the command-line interface (nnictl-compatible; subcommands arrive
+// with the experiment manager). main() maps every failure to one line and an
+// exit code.
 #include <CLI/CLI.hpp>
-
 #include <exception>
 #include <iostream>
 
 int main(int argc, char** argv) {
-  CLI::App app{"Archer: neural architecture search (NNI classic-NAS compatible)", "archer"};
+  CLI::App app{
+      "Archer: neural architecture search (NNI classic-NAS compatible)",
+      "archer"};
   app.set_version_flag("-v,--version", std::string("archer ") + ARCHER_VERSION);
   app.require_subcommand(0, 1);
   try {

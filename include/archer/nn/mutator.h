@@ -1,5 +1,6 @@
-// Classic-NAS mutator: collects a model's search space and applies one architecture to it
-// (spec §1.5, §1.7). The entry point is archer::get_and_apply_next_architecture(model).
+// Classic-NAS mutator: collects a model's search space and applies one
+// architecture to it (spec §1.5, §1.7). The entry point is
+// archer::get_and_apply_next_architecture(model).
 #ifndef ARCHER_NN_MUTATOR_H_
 #define ARCHER_NN_MUTATOR_H_
 
@@ -15,12 +16,14 @@
 namespace archer {
 
 struct ApplyOptions {
-  // Keep unchosen LayerChoice candidates registered (NNI's behaviour). By default they are
-  // released once the architecture is applied, so model->parameters(), to(), state_dict()
-  // and the optimizer see only the chosen ones.
+  // Keep unchosen LayerChoice candidates registered (NNI's behaviour). By
+  // default they are released once the architecture is applied, so
+  // model->parameters(), to(), state_dict() and the optimizer see only the
+  // chosen ones.
   TORCH_ARG(bool, keep_unchosen) = false;
-  // get_and_apply_next_architecture() only: on a bad architecture or parameter file print
-  // "archer: error: ..." to stderr and exit(1) (default), or throw archer::Error.
+  // get_and_apply_next_architecture() only: on a bad architecture or parameter
+  // file print "archer: error: ..." to stderr and exit(1) (default), or throw
+  // archer::Error.
   TORCH_ARG(bool, exit_on_error) = true;
 
  public:
@@ -37,49 +40,65 @@ struct ApplyOptions {
 };
 
 // NNI's get_and_apply_next_architecture(model), with its three modes:
-//  * NNI_GEN_SEARCH_SPACE=<path>: writes the model's search space to <path> (NNI's exact
+//  * NNI_GEN_SEARCH_SPACE=<path>: writes the model's search space to <path>
+//  (NNI's exact
 //    bytes) and exits the process with status 0;
-//  * NNI_PLATFORM unset: standalone, applies the first candidate(s), warns on stderr;
-//  * otherwise: reads parameter.cfg through the trial SDK, validates it against the model's
+//  * NNI_PLATFORM unset: standalone, applies the first candidate(s), warns on
+//  stderr;
+//  * otherwise: reads parameter.cfg through the trial SDK, validates it against
+//  the model's
 //    search space and applies it.
 // May be called once per model. See ApplyOptions for error handling.
-void get_and_apply_next_architecture(torch::nn::Module& model, const ApplyOptions& options = {});
+void get_and_apply_next_architecture(torch::nn::Module& model,
+                                     const ApplyOptions& options = {});
 template <typename M>
 void get_and_apply_next_architecture(const std::shared_ptr<M>& model,
                                      const ApplyOptions& options = {}) {
-  get_and_apply_next_architecture(static_cast<torch::nn::Module&>(*model), options);
+  get_and_apply_next_architecture(static_cast<torch::nn::Module&>(*model),
+                                  options);
 }
 template <typename M>
 void get_and_apply_next_architecture(const torch::nn::ModuleHolder<M>& model,
                                      const ApplyOptions& options = {}) {
-  get_and_apply_next_architecture(static_cast<torch::nn::Module&>(*model.ptr()), options);
+  get_and_apply_next_architecture(static_cast<torch::nn::Module&>(*model.ptr()),
+                                  options);
 }
 
 namespace nn {
 
-// Walks `model` in registration order (pre-order, each module once) and returns its search
-// space, keys de-duplicated (first occurrence wins). Throws archer::Error for a mutable nested
-// in a mutable, a shared key whose mutables disagree (type or candidates), or a choose_from
-// entry that is neither "" nor a key that appeared earlier.
+// Walks `model` in registration order (pre-order, each module once) and returns
+// its search space, keys de-duplicated (first occurrence wins). Throws
+// archer::Error for a mutable nested in a mutable, a shared key whose mutables
+// disagree (type or candidates), or a choose_from entry that is neither "" nor
+// a key that appeared earlier.
 SearchSpace collect_search_space(torch::nn::Module& model);
 
 // What apply_next_architecture() did.
 enum class ApplyMode { kSearchSpaceWritten, kStandalone, kExperiment };
 
-// The work of get_and_apply_next_architecture() without exiting: in search-space mode it
-// writes the file and returns kSearchSpaceWritten (nothing is applied). Throws archer::Error
-// on any failure (unwritable file, bad parameter file, architecture not matching the model).
-ApplyMode apply_next_architecture(torch::nn::Module& model, TrialContext& context,
+// The work of get_and_apply_next_architecture() without exiting: in
+// search-space mode it writes the file and returns kSearchSpaceWritten (nothing
+// is applied). Throws archer::Error on any failure (unwritable file, bad
+// parameter file, architecture not matching the model).
+ApplyMode apply_next_architecture(torch::nn::Module& model,
+                                  TrialContext& context,
                                   const ApplyOptions& options = {});
 
-// Validates `architecture` (NNI's JSON) against the model's search space and applies it.
-// `source` names its origin in error messages. Throws archer::Error.
+// Validates `architecture` (NNI's JSON) against the model's search space and
+// applies it. `source` names its origin in error messages. Throws
+// archer::Error.
 void apply_architecture(torch::nn::Module& model, const Json& architecture,
-                        const std::string& source, const ApplyOptions& options = {});
+                        const std::string& source,
+                        const ApplyOptions& options = {});
 
-// The model's parameters that the applied architecture uses: everything except parameters
-// reachable only through unchosen LayerChoice candidates (useful with keep_unchosen; with the
-// default options it equals model.parameters()). Before an architecture is applied: all.
+// The architecture applied to `model`, in NNI's JSON format (keys in
+// search-space order). Throws archer::Error if no architecture was applied.
+Json applied_architecture(torch::nn::Module& model);
+
+// The model's parameters that the applied architecture uses: everything except
+// parameters reachable only through unchosen LayerChoice candidates (useful
+// with keep_unchosen; with the default options it equals model.parameters()).
+// Before an architecture is applied: all.
 std::vector<torch::Tensor> chosen_parameters(const torch::nn::Module& model);
 
 }  // namespace nn

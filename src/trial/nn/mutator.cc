@@ -25,14 +25,15 @@ struct Visit {
 };
 
 void walk(torch::nn::Module& module, const std::string& path,
-          std::unordered_set<const torch::nn::Module*>& visited, const Visit* enclosing,
-          std::vector<Visit>& out) {
+          std::unordered_set<const torch::nn::Module*>& visited,
+          const Visit* enclosing, std::vector<Visit>& out) {
   if (!visited.insert(&module).second) return;
   const Visit* inner = enclosing;
   if (auto* m = dynamic_cast<MutableImpl*>(&module)) {
     if (enclosing) {
-      throw Error("Cannot have nested search space: '" + m->key() + "' (" + path +
-                  ") is inside '" + enclosing->key + "' (" + enclosing->path + ")");
+      throw Error("Cannot have nested search space: '" + m->key() + "' (" +
+                  path + ") is inside '" + enclosing->key + "' (" +
+                  enclosing->path + ")");
     }
     out.push_back({m, m->key(), path});
     inner = &out.back();
@@ -42,7 +43,8 @@ void walk(torch::nn::Module& module, const std::string& path,
   // `inner` may dangle after out grows; copy what the nested check needs.
   Visit guard = inner ? *inner : Visit();
   for (const auto& child : module.named_children()) {
-    const std::string child_path = path.empty() ? child.key() : path + "." + child.key();
+    const std::string child_path =
+        path.empty() ? child.key() : path + "." + child.key();
     walk(*child.value(), child_path, visited, inner ? &guard : nullptr, out);
   }
 }
@@ -82,15 +84,18 @@ Collected collect(torch::nn::Module& model) {
         for (const auto& source : ic->choose_from()) {
           if (!source.empty() && !keys_before.count(source)) {
             throw Error("'" + source + "' required by '" + c.key +
-                        "' not found in keys that appeared before, and is not NO_KEY (\"\")");
+                        "' not found in keys that appeared before, and is not "
+                        "NO_KEY (\"\")");
           }
         }
       }
       int existing = result.space.index_of(c.key);
       if (existing >= 0) {
         if (!(result.space.choices()[static_cast<size_t>(existing)] == c)) {
-          throw Error("key '" + c.key + "' is shared by mutables with different candidates (" +
-                      v.path + " differs from the first one); shared keys share one decision");
+          throw Error(
+              "key '" + c.key +
+              "' is shared by mutables with different candidates (" + v.path +
+              " differs from the first one); shared keys share one decision");
         }
       } else {
         Status st = result.space.add(c);
@@ -103,44 +108,53 @@ Collected collect(torch::nn::Module& model) {
   return result;
 }
 
-void apply(const Collected& collected, const Architecture& arch, const ApplyOptions& options) {
+void apply(const Collected& collected, const Architecture& arch,
+           const ApplyOptions& options) {
   for (const auto& v : collected.mutables) {
     if (v.mutable_module->applied()) {
-      throw Error("an architecture was already applied to this model (mutable '" + v.key +
-                  "'): get_and_apply_next_architecture() may be called once per model");
+      throw Error(
+          "an architecture was already applied to this model (mutable '" +
+          v.key +
+          "'): get_and_apply_next_architecture() may be called once per model");
     }
   }
   for (const auto& v : collected.mutables) {
     int index = collected.space.index_of(v.key);
     const Choice& c = collected.space.choices()[static_cast<size_t>(index)];
     std::vector<bool> mask(c.candidates.size(), false);
-    for (int i : arch.indices[static_cast<size_t>(index)]) mask[static_cast<size_t>(i)] = true;
+    for (int i : arch.indices[static_cast<size_t>(index)])
+      mask[static_cast<size_t>(i)] = true;
     v.mutable_module->apply_decision(std::move(mask), !options.keep_unchosen());
   }
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
+void write_file_atomically(const std::string& path,
+                           const std::string& content) {
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) {
-    throw Error("cannot write the search space to " + path + ": " + std::strerror(errno));
+    throw Error("cannot write the search space to " + path + ": " +
+                std::strerror(errno));
   }
   bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
   ok = (std::fclose(f) == 0) && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     std::remove(tmp.c_str());
-    throw Error("cannot write the search space to " + path + ": " + std::strerror(err));
+    throw Error("cannot write the search space to " + path + ": " +
+                std::strerror(err));
   }
 }
 
-void collect_parameters(const torch::nn::Module& module,
-                        std::unordered_set<const void*>& seen_params,
-                        std::unordered_set<const torch::nn::Module*>& seen_modules,
-                        std::vector<torch::Tensor>& out) {
+void collect_parameters(
+    const torch::nn::Module& module,
+    std::unordered_set<const void*>& seen_params,
+    std::unordered_set<const torch::nn::Module*>& seen_modules,
+    std::vector<torch::Tensor>& out) {
   if (!seen_modules.insert(&module).second) return;
   for (const auto& p : module.named_parameters(/*recurse=*/false)) {
-    if (seen_params.insert(p.value().unsafeGetTensorImpl()).second) out.push_back(p.value());
+    if (seen_params.insert(p.value().unsafeGetTensorImpl()).second)
+      out.push_back(p.value());
   }
   const auto* m = dynamic_cast<const MutableImpl*>(&module);
   for (const auto& child : module.named_children()) {
@@ -151,17 +165,21 @@ void collect_parameters(const torch::nn::Module& module,
 
 }  // namespace
 
-SearchSpace collect_search_space(torch::nn::Module& model) { return collect(model).space; }
+SearchSpace collect_search_space(torch::nn::Module& model) {
+  return collect(model).space;
+}
 
 void apply_architecture(torch::nn::Module& model, const Json& architecture,
-                        const std::string& source, const ApplyOptions& options) {
+                        const std::string& source,
+                        const ApplyOptions& options) {
   Collected collected = collect(model);
   auto arch = architecture_from_json(collected.space, architecture, source);
   if (!arch.is_ok()) throw Error(arch.status().message());
   apply(collected, arch.value(), options);
 }
 
-ApplyMode apply_next_architecture(torch::nn::Module& model, TrialContext& context,
+ApplyMode apply_next_architecture(torch::nn::Module& model,
+                                  TrialContext& context,
                                   const ApplyOptions& options) {
   Collected collected = collect(model);
   if (auto path = context.env("NNI_GEN_SEARCH_SPACE")) {
@@ -174,24 +192,49 @@ ApplyMode apply_next_architecture(torch::nn::Module& model, TrialContext& contex
     parameters = context.get_next_parameter();
     if (parameters.is_null()) {
       if (context.platform() != TrialContext::Platform::kUnittest) {
-        throw Error("Chosen architecture is None (parameter.cfg has no parameters). This may "
-                    "be a platform error.");
+        throw Error(
+            "Chosen architecture is None (parameter.cfg has no parameters). "
+            "This may "
+            "be a platform error.");
       }
       standalone = true;
     }
   }
   if (standalone) {
     log_warning("archer",
-                "Running without an experiment (NNI_PLATFORM is not set): using the first "
+                "Running without an experiment (NNI_PLATFORM is not set): "
+                "using the first "
                 "candidate of every choice");
     apply(collected, first_architecture(collected.space), options);
     return ApplyMode::kStandalone;
   }
-  const std::string source = context.env("NNI_SYS_DIR").value_or(".") + "/parameter.cfg";
+  const std::string source =
+      context.env("NNI_SYS_DIR").value_or(".") + "/parameter.cfg";
   auto arch = architecture_from_json(collected.space, parameters, source);
   if (!arch.is_ok()) throw Error(arch.status().message());
   apply(collected, arch.value(), options);
   return ApplyMode::kExperiment;
+}
+
+Json applied_architecture(torch::nn::Module& model) {
+  Collected collected = collect(model);
+  Architecture arch;
+  arch.indices.resize(collected.space.size());
+  std::vector<bool> done(collected.space.size(), false);
+  for (const auto& v : collected.mutables) {
+    size_t index = static_cast<size_t>(collected.space.index_of(v.key));
+    if (done[index]) continue;
+    if (!v.mutable_module->applied()) {
+      throw Error("no architecture has been applied to this model (mutable '" +
+                  v.key + "')");
+    }
+    const std::vector<bool>& mask = v.mutable_module->decision();
+    for (size_t i = 0; i < mask.size(); ++i) {
+      if (mask[i]) arch.indices[index].push_back(static_cast<int>(i));
+    }
+    done[index] = true;
+  }
+  return architecture_to_json(collected.space, arch);
 }
 
 std::vector<torch::Tensor> chosen_parameters(const torch::nn::Module& model) {
@@ -204,8 +247,10 @@ std::vector<torch::Tensor> chosen_parameters(const torch::nn::Module& model) {
 
 }  // namespace nn
 
-void get_and_apply_next_architecture(torch::nn::Module& model, const ApplyOptions& options) {
-  TrialContext& context = options.context() ? *options.context() : default_trial_context();
+void get_and_apply_next_architecture(torch::nn::Module& model,
+                                     const ApplyOptions& options) {
+  TrialContext& context =
+      options.context() ? *options.context() : default_trial_context();
   nn::ApplyMode mode;
   try {
     mode = nn::apply_next_architecture(model, context, options);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Archer set-up: installs the Debian packages Archer needs (apt only, only the missing ones),
+# builds, then runs the demo or the whole test suite.
+#
+#   bash setup.sh demo    install + build + run Archer's main job on its embedded defaults
+#   bash setup.sh test    install + build (warnings as errors) + every test, a clang-format
+#                         check and an ASan+UBSan build of the torch-free tests
+#   bash setup.sh build   install + build only
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+mode=${1:-demo}
+case "$mode" in demo | test | build) ;; *)
+  echo "usage: bash setup.sh [demo|test|build]" >&2
+  exit 2
+  ;;
+esac
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config python3 clang-format
+  libtorch-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
+  libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+install_packages() {
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#PACKAGES[@]} packages are installed"
+    return
+  fi
+  echo "setup: installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}"
+}
+
+jobs=$(nproc)
+build() {  # build DIR [cmake options...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@" >"$dir.configure.log" 2>&1 || {
+    cat "$dir.configure.log"
+    return 1
+  }
+  cmake --build "$dir" -j "$jobs"
+}
+
+install_packages
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARCHER_WERROR=ON
+
+if [ "$mode" = demo ]; then
+  demo=build/examples/quickstart/quickstart
+  echo
+  echo "== archer: search space of the quickstart trial (what 'archer ss_gen' writes)"
+  NNI_GEN_SEARCH_SPACE=build/quickstart_search_space.json "$demo"
+  cat build/quickstart_search_space.json
+  echo
+  echo
+  echo "== archer: the quickstart trial, standalone (first candidates)"
+  env -u NNI_PLATFORM "$demo" --threads "$jobs"
+elif [ "$mode" = test ]; then
+  echo "== tests"
+  ctest --test-dir build --output-on-failure -j "$jobs"
+  echo "== clang-format"
+  git ls-files '*.h' '*.cc' | xargs clang-format --dry-run --Werror
+  echo "== ASan+UBSan build of the torch-free tests"
+  build build-asan -DCMAKE_BUILD_TYPE=Debug -DARCHER_WERROR=ON -DARCHER_SANITIZE=ON \
+    -DARCHER_WITH_TORCH=OFF
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -E install_find_package
+fi
