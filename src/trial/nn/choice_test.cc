@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "archer/nn.h"
+#include "testing/error_message.h"
 #include "testing/torch_modules.h"
 
 namespace archer {
@@ -11,14 +12,7 @@ namespace {
 
 using testing::Scale;
 
-std::string error_message(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_message;
 
 double value(const torch::Tensor& t) { return t.item<double>(); }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/error_message.h"
 #include "testing/temp_dir.h"
 #include "testing/torch_modules.h"
 
@@ -17,14 +18,7 @@ using testing::Scale;
 using testing::TempDir;
 using testing::write_file;
 
-std::string error_message(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_message;
 
 // y = LayerChoice{x*2, x*3}(x) + InputChoice over [y, 10*x, 100*x] (n_chosen
 // given).
