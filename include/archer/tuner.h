@@ -1,0 +1,141 @@
+// Tuners: what proposes architectures (spec §6, fixed per §10 items 17–29).
+//
+// One thread calls a tuner. A tuner owns a seeded random engine (no global
+// RNG): the same seed and the same sequence of calls give the same answers.
+// Rewards are always to be maximised: the manager applies optimize_mode
+// (to_reward) before calling a tuner.
+#ifndef ARCHER_TUNER_H_
+#define ARCHER_TUNER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archer/json.h"
+#include "archer/search_space.h"
+#include "archer/status.h"
+
+namespace archer {
+
+// The answer to generate_parameters().
+struct Proposal {
+  enum class Kind {
+    kReady,     // `architecture` is the proposal
+    kNotReady,  // nothing now; ask again after the next trial ends (never an
+                // error)
+    kExhausted  // nothing ever again (e.g. every architecture was proposed)
+  };
+  Kind kind = Kind::kNotReady;
+  Architecture architecture;
+
+  static Proposal ready(Architecture arch) {
+    return {Kind::kReady, std::move(arch)};
+  }
+  static Proposal not_ready() { return {Kind::kNotReady, {}}; }
+  static Proposal exhausted() { return {Kind::kExhausted, {}}; }
+};
+
+// A finished trial, as import_data() receives it. `reward` is nullopt for a
+// trial that failed or reported no usable final result.
+struct TrialHistory {
+  std::int64_t parameter_id = 0;
+  Architecture architecture;
+  std::optional<double> reward;
+};
+
+class Tuner {
+ public:
+  virtual ~Tuner() = default;
+
+  // Sets the search space. Called once before the first generate_parameters();
+  // a later call replaces the space and restarts the search (state tied to the
+  // old space is dropped). Fails if the tuner cannot search this space.
+  virtual Status update_search_space(const SearchSpace& space) = 0;
+
+  // Proposes the architecture for trial `parameter_id` (ids are unique,
+  // increasing). REQUIRES: update_search_space() succeeded. Only valid
+  // architectures are proposed.
+  virtual Proposal generate_parameters(std::int64_t parameter_id) = 0;
+
+  // The final result of a trial, already in "bigger is better" form.
+  virtual void receive_trial_result(std::int64_t parameter_id,
+                                    const Architecture& architecture,
+                                    double reward) = 0;
+
+  // A trial ended. `success` is false for failed, cancelled and early-stopped
+  // trials and for trials that ended without a usable final result. Unknown ids
+  // are ignored.
+  virtual void trial_end(std::int64_t parameter_id, bool success) = 0;
+
+  // Rebuilds the tuner's state from finished trials (in the order they
+  // finished), as on resume: proposals then continue as if those trials had run
+  // through this tuner. REQUIRES: update_search_space() succeeded.
+  virtual void import_data(const std::vector<TrialHistory>& history) = 0;
+
+  // Checks an experiment setting against the tuner's arguments (e.g.
+  // Regularized Evolution refuses trialConcurrency >= population_size, NNI's
+  // NO_MORE_TRIAL trap).
+  virtual Status check_concurrency(int /*trial_concurrency*/) const {
+    return Status::ok();
+  }
+
+  // Learned state (e.g. PPO weights) as an optimisation for resume;
+  // import_data() alone must be enough. Default: nothing to save.
+  virtual Json save() const { return Json(); }
+  virtual Status load(const Json& /*state*/) { return Status::ok(); }
+};
+
+enum class OptimizeMode { kMaximize, kMinimize };
+
+// NNI's extract_scalar_reward: a number, or an object with a numeric "default".
+// Anything else (or a non-finite number) is an error naming what was received.
+StatusOr<double> extract_scalar_reward(const Json& metric);
+// The tuner's reward for a metric value: as is when maximising, negated when
+// minimising.
+double to_reward(double metric, OptimizeMode mode);
+
+// Creates a tuner by NNI's name ("Random"/"RandomNASTuner",
+// "RegularizedEvolutionTuner", "PPOTuner") from its classArgs. Missing
+// arguments take NNI's defaults. Errors name the tuner, the argument and the
+// allowed values, with a "did you mean" for near misses.
+StatusOr<std::unique_ptr<Tuner>> create_tuner(const std::string& name,
+                                              const Json& class_args);
+
+// Description of one class argument (drives validation and docs).
+struct TunerArg {
+  enum class Type { kInt, kFloat, kBool, kString };
+  std::string name;
+  Type type = Type::kInt;
+  Json default_value;  // null = optional without default
+  double min = 0,
+         max = 0;  // inclusive bounds for numbers (ignored when min > max)
+  std::vector<std::string> choices;  // allowed values for strings
+  std::string doc;
+};
+
+struct TunerSpec {
+  std::string name;
+  std::vector<std::string> aliases;
+  std::string doc;
+  std::vector<TunerArg> args;
+  // Builds the tuner from validated classArgs (defaults filled in).
+  std::function<std::unique_ptr<Tuner>(const Json& args)> factory;
+};
+
+// Adds a tuner to the registry (the PPO tuner registers itself from
+// archer::torch through register_ppo_tuner()). Replaces an entry of the same
+// name.
+void register_tuner(TunerSpec spec);
+// All registered tuners, in registration order.
+std::vector<TunerSpec> registered_tuners();
+// Validates classArgs against `spec`: unknown keys, types, ranges, choices;
+// fills defaults.
+StatusOr<Json> validate_class_args(const TunerSpec& spec,
+                                   const Json& class_args);
+
+}  // namespace archer
+
+#endif  // ARCHER_TUNER_H_

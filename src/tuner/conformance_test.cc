@@ -1,0 +1,24 @@
+// The tuner conformance suite over the torch-free tuners.
+#include "testing/tuner_conformance.h"
+
+namespace archer {
+namespace testing {
+namespace {
+
+INSTANTIATE_TEST_SUITE_P(
+    Core, TunerConformanceTest,
+    ::testing::Values(
+        TunerCase{"Random", Json::object()},
+        TunerCase{"Random", Json{{"dedup", false}}, "_with_repeats"},
+        TunerCase{"RegularizedEvolutionTuner",
+                  Json{{"population_size", 8}, {"sample_size", 3}}},
+        TunerCase{"RegularizedEvolutionTuner",
+                  Json{{"population_size", 8},
+                       {"sample_size", 3},
+                       {"skip_duplicates", true}},
+                  "_skip_duplicates"}),
+    tuner_case_name);
+
+}  // namespace
+}  // namespace testing
+}  // namespace archer

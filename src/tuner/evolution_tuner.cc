@@ -1,0 +1,127 @@
+#include "tuner/evolution_tuner.h"
+
+namespace archer {
+
+namespace {
+// Re-draws allowed to find an unproposed architecture when skip_duplicates is
+// on.
+constexpr int kDuplicateTries = 32;
+}  // namespace
+
+EvolutionTuner::EvolutionTuner(int population_size, int sample_size,
+                               bool skip_duplicates, std::uint64_t seed)
+    : population_size_(population_size),
+      sample_size_(sample_size),
+      skip_duplicates_(skip_duplicates),
+      rng_(seed) {}
+
+Status EvolutionTuner::update_search_space(const SearchSpace& space) {
+  space_ = space;
+  space_size_ = tuner::space_size(space);
+  initial_remaining_ = population_size_;
+  population_.clear();
+  pending_.clear();
+  seen_.clear();
+  return Status::ok();
+}
+
+Status EvolutionTuner::check_concurrency(int trial_concurrency) const {
+  if (trial_concurrency >= population_size_) {
+    return Status::invalid_argument(
+        "RegularizedEvolutionTuner: trialConcurrency (" +
+        std::to_string(trial_concurrency) +
+        ") must be smaller than classArgs.population_size (" +
+        std::to_string(population_size_) +
+        "): evolution needs finished results before it can propose children, "
+        "so the extra "
+        "slots would idle");
+  }
+  return Status::ok();
+}
+
+Architecture EvolutionTuner::draw_initial() {
+  Architecture arch = tuner::random_architecture(space_, rng_);
+  for (int i = 0; skip_duplicates_ && i < kDuplicateTries &&
+                  seen_.count(tuner::architecture_key(arch));
+       ++i) {
+    arch = tuner::random_architecture(space_, rng_);
+  }
+  return arch;
+}
+
+Architecture EvolutionTuner::make_child() {
+  const Member* parent = nullptr;
+  const int n = static_cast<int>(population_.size());
+  for (int i = 0; i < sample_size_; ++i) {
+    const Member& m =
+        population_[static_cast<size_t>(tuner::uniform_index(rng_, n))];
+    if (!parent || m.reward > parent->reward) parent = &m;
+  }
+  Architecture child = parent->architecture;
+  for (int i = 0; i < kDuplicateTries; ++i) {
+    child = parent->architecture;
+    tuner::mutate(space_, child, rng_);
+    if (!skip_duplicates_ || !seen_.count(tuner::architecture_key(child)))
+      break;
+  }
+  return child;
+}
+
+Proposal EvolutionTuner::generate_parameters(std::int64_t parameter_id) {
+  const bool single = space_size_ <= 1;
+  Architecture arch;
+  bool from_initial = false;
+  if (single && !seen_.empty()) return Proposal::exhausted();
+  if (initial_remaining_ > 0) {
+    arch = draw_initial();
+    --initial_remaining_;
+    from_initial = true;
+  } else if (!population_.empty()) {
+    arch = make_child();
+  } else {
+    return Proposal::not_ready();
+  }
+  seen_.insert(tuner::architecture_key(arch));
+  pending_[parameter_id] = Pending{arch, from_initial, false};
+  return Proposal::ready(std::move(arch));
+}
+
+void EvolutionTuner::receive_trial_result(std::int64_t parameter_id,
+                                          const Architecture& architecture,
+                                          double reward) {
+  auto it = pending_.find(parameter_id);
+  if (it != pending_.end()) {
+    if (it->second.has_result) return;  // a repeated FINAL report counts once
+    it->second.has_result = true;
+  }
+  population_.push_back(Member{parameter_id, architecture, reward});
+  seen_.insert(tuner::architecture_key(architecture));
+  while (static_cast<int>(population_.size()) > population_size_)
+    population_.pop_front();
+}
+
+void EvolutionTuner::trial_end(std::int64_t parameter_id, bool success) {
+  auto it = pending_.find(parameter_id);
+  if (it == pending_.end()) return;
+  // A trial that ended without a result failed, whatever its exit status said.
+  (void)success;
+  if (it->second.from_initial && !it->second.has_result) {
+    ++initial_remaining_;  // replace a failed member of the initial population
+  }
+  pending_.erase(it);
+}
+
+void EvolutionTuner::import_data(const std::vector<TrialHistory>& history) {
+  int successes = 0;
+  for (const auto& h : history) {
+    seen_.insert(tuner::architecture_key(h.architecture));
+    if (!h.reward) continue;
+    ++successes;
+    population_.push_back(Member{h.parameter_id, h.architecture, *h.reward});
+    while (static_cast<int>(population_.size()) > population_size_)
+      population_.pop_front();
+  }
+  initial_remaining_ = std::max(0, initial_remaining_ - successes);
+}
+
+}  // namespace archer

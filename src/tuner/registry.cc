@@ -1,0 +1,307 @@
+// The tuner registry: NNI's tuner names and classArgs, each argument defined
+// once.
+#include <cmath>
+#include <mutex>
+#include <random>
+
+#include "archer/tuner.h"
+#include "common/edit_distance.h"
+#include "tuner/evolution_tuner.h"
+#include "tuner/random_tuner.h"
+
+namespace archer {
+
+namespace {
+
+using Type = TunerArg::Type;
+
+TunerArg optimize_mode_arg() {
+  return {"optimize_mode",
+          Type::kString,
+          "maximize",
+          0,
+          -1,
+          {"maximize", "minimize"},
+          "whether the final metric is to be maximised or minimised (applied "
+          "by the manager)"};
+}
+TunerArg seed_arg() {
+  return {"seed",
+          Type::kInt,
+          Json(),
+          0,
+          18446744073709551615.0,
+          {},
+          "random seed; the same seed and the same events give the same "
+          "architectures "
+          "(default: drawn from the system's entropy source)"};
+}
+
+std::uint64_t seed_of(const Json& args) {
+  if (args.contains("seed") && !args["seed"].is_null())
+    return args["seed"].get<std::uint64_t>();
+  return (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+         std::random_device{}();
+}
+
+TunerSpec random_spec() {
+  TunerSpec s;
+  s.name = "Random";
+  s.aliases = {"RandomNASTuner"};
+  s.doc = "uniform random architectures";
+  s.args = {optimize_mode_arg(),
+            seed_arg(),
+            {"dedup",
+             Type::kBool,
+             true,
+             0,
+             -1,
+             {},
+             "never propose an architecture twice; answer 'exhausted' once all "
+             "were proposed"}};
+  s.factory = [](const Json& a) {
+    return std::make_unique<RandomTuner>(seed_of(a), a["dedup"].get<bool>());
+  };
+  return s;
+}
+
+TunerSpec evolution_spec() {
+  TunerSpec s;
+  s.name = "RegularizedEvolutionTuner";
+  s.doc = "aging evolution (Real et al. 2019)";
+  s.args = {
+      optimize_mode_arg(),
+      seed_arg(),
+      {"population_size",
+       Type::kInt,
+       100,
+       1,
+       99999,
+       {},
+       "size of the living population"},
+      {"sample_size",
+       Type::kInt,
+       25,
+       1,
+       9999,
+       {},
+       "tournament size (drawn with replacement); at most population_size"},
+      {"skip_duplicates",
+       Type::kBool,
+       false,
+       0,
+       -1,
+       {},
+       "re-draw children that were already proposed"}};
+  s.factory = [](const Json& a) {
+    return std::make_unique<EvolutionTuner>(
+        a["population_size"].get<int>(), a["sample_size"].get<int>(),
+        a["skip_duplicates"].get<bool>(), seed_of(a));
+  };
+  return s;
+}
+
+struct Registry {
+  std::mutex mu;
+  std::vector<TunerSpec> specs;
+  Registry() {
+    specs.push_back(random_spec());
+    specs.push_back(evolution_spec());
+  }
+};
+
+Registry& registry() {
+  static Registry* r = new Registry();
+  return *r;
+}
+
+std::string type_name(Type t) {
+  switch (t) {
+    case Type::kInt:
+      return "an integer";
+    case Type::kFloat:
+      return "a number";
+    case Type::kBool:
+      return "true or false";
+    case Type::kString:
+      return "a string";
+  }
+  return "?";
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+  return out;
+}
+
+std::string fmt_number(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    return std::to_string(static_cast<long long>(v));
+  return dumps(Json(v));
+}
+
+Status check_arg(const std::string& tuner, const TunerArg& arg, const Json& v) {
+  if (v.is_null() && arg.default_value.is_null())
+    return Status::ok();  // optional, unset
+  const std::string where = "tuner '" + tuner + "': classArgs." + arg.name;
+  std::string expected = type_name(arg.type);
+  if (arg.min <= arg.max && arg.type != Type::kString &&
+      arg.type != Type::kBool) {
+    expected +=
+        " in [" + fmt_number(arg.min) + ", " + fmt_number(arg.max) + "]";
+  }
+  if (!arg.choices.empty()) expected = "one of " + join(arg.choices);
+  auto bad = [&] {
+    return Status::invalid_argument(where + ": expected " + expected +
+                                    ", got " + dumps(v));
+  };
+  switch (arg.type) {
+    case Type::kInt:
+      if (!v.is_number_integer()) return bad();
+      break;
+    case Type::kFloat:
+      if (!v.is_number() || !std::isfinite(v.get<double>())) return bad();
+      break;
+    case Type::kBool:
+      if (!v.is_boolean()) return bad();
+      break;
+    case Type::kString:
+      if (!v.is_string()) return bad();
+      if (!arg.choices.empty()) {
+        const std::string s = v.get<std::string>();
+        bool ok = false;
+        for (const auto& c : arg.choices) ok = ok || c == s;
+        if (!ok) {
+          return Status::invalid_argument(where + ": expected " + expected +
+                                          ", got " + dumps(v) +
+                                          did_you_mean(s, arg.choices));
+        }
+      }
+      break;
+  }
+  if ((arg.type == Type::kInt || arg.type == Type::kFloat) &&
+      arg.min <= arg.max) {
+    double d = v.is_number_unsigned()
+                   ? static_cast<double>(v.get<std::uint64_t>())
+                   : v.get<double>();
+    if (d < arg.min || d > arg.max) return bad();
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+StatusOr<double> extract_scalar_reward(const Json& metric) {
+  const Json* value = &metric;
+  if (metric.is_object()) {
+    if (!metric.contains("default")) {
+      return Status::invalid_argument("final metric " + dumps(metric) +
+                                      " has no \"default\" key: a final metric "
+                                      "must be a number or an object with a "
+                                      "numeric \"default\"");
+    }
+    value = &metric["default"];
+  }
+  if (!value->is_number() || value->is_boolean()) {
+    return Status::invalid_argument(
+        "final metric " + dumps(metric) +
+        " is not a number or an object with a numeric \"default\"");
+  }
+  double d = value->get<double>();
+  if (!std::isfinite(d)) {
+    return Status::invalid_argument("final metric " + dumps(metric) +
+                                    " is not finite");
+  }
+  return d;
+}
+
+double to_reward(double metric, OptimizeMode mode) {
+  return mode == OptimizeMode::kMaximize ? metric : -metric;
+}
+
+void register_tuner(TunerSpec spec) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (auto& s : r.specs) {
+    if (s.name == spec.name) {
+      s = std::move(spec);
+      return;
+    }
+  }
+  r.specs.push_back(std::move(spec));
+}
+
+std::vector<TunerSpec> registered_tuners() {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return r.specs;
+}
+
+StatusOr<Json> validate_class_args(const TunerSpec& spec,
+                                   const Json& class_args) {
+  if (!class_args.is_null() && !class_args.is_object()) {
+    return Status::invalid_argument("tuner '" + spec.name +
+                                    "': classArgs must be a mapping, got " +
+                                    dumps(class_args));
+  }
+  std::vector<std::string> names;
+  for (const auto& a : spec.args) names.push_back(a.name);
+  Json out = Json::object();
+  if (class_args.is_object()) {
+    for (auto it = class_args.begin(); it != class_args.end(); ++it) {
+      const TunerArg* arg = nullptr;
+      for (const auto& a : spec.args) {
+        if (a.name == it.key()) arg = &a;
+      }
+      if (!arg) {
+        return Status::invalid_argument(
+            "tuner '" + spec.name + "': unknown classArgs key '" + it.key() +
+            "'" + did_you_mean(it.key(), names) + "; allowed: " + join(names));
+      }
+      Status st = check_arg(spec.name, *arg, it.value());
+      if (!st.is_ok()) return st;
+    }
+  }
+  for (const auto& a : spec.args) {
+    if (class_args.is_object() && class_args.contains(a.name)) {
+      out[a.name] = class_args[a.name];
+    } else {
+      out[a.name] = a.default_value;
+    }
+  }
+  if (out.contains("sample_size") && out.contains("population_size") &&
+      out["sample_size"].get<int>() > out["population_size"].get<int>()) {
+    return Status::invalid_argument(
+        "tuner '" + spec.name + "': classArgs.sample_size (" +
+        dumps(out["sample_size"]) +
+        ") must not exceed classArgs.population_size (" +
+        dumps(out["population_size"]) + ")");
+  }
+  return out;
+}
+
+StatusOr<std::unique_ptr<Tuner>> create_tuner(const std::string& name,
+                                              const Json& class_args) {
+  std::vector<TunerSpec> specs = registered_tuners();
+  std::vector<std::string> names;
+  for (const auto& s : specs) {
+    bool match = s.name == name;
+    for (const auto& alias : s.aliases) match = match || alias == name;
+    names.push_back(s.name);
+    names.insert(names.end(), s.aliases.begin(), s.aliases.end());
+    if (!match) continue;
+    auto args = validate_class_args(s, class_args);
+    if (!args.is_ok()) return args.status();
+    return s.factory(args.value());
+  }
+  std::string hint =
+      name == "PPOTuner"
+          ? " (PPOTuner needs LibTorch: link archer::torch and call "
+            "archer::register_ppo_tuner())"
+          : did_you_mean(name, names);
+  return Status::invalid_argument("unknown tuner '" + name + "'" + hint +
+                                  "; available: " + join(names));
+}
+
+}  // namespace archer

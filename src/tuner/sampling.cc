@@ -1,0 +1,196 @@
+#include "tuner/sampling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace archer {
+namespace tuner {
+
+namespace {
+
+int effective_n_chosen(const Choice& c) {
+  return c.n_chosen ? *c.n_chosen : -1;  // -1: any non-empty subset
+}
+
+double binomial(int n, int k) {
+  double r = 1;
+  for (int i = 1; i <= k; ++i) r = r * (n - k + i) / i;
+  return std::round(r);
+}
+
+// All decisions of one choice (sorted index lists).
+std::vector<std::vector<int>> all_decisions(const Choice& c) {
+  const int n = static_cast<int>(c.candidates.size());
+  std::vector<std::vector<int>> out;
+  if (c.type == ChoiceType::kLayerChoice) {
+    for (int i = 0; i < n; ++i) out.push_back({i});
+    return out;
+  }
+  const int k = effective_n_chosen(c);
+  for (unsigned long long mask = 0; mask < (1ULL << n); ++mask) {
+    std::vector<int> d;
+    for (int i = 0; i < n; ++i) {
+      if (mask & (1ULL << i)) d.push_back(i);
+    }
+    if ((k < 0 && !d.empty()) || static_cast<int>(d.size()) == k)
+      out.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace
+
+int uniform_index(Rng& rng, int n) {
+  return std::uniform_int_distribution<int>(0, n - 1)(rng);
+}
+
+std::vector<int> random_decision(const Choice& c, Rng& rng) {
+  const int n = static_cast<int>(c.candidates.size());
+  if (c.type == ChoiceType::kLayerChoice) return {uniform_index(rng, n)};
+  const int k = effective_n_chosen(c);
+  std::vector<int> out;
+  if (k >= 0) {
+    // Partial Fisher-Yates: k distinct indices.
+    std::vector<int> pool(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) pool[static_cast<size_t>(i)] = i;
+    for (int i = 0; i < k; ++i) {
+      int j = i + uniform_index(rng, n - i);
+      std::swap(pool[static_cast<size_t>(i)], pool[static_cast<size_t>(j)]);
+      out.push_back(pool[static_cast<size_t>(i)]);
+    }
+  } else if (n <= 62) {
+    // Uniform over the 2^n - 1 non-empty subsets.
+    auto mask = std::uniform_int_distribution<unsigned long long>(
+        1, (1ULL << n) - 1)(rng);
+    for (int i = 0; i < n; ++i) {
+      if (mask & (1ULL << i)) out.push_back(i);
+    }
+  } else {
+    while (out.empty()) {
+      for (int i = 0; i < n; ++i) {
+        if (rng() & 1) out.push_back(i);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Architecture random_architecture(const SearchSpace& space, Rng& rng) {
+  Architecture arch;
+  for (const auto& c : space.choices())
+    arch.indices.push_back(random_decision(c, rng));
+  return arch;
+}
+
+double decision_count(const Choice& c) {
+  const int n = static_cast<int>(c.candidates.size());
+  if (c.type == ChoiceType::kLayerChoice) return n;
+  const int k = effective_n_chosen(c);
+  if (k >= 0) return binomial(n, k);
+  return n >= 1024 ? std::numeric_limits<double>::infinity()
+                   : std::pow(2.0, n) - 1;
+}
+
+double space_size(const SearchSpace& space) {
+  double size = 1;
+  for (const auto& c : space.choices()) size *= decision_count(c);
+  return size;
+}
+
+bool can_mutate(const Choice& c) { return decision_count(c) > 1; }
+
+std::vector<int> mutate_decision(const Choice& c,
+                                 const std::vector<int>& current, Rng& rng) {
+  const int n = static_cast<int>(c.candidates.size());
+  if (c.type == ChoiceType::kLayerChoice) {
+    int other = uniform_index(rng, n - 1);
+    if (other >= current[0]) ++other;
+    return {other};
+  }
+  std::vector<bool> chosen(static_cast<size_t>(n), false);
+  for (int i : current) chosen[static_cast<size_t>(i)] = true;
+  std::vector<int> in(current.begin(), current.end()), out;
+  for (int i = 0; i < n; ++i) {
+    if (!chosen[static_cast<size_t>(i)]) out.push_back(i);
+  }
+  enum Move { kSwap, kAdd, kRemove };
+  std::vector<Move> moves;
+  if (!in.empty() && !out.empty()) moves.push_back(kSwap);
+  if (!c.n_chosen && !out.empty()) moves.push_back(kAdd);
+  if (!c.n_chosen && in.size() > 1) moves.push_back(kRemove);
+  std::vector<int> next = in;
+  switch (moves[static_cast<size_t>(
+      uniform_index(rng, static_cast<int>(moves.size())))]) {
+    case kSwap: {
+      size_t drop =
+          static_cast<size_t>(uniform_index(rng, static_cast<int>(in.size())));
+      next[drop] = out[static_cast<size_t>(
+          uniform_index(rng, static_cast<int>(out.size())))];
+      break;
+    }
+    case kAdd:
+      next.push_back(out[static_cast<size_t>(
+          uniform_index(rng, static_cast<int>(out.size())))]);
+      break;
+    case kRemove:
+      next.erase(next.begin() +
+                 uniform_index(rng, static_cast<int>(next.size())));
+      break;
+  }
+  std::sort(next.begin(), next.end());
+  return next;
+}
+
+bool mutate(const SearchSpace& space, Architecture& arch, Rng& rng) {
+  std::vector<size_t> mutable_choices;
+  for (size_t i = 0; i < space.size(); ++i) {
+    if (can_mutate(space.choices()[i])) mutable_choices.push_back(i);
+  }
+  if (mutable_choices.empty()) return false;
+  size_t k = mutable_choices[static_cast<size_t>(
+      uniform_index(rng, static_cast<int>(mutable_choices.size())))];
+  arch.indices[k] = mutate_decision(space.choices()[k], arch.indices[k], rng);
+  return true;
+}
+
+std::string architecture_key(const Architecture& arch) {
+  std::string key;
+  for (const auto& d : arch.indices) {
+    std::vector<int> sorted = d;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (i) key += ',';
+      key += std::to_string(sorted[i]);
+    }
+    key += '|';
+  }
+  return key;
+}
+
+std::vector<Architecture> enumerate_architectures(const SearchSpace& space,
+                                                  size_t limit) {
+  std::vector<Architecture> out;
+  if (space_size(space) > static_cast<double>(limit)) return out;
+  std::vector<std::vector<std::vector<int>>> per_choice;
+  for (const auto& c : space.choices()) per_choice.push_back(all_decisions(c));
+  std::vector<size_t> digit(per_choice.size(), 0);
+  while (true) {
+    Architecture arch;
+    for (size_t i = 0; i < per_choice.size(); ++i)
+      arch.indices.push_back(per_choice[i][digit[i]]);
+    out.push_back(std::move(arch));
+    size_t i = per_choice.size();
+    while (i > 0) {
+      --i;
+      if (++digit[i] < per_choice[i].size()) break;
+      digit[i] = 0;
+      if (i == 0) return out;
+    }
+    if (per_choice.empty()) return out;
+  }
+}
+
+}  // namespace tuner
+}  // namespace archer

@@ -1,0 +1,56 @@
+// Random architectures, one-decision mutations and space arithmetic shared by
+// the tuners. Input-choice decisions are kept sorted (a canonical form), so
+// equal sets compare equal.
+#ifndef ARCHER_TUNER_SAMPLING_H_
+#define ARCHER_TUNER_SAMPLING_H_
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "archer/search_space.h"
+
+namespace archer {
+namespace tuner {
+
+using Rng = std::mt19937_64;
+
+// Uniform integer in [0, n). REQUIRES: n > 0.
+int uniform_index(Rng& rng, int n);
+
+// A uniformly random valid decision: one index for a layer choice; `n_chosen`
+// distinct sorted indices for an input choice; a uniformly random non-empty
+// subset when n_chosen is null.
+std::vector<int> random_decision(const Choice& choice, Rng& rng);
+Architecture random_architecture(const SearchSpace& space, Rng& rng);
+
+// Number of valid decisions of a choice / architectures of a space (as a
+// double: exact up to 2^53, +inf beyond).
+double decision_count(const Choice& choice);
+double space_size(const SearchSpace& space);
+
+// True if the choice has more than one valid decision.
+bool can_mutate(const Choice& choice);
+// A valid decision different from `current` that differs by one move: another
+// op for a layer choice; for an input choice one chosen input swapped for an
+// unchosen one (with n_chosen null also adding or removing one input, never
+// leaving it empty). REQUIRES: can_mutate(choice).
+std::vector<int> mutate_decision(const Choice& choice,
+                                 const std::vector<int>& current, Rng& rng);
+// Changes exactly one decision (uniform over the mutable choices). Returns
+// false, leaving `arch` unchanged, if no choice can change.
+bool mutate(const SearchSpace& space, Architecture& arch, Rng& rng);
+
+// Canonical text of an architecture ("1|0,2|..."), for hashing and
+// de-duplication.
+std::string architecture_key(const Architecture& arch);
+
+// Every architecture of the space, in a fixed order. REQUIRES:
+// space_size(space) <= limit.
+std::vector<Architecture> enumerate_architectures(const SearchSpace& space,
+                                                  size_t limit);
+
+}  // namespace tuner
+}  // namespace archer
+
+#endif  // ARCHER_TUNER_SAMPLING_H_
