@@ -121,6 +121,8 @@ struct TunerSpec {
   std::vector<std::string> aliases;
   std::string doc;
   std::vector<TunerArg> args;
+  // Checks across arguments (after each was checked alone); may be empty.
+  std::function<Status(const Json& args)> check;
   // Builds the tuner from validated classArgs (defaults filled in).
   std::function<std::unique_ptr<Tuner>(const Json& args)> factory;
 };

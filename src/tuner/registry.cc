@@ -8,12 +8,22 @@
 #include "common/edit_distance.h"
 #include "tuner/evolution_tuner.h"
 #include "tuner/random_tuner.h"
+#include "tuner/tuner_args.h"
 
 namespace archer {
 
-namespace {
-
 using Type = TunerArg::Type;
+
+Status not_greater(const Json& args, const std::string& small,
+                   const std::string& large) {
+  if (args[small].get<double>() > args[large].get<double>()) {
+    return Status::invalid_argument("classArgs." + small + " (" +
+                                    dumps(args[small]) +
+                                    ") must not exceed classArgs." + large +
+                                    " (" + dumps(args[large]) + ")");
+  }
+  return Status::ok();
+}
 
 TunerArg optimize_mode_arg() {
   return {"optimize_mode",
@@ -43,6 +53,8 @@ std::uint64_t seed_of(const Json& args) {
   return (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
          std::random_device{}();
 }
+
+namespace {
 
 TunerSpec random_spec() {
   TunerSpec s;
@@ -93,6 +105,9 @@ TunerSpec evolution_spec() {
        -1,
        {},
        "re-draw children that were already proposed"}};
+  s.check = [](const Json& a) {
+    return not_greater(a, "sample_size", "population_size");
+  };
   s.factory = [](const Json& a) {
     return std::make_unique<EvolutionTuner>(
         a["population_size"].get<int>(), a["sample_size"].get<int>(),
@@ -270,13 +285,9 @@ StatusOr<Json> validate_class_args(const TunerSpec& spec,
       out[a.name] = a.default_value;
     }
   }
-  if (out.contains("sample_size") && out.contains("population_size") &&
-      out["sample_size"].get<int>() > out["population_size"].get<int>()) {
-    return Status::invalid_argument(
-        "tuner '" + spec.name + "': classArgs.sample_size (" +
-        dumps(out["sample_size"]) +
-        ") must not exceed classArgs.population_size (" +
-        dumps(out["population_size"]) + ")");
+  if (spec.check) {
+    Status st = spec.check(out);
+    if (!st.is_ok()) return st.with_context("tuner '" + spec.name + "'");
   }
   return out;
 }
