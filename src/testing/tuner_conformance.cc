@@ -182,7 +182,7 @@ TEST_P(TunerConformanceTest, ExhaustedStaysExhausted) {
     auto tuner = make(5, space);
     auto result = tuner::simulate(
         *tuner,
-        [](const Architecture& a) { return hashed_objective(a, false); }, 400,
+        [](const Architecture& a) { return hashed_objective(a, false); }, 120,
         1);
     if (!result.exhausted) continue;
     for (int i = 0; i < 3; ++i) {
