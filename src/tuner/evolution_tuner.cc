@@ -18,6 +18,8 @@ EvolutionTuner::EvolutionTuner(int population_size, int sample_size,
 Status EvolutionTuner::update_search_space(const SearchSpace& space) {
   space_ = space;
   space_size_ = tuner::space_size(space);
+  mutable_choices_ = tuner::mutable_choices(space);
+  proposed_any_ = false;
   initial_remaining_ = population_size_;
   population_.clear();
   pending_.clear();
@@ -42,7 +44,7 @@ Status EvolutionTuner::check_concurrency(int trial_concurrency) const {
 Architecture EvolutionTuner::draw_initial() {
   Architecture arch = tuner::random_architecture(space_, rng_);
   for (int i = 0; skip_duplicates_ && i < kDuplicateTries &&
-                  seen_.count(tuner::architecture_key(arch));
+                  seen_.count(tuner::architecture_hash(arch));
        ++i) {
     arch = tuner::random_architecture(space_, rng_);
   }
@@ -57,11 +59,11 @@ Architecture EvolutionTuner::make_child() {
         population_[static_cast<size_t>(tuner::uniform_index(rng_, n))];
     if (!parent || m.reward > parent->reward) parent = &m;
   }
-  Architecture child = parent->architecture;
+  Architecture child;
   for (int i = 0; i < kDuplicateTries; ++i) {
     child = parent->architecture;
-    tuner::mutate(space_, child, rng_);
-    if (!skip_duplicates_ || !seen_.count(tuner::architecture_key(child)))
+    tuner::mutate(space_, mutable_choices_, child, rng_);
+    if (!skip_duplicates_ || !seen_.count(tuner::architecture_hash(child)))
       break;
   }
   return child;
@@ -71,7 +73,7 @@ Proposal EvolutionTuner::generate_parameters(std::int64_t parameter_id) {
   const bool single = space_size_ <= 1;
   Architecture arch;
   bool from_initial = false;
-  if (single && !seen_.empty()) return Proposal::exhausted();
+  if (single && proposed_any_) return Proposal::exhausted();
   if (initial_remaining_ > 0) {
     arch = draw_initial();
     --initial_remaining_;
@@ -81,40 +83,51 @@ Proposal EvolutionTuner::generate_parameters(std::int64_t parameter_id) {
   } else {
     return Proposal::not_ready();
   }
-  seen_.insert(tuner::architecture_key(arch));
-  pending_[parameter_id] = Pending{arch, from_initial, false};
+  proposed_any_ = true;
+  if (skip_duplicates_) seen_.insert(tuner::architecture_hash(arch));
+  pending_.push_back(Pending{parameter_id, from_initial, false});
   return Proposal::ready(std::move(arch));
 }
 
 void EvolutionTuner::receive_trial_result(std::int64_t parameter_id,
                                           const Architecture& architecture,
                                           double reward) {
-  auto it = pending_.find(parameter_id);
-  if (it != pending_.end()) {
-    if (it->second.has_result) return;  // a repeated FINAL report counts once
-    it->second.has_result = true;
+  if (Pending* p = find_pending(parameter_id)) {
+    if (p->has_result) return;  // a repeated FINAL report counts once
+    p->has_result = true;
   }
   population_.push_back(Member{parameter_id, architecture, reward});
-  seen_.insert(tuner::architecture_key(architecture));
+  if (skip_duplicates_) seen_.insert(tuner::architecture_hash(architecture));
   while (static_cast<int>(population_.size()) > population_size_)
     population_.pop_front();
 }
 
 void EvolutionTuner::trial_end(std::int64_t parameter_id, bool success) {
-  auto it = pending_.find(parameter_id);
-  if (it == pending_.end()) return;
+  Pending* p = find_pending(parameter_id);
+  if (!p) return;
   // A trial that ended without a result failed, whatever its exit status said.
   (void)success;
-  if (it->second.from_initial && !it->second.has_result) {
+  if (p->from_initial && !p->has_result) {
     ++initial_remaining_;  // replace a failed member of the initial population
   }
-  pending_.erase(it);
+  *p = pending_.back();
+  pending_.pop_back();
+}
+
+EvolutionTuner::Pending* EvolutionTuner::find_pending(
+    std::int64_t parameter_id) {
+  for (auto& p : pending_) {
+    if (p.parameter_id == parameter_id) return &p;
+  }
+  return nullptr;
 }
 
 void EvolutionTuner::import_data(const std::vector<TrialHistory>& history) {
   int successes = 0;
   for (const auto& h : history) {
-    seen_.insert(tuner::architecture_key(h.architecture));
+    proposed_any_ = true;
+    if (skip_duplicates_)
+      seen_.insert(tuner::architecture_hash(h.architecture));
     if (!h.reward) continue;
     ++successes;
     population_.push_back(Member{h.parameter_id, h.architecture, *h.reward});

@@ -55,10 +55,11 @@ class EvolutionTuner : public Tuner {
 
  private:
   struct Pending {
-    Architecture architecture;
+    std::int64_t parameter_id;
     bool from_initial;
     bool has_result;
   };
+  Pending* find_pending(std::int64_t parameter_id);
   Architecture draw_initial();
   Architecture make_child();
 
@@ -68,10 +69,13 @@ class EvolutionTuner : public Tuner {
   tuner::Rng rng_;
   SearchSpace space_;
   double space_size_ = 0;
+  std::vector<size_t> mutable_choices_;
+  bool proposed_any_ = false;
   int initial_remaining_ = 0;
   std::deque<Member> population_;
-  std::unordered_map<std::int64_t, Pending> pending_;
-  std::unordered_set<std::string> seen_;
+  std::vector<Pending>
+      pending_;  // running trials: about trialConcurrency entries
+  std::unordered_set<std::uint64_t> seen_;  // only with skip_duplicates
 };
 
 }  // namespace archer

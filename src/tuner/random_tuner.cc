@@ -22,7 +22,7 @@ Status RandomTuner::update_search_space(const SearchSpace& space) {
 }
 
 bool RandomTuner::remember(const Architecture& arch) {
-  return seen_.insert(tuner::architecture_key(arch)).second;
+  return seen_.insert(tuner::architecture_hash(arch)).second;
 }
 
 Proposal RandomTuner::generate_parameters(std::int64_t) {
@@ -36,7 +36,7 @@ Proposal RandomTuner::generate_parameters(std::int64_t) {
   // Nearly exhausted: draw uniformly among the architectures not proposed yet.
   std::vector<Architecture> unseen;
   for (auto& arch : tuner::enumerate_architectures(space_, kEnumerationLimit)) {
-    if (!seen_.count(tuner::architecture_key(arch)))
+    if (!seen_.count(tuner::architecture_hash(arch)))
       unseen.push_back(std::move(arch));
   }
   if (unseen.empty()) {

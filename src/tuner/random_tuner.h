@@ -31,7 +31,7 @@ class RandomTuner : public Tuner {
   bool dedup_;
   SearchSpace space_;
   double space_size_ = 0;
-  std::unordered_set<std::string> seen_;
+  std::unordered_set<std::uint64_t> seen_;
 };
 
 }  // namespace archer

@@ -143,26 +143,72 @@ std::vector<int> mutate_decision(const Choice& c,
   return next;
 }
 
-bool mutate(const SearchSpace& space, Architecture& arch, Rng& rng) {
-  std::vector<size_t> mutable_choices;
+std::vector<size_t> mutable_choices(const SearchSpace& space) {
+  std::vector<size_t> out;
   for (size_t i = 0; i < space.size(); ++i) {
-    if (can_mutate(space.choices()[i])) mutable_choices.push_back(i);
+    if (can_mutate(space.choices()[i])) out.push_back(i);
   }
-  if (mutable_choices.empty()) return false;
-  size_t k = mutable_choices[static_cast<size_t>(
-      uniform_index(rng, static_cast<int>(mutable_choices.size())))];
+  return out;
+}
+
+bool mutate(const SearchSpace& space, const std::vector<size_t>& choices,
+            Architecture& arch, Rng& rng) {
+  if (choices.empty()) return false;
+  size_t k = choices[static_cast<size_t>(
+      uniform_index(rng, static_cast<int>(choices.size())))];
   arch.indices[k] = mutate_decision(space.choices()[k], arch.indices[k], rng);
   return true;
 }
 
+std::uint64_t architecture_hash(const Architecture& arch) {
+  // splitmix64-style mixing of (decision index, sorted chosen indices).
+  auto mix = [](std::uint64_t x) {
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+  };
+  std::uint64_t h = 0x2545F4914F6CDD1DULL;
+  for (size_t i = 0; i < arch.indices.size(); ++i) {
+    const auto& d = arch.indices[i];
+    std::uint64_t set_bits = 0, extra = 0;
+    for (int v : d) {
+      if (v < 64) {
+        set_bits |= 1ULL << v;
+      } else {
+        extra += mix(static_cast<std::uint64_t>(v));  // order-independent
+      }
+    }
+    h = mix(h ^ mix(i * 0x100000001B3ULL + set_bits) ^ extra);
+  }
+  return h;
+}
+
 std::string architecture_key(const Architecture& arch) {
   std::string key;
+  key.reserve(arch.indices.size() * 3);
+  auto append = [&key](int v) {
+    char buf[12];
+    int n = 0;
+    do {
+      buf[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v > 0);
+    while (n > 0) key += buf[--n];
+  };
   for (const auto& d : arch.indices) {
-    std::vector<int> sorted = d;
-    std::sort(sorted.begin(), sorted.end());
-    for (size_t i = 0; i < sorted.size(); ++i) {
-      if (i) key += ',';
-      key += std::to_string(sorted[i]);
+    if (std::is_sorted(d.begin(), d.end())) {
+      for (size_t i = 0; i < d.size(); ++i) {
+        if (i) key += ',';
+        append(d[i]);
+      }
+    } else {
+      std::vector<int> sorted = d;
+      std::sort(sorted.begin(), sorted.end());
+      for (size_t i = 0; i < sorted.size(); ++i) {
+        if (i) key += ',';
+        append(sorted[i]);
+      }
     }
     key += '|';
   }

@@ -4,6 +4,7 @@
 #ifndef ARCHER_TUNER_SAMPLING_H_
 #define ARCHER_TUNER_SAMPLING_H_
 
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -37,9 +38,18 @@ bool can_mutate(const Choice& choice);
 // leaving it empty). REQUIRES: can_mutate(choice).
 std::vector<int> mutate_decision(const Choice& choice,
                                  const std::vector<int>& current, Rng& rng);
-// Changes exactly one decision (uniform over the mutable choices). Returns
-// false, leaving `arch` unchanged, if no choice can change.
-bool mutate(const SearchSpace& space, Architecture& arch, Rng& rng);
+// Indices of the choices for which can_mutate() holds.
+std::vector<size_t> mutable_choices(const SearchSpace& space);
+// Changes exactly one decision (uniform over `choices`, normally
+// mutable_choices(space)). Returns false, leaving `arch` unchanged, if
+// `choices` is empty.
+bool mutate(const SearchSpace& space, const std::vector<size_t>& choices,
+            Architecture& arch, Rng& rng);
+
+// A 64-bit hash of the canonical form (input decisions as sets). Used for
+// de-duplication: two different architectures collide with probability ~2^-64
+// per pair.
+std::uint64_t architecture_hash(const Architecture& arch);
 
 // Canonical text of an architecture ("1|0,2|..."), for hashing and
 // de-duplication.

@@ -85,7 +85,7 @@ TEST(Sampling, MutateArchitectureTouchesOneChoice) {
   for (int i = 0; i < 200; ++i) {
     Architecture a = random_architecture(space, rng);
     Architecture b = a;
-    ASSERT_TRUE(mutate(space, b, rng));
+    ASSERT_TRUE(mutate(space, mutable_choices(space), b, rng));
     int changed = 0;
     for (size_t k = 0; k < 3; ++k) changed += a.indices[k] != b.indices[k];
     ASSERT_EQ(changed, 1);
@@ -96,7 +96,7 @@ TEST(Sampling, MutateArchitectureTouchesOneChoice) {
       single.add(Choice{"fixed", ChoiceType::kLayerChoice, {"only"}, {}})
           .is_ok());
   Architecture only = random_architecture(single, rng);
-  EXPECT_FALSE(mutate(single, only, rng));
+  EXPECT_FALSE(mutate(single, mutable_choices(single), only, rng));
 }
 
 TEST(Sampling, EnumerationCoversTheSpaceOnce) {

@@ -1,0 +1,69 @@
+#include "bench_util.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace archer {
+namespace bench {
+
+Status update_markdown_section(const std::string& path, const std::string& name,
+                               const std::string& content) {
+  std::string text;
+  {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  const std::string begin = "<!-- BEGIN " + name + " -->";
+  const std::string end = "<!-- END " + name + " -->";
+  const std::string section =
+      begin + "\n" + content +
+      (content.empty() || content.back() == '\n' ? "" : "\n") + end;
+  size_t b = text.find(begin);
+  size_t e = text.find(end);
+  if (b != std::string::npos && e != std::string::npos && e > b) {
+    text.replace(b, e + end.size() - b, section);
+  } else {
+    if (text.empty()) text = "# Benchmarks\n";
+    text += "\n" + section + "\n";
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out) return Status::io_error(path + ": cannot write");
+  return Status::ok();
+}
+
+double mean(const std::vector<double>& values) {
+  double s = 0;
+  for (double v : values) s += v;
+  return values.empty() ? 0 : s / static_cast<double>(values.size());
+}
+
+std::string mean_std(const std::vector<double>& values, int digits) {
+  double m = mean(values);
+  double var = 0;
+  for (double v : values) var += (v - m) * (v - m);
+  double sd = values.size() > 1
+                  ? std::sqrt(var / static_cast<double>(values.size() - 1))
+                  : 0;
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f±%.*f", digits, m, digits, sd);
+  return buf;
+}
+
+std::string machine_line() {
+  std::time_t now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof(date), "%Y-%m-%d", std::gmtime(&now));
+  return std::string("Measured ") + date + " on this project's machine (" +
+         std::to_string(std::thread::hardware_concurrency()) + " cores).";
+}
+
+}  // namespace bench
+}  // namespace archer

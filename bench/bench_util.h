@@ -1,0 +1,30 @@
+// Helpers shared by the benchmark programs.
+#ifndef ARCHER_BENCH_BENCH_UTIL_H_
+#define ARCHER_BENCH_BENCH_UTIL_H_
+
+#include <string>
+#include <vector>
+
+#include "archer/status.h"
+
+namespace archer {
+namespace bench {
+
+// Replaces the text between "<!-- BEGIN name -->" and "<!-- END name -->" in
+// the markdown file at `path` (appending the section if it is missing; creating
+// the file if needed).
+Status update_markdown_section(const std::string& path, const std::string& name,
+                               const std::string& content);
+
+// "mean ± std" of `values` with `digits` decimals.
+std::string mean_std(const std::vector<double>& values, int digits = 2);
+double mean(const std::vector<double>& values);
+
+// A one-line description of this machine and the date, for the benchmark
+// tables.
+std::string machine_line();
+
+}  // namespace bench
+}  // namespace archer
+
+#endif  // ARCHER_BENCH_BENCH_UTIL_H_
