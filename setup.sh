@@ -16,7 +16,7 @@ case "$mode" in demo | test | build) ;; *)
 esac
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config python3 clang-format
+  build-essential cmake ninja-build ccache pkg-config python3 clang-format libopenblas0-openmp
   libtorch-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
 )

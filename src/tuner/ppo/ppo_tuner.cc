@@ -28,12 +28,12 @@ class PolicyImpl : public torch::nn::Module {
  public:
   PolicyImpl(int64_t tokens, int64_t actions) {
     embed = register_module("embed", torch::nn::Embedding(tokens, kEmbedding));
-    lstm = register_module("lstm", torch::nn::LSTMCell(kEmbedding, kHidden));
+    lstm = register_module("lstm", torch::nn::LSTM(kEmbedding, kHidden));
     policy = register_module("policy", torch::nn::Linear(kHidden, actions));
     value = register_module("value", torch::nn::Linear(kHidden, 1));
   }
   torch::nn::Embedding embed{nullptr};
-  torch::nn::LSTMCell lstm{nullptr};
+  torch::nn::LSTM lstm{nullptr};  // sequence-first: [T, batch, features]
   torch::nn::Linear policy{nullptr}, value{nullptr};
 };
 TORCH_MODULE(Policy);
@@ -41,11 +41,12 @@ TORCH_MODULE(Policy);
 // Samples (or, with `forced`, replays) action sequences and records what PPO
 // needs.
 struct Batch {
-  torch::Tensor actions;             // [T, B] long
-  std::vector<torch::Tensor> masks;  // T x [B, n_s] bool: valid actions
-  torch::Tensor logp;                // [T, B]
-  torch::Tensor values;              // [T, B]
-  std::vector<Architecture> archs;   // B
+  torch::Tensor actions;  // [T, B] long
+  torch::Tensor
+      masks;  // [T, B, total actions] bool: the valid actions of each step
+  torch::Tensor logp;               // [T, B]
+  torch::Tensor values;             // [T, B]
+  std::vector<Architecture> archs;  // B
   enum State { kUnused, kPending, kDone, kFailed };
   std::vector<State> state;     // B
   std::vector<double> rewards;  // B
@@ -97,6 +98,7 @@ struct PpoTuner::Impl {
   SearchSpace space;
   std::vector<Step> steps;
   int total_actions = 0;
+  torch::Tensor offsets;  // [T] long: first global action of each step
   Policy policy{nullptr};
   std::unique_ptr<torch::optim::Adam> adam;
   Batch batch;
@@ -128,6 +130,9 @@ struct PpoTuner::Impl {
       }
     }
     total_actions = std::max(offset, 1);
+    std::vector<int64_t> offs;
+    for (const auto& st : steps) offs.push_back(st.offset);
+    offsets = torch::tensor(offs, torch::kLong);
     policy = Policy(total_actions + 1, total_actions);
     torch::NoGradGuard no_grad;
     for (auto& p : policy->named_parameters()) {
@@ -157,9 +162,10 @@ struct PpoTuner::Impl {
     Batch b;
     const int64_t T = static_cast<int64_t>(steps.size());
     std::vector<torch::Tensor> actions, logps, values;
-    torch::Tensor h = torch::zeros({m, kHidden}),
-                  c = torch::zeros({m, kHidden});
+    torch::Tensor h = torch::zeros({1, m, kHidden}),
+                  c = torch::zeros({1, m, kHidden});
     torch::Tensor token = torch::zeros({m}, torch::kLong);
+    b.masks = torch::zeros({T, m, total_actions}, torch::kBool);
     std::vector<std::vector<int>> chosen(static_cast<size_t>(m));
     std::vector<bool> stopped(static_cast<size_t>(m), false);
     b.archs.assign(static_cast<size_t>(m), Architecture());
@@ -170,12 +176,14 @@ struct PpoTuner::Impl {
         for (auto& ch : chosen) ch.clear();
         std::fill(stopped.begin(), stopped.end(), false);
       }
-      auto hc = policy->lstm(policy->embed(token), std::make_tuple(h, c));
-      h = std::get<0>(hc);
-      c = std::get<1>(hc);
+      auto out = policy->lstm->forward(policy->embed(token).unsqueeze(0),
+                                       std::make_tuple(h, c));
+      std::tie(h, c) = std::get<1>(out);
+      torch::Tensor hidden = std::get<0>(out).squeeze(0);
       torch::Tensor mask = valid_mask(s, chosen, stopped);
+      b.masks[t].slice(1, s.offset, s.offset + s.n_actions).copy_(mask);
       torch::Tensor logits =
-          policy->policy(h).slice(1, s.offset, s.offset + s.n_actions);
+          policy->policy(hidden).slice(1, s.offset, s.offset + s.n_actions);
       torch::Tensor logp_all =
           torch::log_softmax(logits.masked_fill(~mask, -INFINITY), 1);
       torch::Tensor a =
@@ -183,8 +191,7 @@ struct PpoTuner::Impl {
                  : torch::multinomial(logp_all.exp(), 1, false, gen).squeeze(1);
       actions.push_back(a);
       logps.push_back(logp_all.gather(1, a.unsqueeze(1)).squeeze(1));
-      values.push_back(policy->value(h).squeeze(1));
-      b.masks.push_back(mask);
+      values.push_back(policy->value(hidden).squeeze(1));
       auto acc = a.accessor<int64_t, 1>();
       for (int e = 0; e < m; ++e) {
         int action = static_cast<int>(acc[e]);
@@ -201,6 +208,7 @@ struct PpoTuner::Impl {
       token = a + (s.offset + 1);
     }
     b.actions = T ? torch::stack(actions) : torch::zeros({0, m}, torch::kLong);
+    if (!T) b.masks = torch::zeros({0, m, total_actions}, torch::kBool);
     b.logp = T ? torch::stack(logps) : torch::zeros({0, m});
     b.values = T ? torch::stack(values) : torch::zeros({0, m});
     b.state.assign(static_cast<size_t>(m), Batch::kUnused);
@@ -231,35 +239,28 @@ struct PpoTuner::Impl {
     return mask;
   }
 
-  // Teacher-forced pass with gradients over environments `idx` of `b`.
+  // Teacher-forced pass with gradients over environments `idx` of `b`, all
+  // steps at once: every step's logits are masked to that step's valid actions,
+  // so the log-probabilities come from exactly the distribution the actions
+  // were sampled from.
   void evaluate(const Batch& b, const torch::Tensor& idx, torch::Tensor* logp,
                 torch::Tensor* entropy, torch::Tensor* value) {
     const int64_t m = idx.size(0);
-    torch::Tensor h = torch::zeros({m, kHidden}),
-                  c = torch::zeros({m, kHidden});
-    torch::Tensor token = torch::zeros({m}, torch::kLong);
-    torch::Tensor actions = b.actions.index_select(1, idx);
-    std::vector<torch::Tensor> lp, ent, val;
-    for (size_t t = 0; t < steps.size(); ++t) {
-      const Step& s = steps[t];
-      auto hc = policy->lstm(policy->embed(token), std::make_tuple(h, c));
-      h = std::get<0>(hc);
-      c = std::get<1>(hc);
-      torch::Tensor mask = b.masks[t].index_select(0, idx);
-      torch::Tensor logits =
-          policy->policy(h).slice(1, s.offset, s.offset + s.n_actions);
-      torch::Tensor logp_all =
-          torch::log_softmax(logits.masked_fill(~mask, -INFINITY), 1);
-      torch::Tensor a = actions[static_cast<int64_t>(t)];
-      lp.push_back(logp_all.gather(1, a.unsqueeze(1)).squeeze(1));
-      torch::Tensor safe = logp_all.masked_fill(~mask, 0.0);
-      ent.push_back(-(safe.exp() * safe).masked_fill(~mask, 0.0).sum(1));
-      val.push_back(policy->value(h).squeeze(1));
-      token = a + (s.offset + 1);
-    }
-    *logp = torch::stack(lp);
-    *entropy = torch::stack(ent);
-    *value = torch::stack(val);
+    const int64_t T = static_cast<int64_t>(steps.size());
+    torch::Tensor global =
+        b.actions.index_select(1, idx) + offsets.unsqueeze(1);  // [T, m]
+    torch::Tensor tokens = torch::cat(
+        {torch::zeros({1, m}, torch::kLong), (global + 1).slice(0, 0, T - 1)},
+        0);
+    torch::Tensor out =
+        std::get<0>(policy->lstm->forward(policy->embed(tokens)));
+    torch::Tensor mask = b.masks.index_select(1, idx);
+    torch::Tensor logp_all = torch::log_softmax(
+        policy->policy(out).masked_fill(~mask, -INFINITY), 2);
+    *logp = logp_all.gather(2, global.unsqueeze(2)).squeeze(2);
+    torch::Tensor safe = logp_all.masked_fill(~mask, 0.0);
+    *entropy = -(safe.exp() * safe).sum(2);
+    *value = policy->value(out).squeeze(2);
   }
 
   double observe(double reward) {
