@@ -39,6 +39,8 @@ install_packages() {
 }
 
 jobs=$(nproc)
+# Let clones in other folders share the compiler cache (paths are hashed relative to here).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 build() {  # build DIR [cmake options...]
   local dir=$1
   shift

@@ -133,6 +133,9 @@ struct TunerSpec {
 void register_tuner(TunerSpec spec);
 // All registered tuners, in registration order.
 std::vector<TunerSpec> registered_tuners();
+// The registered tuners and their classArgs as markdown tables (docs/tuners.md
+// embeds it).
+std::string tuners_markdown();
 // Validates classArgs against `spec`: unknown keys, types, ranges, choices;
 // fills defaults.
 StatusOr<Json> validate_class_args(const TunerSpec& spec,

@@ -40,7 +40,7 @@ TunerArg seed_arg() {
           Type::kInt,
           Json(),
           0,
-          18446744073709551615.0,
+          4294967295,
           {},
           "random seed; the same seed and the same events give the same "
           "architectures "
@@ -288,6 +288,34 @@ StatusOr<Json> validate_class_args(const TunerSpec& spec,
   if (spec.check) {
     Status st = spec.check(out);
     if (!st.is_ok()) return st.with_context("tuner '" + spec.name + "'");
+  }
+  return out;
+}
+
+std::string tuners_markdown() {
+  std::string out;
+  for (const auto& spec : registered_tuners()) {
+    out += "### " + spec.name + "\n\n" + spec.doc + ".";
+    if (!spec.aliases.empty())
+      out += " Also registered as " + join(spec.aliases) + ".";
+    out +=
+        "\n\n| classArgs key | type | default | allowed | meaning "
+        "|\n|---|---|---|---|---|\n";
+    for (const auto& a : spec.args) {
+      std::string allowed;
+      if (!a.choices.empty()) {
+        allowed = join(a.choices);
+      } else if (a.min <= a.max && a.type != Type::kBool) {
+        allowed = "[" + fmt_number(a.min) + ", " + fmt_number(a.max) + "]";
+      } else if (a.type == Type::kBool) {
+        allowed = "true, false";
+      }
+      out += "| `" + a.name + "` | " + type_name(a.type) + " | " +
+             (a.default_value.is_null() ? std::string("—")
+                                        : "`" + dumps(a.default_value) + "`") +
+             " | " + allowed + " | " + a.doc + " |\n";
+    }
+    out += "\n";
   }
   return out;
 }
