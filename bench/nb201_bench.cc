@@ -57,7 +57,7 @@ SearchSpace nb201_space() {
 
 int code_of(const Architecture& a) {
   int code = 0;
-  for (const auto& d : a.indices) code = code * 5 + d[0];
+  for (size_t i = 0; i < a.size(); ++i) code = code * 5 + a[i][0];
   return code;
 }
 

@@ -74,15 +74,60 @@ class SearchSpace {
   std::vector<Choice> choices_;
 };
 
+// The chosen candidate indices of one decision (a read-only view into an
+// Architecture; valid while the architecture is alive and unchanged).
+class DecisionView {
+ public:
+  DecisionView(const int* data, size_t size) : data_(data), size_(size) {}
+  const int* begin() const { return data_; }
+  const int* end() const { return data_ + size_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int operator[](size_t i) const { return data_[i]; }
+  std::vector<int> to_vector() const {
+    return std::vector<int>(begin(), end());
+  }
+  bool operator==(const DecisionView& o) const;
+  bool operator!=(const DecisionView& o) const { return !(*this == o); }
+
+ private:
+  const int* data_;
+  size_t size_;
+};
+
 // One architecture: for each choice of a space (same order), the chosen
 // candidate indices. A layer choice has exactly one index; an input choice has
-// the chosen indices in the order they were given.
-struct Architecture {
-  std::vector<std::vector<int>> indices;
+// the chosen indices in the order they were given (tuners keep them sorted).
+// Stored flat in one allocation, so copies are cheap.
+class Architecture {
+ public:
+  Architecture() = default;
+  explicit Architecture(const std::vector<std::vector<int>>& decisions);
 
-  bool operator==(const Architecture& other) const {
-    return indices == other.indices;
+  // Number of decisions.
+  size_t size() const { return n_; }
+  // Decision `i`. REQUIRES: i < size().
+  DecisionView operator[](size_t i) const;
+  // Appends a decision.
+  void push_back(const std::vector<int>& decision);
+  // Reserves room for `decisions` decisions holding `values` indices in all.
+  void reserve(size_t decisions, size_t values) {
+    data_.reserve(decisions + values);
   }
+  // Replaces decision `i`. REQUIRES: i < size().
+  void set(size_t i, const std::vector<int>& decision);
+  std::vector<std::vector<int>> to_vectors() const;
+
+  bool operator==(const Architecture& o) const {
+    return n_ == o.n_ && data_ == o.data_;
+  }
+  bool operator!=(const Architecture& o) const { return !(*this == o); }
+
+ private:
+  size_t n_ = 0;
+  // data_[0, n_): end offset of each decision within the values; then the
+  // values.
+  std::vector<int> data_;
 };
 
 // Converts an architecture to NNI's JSON (keys in space order; `_value` before

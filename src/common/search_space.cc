@@ -1,5 +1,6 @@
 #include "archer/search_space.h"
 
+#include <algorithm>
 #include <set>
 
 namespace archer {
@@ -180,21 +181,71 @@ std::string SearchSpace::dump() const {
   return dumps(to_json(), opt);
 }
 
+bool DecisionView::operator==(const DecisionView& o) const {
+  return size_ == o.size_ && std::equal(begin(), end(), o.begin());
+}
+
+Architecture::Architecture(const std::vector<std::vector<int>>& decisions) {
+  n_ = decisions.size();
+  size_t total = 0;
+  for (const auto& d : decisions) total += d.size();
+  data_.reserve(n_ + total);
+  int end = 0;
+  for (const auto& d : decisions) {
+    end += static_cast<int>(d.size());
+    data_.push_back(end);
+  }
+  for (const auto& d : decisions) data_.insert(data_.end(), d.begin(), d.end());
+}
+
+DecisionView Architecture::operator[](size_t i) const {
+  const int begin = i == 0 ? 0 : data_[i - 1];
+  return DecisionView(data_.data() + n_ + begin,
+                      static_cast<size_t>(data_[i] - begin));
+}
+
+void Architecture::push_back(const std::vector<int>& decision) {
+  const int end =
+      (n_ == 0 ? 0 : data_[n_ - 1]) + static_cast<int>(decision.size());
+  data_.insert(data_.begin() + static_cast<std::ptrdiff_t>(n_), end);
+  ++n_;
+  data_.insert(data_.end(), decision.begin(), decision.end());
+}
+
+void Architecture::set(size_t i, const std::vector<int>& decision) {
+  DecisionView current = (*this)[i];
+  if (current.size() == decision.size()) {
+    std::copy(decision.begin(), decision.end(),
+              const_cast<int*>(current.begin()));
+    return;
+  }
+  std::vector<std::vector<int>> all = to_vectors();
+  all[i] = decision;
+  *this = Architecture(all);
+}
+
+std::vector<std::vector<int>> Architecture::to_vectors() const {
+  std::vector<std::vector<int>> out;
+  out.reserve(n_);
+  for (size_t i = 0; i < n_; ++i) out.push_back((*this)[i].to_vector());
+  return out;
+}
+
 Json architecture_to_json(const SearchSpace& space, const Architecture& arch) {
   Json out = Json::object();
   for (size_t i = 0; i < space.size(); ++i) {
     const Choice& c = space.choices()[i];
-    const std::vector<int>& idx = arch.indices.at(i);
+    const DecisionView idx = arch[i];
     Json entry = Json::object();
     if (c.type == ChoiceType::kLayerChoice) {
-      entry["_value"] = c.candidates.at(static_cast<size_t>(idx.at(0)));
-      entry["_idx"] = idx.at(0);
+      entry["_value"] = c.candidates.at(static_cast<size_t>(idx[0]));
+      entry["_idx"] = idx[0];
     } else {
       Json values = Json::array();
       for (int k : idx)
         values.push_back(c.candidates.at(static_cast<size_t>(k)));
       entry["_value"] = std::move(values);
-      entry["_idx"] = idx;
+      entry["_idx"] = idx.to_vector();
     }
     out[c.key] = std::move(entry);
   }
@@ -318,7 +369,7 @@ StatusOr<Architecture> architecture_from_json(const SearchSpace& space,
   for (const auto& c : space.choices()) {
     auto decision = parse_decision(c, json[c.key]);
     if (!decision.is_ok()) return decision.status().with_context(source);
-    arch.indices.push_back(std::move(decision).value());
+    arch.push_back(decision.value());
   }
   return arch;
 }
@@ -331,7 +382,7 @@ Architecture first_architecture(const SearchSpace& space) {
                : c.n_chosen ? static_cast<size_t>(*c.n_chosen)
                             : c.candidates.size();
     for (size_t i = 0; i < n; ++i) idx.push_back(static_cast<int>(i));
-    arch.indices.push_back(std::move(idx));
+    arch.push_back(idx);
   }
   return arch;
 }

@@ -106,9 +106,26 @@ TEST(Architecture, ParsesAndWritesNniFormat) {
       R"({"first_conv": {"_value": "conv3x3", "_idx": 1}, "mid_conv": {"_value": "0", "_idx": 0}, "skip": {"_value": [""], "_idx": [1]}})";
   auto arch = architecture_from_json(space, Json::parse(text), "p");
   ASSERT_TRUE(arch.is_ok()) << arch.status().message();
-  EXPECT_EQ(arch.value().indices,
+  EXPECT_EQ(arch.value().to_vectors(),
             (std::vector<std::vector<int>>{{1}, {0}, {1}}));
   EXPECT_EQ(dumps(architecture_to_json(space, arch.value())), text);
+}
+
+TEST(Architecture, FlatStorageBehavesLikeNestedLists) {
+  Architecture a({{1}, {0, 2}, {}, {3}});
+  EXPECT_EQ(a.size(), 4u);
+  EXPECT_EQ(a[1].to_vector(), (std::vector<int>{0, 2}));
+  EXPECT_TRUE(a[2].empty());
+  Architecture b;
+  for (const auto& d : a.to_vectors()) b.push_back(d);
+  EXPECT_EQ(a, b);
+  b.set(0, {2});     // same size: in place
+  b.set(2, {1, 4});  // resized
+  EXPECT_EQ(b.to_vectors(),
+            (std::vector<std::vector<int>>{{2}, {0, 2}, {1, 4}, {3}}));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a[3], b[3]);
+  EXPECT_NE(a[0], b[0]);
 }
 
 TEST(Architecture, FirstArchitecture) {
@@ -121,7 +138,7 @@ TEST(Architecture, FirstArchitecture) {
   ASSERT_TRUE(
       space.add(Choice{"two", ChoiceType::kInputChoice, {"a", "b", "c"}, 2})
           .is_ok());
-  EXPECT_EQ(first_architecture(space).indices,
+  EXPECT_EQ(first_architecture(space).to_vectors(),
             (std::vector<std::vector<int>>{{0}, {0}, {0}, {0, 1, 2}, {0, 1}}));
 }
 

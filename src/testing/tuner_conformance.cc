@@ -50,7 +50,7 @@ void expect_valid(const SearchSpace& space, const Architecture& arch,
     const Choice& c = space.choices()[i];
     if (c.type == ChoiceType::kInputChoice && !c.n_chosen &&
         c.candidates.size() > 0) {
-      EXPECT_FALSE(arch.indices[i].empty())
+      EXPECT_FALSE(arch[i].empty())
           << where << ": n_chosen null must choose something";
     }
   }

@@ -45,12 +45,22 @@ int uniform_index(Rng& rng, int n) {
   return std::uniform_int_distribution<int>(0, n - 1)(rng);
 }
 
-std::vector<int> random_decision(const Choice& c, Rng& rng) {
+void random_decision_into(const Choice& c, Rng& rng, std::vector<int>& out) {
   const int n = static_cast<int>(c.candidates.size());
-  if (c.type == ChoiceType::kLayerChoice) return {uniform_index(rng, n)};
+  out.clear();
+  if (c.type == ChoiceType::kLayerChoice) {
+    out.push_back(uniform_index(rng, n));
+    return;
+  }
   const int k = effective_n_chosen(c);
-  std::vector<int> out;
-  if (k >= 0) {
+  if (k >= 0 && 2 * k <= n) {
+    // Few of many: draw until k distinct (a uniform k-subset), no scratch
+    // allocation.
+    while (static_cast<int>(out.size()) < k) {
+      int v = uniform_index(rng, n);
+      if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+    }
+  } else if (k >= 0) {
     // Partial Fisher-Yates: k distinct indices.
     std::vector<int> pool(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) pool[static_cast<size_t>(i)] = i;
@@ -74,13 +84,22 @@ std::vector<int> random_decision(const Choice& c, Rng& rng) {
     }
   }
   std::sort(out.begin(), out.end());
+}
+
+std::vector<int> random_decision(const Choice& c, Rng& rng) {
+  std::vector<int> out;
+  random_decision_into(c, rng, out);
   return out;
 }
 
 Architecture random_architecture(const SearchSpace& space, Rng& rng) {
   Architecture arch;
-  for (const auto& c : space.choices())
-    arch.indices.push_back(random_decision(c, rng));
+  arch.reserve(space.size(), space.size() * 2);
+  thread_local std::vector<int> decision;
+  for (const auto& c : space.choices()) {
+    random_decision_into(c, rng, decision);
+    arch.push_back(decision);
+  }
   return arch;
 }
 
@@ -156,7 +175,7 @@ bool mutate(const SearchSpace& space, const std::vector<size_t>& choices,
   if (choices.empty()) return false;
   size_t k = choices[static_cast<size_t>(
       uniform_index(rng, static_cast<int>(choices.size())))];
-  arch.indices[k] = mutate_decision(space.choices()[k], arch.indices[k], rng);
+  arch.set(k, mutate_decision(space.choices()[k], arch[k].to_vector(), rng));
   return true;
 }
 
@@ -169,8 +188,8 @@ std::uint64_t architecture_hash(const Architecture& arch) {
     return x ^ (x >> 31);
   };
   std::uint64_t h = 0x2545F4914F6CDD1DULL;
-  for (size_t i = 0; i < arch.indices.size(); ++i) {
-    const auto& d = arch.indices[i];
+  for (size_t i = 0; i < arch.size(); ++i) {
+    const DecisionView d = arch[i];
     std::uint64_t set_bits = 0, extra = 0;
     for (int v : d) {
       if (v < 64) {
@@ -186,7 +205,7 @@ std::uint64_t architecture_hash(const Architecture& arch) {
 
 std::string architecture_key(const Architecture& arch) {
   std::string key;
-  key.reserve(arch.indices.size() * 3);
+  key.reserve(arch.size() * 3);
   auto append = [&key](int v) {
     char buf[12];
     int n = 0;
@@ -196,14 +215,15 @@ std::string architecture_key(const Architecture& arch) {
     } while (v > 0);
     while (n > 0) key += buf[--n];
   };
-  for (const auto& d : arch.indices) {
+  for (size_t k = 0; k < arch.size(); ++k) {
+    const DecisionView d = arch[k];
     if (std::is_sorted(d.begin(), d.end())) {
       for (size_t i = 0; i < d.size(); ++i) {
         if (i) key += ',';
         append(d[i]);
       }
     } else {
-      std::vector<int> sorted = d;
+      std::vector<int> sorted = d.to_vector();
       std::sort(sorted.begin(), sorted.end());
       for (size_t i = 0; i < sorted.size(); ++i) {
         if (i) key += ',';
@@ -225,7 +245,7 @@ std::vector<Architecture> enumerate_architectures(const SearchSpace& space,
   while (true) {
     Architecture arch;
     for (size_t i = 0; i < per_choice.size(); ++i)
-      arch.indices.push_back(per_choice[i][digit[i]]);
+      arch.push_back(per_choice[i][digit[i]]);
     out.push_back(std::move(arch));
     size_t i = per_choice.size();
     while (i > 0) {

@@ -23,6 +23,9 @@ int uniform_index(Rng& rng, int n);
 // distinct sorted indices for an input choice; a uniformly random non-empty
 // subset when n_chosen is null.
 std::vector<int> random_decision(const Choice& choice, Rng& rng);
+// The same, written into `out` (its capacity is reused).
+void random_decision_into(const Choice& choice, Rng& rng,
+                          std::vector<int>& out);
 Architecture random_architecture(const SearchSpace& space, Rng& rng);
 
 // Number of valid decisions of a choice / architectures of a space (as a

@@ -87,9 +87,9 @@ TEST(Sampling, MutateArchitectureTouchesOneChoice) {
     Architecture b = a;
     ASSERT_TRUE(mutate(space, mutable_choices(space), b, rng));
     int changed = 0;
-    for (size_t k = 0; k < 3; ++k) changed += a.indices[k] != b.indices[k];
+    for (size_t k = 0; k < 3; ++k) changed += a[k] != b[k];
     ASSERT_EQ(changed, 1);
-    ASSERT_EQ(a.indices[0], b.indices[0]);
+    ASSERT_EQ(a[0], b[0]);
   }
   SearchSpace single;
   ASSERT_TRUE(

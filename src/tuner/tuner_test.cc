@@ -39,8 +39,7 @@ SearchSpace nb201() {
 
 int differing_decisions(const Architecture& a, const Architecture& b) {
   int n = 0;
-  for (size_t i = 0; i < a.indices.size(); ++i)
-    n += a.indices[i] != b.indices[i];
+  for (size_t i = 0; i < a.size(); ++i) n += a[i] != b[i];
   return n;
 }
 

@@ -122,7 +122,7 @@ void apply(const Collected& collected, const Architecture& arch,
     int index = collected.space.index_of(v.key);
     const Choice& c = collected.space.choices()[static_cast<size_t>(index)];
     std::vector<bool> mask(c.candidates.size(), false);
-    for (int i : arch.indices[static_cast<size_t>(index)])
+    for (int i : arch[static_cast<size_t>(index)])
       mask[static_cast<size_t>(i)] = true;
     v.mutable_module->apply_decision(std::move(mask), !options.keep_unchosen());
   }
@@ -218,8 +218,7 @@ ApplyMode apply_next_architecture(torch::nn::Module& model,
 
 Json applied_architecture(torch::nn::Module& model) {
   Collected collected = collect(model);
-  Architecture arch;
-  arch.indices.resize(collected.space.size());
+  std::vector<std::vector<int>> decisions(collected.space.size());
   std::vector<bool> done(collected.space.size(), false);
   for (const auto& v : collected.mutables) {
     size_t index = static_cast<size_t>(collected.space.index_of(v.key));
@@ -230,11 +229,11 @@ Json applied_architecture(torch::nn::Module& model) {
     }
     const std::vector<bool>& mask = v.mutable_module->decision();
     for (size_t i = 0; i < mask.size(); ++i) {
-      if (mask[i]) arch.indices[index].push_back(static_cast<int>(i));
+      if (mask[i]) decisions[index].push_back(static_cast<int>(i));
     }
     done[index] = true;
   }
-  return architecture_to_json(collected.space, arch);
+  return architecture_to_json(collected.space, Architecture(decisions));
 }
 
 std::vector<torch::Tensor> chosen_parameters(const torch::nn::Module& model) {

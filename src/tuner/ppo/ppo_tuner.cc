@@ -168,8 +168,8 @@ struct PpoTuner::Impl {
     b.masks = torch::zeros({T, m, total_actions}, torch::kBool);
     std::vector<std::vector<int>> chosen(static_cast<size_t>(m));
     std::vector<bool> stopped(static_cast<size_t>(m), false);
-    b.archs.assign(static_cast<size_t>(m), Architecture());
-    for (auto& a : b.archs) a.indices.assign(space.size(), {});
+    std::vector<std::vector<std::vector<int>>> decisions(
+        static_cast<size_t>(m), std::vector<std::vector<int>>(space.size()));
     for (int64_t t = 0; t < T; ++t) {
       const Step& s = steps[static_cast<size_t>(t)];
       if (t == 0 || steps[static_cast<size_t>(t - 1)].choice != s.choice) {
@@ -203,10 +203,11 @@ struct PpoTuner::Impl {
         }
         std::vector<int> d = chosen[ue];
         std::sort(d.begin(), d.end());
-        b.archs[ue].indices[s.choice] = d;
+        decisions[ue][s.choice] = d;
       }
       token = a + (s.offset + 1);
     }
+    for (const auto& d : decisions) b.archs.emplace_back(d);
     b.actions = T ? torch::stack(actions) : torch::zeros({0, m}, torch::kLong);
     if (!T) b.masks = torch::zeros({0, m, total_actions}, torch::kBool);
     b.logp = T ? torch::stack(logps) : torch::zeros({0, m});
@@ -353,7 +354,7 @@ struct PpoTuner::Impl {
     for (size_t t = 0; t < steps.size(); ++t) {
       const Step& s = steps[t];
       if (t == 0 || steps[t - 1].choice != s.choice) k = 0;
-      std::vector<int> d = arch.indices[s.choice];
+      std::vector<int> d = arch[s.choice].to_vector();
       std::sort(d.begin(), d.end());
       out.push_back(
           k < d.size() ? d[k] : s.n_actions - 1);  // past the chosen ones: STOP

@@ -45,13 +45,13 @@ SearchSpace target_space() {
 // 2).
 double matches(const Architecture& a) {
   double r = 0;
-  for (const auto& d : a.indices) r += (d.size() == 1 && d[0] == 2) ? 1.0 : 0.0;
+  for (size_t i = 0; i < a.size(); ++i) r += (a[i].size() == 1 && a[i][0] == 2) ? 1.0 : 0.0;
   return r;
 }
 
 Architecture best_of(const SearchSpace& space) {
   Architecture a;
-  for (size_t i = 0; i < space.size(); ++i) a.indices.push_back({2});
+  for (size_t i = 0; i < space.size(); ++i) a.push_back({2});
   return a;
 }
 
