@@ -140,9 +140,12 @@ int main(int argc, char** argv) {
     }
     md << line;
   }
-  md << "\nThe de-duplicating variants keep a hash of every architecture proposed (about a "
-        "million entries by the end of a run here), so they pay for cache misses; PPO's cost is "
-        "its policy update, spread over the `trials_per_update` trials of a batch.\n";
+  md << "\nThe de-duplicating variants keep a hash of every architecture "
+        "proposed (about a "
+        "million entries by the end of a run here), so they pay for cache "
+        "misses; PPO's cost is "
+        "its policy update, spread over the `trials_per_update` trials of a "
+        "batch.\n";
   if (write) {
     auto st = archer::bench::update_markdown_section(
         std::string(ARCHER_DOCS_DIR) + "/benchmarks.md", "tuner_throughput",

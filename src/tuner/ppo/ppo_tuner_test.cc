@@ -45,7 +45,8 @@ SearchSpace target_space() {
 // 2).
 double matches(const Architecture& a) {
   double r = 0;
-  for (size_t i = 0; i < a.size(); ++i) r += (a[i].size() == 1 && a[i][0] == 2) ? 1.0 : 0.0;
+  for (size_t i = 0; i < a.size(); ++i)
+    r += (a[i].size() == 1 && a[i][0] == 2) ? 1.0 : 0.0;
   return r;
 }
 

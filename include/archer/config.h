@@ -1,0 +1,71 @@
+// Experiment configuration: NNI's v1 and v2 YAML formats (spec §5.2, §5.3).
+//
+// v2 keys are case- and underscore-insensitive (camelCase canonical); a v1 file
+// (one with authorName, trainingServicePlatform, trial: {...}, ...) is
+// converted to v2 first, as nnictl does. Relative paths resolve against the
+// config file's folder, "~" against $HOME. Every key is defined once (name,
+// type, default, check, documentation); that table drives the parser, its error
+// messages and docs/config.md.
+#ifndef ARCHER_CONFIG_H_
+#define ARCHER_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archer/json.h"
+#include "archer/search_space.h"
+#include "archer/status.h"
+
+namespace archer {
+
+struct ExperimentConfig {
+  std::string
+      config_path;  // absolute path of the file read ("" when parsed from text)
+  std::string experiment_name;
+  std::string search_space_file;  // absolute; "" when the space is inline
+  SearchSpace search_space;
+  std::string trial_command;
+  std::string trial_code_directory;  // absolute
+  int trial_concurrency = 1;
+  std::optional<int> trial_gpu_number;
+  std::optional<double> max_experiment_duration;  // seconds
+  std::optional<std::int64_t> max_trial_number;
+  std::optional<double> max_trial_duration;  // seconds
+  std::string nni_manager_ip;
+  bool use_annotation = false;
+  bool debug = false;
+  std::string log_level = "info";
+  std::string experiment_working_directory;  // absolute
+  std::string tuner_name;
+  Json tuner_class_args = Json::object();
+  // trainingService
+  std::string platform = "local";
+  bool use_active_gpu = false;
+  int max_trial_number_per_gpu = 1;
+  std::vector<int> gpu_indices;
+  // The whole configuration as v2 JSON with canonical key names and defaults
+  // filled in.
+  Json canonical;
+};
+
+// Reads and validates a config file. Errors name the file, line and key and say
+// what was expected ("exp.yml:7: trialConcurrency: expected an integer >= 1,
+// got 0"); unknown keys get a "did you mean"; platforms Archer does not support
+// yet are named as such.
+StatusOr<ExperimentConfig> load_experiment_config(const std::string& path);
+// The same from text; relative paths resolve against `base_dir`.
+StatusOr<ExperimentConfig> parse_experiment_config(const std::string& yaml_text,
+                                                   const std::string& source,
+                                                   const std::string& base_dir);
+
+// Parses "<number><s|m|h|d>" (fraction allowed) or a plain number of seconds.
+StatusOr<double> parse_duration(const Json& value);
+
+// The reference of every key, as markdown (docs/config.md embeds it).
+std::string config_reference_markdown();
+
+}  // namespace archer
+
+#endif  // ARCHER_CONFIG_H_

@@ -1,0 +1,353 @@
+#include "config/config_schema.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/edit_distance.h"
+
+namespace archer {
+namespace config {
+
+namespace {
+
+bool positive_int(const Json& v) { return v.get<long long>() >= 1; }
+bool non_negative_int(const Json& v) { return v.get<long long>() >= 0; }
+bool non_empty_string(const Json& v) { return !v.get<std::string>().empty(); }
+
+}  // namespace
+
+std::string normalize_key(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c != '_')
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+const Section& top_level_section() {
+  static const Section s{
+      "",
+      {
+          {"experimentName",
+           KeyType::kString,
+           Json(),
+           false,
+           "a string",
+           {},
+           "a name shown by the CLI and the web UI"},
+          {"searchSpaceFile",
+           KeyType::kFile,
+           Json(),
+           false,
+           "the path of an existing file",
+           {},
+           "the search space (what `archer ss_gen` writes); exactly one of "
+           "searchSpaceFile and "
+           "searchSpace"},
+          {"searchSpace",
+           KeyType::kObject,
+           Json(),
+           false,
+           "a search space mapping",
+           {},
+           "the search space inline"},
+          {"trialCommand", KeyType::kString, Json(), true,
+           "a non-empty command", non_empty_string,
+           "the command that runs one trial, by bash, in trialCodeDirectory"},
+          {"trialCodeDirectory",
+           KeyType::kDirectory,
+           ".",
+           false,
+           "an existing directory",
+           {},
+           "where trials run"},
+          {"trialConcurrency", KeyType::kInt, Json(), true, "an integer >= 1",
+           positive_int, "how many trials run at once"},
+          {"trialGpuNumber", KeyType::kInt, Json(), false, "an integer >= 0",
+           non_negative_int,
+           "GPUs per trial; null = CUDA_VISIBLE_DEVICES untouched, 0 = \"-1\" "
+           "(no GPU)"},
+          {"maxExperimentDuration",
+           KeyType::kDuration,
+           Json(),
+           false,
+           "a duration such as 30m, 1.5h, 2d",
+           {},
+           "stop proposing trials after this long"},
+          {"maxTrialNumber", KeyType::kInt, Json(), false, "an integer >= 1",
+           positive_int, "stop after this many trials"},
+          {"maxTrialDuration",
+           KeyType::kDuration,
+           Json(),
+           false,
+           "a duration such as 30m, 1.5h, 2d",
+           {},
+           "a trial running longer is stopped as EARLY_STOPPED"},
+          {"nniManagerIp",
+           KeyType::kString,
+           Json(),
+           false,
+           "a string",
+           {},
+           "the address trials on other machines use to reach the manager"},
+          {"useAnnotation", KeyType::kBool, false, false, "false",
+           [](const Json& v) { return !v.get<bool>(); },
+           "NNI's annotation-based NAS is not supported: must be false"},
+          {"debug",
+           KeyType::kBool,
+           false,
+           false,
+           "true or false",
+           {},
+           "verbose logging"},
+          {"logLevel", KeyType::kString, "info", false,
+           "one of trace, debug, info, warning, error, fatal",
+           [](const Json& v) {
+             const std::string level = v.get<std::string>();
+             return level == "trace" || level == "debug" || level == "info" ||
+                    level == "warning" || level == "error" || level == "fatal";
+           },
+           "log verbosity"},
+          {"experimentWorkingDirectory",
+           KeyType::kPath,
+           "~/archer-experiments",
+           false,
+           "a path",
+           {},
+           "where experiments keep their database, logs and trial directories"},
+          {"tunerGpuIndices",
+           KeyType::kIndices,
+           Json(),
+           false,
+           "GPU indices (a list, an integer or \"0,1\")",
+           {},
+           "accepted for compatibility; Archer's tuners run in the manager"},
+          {"tuner",
+           KeyType::kObject,
+           Json(),
+           true,
+           "a mapping {name, classArgs}",
+           {},
+           "the tuner: see the tuner keys below and docs/tuners.md"},
+          {"assessor", KeyType::kAny, Json(), false,
+           "nothing (assessors are not supported yet)",
+           [](const Json& v) { return v.is_null(); }, "not supported yet"},
+          {"advisor", KeyType::kAny, Json(), false,
+           "nothing (advisors are not supported)",
+           [](const Json& v) { return v.is_null(); }, "not supported"},
+          {"trainingService",
+           KeyType::kObject,
+           Json{{"platform", "local"}},
+           false,
+           "a mapping {platform: local, ...}",
+           {},
+           "where trials run; see the training service keys below (default: "
+           "local)"},
+          {"sharedStorage", KeyType::kAny, Json(), false,
+           "nothing (shared storage is not supported yet)",
+           [](const Json& v) { return v.is_null(); }, "not supported yet"},
+      }};
+  return s;
+}
+
+const Section& tuner_section() {
+  static const Section s{
+      "tuner",
+      {
+          {"name", KeyType::kString, Json(), true,
+           "a tuner name: Random, RegularizedEvolutionTuner or PPOTuner",
+           non_empty_string, "the tuner (NNI's builtinTunerName)"},
+          {"classArgs",
+           KeyType::kObject,
+           Json::object(),
+           false,
+           "a mapping",
+           {},
+           "the tuner's arguments (docs/tuners.md)"},
+          {"className", KeyType::kAny, Json(), false,
+           "nothing (custom tuner classes are not supported: use name)",
+           [](const Json& v) { return v.is_null(); }, "not supported"},
+          {"codeDirectory", KeyType::kAny, Json(), false,
+           "nothing (custom tuner classes are not supported: use name)",
+           [](const Json& v) { return v.is_null(); }, "not supported"},
+      }};
+  return s;
+}
+
+const Section& local_training_service_section() {
+  static const Section s{
+      "trainingService",
+      {
+          {"platform", KeyType::kString, Json(), true,
+           "local (the platform Archer supports now)",
+           [](const Json& v) { return v.get<std::string>() == "local"; },
+           "where trials run: local"},
+          {"useActiveGpu",
+           KeyType::kBool,
+           Json(),
+           false,
+           "true or false",
+           {},
+           "also use GPUs that other processes are using; must be set when "
+           "trialGpuNumber > 0"},
+          {"maxTrialNumberPerGpu", KeyType::kInt, 1, false, "an integer >= 1",
+           positive_int, "trials sharing one GPU"},
+          {"gpuIndices",
+           KeyType::kIndices,
+           Json(),
+           false,
+           "GPU indices (a list, an integer or \"0,1\")",
+           {},
+           "the GPUs trials may use"},
+          {"reuseMode",
+           KeyType::kBool,
+           false,
+           false,
+           "true or false",
+           {},
+           "accepted for compatibility; no effect locally"},
+      }};
+  return s;
+}
+
+bool is_v1(const Json& doc) {
+  return doc.is_object() &&
+         (doc.contains("trainingServicePlatform") ||
+          doc.contains("authorName") || doc.contains("searchSpacePath") ||
+          (doc.contains("trial") && doc["trial"].is_object()) ||
+          doc.contains("maxExecDuration") || doc.contains("maxTrialNum"));
+}
+
+StatusOr<Json> convert_v1(const Json& v1,
+                          std::map<std::string, std::string>* origin) {
+  Json out = Json::object();
+  auto put = [&](const std::string& v2_pointer, const Json& value,
+                 const std::string& from) {
+    out[Json::json_pointer(v2_pointer)] = value;
+    (*origin)[v2_pointer] = from;
+  };
+  static const std::map<std::string, std::string> kRenamed = {
+      {"experimentName", "/experimentName"},
+      {"trialConcurrency", "/trialConcurrency"},
+      {"maxExecDuration", "/maxExperimentDuration"},
+      {"maxTrialDuration", "/maxTrialDuration"},
+      {"maxTrialNum", "/maxTrialNumber"},
+      {"searchSpacePath", "/searchSpaceFile"},
+      {"useAnnotation", "/useAnnotation"},
+      {"debug", "/debug"},
+      {"nniManagerIp", "/nniManagerIp"},
+      {"logLevel", "/logLevel"},
+      {"logDir", "/experimentWorkingDirectory"},
+      {"trainingServicePlatform", "/trainingService/platform"},
+  };
+  static const std::vector<std::string> kDropped = {
+      "authorName", "description", "multiThread", "versionCheck",
+      "logCollection"};
+  std::vector<std::string> known;
+  for (const auto& [k, v] : kRenamed) known.push_back(k);
+  known.insert(known.end(), kDropped.begin(), kDropped.end());
+  for (const char* k :
+       {"multiPhase", "tuner", "assessor", "advisor", "trial", "localConfig",
+        "remoteConfig", "machineList", "sharedStorage"}) {
+    known.push_back(k);
+  }
+  for (auto it = v1.begin(); it != v1.end(); ++it) {
+    const std::string& key = it.key();
+    const std::string from = "/" + key;
+    const Json& value = it.value();
+    if (kRenamed.count(key)) {
+      put(kRenamed.at(key), value, from);
+    } else if (std::find(kDropped.begin(), kDropped.end(), key) !=
+               kDropped.end()) {
+      continue;
+    } else if (key == "multiPhase") {
+      if (value == true) {
+        return Status::invalid_argument(
+            "multiPhase: expected false (multi-phase trials were removed in "
+            "NNI v2 and are not "
+            "supported)");
+      }
+    } else if (key == "tuner" || key == "assessor" || key == "advisor") {
+      if (!value.is_object()) {
+        put("/" + key, value, from);
+        continue;
+      }
+      for (auto t = value.begin(); t != value.end(); ++t) {
+        const std::string sub = from + "/" + t.key();
+        if (t.key() == "builtinTunerName" || t.key() == "builtinAssessorName" ||
+            t.key() == "builtinAdvisorName") {
+          put("/" + key + "/name", t.value(), sub);
+        } else if (t.key() == "classArgs") {
+          put("/" + key + "/classArgs", t.value(), sub);
+        } else if (t.key() == "className" || t.key() == "classFileName" ||
+                   t.key() == "codeDir") {
+          put("/" + key + "/" +
+                  (t.key() == "codeDir" ? "codeDirectory" : "className"),
+              t.value(), sub);
+        } else if (t.key() == "gpuIndices" && key == "tuner") {
+          put("/tunerGpuIndices", t.value(), sub);
+        } else if (t.key() == "includeIntermediateResults" ||
+                   t.key() == "gpuNum") {
+          continue;
+        } else {
+          return Status::invalid_argument(
+              key + "." + t.key() + ": unknown key" +
+              did_you_mean(t.key(),
+                           {"builtinTunerName", "classArgs", "codeDir",
+                            "classFileName", "className", "gpuIndices"}));
+        }
+      }
+    } else if (key == "trial") {
+      if (!value.is_object()) {
+        return Status::invalid_argument(
+            "trial: expected a mapping {command, codeDir, gpuNum}");
+      }
+      for (auto t = value.begin(); t != value.end(); ++t) {
+        const std::string sub = from + "/" + t.key();
+        if (t.key() == "command") {
+          put("/trialCommand", t.value(), sub);
+        } else if (t.key() == "codeDir") {
+          put("/trialCodeDirectory", t.value(), sub);
+        } else if (t.key() == "gpuNum") {
+          put("/trialGpuNumber", t.value(), sub);
+        } else if (t.key() == "nasMode") {
+          continue;
+        } else {
+          return Status::invalid_argument(
+              "trial." + t.key() + ": unknown key" +
+              did_you_mean(t.key(),
+                           {"command", "codeDir", "gpuNum", "nasMode"}));
+        }
+      }
+    } else if (key == "localConfig") {
+      if (!value.is_object())
+        return Status::invalid_argument("localConfig: expected a mapping");
+      for (auto t = value.begin(); t != value.end(); ++t) {
+        const std::string sub = from + "/" + t.key();
+        if (t.key() == "gpuIndices" || t.key() == "useActiveGpu") {
+          put("/trainingService/" + t.key(), t.value(), sub);
+        } else if (t.key() == "maxTrialNumPerGpu") {
+          put("/trainingService/maxTrialNumberPerGpu", t.value(), sub);
+        } else {
+          return Status::invalid_argument(
+              "localConfig." + t.key() + ": unknown key" +
+              did_you_mean(t.key(), {"gpuIndices", "maxTrialNumPerGpu",
+                                     "useActiveGpu"}));
+        }
+      }
+    } else if (key == "remoteConfig" || key == "machineList" ||
+               key == "sharedStorage") {
+      continue;  // only meaningful for platforms that the platform check
+                 // reports
+    } else {
+      return Status::invalid_argument(key + ": unknown key" +
+                                      did_you_mean(key, known) +
+                                      " (NNI v1 config)");
+    }
+  }
+  return out;
+}
+
+}  // namespace config
+}  // namespace archer

@@ -1,0 +1,248 @@
+#include "archer/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "testing/temp_dir.h"
+
+namespace archer {
+namespace {
+
+using testing::TempDir;
+using testing::write_file;
+
+const char* kSpace =
+    R"({"op": {"_type": "layer_choice", "_value": ["a", "b"]}, "skip": {"_type": "input_choice", "_value": {"candidates": ["", ""], "n_chosen": 1}}})";
+
+std::string error_of(const std::string& yaml,
+                     const std::string& base = "/tmp") {
+  auto c = parse_experiment_config(yaml, "exp.yml", base);
+  EXPECT_FALSE(c.is_ok()) << yaml;
+  return c.is_ok() ? "" : c.status().message();
+}
+
+std::string v2(const std::string& extra = "") {
+  return std::string("searchSpace: ") + kSpace +
+         "\ntrialCommand: ./trial\ntrialConcurrency: 2\ntuner:\n  name: "
+         "Random\n" +
+         extra;
+}
+
+TEST(Config, MinimalV2WithDefaults) {
+  auto c = parse_experiment_config(v2(), "exp.yml", "/tmp");
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  const ExperimentConfig& e = c.value();
+  EXPECT_EQ(e.trial_command, "./trial");
+  EXPECT_EQ(e.trial_concurrency, 2);
+  EXPECT_EQ(e.trial_code_directory, "/tmp");
+  EXPECT_EQ(e.search_space.size(), 2u);
+  EXPECT_EQ(e.tuner_name, "Random");
+  EXPECT_EQ(e.platform, "local");
+  EXPECT_EQ(e.log_level, "info");
+  EXPECT_FALSE(e.max_trial_number.has_value());
+  EXPECT_EQ(e.experiment_working_directory,
+            std::string(std::getenv("HOME")) + "/archer-experiments");
+  EXPECT_EQ(e.canonical["trainingService"]["maxTrialNumberPerGpu"], 1);
+}
+
+TEST(Config, V2FullAndRelativePaths) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("code"));
+  write_file(dir.file("ss.json"), kSpace);
+  write_file(dir.file("exp.yml"), R"(experimentName: demo
+searchSpaceFile: ss.json
+trialCommand: python3 trial.py
+trialCodeDirectory: code
+trial_concurrency: 3        # keys are case/underscore-insensitive
+TrialGpuNumber: 0
+maxExperimentDuration: 1.5h
+maxTrialNumber: 20
+maxTrialDuration: 90s
+experimentWorkingDirectory: runs
+tuner:
+  name: RegularizedEvolutionTuner
+  classArgs: {optimize_mode: minimize, population_size: 10, sample_size: 3}
+trainingService:
+  platform: local
+  gpuIndices: "0,2"
+  useActiveGpu: false
+)");
+  auto c = load_experiment_config(dir.file("exp.yml"));
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  const ExperimentConfig& e = c.value();
+  EXPECT_EQ(e.experiment_name, "demo");
+  EXPECT_EQ(e.search_space_file, dir.file("ss.json"));
+  EXPECT_EQ(e.trial_code_directory, dir.file("code"));
+  EXPECT_EQ(e.trial_concurrency, 3);
+  EXPECT_EQ(e.trial_gpu_number, 0);
+  EXPECT_EQ(e.max_experiment_duration, 5400.0);
+  EXPECT_EQ(e.max_trial_number, 20);
+  EXPECT_EQ(e.max_trial_duration, 90.0);
+  EXPECT_EQ(e.experiment_working_directory, dir.file("runs"));
+  EXPECT_EQ(e.tuner_class_args["population_size"], 10);
+  EXPECT_EQ(e.gpu_indices, (std::vector<int>{0, 2}));
+  EXPECT_EQ(e.config_path, dir.file("exp.yml"));
+}
+
+TEST(Config, V1ConfigIsConverted) {
+  TempDir dir;
+  write_file(dir.file("nni_auto_gen_search_space.json"), kSpace);
+  const std::string v1 = R"(authorName: default
+experimentName: example_mnist
+trialConcurrency: 1
+maxExecDuration: 100h
+maxTrialNum: 1000
+trainingServicePlatform: local
+searchSpacePath: nni_auto_gen_search_space.json
+useAnnotation: False
+multiPhase: false
+tuner:
+  builtinTunerName: PPOTuner
+  classArgs:
+    optimize_mode: maximize
+trial:
+  command: python3 mnist.py
+  codeDir: .
+  gpuNum: 0
+localConfig:
+  maxTrialNumPerGpu: 2
+)";
+  auto c = parse_experiment_config(v1, "config_ppo.yml", dir.path());
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  const ExperimentConfig& e = c.value();
+  EXPECT_EQ(e.experiment_name, "example_mnist");
+  EXPECT_EQ(e.max_experiment_duration, 360000.0);
+  EXPECT_EQ(e.max_trial_number, 1000);
+  EXPECT_EQ(e.trial_command, "python3 mnist.py");
+  EXPECT_EQ(e.trial_code_directory, dir.path());
+  EXPECT_EQ(e.trial_gpu_number, 0);
+  EXPECT_EQ(e.tuner_name, "PPOTuner");
+  EXPECT_EQ(e.max_trial_number_per_gpu, 2);
+  EXPECT_EQ(e.search_space_file, dir.file("nni_auto_gen_search_space.json"));
+}
+
+TEST(Config, ErrorsNameFileLineKeyAndExpectation) {
+  EXPECT_EQ(error_of(v2("trialConcurency: 3\n")),
+            "exp.yml:6: trialConcurency: unknown key (did you mean "
+            "'trialConcurrency'?)");
+  std::string zero =
+      std::string("searchSpace: ") + kSpace +
+      "\ntrialCommand: x\ntrialConcurrency: 0\ntuner: {name: Random}\n";
+  EXPECT_EQ(error_of(zero),
+            "exp.yml:3: trialConcurrency: expected an integer >= 1, got 0");
+  EXPECT_EQ(error_of(std::string("searchSpace: ") + kSpace +
+                     "\ntrialConcurrency: 1\ntuner: {name: Random}\n"),
+            "exp.yml:1: trialCommand: missing; expected a non-empty command");
+  EXPECT_EQ(error_of(v2("trainingService:\n  platform: remote\n")),
+            "exp.yml:7: trainingService.platform: platform 'remote' is not "
+            "supported yet by "
+            "Archer (supported: local)");
+  EXPECT_EQ(error_of(v2("maxTrialDuration: 10 minutes\n")),
+            "exp.yml:6: maxTrialDuration: expected a duration such as 30m, "
+            "1.5h, 2d, got \"10 "
+            "minutes\"");
+  EXPECT_EQ(error_of(v2("searchSpaceFile: missing.json\n")),
+            "exp.yml:6: searchSpaceFile: expected an existing file, but "
+            "/tmp/missing.json is not "
+            "one");
+  TempDir dir;
+  write_file(dir.file("ss.json"), kSpace);
+  EXPECT_NE(error_of(v2("searchSpaceFile: ss.json\n"), dir.path())
+                .find("give exactly one of searchSpaceFile and searchSpace"),
+            std::string::npos);
+  std::string bad_tuner = std::string("searchSpace: ") + kSpace +
+                          "\ntrialCommand: x\ntrialConcurrency: 1\ntuner:\n  "
+                          "name: RegularisedEvolution\n";
+  EXPECT_EQ(error_of(bad_tuner),
+            "exp.yml:5: tuner.name: unknown tuner 'RegularisedEvolution' (did "
+            "you mean "
+            "'RegularizedEvolutionTuner'?); available: Random, RandomNASTuner, "
+            "RegularizedEvolutionTuner, PPOTuner");
+  std::string bad_args =
+      std::string("searchSpace: ") + kSpace +
+      "\ntrialCommand: x\ntrialConcurrency: 1\ntuner:\n  name: "
+      "RegularizedEvolutionTuner\n  classArgs:\n    population_size: big\n";
+  EXPECT_EQ(error_of(bad_args),
+            "exp.yml:6: tuner 'RegularizedEvolutionTuner': "
+            "classArgs.population_size: expected "
+            "an integer in [1, 99999], got \"big\"");
+  EXPECT_NE(error_of(v2("trialGpuNumber: 1\n"))
+                .find("trainingService.useActiveGpu: must be set"),
+            std::string::npos);
+  EXPECT_NE(error_of("a: [1, 2\n").find("exp.yml:2: invalid YAML"),
+            std::string::npos);
+  EXPECT_NE(error_of(v2("assessor:\n  name: Medianstop\n"))
+                .find("assessor: expected nothing"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(v2("trial_command: y\n")).find("trial_command: given twice"),
+      std::string::npos);
+}
+
+TEST(Config, V1ErrorsPointAtTheV1Line) {
+  const std::string v1 =
+      "authorName: a\nexperimentName: e\ntrialConcurrency: "
+      "0\ntrainingServicePlatform: local\n"
+      "searchSpacePath: ss.json\nuseAnnotation: false\ntuner:\n  "
+      "builtinTunerName: "
+      "Random\ntrial:\n  command: x\n  codeDir: .\n";
+  TempDir dir;
+  write_file(dir.file("ss.json"), kSpace);
+  EXPECT_EQ(error_of(v1, dir.path()),
+            "exp.yml:3: trialConcurrency: expected an integer >= 1, got 0");
+  EXPECT_NE(error_of("authorName: a\nmultiPhase: true\n")
+                .find("multiPhase: expected false"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("authorName: a\nmaxTrialNumber: 3\n")
+          .find("maxTrialNumber: unknown key (did you mean 'maxTrialNum'?)"),
+      std::string::npos);
+  const std::string remote =
+      "authorName: a\nexperimentName: e\ntrialConcurrency: "
+      "1\ntrainingServicePlatform: remote\n"
+      "searchSpacePath: x\nuseAnnotation: false\ntuner:\n  builtinTunerName: "
+      "Random\ntrial:\n"
+      "  command: x\n  codeDir: .\n";
+  EXPECT_EQ(error_of(remote),
+            "exp.yml:4: trainingService.platform: platform 'remote' is not "
+            "supported yet by "
+            "Archer (supported: local)");
+}
+
+TEST(Config, Durations) {
+  EXPECT_EQ(parse_duration(Json("30s")).value(), 30);
+  EXPECT_EQ(parse_duration(Json("0.5h")).value(), 1800);
+  EXPECT_EQ(parse_duration(Json("2d")).value(), 172800);
+  EXPECT_EQ(parse_duration(Json(45)).value(), 45);
+  for (const char* bad : {"", "h", "5", "5w", "-1m", "1e3s", "abc"}) {
+    EXPECT_FALSE(parse_duration(Json(bad)).is_ok()) << bad;
+  }
+}
+
+// docs/config.md embeds the key table; regenerate with ARCHER_UPDATE_DOCS=1.
+TEST(ConfigDocs, ReferenceMatchesTheKeyTable) {
+  const std::string path = std::string(ARCHER_SOURCE_DIR) + "/docs/config.md";
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  const std::string begin = "<!-- BEGIN config_keys (generated) -->\n";
+  const std::string end = "<!-- END config_keys -->";
+  size_t b = text.find(begin), e = text.find(end);
+  ASSERT_NE(b, std::string::npos) << path;
+  ASSERT_NE(e, std::string::npos) << path;
+  const std::string expected = config_reference_markdown();
+  if (std::getenv("ARCHER_UPDATE_DOCS")) {
+    text.replace(b + begin.size(), e - b - begin.size(), expected);
+    std::ofstream(path, std::ios::trunc) << text;
+    return;
+  }
+  EXPECT_EQ(text.substr(b + begin.size(), e - b - begin.size()), expected)
+      << "docs/config.md is stale: run with ARCHER_UPDATE_DOCS=1";
+}
+
+}  // namespace
+}  // namespace archer

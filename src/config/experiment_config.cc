@@ -1,0 +1,435 @@
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "archer/config.h"
+#include "archer/tuner.h"
+#include "common/edit_distance.h"
+#include "config/config_schema.h"
+#include "config/yaml_json.h"
+
+namespace archer {
+
+namespace {
+
+namespace fs = std::filesystem;
+using config::KeySpec;
+using config::KeyType;
+using config::Section;
+
+// Where errors point: the file, and the line of a v2 JSON pointer (through the
+// v1 origin map).
+struct Context {
+  std::string source;
+  std::string base_dir;
+  const YamlDocument* doc;
+  std::map<std::string, std::string>
+      origin;  // v2 pointer -> v1 pointer (v1 files only)
+
+  std::string where(const std::string& pointer) const {
+    std::string p = pointer;
+    auto it = origin.find(p);
+    while (it == origin.end() && !p.empty()) {
+      p = p.substr(0, p.rfind('/'));
+      it = origin.find(p);
+    }
+    const std::string original =
+        it != origin.end() ? it->second + pointer.substr(p.size()) : pointer;
+    int line = doc ? doc->line_of(original) : 0;
+    return source + (line > 0 ? ":" + std::to_string(line) : "");
+  }
+  Status error(const std::string& pointer, const std::string& key,
+               const std::string& msg) const {
+    return Status::invalid_argument(where(pointer) + ": " + key + ": " + msg);
+  }
+};
+
+std::string expand_path(const std::string& path, const std::string& base_dir) {
+  std::string p = path;
+  if (p == "~" || p.rfind("~/", 0) == 0) {
+    const char* home = std::getenv("HOME");
+    p = std::string(home ? home : "") + p.substr(1);
+  }
+  fs::path fp(p);
+  if (fp.is_relative()) fp = fs::path(base_dir) / fp;
+  std::string out = fp.lexically_normal().string();
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+std::string shown(const Json& v) { return dumps(v); }
+
+StatusOr<std::vector<int>> parse_indices(const Json& v) {
+  std::vector<int> out;
+  auto add = [&](long long i) -> bool {
+    if (i < 0) return false;
+    for (int x : out) {
+      if (x == i) return false;
+    }
+    out.push_back(static_cast<int>(i));
+    return true;
+  };
+  bool ok = true;
+  if (v.is_number_integer()) {
+    ok = add(v.get<long long>());
+  } else if (v.is_string()) {
+    std::stringstream ss(v.get<std::string>());
+    std::string item;
+    while (ok && std::getline(ss, item, ',')) {
+      char* end = nullptr;
+      long long i = std::strtoll(item.c_str(), &end, 10);
+      ok = !item.empty() && *end == '\0' && add(i);
+    }
+  } else if (v.is_array()) {
+    for (const auto& x : v)
+      ok = ok && x.is_number_integer() && add(x.get<long long>());
+  } else {
+    ok = false;
+  }
+  if (!ok) return Status::invalid_argument("bad indices");
+  return out;
+}
+
+// Checks and normalises one value; returns the canonical JSON.
+StatusOr<Json> check_value(const KeySpec& k, const Json& v,
+                           const std::string& pointer,
+                           const std::string& key_path, const Context& ctx) {
+  auto bad = [&] {
+    return ctx.error(pointer, key_path,
+                     "expected " + k.expected + ", got " + shown(v));
+  };
+  Json out = v;
+  switch (k.type) {
+    case KeyType::kString:
+      if (!v.is_string()) return bad();
+      break;
+    case KeyType::kInt:
+      if (!v.is_number_integer()) return bad();
+      break;
+    case KeyType::kBool:
+      if (!v.is_boolean()) return bad();
+      break;
+    case KeyType::kDuration: {
+      auto d = parse_duration(v);
+      if (!d.is_ok() || d.value() <= 0) return bad();
+      out = d.value();
+      break;
+    }
+    case KeyType::kFile:
+    case KeyType::kDirectory:
+    case KeyType::kPath: {
+      if (!v.is_string() || v.get<std::string>().empty()) return bad();
+      std::string p = expand_path(v.get<std::string>(), ctx.base_dir);
+      std::error_code ec;
+      if (k.type == KeyType::kFile && !fs::is_regular_file(p, ec)) {
+        return ctx.error(pointer, key_path,
+                         "expected an existing file, but " + p + " is not one");
+      }
+      if (k.type == KeyType::kDirectory && !fs::is_directory(p, ec)) {
+        return ctx.error(
+            pointer, key_path,
+            "expected an existing directory, but " + p + " is not one");
+      }
+      out = p;
+      break;
+    }
+    case KeyType::kObject:
+      if (!v.is_object()) return bad();
+      break;
+    case KeyType::kIndices: {
+      auto indices = parse_indices(v);
+      if (!indices.is_ok()) return bad();
+      out = indices.value();
+      break;
+    }
+    case KeyType::kAny:
+      break;
+  }
+  if (k.check && !k.check(v)) return bad();
+  return out;
+}
+
+// Validates `obj` (at `pointer`) against a section: unknown keys (with a "did
+// you mean"), duplicates after normalisation, required keys, types; fills
+// defaults.
+StatusOr<Json> check_section(const Section& section, const Json& obj,
+                             const std::string& pointer, const Context& ctx) {
+  const std::string prefix = section.name.empty() ? "" : section.name + ".";
+  if (!obj.is_object()) {
+    return ctx.error(pointer, section.name.empty() ? "config" : section.name,
+                     "expected a mapping, got " + shown(obj));
+  }
+  std::vector<std::string> names;
+  for (const auto& k : section.keys) names.push_back(k.name);
+  std::map<std::string, std::pair<std::string, Json>>
+      given;  // canonical -> (as written, value)
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const KeySpec* spec = nullptr;
+    for (const auto& k : section.keys) {
+      if (config::normalize_key(k.name) == config::normalize_key(it.key()))
+        spec = &k;
+    }
+    const std::string child = pointer + "/" + it.key();
+    if (!spec) {
+      return ctx.error(child, prefix + it.key(),
+                       "unknown key" + did_you_mean(it.key(), names));
+    }
+    if (given.count(spec->name)) {
+      return ctx.error(
+          child, prefix + it.key(),
+          "given twice (as '" + given[spec->name].first + "' too)");
+    }
+    given[spec->name] = {it.key(), it.value()};
+  }
+  Json out = Json::object();
+  for (const auto& k : section.keys) {
+    auto it = given.find(k.name);
+    if (it == given.end() || it->second.second.is_null()) {
+      if (k.required) {
+        return ctx.error(pointer, prefix + k.name,
+                         "missing; expected " + k.expected);
+      }
+      out[k.name] = k.default_value;
+      if (!k.default_value.is_null() &&
+          (k.type == KeyType::kPath || k.type == KeyType::kDirectory)) {
+        auto v = check_value(k, k.default_value, pointer, prefix + k.name, ctx);
+        if (!v.is_ok()) return v.status();
+        out[k.name] = v.value();
+      }
+      continue;
+    }
+    auto v = check_value(k, it->second.second, pointer + "/" + it->second.first,
+                         prefix + k.name, ctx);
+    if (!v.is_ok()) return v.status();
+    out[k.name] = v.value();
+  }
+  return out;
+}
+
+StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
+  // The platform first: a config for another platform fails on that, not on its
+  // details.
+  const Json ts_raw = raw.is_object() && raw.contains("trainingService")
+                          ? raw["trainingService"]
+                          : Json();
+  if (ts_raw.is_array()) {
+    return ctx.error(
+        "/trainingService", "trainingService",
+        "a list (NNI's hybrid mode) is not supported yet; give one platform");
+  }
+  if (ts_raw.is_object() && ts_raw.contains("platform") &&
+      ts_raw["platform"].is_string() && ts_raw["platform"] != "local") {
+    return ctx.error("/trainingService/platform", "trainingService.platform",
+                     "platform '" + ts_raw["platform"].get<std::string>() +
+                         "' is not supported yet by Archer (supported: local)");
+  }
+  auto top = check_section(config::top_level_section(), raw, "", ctx);
+  if (!top.is_ok()) return top.status();
+  Json c = top.value();
+  auto tuner =
+      check_section(config::tuner_section(), c["tuner"], "/tuner", ctx);
+  if (!tuner.is_ok()) return tuner.status();
+  c["tuner"] = tuner.value();
+  auto ts = check_section(config::local_training_service_section(),
+                          c["trainingService"], "/trainingService", ctx);
+  if (!ts.is_ok()) return ts.status();
+  c["trainingService"] = ts.value();
+
+  ExperimentConfig e;
+  if (c["searchSpaceFile"].is_null() == c["searchSpace"].is_null()) {
+    return ctx.error("", "searchSpaceFile",
+                     "give exactly one of searchSpaceFile and searchSpace "
+                     "(generate the file "
+                     "with `archer ss_gen --trial_command ...`)");
+  }
+  if (!c["searchSpaceFile"].is_null()) {
+    e.search_space_file = c["searchSpaceFile"].get<std::string>();
+    auto space = SearchSpace::load(e.search_space_file);
+    if (!space.is_ok()) return space.status();
+    e.search_space = space.value();
+  } else {
+    auto space = SearchSpace::from_json(
+        c["searchSpace"], ctx.where("/searchSpace") + ": searchSpace");
+    if (!space.is_ok()) return space.status();
+    e.search_space = space.value();
+  }
+  // The tuner: a registered name with valid classArgs.
+  const std::string name = c["tuner"]["name"].get<std::string>();
+  bool found = false;
+  std::vector<std::string> tuner_names;
+  for (const auto& spec : registered_tuners()) {
+    tuner_names.push_back(spec.name);
+    bool match = spec.name == name;
+    for (const auto& alias : spec.aliases) {
+      tuner_names.push_back(alias);
+      match = match || alias == name;
+    }
+    if (!match) continue;
+    found = true;
+    auto args = validate_class_args(spec, c["tuner"]["classArgs"]);
+    if (!args.is_ok())
+      return Status::invalid_argument(ctx.where("/tuner/classArgs") + ": " +
+                                      args.status().message());
+  }
+  if (!found && name != "PPOTuner") {
+    return ctx.error(
+        "/tuner/name", "tuner.name",
+        "unknown tuner '" + name + "'" + did_you_mean(name, tuner_names) +
+            "; available: Random, RandomNASTuner, RegularizedEvolutionTuner, "
+            "PPOTuner");
+  }
+  const Json& tsc = c["trainingService"];
+  if (c["trialGpuNumber"].is_number_integer() &&
+      c["trialGpuNumber"].get<int>() > 0 && tsc["useActiveGpu"].is_null()) {
+    return ctx.error("/trainingService", "trainingService.useActiveGpu",
+                     "must be set (true or false) when trialGpuNumber > 0");
+  }
+  e.experiment_name = c["experimentName"].is_null()
+                          ? ""
+                          : c["experimentName"].get<std::string>();
+  e.trial_command = c["trialCommand"].get<std::string>();
+  e.trial_code_directory = c["trialCodeDirectory"].get<std::string>();
+  e.trial_concurrency = c["trialConcurrency"].get<int>();
+  if (!c["trialGpuNumber"].is_null())
+    e.trial_gpu_number = c["trialGpuNumber"].get<int>();
+  if (!c["maxExperimentDuration"].is_null()) {
+    e.max_experiment_duration = c["maxExperimentDuration"].get<double>();
+  }
+  if (!c["maxTrialNumber"].is_null())
+    e.max_trial_number = c["maxTrialNumber"].get<std::int64_t>();
+  if (!c["maxTrialDuration"].is_null())
+    e.max_trial_duration = c["maxTrialDuration"].get<double>();
+  e.nni_manager_ip =
+      c["nniManagerIp"].is_null() ? "" : c["nniManagerIp"].get<std::string>();
+  e.use_annotation = c["useAnnotation"].get<bool>();
+  e.debug = c["debug"].get<bool>();
+  e.log_level = c["logLevel"].get<std::string>();
+  if (e.debug && raw.is_object() && !raw.contains("logLevel"))
+    e.log_level = "debug";
+  e.experiment_working_directory =
+      c["experimentWorkingDirectory"].get<std::string>();
+  e.tuner_name = name;
+  e.tuner_class_args = c["tuner"]["classArgs"];
+  e.platform = tsc["platform"].get<std::string>();
+  e.use_active_gpu =
+      tsc["useActiveGpu"].is_boolean() && tsc["useActiveGpu"].get<bool>();
+  e.max_trial_number_per_gpu = tsc["maxTrialNumberPerGpu"].get<int>();
+  if (tsc["gpuIndices"].is_array())
+    e.gpu_indices = tsc["gpuIndices"].get<std::vector<int>>();
+  e.canonical = c;
+  return e;
+}
+
+}  // namespace
+
+StatusOr<double> parse_duration(const Json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (!value.is_string()) return Status::invalid_argument("not a duration");
+  const std::string s = value.get<std::string>();
+  if (s.size() < 2) return Status::invalid_argument("not a duration");
+  const char unit = s.back();
+  double scale = unit == 's'   ? 1
+                 : unit == 'm' ? 60
+                 : unit == 'h' ? 3600
+                 : unit == 'd' ? 86400
+                               : 0;
+  if (scale == 0) return Status::invalid_argument("not a duration");
+  const std::string number = s.substr(0, s.size() - 1);
+  char* end = nullptr;
+  double d = std::strtod(number.c_str(), &end);
+  if (number.empty() || *end != '\0' || !std::isfinite(d) ||
+      number.find_first_not_of("0123456789.") != std::string::npos) {
+    return Status::invalid_argument("not a duration");
+  }
+  return d * scale;
+}
+
+StatusOr<ExperimentConfig> parse_experiment_config(
+    const std::string& yaml_text, const std::string& source,
+    const std::string& base_dir) {
+  auto doc = parse_yaml(yaml_text, source);
+  if (!doc.is_ok()) return doc.status();
+  Context ctx{source, base_dir, &doc.value(), {}};
+  Json raw = doc.value().value;
+  if (!raw.is_object()) {
+    return Status::invalid_argument(source +
+                                    ": expected a mapping of config keys");
+  }
+  if (config::is_v1(raw)) {
+    auto v2 = config::convert_v1(raw, &ctx.origin);
+    if (!v2.is_ok()) {
+      return Status::invalid_argument(source + ": " + v2.status().message());
+    }
+    raw = v2.value();
+  }
+  return build(raw, ctx);
+}
+
+StatusOr<ExperimentConfig> load_experiment_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::not_found(path + ": cannot open the config file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string abs = fs::absolute(path).lexically_normal().string();
+  auto config = parse_experiment_config(ss.str(), path,
+                                        fs::path(abs).parent_path().string());
+  if (!config.is_ok()) return config.status();
+  ExperimentConfig e = std::move(config).value();
+  e.config_path = abs;
+  return e;
+}
+
+std::string config_reference_markdown() {
+  std::string out;
+  auto type_name = [](KeyType t) -> std::string {
+    switch (t) {
+      case KeyType::kString:
+        return "string";
+      case KeyType::kInt:
+        return "integer";
+      case KeyType::kBool:
+        return "boolean";
+      case KeyType::kDuration:
+        return "duration";
+      case KeyType::kFile:
+        return "file path";
+      case KeyType::kDirectory:
+        return "directory path";
+      case KeyType::kPath:
+        return "path";
+      case KeyType::kObject:
+        return "mapping";
+      case KeyType::kAny:
+        return "—";
+      case KeyType::kIndices:
+        return "GPU indices";
+    }
+    return "";
+  };
+  for (const Section* s :
+       {&config::top_level_section(), &config::tuner_section(),
+        &config::local_training_service_section()}) {
+    out += "### " +
+           (s->name.empty() ? std::string("Top level") : "`" + s->name + "`") +
+           "\n\n";
+    out +=
+        "| key | type | default | expected | meaning "
+        "|\n|---|---|---|---|---|\n";
+    for (const auto& k : s->keys) {
+      out +=
+          "| `" + k.name + "` | " + type_name(k.type) + " | " +
+          (k.required                  ? std::string("required")
+           : k.default_value.is_null() ? std::string("—")
+                                       : "`" + dumps(k.default_value) + "`") +
+          " | " + k.expected + " | " + k.doc + " |\n";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace archer
