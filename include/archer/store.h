@@ -1,0 +1,93 @@
+// The experiment store: one SQLite database per experiment ("the store is the
+// truth"). WAL mode; the manager is the only writer, the CLI and the web UI
+// read. Schema changes are numbered migrations applied on open (PRAGMA
+// user_version).
+//
+// Invariant: a trial in a terminal state (SUCCEEDED, FAILED, USER_CANCELED,
+// SYS_CANCELED, EARLY_STOPPED) never changes again; metrics are unique per
+// (trial, type, sequence), so replaying a metrics file after a crash adds
+// nothing twice.
+#ifndef ARCHER_STORE_H_
+#define ARCHER_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archer/json.h"
+#include "archer/status.h"
+
+namespace archer {
+
+struct TrialRow {
+  std::string trial_id;
+  std::int64_t sequence_id = 0;
+  std::optional<std::int64_t> parameter_id;
+  std::string
+      parameters;  // the parameter record, exactly as written to parameter.cfg
+  std::string status = "WAITING";
+  std::int64_t submit_time = 0;  // epoch milliseconds; 0 = not yet
+  std::int64_t start_time = 0;
+  std::int64_t end_time = 0;
+  std::optional<int> exit_code;
+  std::string message;
+  std::string trial_dir;
+};
+
+struct MetricRow {
+  std::string trial_id;
+  std::optional<std::int64_t> parameter_id;
+  std::string type;  // FINAL or PERIODICAL
+  std::int64_t sequence = 0;
+  std::string value;  // the metric JSON text (NNI's double-encoded "value"
+                      // string, decoded once)
+  std::int64_t timestamp = 0;
+};
+
+// True for NNI's terminal trial states.
+bool is_terminal_trial_status(const std::string& status);
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens (creating if needed) the database at `path` (":memory:" for tests)
+  // and applies pending migrations. Fails with the path and SQLite's message.
+  static StatusOr<std::unique_ptr<Store>> open(const std::string& path);
+
+  virtual int schema_version() = 0;
+
+  // Experiment-level values (config, status, counters, tuner checkpoint), as
+  // JSON.
+  virtual Status put_value(const std::string& key, const Json& value) = 0;
+  // The value, or null when unset.
+  virtual StatusOr<Json> get_value(const std::string& key) = 0;
+
+  // Adds a trial. Fails if the id exists.
+  virtual Status insert_trial(const TrialRow& trial) = 0;
+  // Replaces a trial's mutable fields (status, times, exit code, message).
+  // Fails if the trial is unknown or already terminal.
+  virtual Status update_trial(const TrialRow& trial) = 0;
+  virtual StatusOr<std::optional<TrialRow>> trial(
+      const std::string& trial_id) = 0;
+  // All trials by sequence id.
+  virtual StatusOr<std::vector<TrialRow>> trials() = 0;
+
+  // Adds a metric; returns false (and changes nothing) if the same (trial,
+  // type, sequence) is already stored.
+  virtual StatusOr<bool> insert_metric(const MetricRow& metric) = 0;
+  // Metrics of one trial (or all with ""), in insertion order.
+  virtual StatusOr<std::vector<MetricRow>> metrics(
+      const std::string& trial_id) = 0;
+
+  // Runs `body` in one transaction (committed if it returns OK, rolled back
+  // otherwise).
+  virtual Status transaction(const std::function<Status()>& body) = 0;
+};
+
+}  // namespace archer
+
+#endif  // ARCHER_STORE_H_

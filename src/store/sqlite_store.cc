@@ -1,0 +1,331 @@
+#include <sqlite3.h>
+
+#include "archer/store.h"
+
+namespace archer {
+
+namespace {
+
+// Numbered migrations: migration i brings the schema from version i to i + 1.
+const char* const kMigrations[] = {
+    // 1: the initial schema.
+    R"sql(
+CREATE TABLE experiment (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE trial (
+  trial_id TEXT PRIMARY KEY,
+  sequence_id INTEGER NOT NULL,
+  parameter_id INTEGER,
+  parameters TEXT NOT NULL,
+  status TEXT NOT NULL,
+  submit_time INTEGER NOT NULL DEFAULT 0,
+  start_time INTEGER NOT NULL DEFAULT 0,
+  end_time INTEGER NOT NULL DEFAULT 0,
+  exit_code INTEGER,
+  message TEXT NOT NULL DEFAULT '',
+  trial_dir TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX trial_by_sequence ON trial (sequence_id);
+CREATE INDEX trial_by_status ON trial (status);
+CREATE TABLE metric (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  trial_id TEXT NOT NULL,
+  parameter_id INTEGER,
+  type TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  value TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  UNIQUE (trial_id, type, sequence)
+);
+CREATE INDEX metric_by_trial ON metric (trial_id);
+)sql",
+};
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  bool ok() const { return rc_ == SQLITE_OK; }
+  void bind(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()),
+                      SQLITE_TRANSIENT);
+  }
+  void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void bind(int i, std::optional<std::int64_t> v) {
+    if (v) {
+      sqlite3_bind_int64(stmt_, i, *v);
+    } else {
+      sqlite3_bind_null(stmt_, i);
+    }
+  }
+  int step() { return sqlite3_step(stmt_); }
+  std::string text(int col) {
+    const unsigned char* t = sqlite3_column_text(stmt_, col);
+    return t ? std::string(
+                   reinterpret_cast<const char*>(t),
+                   static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
+  std::optional<std::int64_t> opt_int64(int col) {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_int64(stmt_, col);
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+class SqliteStore : public Store {
+ public:
+  SqliteStore(sqlite3* db, std::string path)
+      : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  Status migrate() {
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+          "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+      Status st = exec(pragma);
+      if (!st.is_ok()) return st;
+    }
+    const int target =
+        static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+    int version = schema_version();
+    if (version > target) {
+      return Status::invalid_argument(
+          path_ + ": database schema version " + std::to_string(version) +
+          " is newer than this Archer (" + std::to_string(target) + ")");
+    }
+    for (; version < target; ++version) {
+      Status st = transaction([&] {
+        Status s = exec(kMigrations[version]);
+        if (!s.is_ok()) return s;
+        return exec(
+            ("PRAGMA user_version=" + std::to_string(version + 1)).c_str());
+      });
+      if (!st.is_ok())
+        return st.with_context("migration " + std::to_string(version + 1));
+    }
+    return Status::ok();
+  }
+
+  int schema_version() override {
+    Statement s(db_, "PRAGMA user_version");
+    return s.ok() && s.step() == SQLITE_ROW ? static_cast<int>(s.int64(0)) : -1;
+  }
+
+  Status put_value(const std::string& key, const Json& value) override {
+    Statement s(db_,
+                "INSERT INTO experiment (key, value) VALUES (?1, ?2) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    if (!s.ok()) return error("prepare");
+    s.bind(1, key);
+    s.bind(2, dumps(value));
+    return done(s, "put_value " + key);
+  }
+
+  StatusOr<Json> get_value(const std::string& key) override {
+    Statement s(db_, "SELECT value FROM experiment WHERE key = ?1");
+    if (!s.ok()) return error("prepare");
+    s.bind(1, key);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return Json();
+    if (rc != SQLITE_ROW) return error("get_value " + key);
+    return parse_json(s.text(0), path_ + ": experiment value '" + key + "'");
+  }
+
+  Status insert_trial(const TrialRow& t) override {
+    Statement s(db_,
+                "INSERT INTO trial (trial_id, sequence_id, parameter_id, "
+                "parameters, status, "
+                "submit_time, start_time, end_time, exit_code, message, "
+                "trial_dir) VALUES "
+                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    if (!s.ok()) return error("prepare");
+    s.bind(1, t.trial_id);
+    s.bind(2, t.sequence_id);
+    s.bind(3, t.parameter_id);
+    s.bind(4, t.parameters);
+    s.bind(5, t.status);
+    s.bind(6, t.submit_time);
+    s.bind(7, t.start_time);
+    s.bind(8, t.end_time);
+    s.bind(9, t.exit_code ? std::optional<std::int64_t>(*t.exit_code)
+                          : std::nullopt);
+    s.bind(10, t.message);
+    s.bind(11, t.trial_dir);
+    return done(s, "insert trial " + t.trial_id);
+  }
+
+  Status update_trial(const TrialRow& t) override {
+    auto current = trial(t.trial_id);
+    if (!current.is_ok()) return current.status();
+    if (!current.value())
+      return Status::not_found(path_ + ": no trial '" + t.trial_id + "'");
+    if (is_terminal_trial_status(current.value()->status)) {
+      return Status::invalid_argument(
+          path_ + ": trial '" + t.trial_id + "' already ended as " +
+          current.value()->status + "; finished trials never change");
+    }
+    Statement s(db_,
+                "UPDATE trial SET status = ?2, start_time = ?3, end_time = ?4, "
+                "exit_code = ?5, "
+                "message = ?6 WHERE trial_id = ?1");
+    if (!s.ok()) return error("prepare");
+    s.bind(1, t.trial_id);
+    s.bind(2, t.status);
+    s.bind(3, t.start_time);
+    s.bind(4, t.end_time);
+    s.bind(5, t.exit_code ? std::optional<std::int64_t>(*t.exit_code)
+                          : std::nullopt);
+    s.bind(6, t.message);
+    return done(s, "update trial " + t.trial_id);
+  }
+
+  StatusOr<std::optional<TrialRow>> trial(
+      const std::string& trial_id) override {
+    auto rows = select_trials("WHERE trial_id = ?1", trial_id);
+    if (!rows.is_ok()) return rows.status();
+    if (rows.value().empty()) return std::optional<TrialRow>();
+    return std::optional<TrialRow>(rows.value()[0]);
+  }
+
+  StatusOr<std::vector<TrialRow>> trials() override {
+    return select_trials("", "");
+  }
+
+  StatusOr<bool> insert_metric(const MetricRow& m) override {
+    Statement s(db_,
+                "INSERT OR IGNORE INTO metric (trial_id, parameter_id, type, "
+                "sequence, value, "
+                "timestamp) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!s.ok()) return error("prepare");
+    s.bind(1, m.trial_id);
+    s.bind(2, m.parameter_id);
+    s.bind(3, m.type);
+    s.bind(4, m.sequence);
+    s.bind(5, m.value);
+    s.bind(6, m.timestamp);
+    Status st = done(s, "insert metric");
+    if (!st.is_ok()) return st;
+    return sqlite3_changes(db_) > 0;
+  }
+
+  StatusOr<std::vector<MetricRow>> metrics(
+      const std::string& trial_id) override {
+    Statement s(
+        db_,
+        trial_id.empty()
+            ? "SELECT trial_id, parameter_id, type, sequence, value, timestamp "
+              "FROM metric ORDER BY id"
+            : "SELECT trial_id, parameter_id, type, sequence, value, timestamp "
+              "FROM metric WHERE trial_id = ?1 ORDER BY id");
+    if (!s.ok()) return error("prepare");
+    if (!trial_id.empty()) s.bind(1, trial_id);
+    std::vector<MetricRow> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      out.push_back(MetricRow{s.text(0), s.opt_int64(1), s.text(2), s.int64(3),
+                              s.text(4), s.int64(5)});
+    }
+    if (rc != SQLITE_DONE) return error("metrics");
+    return out;
+  }
+
+  Status transaction(const std::function<Status()>& body) override {
+    Status st = exec("BEGIN IMMEDIATE");
+    if (!st.is_ok()) return st;
+    st = body();
+    if (!st.is_ok()) {
+      exec("ROLLBACK");
+      return st;
+    }
+    return exec("COMMIT");
+  }
+
+ private:
+  StatusOr<std::vector<TrialRow>> select_trials(const std::string& where,
+                                                const std::string& arg) {
+    const std::string sql =
+        "SELECT trial_id, sequence_id, parameter_id, parameters, status, "
+        "submit_time, "
+        "start_time, end_time, exit_code, message, trial_dir FROM trial " +
+        where + " ORDER BY sequence_id";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return error("prepare");
+    if (!arg.empty()) s.bind(1, arg);
+    std::vector<TrialRow> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      TrialRow t;
+      t.trial_id = s.text(0);
+      t.sequence_id = s.int64(1);
+      t.parameter_id = s.opt_int64(2);
+      t.parameters = s.text(3);
+      t.status = s.text(4);
+      t.submit_time = s.int64(5);
+      t.start_time = s.int64(6);
+      t.end_time = s.int64(7);
+      if (auto code = s.opt_int64(8)) t.exit_code = static_cast<int>(*code);
+      t.message = s.text(9);
+      t.trial_dir = s.text(10);
+      out.push_back(std::move(t));
+    }
+    if (rc != SQLITE_DONE) return error("select trials");
+    return out;
+  }
+
+  Status exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      return Status::io_error(path_ + ": " + msg);
+    }
+    return Status::ok();
+  }
+  Status done(Statement& s, const std::string& what) {
+    int rc = s.step();
+    if (rc != SQLITE_DONE) return error(what);
+    return Status::ok();
+  }
+  Status error(const std::string& what) {
+    return Status::io_error(path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+  }
+
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace
+
+bool is_terminal_trial_status(const std::string& status) {
+  return status == "SUCCEEDED" || status == "FAILED" ||
+         status == "USER_CANCELED" || status == "SYS_CANCELED" ||
+         status == "EARLY_STOPPED";
+}
+
+StatusOr<std::unique_ptr<Store>> Store::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+      nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status::io_error(path +
+                            ": cannot open the experiment database: " + msg);
+  }
+  auto store = std::make_unique<SqliteStore>(db, path);
+  Status st = store->migrate();
+  if (!st.is_ok()) return st;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace archer

@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include "archer/store.h"
+#include "testing/temp_dir.h"
+
+namespace archer {
+namespace {
+
+TrialRow trial_row(const std::string& id, std::int64_t seq) {
+  TrialRow t;
+  t.trial_id = id;
+  t.sequence_id = seq;
+  t.parameter_id = seq;
+  t.parameters =
+      R"({"parameter_id": )" + std::to_string(seq) + R"(, "parameters": {}})";
+  t.submit_time = 1000 + seq;
+  t.trial_dir = "/tmp/trials/" + id;
+  return t;
+}
+
+TEST(SqliteStore, MigratesAndReopens) {
+  testing::TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store.is_ok()) << store.status().message();
+    EXPECT_EQ(store.value()->schema_version(), 1);
+    ASSERT_TRUE(store.value()
+                    ->put_value("config", Json{{"trialConcurrency", 2}})
+                    .is_ok());
+    ASSERT_TRUE(store.value()->insert_trial(trial_row("Ab3xZ", 0)).is_ok());
+  }
+  auto again = Store::open(path);  // migrations are not re-applied
+  ASSERT_TRUE(again.is_ok()) << again.status().message();
+  EXPECT_EQ(again.value()->schema_version(), 1);
+  EXPECT_EQ(again.value()->get_value("config").value()["trialConcurrency"], 2);
+  EXPECT_EQ(again.value()->trials().value().size(), 1u);
+}
+
+TEST(SqliteStore, OpenErrorNamesThePath) {
+  auto store = Store::open("/nonexistent/dir/db.sqlite");
+  ASSERT_FALSE(store.is_ok());
+  EXPECT_NE(
+      store.status().message().find("/nonexistent/dir/db.sqlite: cannot open"),
+      std::string::npos);
+}
+
+TEST(SqliteStore, TrialsAndTheTerminalInvariant) {
+  auto store = std::move(Store::open(":memory:")).value();
+  ASSERT_TRUE(store->insert_trial(trial_row("b", 1)).is_ok());
+  ASSERT_TRUE(store->insert_trial(trial_row("a", 0)).is_ok());
+  EXPECT_FALSE(store->insert_trial(trial_row("a", 2)).is_ok());  // duplicate id
+  auto all = store->trials().value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].trial_id, "a");  // by sequence id
+  TrialRow t = all[0];
+  t.status = "RUNNING";
+  t.start_time = 2000;
+  ASSERT_TRUE(store->update_trial(t).is_ok());
+  t.status = "SUCCEEDED";
+  t.end_time = 3000;
+  t.exit_code = 0;
+  ASSERT_TRUE(store->update_trial(t).is_ok());
+  t.status = "FAILED";
+  Status st = store->update_trial(t);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("already ended as SUCCEEDED"), std::string::npos);
+  auto got = store->trial("a").value();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->status, "SUCCEEDED");
+  EXPECT_EQ(got->exit_code, 0);
+  EXPECT_EQ(got->end_time, 3000);
+  EXPECT_EQ(got->parameters, trial_row("a", 0).parameters);
+  EXPECT_FALSE(store->trial("zzz").value().has_value());
+  TrialRow unknown = trial_row("zzz", 9);
+  EXPECT_EQ(store->update_trial(unknown).code(), Status::Code::kNotFound);
+}
+
+TEST(SqliteStore, MetricsAreUniquePerTrialTypeAndSequence) {
+  auto store = std::move(Store::open(":memory:")).value();
+  MetricRow m{"a", 3, "PERIODICAL", 0, "0.5", 10};
+  EXPECT_TRUE(store->insert_metric(m).value());
+  EXPECT_FALSE(
+      store->insert_metric(m).value());  // replayed after a crash: ignored
+  m.sequence = 1;
+  EXPECT_TRUE(store->insert_metric(m).value());
+  EXPECT_TRUE(store
+                  ->insert_metric(
+                      MetricRow{"a", 3, "FINAL", 0, "{\"default\": 0.9}", 11})
+                  .value());
+  EXPECT_TRUE(
+      store->insert_metric(MetricRow{"b", std::nullopt, "FINAL", 0, "1", 12})
+          .value());
+  auto a = store->metrics("a").value();
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[2].type, "FINAL");
+  EXPECT_EQ(a[2].value, "{\"default\": 0.9}");
+  auto all = store->metrics("").value();
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_FALSE(all[3].parameter_id.has_value());
+}
+
+TEST(SqliteStore, TransactionsRollBack) {
+  auto store = std::move(Store::open(":memory:")).value();
+  Status st = store->transaction([&] {
+    Status s = store->insert_trial(trial_row("x", 0));
+    if (!s.is_ok()) return s;
+    return Status::internal("abort");
+  });
+  EXPECT_FALSE(st.is_ok());
+  EXPECT_TRUE(store->trials().value().empty());
+  ASSERT_TRUE(
+      store->transaction([&] { return store->put_value("k", 1); }).is_ok());
+  EXPECT_EQ(store->get_value("k").value(), 1);
+  EXPECT_TRUE(store->get_value("missing").value().is_null());
+}
+
+}  // namespace
+}  // namespace archer
