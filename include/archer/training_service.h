@@ -1,0 +1,73 @@
+// Training services run trials (ninja's CommandRunner shape): the manager
+// submits trials while free_slots() > 0 and calls poll() to learn what
+// happened. Each submitted trial produces exactly one kStarted and exactly one
+// kEnded event, with its kMetric events in between (metrics written just before
+// the trial exits are delivered before kEnded). Thread-safety: one caller.
+#ifndef ARCHER_TRAINING_SERVICE_H_
+#define ARCHER_TRAINING_SERVICE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archer/json.h"
+#include "archer/status.h"
+
+namespace archer {
+
+struct TrialSpec {
+  std::string trial_id;
+  std::int64_t sequence_id = 0;
+  std::string parameter_record;  // written verbatim to parameter.cfg
+  std::string trial_dir;         // NNI_SYS_DIR = NNI_OUTPUT_DIR
+  std::string command;           // the trialCommand
+  std::string code_dir;          // where the command runs (NNI_CODE_DIR)
+  std::string experiment_id;
+  // Extra environment (CUDA_VISIBLE_DEVICES, OMP_NUM_THREADS, ...), on top of
+  // NNI's variables.
+  std::map<std::string, std::string> env;
+};
+
+struct TrialEvent {
+  enum class Kind { kStarted, kMetric, kEnded };
+  Kind kind = Kind::kStarted;
+  std::string trial_id;
+  std::int64_t time_ms = 0;  // epoch milliseconds
+  // kMetric: the record's payload JSON and its decoded fields.
+  std::string metric_type;  // FINAL, PERIODICAL or REQUEST_PARAMETER
+  std::int64_t metric_sequence = 0;
+  std::optional<std::int64_t> parameter_id;
+  std::string
+      metric_value;  // the metric JSON text (decoded once from NNI's string)
+  // kEnded: SUCCEEDED, FAILED, USER_CANCELED, EARLY_STOPPED or SYS_CANCELED.
+  std::string status;
+  std::optional<int> exit_code;
+  std::string
+      message;  // why it failed ("exit code 3", "killed by signal 9", ...)
+};
+
+class TrainingService {
+ public:
+  virtual ~TrainingService() = default;
+  // How many more trials can be submitted now.
+  virtual int free_slots() const = 0;
+  // Starts a trial. Fails (nothing started) if the directory or process cannot
+  // be created.
+  virtual Status submit(const TrialSpec& spec) = 0;
+  // Stops a running trial; it ends with `status` (USER_CANCELED or
+  // EARLY_STOPPED). Unknown or finished trials: not found.
+  virtual Status cancel(const std::string& trial_id,
+                        const std::string& status) = 0;
+  // Waits up to `timeout` for events and returns all that are available
+  // (possibly none).
+  virtual std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) = 0;
+  // Trials submitted and not yet ended.
+  virtual int running() const = 0;
+};
+
+}  // namespace archer
+
+#endif  // ARCHER_TRAINING_SERVICE_H_

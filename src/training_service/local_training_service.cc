@@ -1,0 +1,290 @@
+#include "training_service/local_training_service.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/log.h"
+#include "training_service/run_script.h"
+
+namespace archer {
+
+namespace fs = std::filesystem;
+
+struct LocalTrainingService::Exits {
+  std::mutex mu;
+  std::vector<std::pair<std::string, int>> exited;  // trial id, wait status
+  int event_fd = -1;
+  ~Exits() {
+    if (event_fd >= 0) ::close(event_fd);
+  }
+};
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status write_text(const std::string& path, const std::string& text,
+                  mode_t mode = 0644) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return Status::io_error(path + ": cannot write: " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::io_error(path + ": write failed: " + std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return Status::ok();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<LocalTrainingService>> LocalTrainingService::create(
+    Options options) {
+  int in = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (in < 0)
+    return Status::io_error(std::string("inotify_init1: ") +
+                            std::strerror(errno));
+  auto exits = std::make_shared<Exits>();
+  exits->event_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (exits->event_fd < 0) {
+    ::close(in);
+    return Status::io_error(std::string("eventfd: ") + std::strerror(errno));
+  }
+  return std::unique_ptr<LocalTrainingService>(
+      new LocalTrainingService(options, in, std::move(exits)));
+}
+
+LocalTrainingService::LocalTrainingService(Options options, int inotify_fd,
+                                           std::shared_ptr<Exits> exits)
+    : options_(options), inotify_fd_(inotify_fd), exits_(std::move(exits)) {}
+
+LocalTrainingService::~LocalTrainingService() { ::close(inotify_fd_); }
+
+int LocalTrainingService::free_slots() const {
+  return std::max(0, options_.max_parallel - static_cast<int>(trials_.size()));
+}
+
+pid_t LocalTrainingService::process_group(const std::string& trial_id) const {
+  auto it = trials_.find(trial_id);
+  return it == trials_.end() ? -1 : it->second.pid;
+}
+
+Status LocalTrainingService::submit(const TrialSpec& spec) {
+  if (trials_.count(spec.trial_id)) {
+    return Status::invalid_argument("trial '" + spec.trial_id +
+                                    "' is already running");
+  }
+  std::error_code ec;
+  fs::create_directories(spec.trial_dir + "/.nni", ec);
+  if (ec)
+    return Status::io_error(spec.trial_dir +
+                            "/.nni: cannot create: " + ec.message());
+  Status st = write_text(spec.trial_dir + "/.nni/metrics", "");
+  if (st.is_ok())
+    st = write_text(spec.trial_dir + "/parameter.cfg", spec.parameter_record);
+  const std::string script = spec.trial_dir + "/run.sh";
+  if (st.is_ok()) st = write_text(script, local_run_script(spec), 0755);
+  if (!st.is_ok()) return st;
+
+  Trial trial;
+  trial.spec = spec;
+  trial.reader =
+      std::make_unique<MetricFileReader>(spec.trial_dir + "/.nni/metrics");
+  trial.watch =
+      ::inotify_add_watch(inotify_fd_, (spec.trial_dir + "/.nni").c_str(),
+                          IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+  const char* argv[] = {"/bin/bash", script.c_str(), nullptr};
+  pid_t pid = ::fork();
+  if (pid < 0)
+    return Status::io_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    ::execv(argv[0], const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  trial.pid = pid;
+  if (trial.watch >= 0) watch_to_trial_[trial.watch] = spec.trial_id;
+  trials_.emplace(spec.trial_id, std::move(trial));
+  std::shared_ptr<Exits> exits = exits_;
+  std::string id = spec.trial_id;
+  std::thread([exits, pid, id] {
+    int wait_status = 0;
+    while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
+    }
+    std::lock_guard<std::mutex> lock(exits->mu);
+    exits->exited.emplace_back(id, wait_status);
+    std::uint64_t one = 1;
+    ssize_t ignored = ::write(exits->event_fd, &one, sizeof(one));
+    (void)ignored;
+  }).detach();
+  TrialEvent started;
+  started.kind = TrialEvent::Kind::kStarted;
+  started.trial_id = spec.trial_id;
+  started.time_ms = now_ms();
+  ready_.push_back(std::move(started));
+  return Status::ok();
+}
+
+Status LocalTrainingService::cancel(const std::string& trial_id,
+                                    const std::string& status) {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end())
+    return Status::not_found("trial '" + trial_id + "' is not running");
+  Trial& t = it->second;
+  if (t.cancel_status.empty()) {
+    t.cancel_status = status;
+    ::kill(-t.pid, SIGTERM);
+    t.kill_at = std::chrono::steady_clock::now() + options_.kill_grace;
+  }
+  return Status::ok();
+}
+
+void LocalTrainingService::read_metrics(Trial& trial) {
+  std::vector<Status> errors;
+  auto records = trial.reader->poll(&errors);
+  for (const auto& e : errors)
+    log_warning("archer", e.message() + " (record skipped)");
+  if (!records.is_ok()) {
+    log_warning("archer", records.status().message());
+    return;
+  }
+  for (auto& r : records.value()) {
+    TrialEvent ev;
+    ev.kind = TrialEvent::Kind::kMetric;
+    ev.trial_id = trial.spec.trial_id;
+    ev.time_ms = now_ms();
+    ev.metric_type = r.type;
+    ev.metric_sequence = r.sequence;
+    ev.parameter_id = r.parameter_id;
+    ev.metric_value = r.value;
+    ready_.push_back(std::move(ev));
+  }
+}
+
+void LocalTrainingService::finish(const std::string& trial_id,
+                                  int wait_status) {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) return;
+  Trial& t = it->second;
+  read_metrics(t);  // metrics written just before the exit
+  TrialEvent ev;
+  ev.kind = TrialEvent::Kind::kEnded;
+  ev.trial_id = trial_id;
+  ev.time_ms = now_ms();
+  std::ifstream state(t.spec.trial_dir + "/.nni/state");
+  long long code = -1, ms = 0;
+  bool have_state = static_cast<bool>(state >> code >> ms);
+  if (have_state) {
+    ev.exit_code = static_cast<int>(code);
+    if (ms > 0) ev.time_ms = ms;
+  } else if (WIFEXITED(wait_status)) {
+    ev.exit_code = WEXITSTATUS(wait_status);
+  }
+  if (!t.cancel_status.empty()) {
+    ev.status = t.cancel_status;
+    ev.message = "cancelled";
+  } else if (have_state && code == 0) {
+    ev.status = "SUCCEEDED";
+  } else {
+    ev.status = "FAILED";
+    if (have_state) {
+      ev.message = "exit code " + std::to_string(code);
+    } else if (WIFSIGNALED(wait_status)) {
+      ev.message = "killed by signal " + std::to_string(WTERMSIG(wait_status));
+    } else {
+      ev.message = "ended without writing .nni/state";
+    }
+  }
+  if (t.watch >= 0) {
+    ::inotify_rm_watch(inotify_fd_, t.watch);
+    watch_to_trial_.erase(t.watch);
+  }
+  // The whole group: children the trial left behind do not outlive it.
+  ::kill(-t.pid, SIGKILL);
+  trials_.erase(it);
+  ready_.push_back(std::move(ev));
+}
+
+void LocalTrainingService::drain_inotify() {
+  alignas(struct inotify_event) char buf[16384];
+  while (true) {
+    ssize_t n = ::read(inotify_fd_, buf, sizeof(buf));
+    if (n <= 0) break;
+    for (char* p = buf; p < buf + n;) {
+      auto* ev = reinterpret_cast<struct inotify_event*>(p);
+      auto it = watch_to_trial_.find(ev->wd);
+      if (it != watch_to_trial_.end()) {
+        auto t = trials_.find(it->second);
+        if (t != trials_.end()) read_metrics(t->second);
+      }
+      p += sizeof(struct inotify_event) + ev->len;
+    }
+  }
+}
+
+std::vector<TrialEvent> LocalTrainingService::poll(
+    std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    drain_inotify();
+    std::vector<std::pair<std::string, int>> exited;
+    {
+      std::lock_guard<std::mutex> lock(exits_->mu);
+      exited.swap(exits_->exited);
+      std::uint64_t count;
+      ssize_t ignored = ::read(exits_->event_fd, &count, sizeof(count));
+      (void)ignored;
+    }
+    for (const auto& [id, status] : exited) finish(id, status);
+    auto now = std::chrono::steady_clock::now();
+    auto next_wake = deadline;
+    for (auto& [id, t] : trials_) {
+      if (!t.kill_at) continue;
+      if (*t.kill_at <= now) {
+        ::kill(-t.pid, SIGKILL);
+        t.kill_at.reset();
+      } else {
+        next_wake = std::min(next_wake, *t.kill_at);
+      }
+    }
+    if (!ready_.empty() || now >= deadline) break;
+    struct pollfd fds[2] = {{inotify_fd_, POLLIN, 0},
+                            {exits_->event_fd, POLLIN, 0}};
+    auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(next_wake - now)
+            .count();
+    ::poll(fds, 2, static_cast<int>(std::max<long long>(1, wait)));
+  }
+  std::vector<TrialEvent> out(ready_.begin(), ready_.end());
+  ready_.clear();
+  return out;
+}
+
+}  // namespace archer

@@ -1,0 +1,79 @@
+// LocalTrainingService: trials as child processes of the manager (spec §3),
+// event-driven.
+//
+// Each trial runs NNI's run.sh under bash in its own process group, in NNI's
+// trial directory layout (parameter.cfg, .nni/metrics, .nni/state, stdout,
+// stderr). Exits are seen when the process ends (a waiter thread per trial, no
+// kill -0 polling); metrics are read when inotify reports a write, and once
+// more at exit, so none is lost. cancel() sends SIGTERM to the process group
+// and SIGKILL after the grace period.
+#ifndef ARCHER_TRAINING_SERVICE_LOCAL_TRAINING_SERVICE_H_
+#define ARCHER_TRAINING_SERVICE_LOCAL_TRAINING_SERVICE_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archer/training_service.h"
+#include "common/metric_stream.h"
+
+namespace archer {
+
+class LocalTrainingService : public TrainingService {
+ public:
+  struct Options {
+    int max_parallel = 1;
+    std::chrono::milliseconds kill_grace{5000};
+  };
+  // Fails only if the kernel refuses inotify/eventfd.
+  static StatusOr<std::unique_ptr<LocalTrainingService>> create(
+      Options options);
+  // Trials still running are left running (the manager may be restarted and
+  // adopt them).
+  ~LocalTrainingService() override;
+
+  int free_slots() const override;
+  Status submit(const TrialSpec& spec) override;
+  Status cancel(const std::string& trial_id,
+                const std::string& status) override;
+  std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) override;
+  int running() const override { return static_cast<int>(trials_.size()); }
+
+  // The process group of a running trial (for tests), or -1.
+  pid_t process_group(const std::string& trial_id) const;
+
+  struct Exits;  // shared with the waiter threads
+
+ private:
+  struct Trial {
+    pid_t pid = -1;
+    TrialSpec spec;
+    std::unique_ptr<MetricFileReader> reader;
+    int watch = -1;
+    std::string cancel_status;
+    std::optional<std::chrono::steady_clock::time_point> kill_at;
+  };
+  LocalTrainingService(Options options, int inotify_fd,
+                       std::shared_ptr<Exits> exits);
+  void read_metrics(Trial& trial);
+  void finish(const std::string& trial_id, int wait_status);
+  void drain_inotify();
+
+  Options options_;
+  int inotify_fd_;
+  std::shared_ptr<Exits> exits_;
+  std::map<std::string, Trial> trials_;
+  std::map<int, std::string> watch_to_trial_;
+  std::deque<TrialEvent> ready_;
+};
+
+}  // namespace archer
+
+#endif  // ARCHER_TRAINING_SERVICE_LOCAL_TRAINING_SERVICE_H_

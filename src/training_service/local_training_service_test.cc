@@ -1,0 +1,191 @@
+// LocalTrainingService with real processes (bash trials), bounded in time.
+#include "training_service/local_training_service.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "testing/temp_dir.h"
+#include "training_service/run_script.h"
+
+namespace archer {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::read_file;
+using testing::TempDir;
+
+std::unique_ptr<LocalTrainingService> make(
+    int parallel, milliseconds grace = milliseconds(5000)) {
+  LocalTrainingService::Options o;
+  o.max_parallel = parallel;
+  o.kill_grace = grace;
+  return std::move(LocalTrainingService::create(o)).value();
+}
+
+TrialSpec spec(const TempDir& dir, const std::string& id,
+               const std::string& command) {
+  TrialSpec s;
+  s.trial_id = id;
+  s.sequence_id = 4;
+  s.parameter_record = R"({"parameter_id": 9, "parameters": {"k": 1}})";
+  s.trial_dir = dir.file("trials/" + id);
+  s.command = command;
+  s.code_dir = dir.path();
+  s.experiment_id = "exp1";
+  s.env["OMP_NUM_THREADS"] = "1";
+  return s;
+}
+
+// Polls until `id` ended (or 20 s passed); returns every event seen.
+std::vector<TrialEvent> run_until_end(TrainingService& ts,
+                                      const std::string& id) {
+  std::vector<TrialEvent> all;
+  auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < limit) {
+    for (auto& e : ts.poll(milliseconds(200))) {
+      bool done = e.kind == TrialEvent::Kind::kEnded && e.trial_id == id;
+      all.push_back(std::move(e));
+      if (done) return all;
+    }
+  }
+  ADD_FAILURE() << "trial " << id << " did not end";
+  return all;
+}
+
+const TrialEvent* find(const std::vector<TrialEvent>& events,
+                       TrialEvent::Kind kind) {
+  for (const auto& e : events) {
+    if (e.kind == kind) return &e;
+  }
+  return nullptr;
+}
+
+TEST(RunScript, QuotesValuesSafely) {
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  TempDir dir;
+  TrialSpec s = spec(dir, "q", "echo ok");
+  s.code_dir = "/tmp/with 'quote";
+  std::string script = local_run_script(s);
+  EXPECT_NE(script.find("export NNI_CODE_DIR='/tmp/with '\\''quote'"),
+            std::string::npos);
+  EXPECT_NE(script.find("export NNI_PLATFORM='local'"), std::string::npos);
+  EXPECT_NE(script.find("(eval 'echo ok') 1>"), std::string::npos);
+}
+
+TEST(LocalTrainingService, RunsATrialWithNniEnvironmentAndLayout) {
+  TempDir dir;
+  auto ts = make(2);
+  EXPECT_EQ(ts->free_slots(), 2);
+  const std::string cmd =
+      "echo \"$NNI_PLATFORM $NNI_EXP_ID $NNI_TRIAL_JOB_ID $NNI_TRIAL_SEQ_ID "
+      "$OMP_NUM_THREADS\"; "
+      "test \"$NNI_SYS_DIR\" = \"$NNI_OUTPUT_DIR\" && test \"$PWD\" = "
+      "\"$NNI_CODE_DIR\" && "
+      "cat \"$NNI_SYS_DIR/parameter.cfg\" >&2";
+  ASSERT_TRUE(ts->submit(spec(dir, "Ab3xZ", cmd)).is_ok());
+  EXPECT_EQ(ts->free_slots(), 1);
+  auto events = run_until_end(*ts, "Ab3xZ");
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.front().kind, TrialEvent::Kind::kStarted);
+  const TrialEvent* end = find(events, TrialEvent::Kind::kEnded);
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->status, "SUCCEEDED");
+  EXPECT_EQ(end->exit_code, 0);
+  const std::string tdir = dir.file("trials/Ab3xZ");
+  EXPECT_EQ(read_file(tdir + "/stdout"), "local exp1 Ab3xZ 4 1\n");
+  EXPECT_EQ(read_file(tdir + "/stderr"),
+            R"({"parameter_id": 9, "parameters": {"k": 1}})");
+  EXPECT_EQ(read_file(tdir + "/parameter.cfg"),
+            R"({"parameter_id": 9, "parameters": {"k": 1}})");
+  EXPECT_EQ(read_file(tdir + "/.nni/state").rfind("0 ", 0), 0u);
+  EXPECT_EQ(ts->free_slots(), 2);
+  EXPECT_EQ(ts->running(), 0);
+}
+
+TEST(LocalTrainingService, MetricsStreamAndTheLastOnesBeforeExitAreKept) {
+  TempDir dir;
+  auto ts = make(1);
+  // A PERIODICAL record, a pause, then a FINAL record written immediately
+  // before exiting.
+  const std::string cmd =
+      "m='{\"parameter_id\": 9, \"trial_job_id\": \"t\", \"type\": "
+      "\"PERIODICAL\", \"sequence\": 0, \"value\": \"0.5\"}'; "
+      "printf 'ME%06d%s\\n' $((${#m}+1)) \"$m\" >> .nni/metrics; sleep 0.3; "
+      "f='{\"parameter_id\": 9, \"trial_job_id\": \"t\", \"type\": \"FINAL\", "
+      "\"sequence\": 0, \"value\": \"0.75\"}'; "
+      "printf 'ME%06d%s\\n' $((${#f}+1)) \"$f\" >> .nni/metrics; printf "
+      "'garbage' >> .nni/metrics";
+  TrialSpec s = spec(dir, "m1", "cd \"$NNI_OUTPUT_DIR\" && " + cmd);
+  ASSERT_TRUE(ts->submit(s).is_ok());
+  auto events = run_until_end(*ts, "m1");
+  std::vector<std::string> seen;
+  for (const auto& e : events) {
+    if (e.kind == TrialEvent::Kind::kMetric)
+      seen.push_back(e.metric_type + "=" + e.metric_value);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"PERIODICAL=0.5", "FINAL=0.75"}));
+  EXPECT_EQ(events.back().kind, TrialEvent::Kind::kEnded);
+  EXPECT_EQ(events.back().status, "SUCCEEDED");
+}
+
+TEST(LocalTrainingService, FailedTrialsCarryTheirExitCode) {
+  TempDir dir;
+  auto ts = make(1);
+  ASSERT_TRUE(ts->submit(spec(dir, "f1", "echo boom >&2; exit 3")).is_ok());
+  auto events = run_until_end(*ts, "f1");
+  const TrialEvent* end = find(events, TrialEvent::Kind::kEnded);
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->status, "FAILED");
+  EXPECT_EQ(end->exit_code, 3);
+  EXPECT_EQ(end->message, "exit code 3");
+  EXPECT_EQ(read_file(dir.file("trials/f1/stderr")), "boom\n");
+}
+
+TEST(LocalTrainingService, CancelStopsTheWholeProcessGroup) {
+  TempDir dir;
+  auto ts = make(1, milliseconds(300));
+  // The trial starts a child that ignores SIGTERM: SIGKILL after the grace
+  // period ends it.
+  ASSERT_TRUE(ts->submit(spec(dir, "c1", "(trap '' TERM; sleep 30) & sleep 30"))
+                  .is_ok());
+  ts->poll(milliseconds(100));
+  pid_t group = ts->process_group("c1");
+  ASSERT_GT(group, 0);
+  ASSERT_TRUE(ts->cancel("c1", "USER_CANCELED").is_ok());
+  auto start = std::chrono::steady_clock::now();
+  auto events = run_until_end(*ts, "c1");
+  const TrialEvent* end = find(events, TrialEvent::Kind::kEnded);
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->status, "USER_CANCELED");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  // Nothing of the group survives.
+  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_EQ(::kill(-group, 0), -1);
+  EXPECT_EQ(ts->cancel("c1", "USER_CANCELED").code(), Status::Code::kNotFound);
+}
+
+TEST(LocalTrainingService, SlotsAndManyTrials) {
+  TempDir dir;
+  auto ts = make(3);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        ts->submit(spec(dir, "t" + std::to_string(i), "exit 0")).is_ok());
+  }
+  EXPECT_EQ(ts->free_slots(), 0);
+  EXPECT_FALSE(
+      ts->submit(spec(dir, "t0", "exit 0")).is_ok());  // already running
+  int ended = 0;
+  auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (ended < 3 && std::chrono::steady_clock::now() < limit) {
+    for (const auto& e : ts->poll(milliseconds(200)))
+      ended += e.kind == TrialEvent::Kind::kEnded;
+  }
+  EXPECT_EQ(ended, 3);
+  EXPECT_EQ(ts->free_slots(), 3);
+}
+
+}  // namespace
+}  // namespace archer

@@ -1,0 +1,43 @@
+#include "training_service/run_script.h"
+
+namespace archer {
+
+std::string shell_quote(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string local_run_script(const TrialSpec& spec) {
+  std::map<std::string, std::string> vars = spec.env;
+  vars["NNI_PLATFORM"] = "local";
+  vars["NNI_EXP_ID"] = spec.experiment_id;
+  vars["NNI_SYS_DIR"] = spec.trial_dir;
+  vars["NNI_TRIAL_JOB_ID"] = spec.trial_id;
+  vars["NNI_OUTPUT_DIR"] = spec.trial_dir;
+  vars["NNI_TRIAL_SEQ_ID"] = std::to_string(spec.sequence_id);
+  vars["NNI_CODE_DIR"] = spec.code_dir;
+  std::string s = "#!/bin/bash\n";
+  for (const auto& [k, v] : vars)
+    s += "export " + k + "=" + shell_quote(v) + "\n";
+  s += "cd " + shell_quote(spec.code_dir) + " || exit 127\n";
+  // A subshell, so that an `exit` in the command still lets the state line run.
+  s += "(eval " + shell_quote(spec.command) + ") 1>" +
+       shell_quote(spec.trial_dir + "/stdout") + " 2>" +
+       shell_quote(spec.trial_dir + "/stderr") + "\n";
+  s += "code=$?\n";
+  s += "echo $code `date +%s%3N` >" +
+       shell_quote(spec.trial_dir + "/.nni/state.tmp") + " && mv " +
+       shell_quote(spec.trial_dir + "/.nni/state.tmp") + " " +
+       shell_quote(spec.trial_dir + "/.nni/state") + "\n";
+  s += "exit $code\n";
+  return s;
+}
+
+}  // namespace archer

@@ -1,0 +1,26 @@
+// NNI's run.sh for a local trial (spec §3.2), with values quoted safely (NNI
+// bug #14).
+#ifndef ARCHER_TRAINING_SERVICE_RUN_SCRIPT_H_
+#define ARCHER_TRAINING_SERVICE_RUN_SCRIPT_H_
+
+#include <map>
+#include <string>
+
+#include "archer/training_service.h"
+
+namespace archer {
+
+// 'value' for bash, with embedded single quotes escaped.
+std::string shell_quote(const std::string& value);
+
+// The script: exports NNI's variables (NNI_PLATFORM=local, NNI_EXP_ID,
+// NNI_SYS_DIR, NNI_TRIAL_JOB_ID, NNI_OUTPUT_DIR, NNI_TRIAL_SEQ_ID,
+// NNI_CODE_DIR) and spec.env, cds to the code directory, runs the command with
+// stdout/stderr to the trial directory and writes
+// "<exit code> <epoch ms>" to .nni/state when the command ends (so the outcome
+// outlives the manager).
+std::string local_run_script(const TrialSpec& spec);
+
+}  // namespace archer
+
+#endif  // ARCHER_TRAINING_SERVICE_RUN_SCRIPT_H_
