@@ -88,7 +88,8 @@ class StatusOr {
     check();
     return *value_;
   }
-  T&& value() && {
+  // By value: `for (x : f().value())` must not dangle.
+  T value() && {
     check();
     return std::move(*value_);
   }

@@ -1,0 +1,290 @@
+#include "manager/experiment_manager.h"
+
+#include <thread>
+
+#include "common/log.h"
+
+namespace archer {
+
+namespace {
+
+const char kAlphabet[] =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string random_experiment_id(std::mt19937_64& rng) {
+  std::string pool(kAlphabet);
+  std::string id;
+  for (int i = 0; i < 8; ++i) {  // without repetition, as nnictl
+    size_t k = std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng);
+    id += pool[k];
+    pool.erase(k, 1);
+  }
+  return id;
+}
+
+std::string random_trial_id(std::mt19937_64& rng) {
+  std::string id(1, kAlphabet[std::uniform_int_distribution<int>(0, 51)(rng)]);
+  for (int i = 0; i < 4; ++i)
+    id += kAlphabet[std::uniform_int_distribution<int>(0, 61)(rng)];
+  return id;
+}
+
+ExperimentManager::ExperimentManager(ExperimentConfig config,
+                                     std::string experiment_id,
+                                     std::string experiment_dir,
+                                     std::unique_ptr<Tuner> tuner,
+                                     std::unique_ptr<TrainingService> service,
+                                     Store* store, std::uint64_t id_seed)
+    : config_(std::move(config)),
+      id_(std::move(experiment_id)),
+      dir_(std::move(experiment_dir)),
+      tuner_(std::move(tuner)),
+      service_(std::move(service)),
+      store_(store),
+      rng_(id_seed) {}
+
+Status ExperimentManager::start() {
+  start_ = std::chrono::steady_clock::now();
+  if (config_.tuner_class_args.value("optimize_mode", "maximize") ==
+      "minimize") {
+    mode_ = OptimizeMode::kMinimize;
+  }
+  Status st = tuner_->update_search_space(config_.search_space);
+  if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
+  if (!st.is_ok()) return st;
+  st = store_->put_value("config", config_.canonical);
+  if (st.is_ok()) st = store_->put_value("experiment_id", id_);
+  if (st.is_ok()) st = store_->put_value("start_time", now_ms());
+  if (!st.is_ok()) return st;
+  return set_status("RUNNING");
+}
+
+Status ExperimentManager::set_status(const std::string& status) {
+  if (progress_.status == status) return Status::ok();
+  progress_.status = status;
+  return store_->put_value("status", status);
+}
+
+std::string ExperimentManager::new_trial_id() {
+  while (true) {
+    std::string id = random_trial_id(rng_);
+    auto existing = store_->trial(id);
+    if (existing.is_ok() && !existing.value()) return id;
+  }
+}
+
+Status ExperimentManager::submit_one(const Architecture& arch) {
+  const std::int64_t pid = next_parameter_id_ - 1;
+  Json record = Json::object();
+  record["parameter_id"] = pid;
+  record["parameter_source"] = "algorithm";
+  record["parameters"] = architecture_to_json(config_.search_space, arch);
+  record["parameter_index"] = 0;
+  TrialRow row;
+  row.trial_id = new_trial_id();
+  row.sequence_id = next_sequence_id_++;
+  row.parameter_id = pid;
+  row.parameters = dumps(record);
+  row.status = "WAITING";
+  row.submit_time = now_ms();
+  row.trial_dir = dir_ + "/trials/" + row.trial_id;
+  Status st = store_->insert_trial(row);
+  if (st.is_ok()) st = store_->put_value("next_sequence_id", next_sequence_id_);
+  if (st.is_ok())
+    st = store_->put_value("next_parameter_id", next_parameter_id_);
+  if (!st.is_ok()) return st;
+  TrialSpec spec;
+  spec.trial_id = row.trial_id;
+  spec.sequence_id = row.sequence_id;
+  spec.parameter_record = row.parameters;
+  spec.trial_dir = row.trial_dir;
+  spec.command = config_.trial_command;
+  spec.code_dir = config_.trial_code_directory;
+  spec.experiment_id = id_;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  spec.env["OMP_NUM_THREADS"] = std::to_string(std::max(
+      1u,
+      cores / static_cast<unsigned>(std::max(1, config_.trial_concurrency))));
+  if (const char* user = std::getenv("OMP_NUM_THREADS"))
+    spec.env["OMP_NUM_THREADS"] = user;
+  if (config_.trial_gpu_number && *config_.trial_gpu_number == 0) {
+    spec.env["CUDA_VISIBLE_DEVICES"] = "-1";
+  }
+  ++progress_.submitted;
+  Status started = service_->submit(spec);
+  if (!started.is_ok()) {
+    row.status = "FAILED";
+    row.end_time = now_ms();
+    row.message = started.message();
+    ++progress_.failed;
+    tuner_->trial_end(pid, false);
+    return store_->update_trial(row);
+  }
+  live_[row.trial_id] =
+      Live{pid, arch, std::chrono::steady_clock::now(), false};
+  return Status::ok();
+}
+
+Status ExperimentManager::fill_slots() {
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+          .count();
+  const bool over_time = config_.max_experiment_duration &&
+                         elapsed >= *config_.max_experiment_duration;
+  while (service_->free_slots() > 0 && !waiting_for_end_ && !exhausted_ &&
+         !over_time &&
+         (!config_.max_trial_number ||
+          progress_.submitted < *config_.max_trial_number)) {
+    Proposal p = tuner_->generate_parameters(next_parameter_id_);
+    if (p.kind == Proposal::Kind::kNotReady) {
+      waiting_for_end_ = true;
+      break;
+    }
+    if (p.kind == Proposal::Kind::kExhausted) {
+      exhausted_ = true;
+      break;
+    }
+    ++next_parameter_id_;
+    Status st = submit_one(p.architecture);
+    if (!st.is_ok()) return st;
+  }
+  const bool no_more = exhausted_ || over_time ||
+                       (config_.max_trial_number &&
+                        progress_.submitted >= *config_.max_trial_number);
+  if (no_more) return set_status(live_.empty() ? "DONE" : "NO_MORE_TRIAL");
+  if (waiting_for_end_ && live_.empty()) {
+    progress_.message =
+        "the tuner has nothing to propose and no trial is running";
+    return set_status("DONE");
+  }
+  return Status::ok();
+}
+
+Status ExperimentManager::handle(const TrialEvent& e) {
+  auto row_or = store_->trial(e.trial_id);
+  if (!row_or.is_ok()) return row_or.status();
+  if (!row_or.value()) return Status::ok();
+  TrialRow row = *row_or.value();
+  auto live = live_.find(e.trial_id);
+  switch (e.kind) {
+    case TrialEvent::Kind::kStarted:
+      if (is_terminal_trial_status(row.status)) return Status::ok();
+      row.status = "RUNNING";
+      row.start_time = e.time_ms;
+      ++progress_.running;
+      return store_->update_trial(row);
+    case TrialEvent::Kind::kMetric: {
+      if (e.metric_type == "REQUEST_PARAMETER") return Status::ok();
+      auto inserted = store_->insert_metric(
+          MetricRow{e.trial_id, e.parameter_id, e.metric_type,
+                    e.metric_sequence, e.metric_value, e.time_ms});
+      if (!inserted.is_ok()) return inserted.status();
+      if (!inserted.value() || e.metric_type != "FINAL" ||
+          live == live_.end() || live->second.has_final) {
+        return Status::ok();
+      }
+      auto metric =
+          parse_json(e.metric_value, "trial " + e.trial_id + " final metric");
+      StatusOr<double> value = metric.is_ok()
+                                   ? extract_scalar_reward(metric.value())
+                                   : StatusOr<double>(metric.status());
+      if (!value.is_ok()) {
+        log_warning("archer", "trial " + e.trial_id + ": " +
+                                  value.status().message() +
+                                  "; the trial counts as failed for the tuner");
+        return Status::ok();
+      }
+      live->second.has_final = true;
+      tuner_->receive_trial_result(live->second.parameter_id,
+                                   live->second.architecture,
+                                   to_reward(value.value(), mode_));
+      bool better = !progress_.best_metric ||
+                    to_reward(value.value(), mode_) >
+                        to_reward(*progress_.best_metric, mode_);
+      if (better) {
+        progress_.best_metric = value.value();
+        progress_.best_trial_id = e.trial_id;
+        progress_.best_architecture = architecture_to_json(
+            config_.search_space, live->second.architecture);
+      }
+      return Status::ok();
+    }
+    case TrialEvent::Kind::kEnded: {
+      if (row.status == "RUNNING") --progress_.running;
+      row.status = e.status;
+      row.end_time = e.time_ms;
+      row.exit_code = e.exit_code;
+      row.message = e.message;
+      const bool success = e.status == "SUCCEEDED" && live != live_.end() &&
+                           live->second.has_final;
+      if (e.status == "SUCCEEDED") {
+        ++progress_.succeeded;
+      } else {
+        ++progress_.failed;
+      }
+      if (live != live_.end()) {
+        tuner_->trial_end(live->second.parameter_id, success);
+        live_.erase(live);
+      }
+      waiting_for_end_ = false;
+      if (is_terminal_trial_status(row_or.value()->status)) return Status::ok();
+      return store_->update_trial(row);
+    }
+  }
+  return Status::ok();
+}
+
+StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
+  if (progress_.status == "DONE" || progress_.status == "STOPPED") return false;
+  Status st = fill_slots();
+  if (!st.is_ok()) return st;
+  if (progress_.status == "DONE") return false;
+  if (config_.max_trial_duration) {
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [id, l] : live_) {
+      if (std::chrono::duration<double>(now - l.started).count() >
+          *config_.max_trial_duration) {
+        service_->cancel(id, "EARLY_STOPPED");
+      }
+    }
+  }
+  for (const auto& e : service_->poll(timeout)) {
+    st = handle(e);
+    if (!st.is_ok()) return st;
+  }
+  progress_.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+          .count();
+  st = fill_slots();
+  if (!st.is_ok()) return st;
+  if (progress_.status == "DONE") {
+    Status end = store_->put_value("end_time", now_ms());
+    if (!end.is_ok()) return end;
+    return false;
+  }
+  return true;
+}
+
+Status ExperimentManager::stop(std::chrono::milliseconds wait) {
+  for (const auto& [id, l] : live_) service_->cancel(id, "USER_CANCELED");
+  const auto limit = std::chrono::steady_clock::now() + wait;
+  while (!live_.empty() && std::chrono::steady_clock::now() < limit) {
+    for (const auto& e : service_->poll(std::chrono::milliseconds(100))) {
+      Status st = handle(e);
+      if (!st.is_ok()) return st;
+    }
+  }
+  Status st = store_->put_value("end_time", now_ms());
+  if (!st.is_ok()) return st;
+  return set_status("STOPPED");
+}
+
+}  // namespace archer

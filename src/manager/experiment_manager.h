@@ -1,0 +1,105 @@
+// The experiment loop (spec §4.4, without its 5-second ticks): fill free slots
+// from the tuner, wait for training-service events, store every event, feed the
+// tuner, repeat.
+//
+// * A finished trial's slot is refilled in the same step that sees it end.
+// * "Not ready" from the tuner: ask again after the next trial ends
+// (concurrency is not lost).
+// * "Exhausted": no more proposals; the experiment is DONE when the running
+// trials finish.
+// * maxTrialNumber / maxExperimentDuration stop proposals (NO_MORE_TRIAL, then
+// DONE);
+//   maxTrialDuration cancels a trial as EARLY_STOPPED.
+// * The first FINAL metric of a trial is its result (number or {"default":
+// number}); a trial
+//   that ends without a usable one reaches the tuner as a failure.
+// Thread-safety: one thread drives step(); progress() may be called from the
+// same thread.
+#ifndef ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
+#define ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+
+#include "archer/config.h"
+#include "archer/store.h"
+#include "archer/training_service.h"
+#include "archer/tuner.h"
+
+namespace archer {
+
+struct Progress {
+  std::string status;  // RUNNING, NO_MORE_TRIAL, DONE, STOPPED
+  int submitted = 0, running = 0, succeeded = 0, failed = 0;
+  std::optional<double>
+      best_metric;  // in the user's units (optimize_mode applied back)
+  std::string best_trial_id;
+  Json best_architecture;
+  double elapsed_seconds = 0;
+  std::string message;
+};
+
+class ExperimentManager {
+ public:
+  ExperimentManager(ExperimentConfig config, std::string experiment_id,
+                    std::string experiment_dir, std::unique_ptr<Tuner> tuner,
+                    std::unique_ptr<TrainingService> service, Store* store,
+                    std::uint64_t id_seed = std::random_device{}());
+
+  // Stores the config, sets the tuner's search space and checks the concurrency
+  // against it.
+  Status start();
+  // One iteration: submit what can be submitted, wait up to `timeout` for
+  // events, handle them. Returns false once the experiment is DONE (or
+  // STOPPED).
+  StatusOr<bool> step(std::chrono::milliseconds timeout);
+  // Cancels the running trials (USER_CANCELED), waits for them, status STOPPED.
+  Status stop(
+      std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
+  Progress progress() const { return progress_; }
+
+ private:
+  Status fill_slots();
+  Status submit_one(const Architecture& arch);
+  Status handle(const TrialEvent& event);
+  Status set_status(const std::string& status);
+  std::string new_trial_id();
+
+  ExperimentConfig config_;
+  std::string id_;
+  std::string dir_;
+  std::unique_ptr<Tuner> tuner_;
+  std::unique_ptr<TrainingService> service_;
+  Store* store_;
+  std::mt19937_64 rng_;
+  OptimizeMode mode_ = OptimizeMode::kMaximize;
+  std::chrono::steady_clock::time_point start_;
+  std::int64_t next_sequence_id_ = 0;
+  std::int64_t next_parameter_id_ = 0;
+  bool waiting_for_end_ = false;  // the tuner said "not ready"
+  bool exhausted_ = false;
+  struct Live {
+    std::int64_t parameter_id;
+    Architecture architecture;
+    std::chrono::steady_clock::time_point started;
+    bool has_final = false;
+  };
+  std::map<std::string, Live> live_;
+  Progress progress_;
+};
+
+// An 8-character experiment id (NNI's alphabet) and a 5-character trial id (a
+// letter first).
+std::string random_experiment_id(std::mt19937_64& rng);
+std::string random_trial_id(std::mt19937_64& rng);
+
+}  // namespace archer
+
+#endif  // ARCHER_MANAGER_EXPERIMENT_MANAGER_H_

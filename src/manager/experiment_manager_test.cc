@@ -1,0 +1,249 @@
+#include "manager/experiment_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "testing/fake_training_service.h"
+#include "testing/temp_dir.h"
+#include "training_service/local_training_service.h"
+
+namespace archer {
+namespace {
+
+using testing::FakeOutcome;
+using testing::FakeTrainingService;
+
+ExperimentConfig config_for(const std::string& tuner, Json args,
+                            int concurrency,
+                            std::optional<std::int64_t> max_trials) {
+  std::string yaml =
+      "searchSpace: {a: {_type: layer_choice, _value: [x, y]}, b: {_type: "
+      "layer_choice, "
+      "_value: [p, q]}, s: {_type: input_choice, _value: {candidates: ['', "
+      "''], n_chosen: 1}}}\n"
+      "trialCommand: ./trial\ntrialConcurrency: " +
+      std::to_string(concurrency) + "\ntuner:\n  name: " + tuner + "\n";
+  if (max_trials)
+    yaml += "maxTrialNumber: " + std::to_string(*max_trials) + "\n";
+  auto c = parse_experiment_config(yaml, "exp.yml", "/tmp");
+  EXPECT_TRUE(c.is_ok()) << c.status().message();
+  ExperimentConfig e = c.value();
+  e.tuner_class_args = args;
+  return e;
+}
+
+// The architecture's score: a=y counts 2, b=q counts 1 (best: a=y, b=q -> 3).
+double score(const Json& record) {
+  const Json& p = record["parameters"];
+  return (p["a"]["_idx"] == 1 ? 2.0 : 0.0) + (p["b"]["_idx"] == 1 ? 1.0 : 0.0);
+}
+
+struct Harness {
+  std::unique_ptr<Store> store = std::move(Store::open(":memory:")).value();
+  FakeTrainingService* fake = nullptr;
+  std::unique_ptr<ExperimentManager> manager;
+
+  Harness(const ExperimentConfig& config, int slots,
+          std::function<FakeOutcome(const Json&)> outcome) {
+    Json args = config.tuner_class_args;
+    args["seed"] = 1;
+    auto tuner = create_tuner(config.tuner_name, args);
+    EXPECT_TRUE(tuner.is_ok()) << tuner.status().message();
+    auto service =
+        std::make_unique<FakeTrainingService>(slots, std::move(outcome));
+    fake = service.get();
+    manager = std::make_unique<ExperimentManager>(
+        config, "exp12345", "/tmp/exp12345", std::move(tuner).value(),
+        std::move(service), store.get(), 7);
+  }
+  int run(int max_steps = 1000) {
+    int steps = 0;
+    while (steps < max_steps) {
+      auto more = manager->step(std::chrono::milliseconds(0));
+      EXPECT_TRUE(more.is_ok()) << more.status().message();
+      ++steps;
+      if (!more.is_ok() || !more.value()) break;
+    }
+    return steps;
+  }
+};
+
+TEST(ExperimentManager, RunsMaxTrialNumberTrialsAndStoresEverything) {
+  ExperimentConfig c = config_for("Random", Json{{"dedup", false}}, 2, 6);
+  Harness h(c, 2, [](const Json& r) {
+    return FakeOutcome{std::to_string(score(r)), "SUCCEEDED", false};
+  });
+  ASSERT_TRUE(h.manager->start().is_ok());
+  h.run();
+  Progress p = h.manager->progress();
+  EXPECT_EQ(p.status, "DONE");
+  EXPECT_EQ(p.submitted, 6);
+  EXPECT_EQ(p.succeeded, 6);
+  EXPECT_EQ(h.fake->max_running, 2);
+  auto trials = h.store->trials().value();
+  ASSERT_EQ(trials.size(), 6u);
+  std::set<std::string> ids;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].status, "SUCCEEDED");
+    EXPECT_EQ(trials[i].sequence_id, static_cast<std::int64_t>(i));
+    EXPECT_EQ(trials[i].trial_id.size(), 5u);
+    EXPECT_TRUE(
+        std::isalpha(static_cast<unsigned char>(trials[i].trial_id[0])));
+    ids.insert(trials[i].trial_id);
+    Json record = Json::parse(trials[i].parameters);
+    EXPECT_EQ(record["parameter_source"], "algorithm");
+    EXPECT_EQ(record["parameter_index"], 0);
+    EXPECT_TRUE(
+        architecture_from_json(c.search_space, record["parameters"], "p")
+            .is_ok());
+  }
+  EXPECT_EQ(ids.size(), 6u);
+  EXPECT_EQ(h.store->metrics("").value().size(), 6u);
+  EXPECT_EQ(h.store->get_value("status").value(), "DONE");
+  EXPECT_EQ(h.store->get_value("next_sequence_id").value(), 6);
+  EXPECT_EQ(h.fake->submitted[0].env.at("OMP_NUM_THREADS").empty(), false);
+  ASSERT_TRUE(p.best_metric.has_value());
+}
+
+TEST(ExperimentManager, ExhaustedTunerEndsTheExperiment) {
+  ExperimentConfig c = config_for("Random", Json::object(), 3, 100);
+  Harness h(c, 3, [](const Json& r) {
+    return FakeOutcome{std::to_string(score(r))};
+  });
+  ASSERT_TRUE(h.manager->start().is_ok());
+  h.run();
+  EXPECT_EQ(h.manager->progress().status, "DONE");
+  EXPECT_EQ(h.manager->progress().submitted,
+            8);  // the whole 2x2x2 space, once each
+  EXPECT_EQ(h.manager->progress().best_metric, 3.0);
+}
+
+TEST(ExperimentManager, NotReadyNeverLosesConcurrency) {
+  // Evolution with a population of 4 and 3 slots: after the initial population
+  // the tuner answers "not ready" until results arrive; each ending trial must
+  // refill its slot.
+  ExperimentConfig c =
+      config_for("RegularizedEvolutionTuner",
+                 Json{{"population_size", 4}, {"sample_size", 2}}, 3, 30);
+  Harness h(c, 3, [](const Json& r) {
+    return FakeOutcome{std::to_string(score(r))};
+  });
+  ASSERT_TRUE(h.manager->start().is_ok());
+  h.run();
+  EXPECT_EQ(h.manager->progress().status, "DONE");
+  EXPECT_EQ(h.manager->progress().submitted, 30);
+  EXPECT_EQ(h.fake->max_running, 3);
+  EXPECT_EQ(h.manager->progress().best_metric, 3.0);
+}
+
+TEST(ExperimentManager, RefusesConcurrencyAtOrAbovePopulation) {
+  ExperimentConfig c =
+      config_for("RegularizedEvolutionTuner",
+                 Json{{"population_size", 2}, {"sample_size", 2}}, 2, 10);
+  Harness h(c, 2, [](const Json&) { return FakeOutcome{}; });
+  Status st = h.manager->start();
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("trialConcurrency (2) must be smaller"),
+            std::string::npos);
+}
+
+TEST(ExperimentManager, FailuresBadMetricsAndMinimize) {
+  ExperimentConfig c = config_for(
+      "Random", Json{{"dedup", false}, {"optimize_mode", "minimize"}}, 1, 9);
+  int n = 0;
+  Harness h(c, 1, [&n](const Json& r) {
+    int k = static_cast<int>(r["parameter_id"].get<std::int64_t>());
+    ++n;
+    if (k % 3 == 1) return FakeOutcome{"", "FAILED", false};  // crashed
+    if (k % 3 == 2)
+      return FakeOutcome{"\"oops\"", "SUCCEEDED", false};  // unusable metric
+    return FakeOutcome{std::to_string(10 - k), "SUCCEEDED", false};
+  });
+  ASSERT_TRUE(h.manager->start().is_ok());
+  h.run();
+  Progress p = h.manager->progress();
+  EXPECT_EQ(p.submitted, 9);
+  EXPECT_EQ(p.failed, 3);
+  EXPECT_EQ(p.succeeded, 6);
+  EXPECT_EQ(p.best_metric, 4.0);  // minimised: 10 - 6
+}
+
+TEST(ExperimentManager, MaxTrialDurationStopsTrialsEarly) {
+  ExperimentConfig c = config_for("Random", Json{{"dedup", false}}, 1, 2);
+  c.max_trial_duration = 0.0;
+  Harness h(c, 1, [](const Json&) {
+    return FakeOutcome{"", "SUCCEEDED", true};
+  });
+  ASSERT_TRUE(h.manager->start().is_ok());
+  h.run(50);
+  auto trials = h.store->trials().value();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].status, "EARLY_STOPPED");
+  EXPECT_EQ(h.manager->progress().status, "DONE");
+}
+
+TEST(ExperimentManager, StopCancelsRunningTrials) {
+  ExperimentConfig c = config_for("Random", Json{{"dedup", false}}, 2, 10);
+  Harness h(c, 2, [](const Json&) {
+    return FakeOutcome{"", "SUCCEEDED", true};
+  });
+  ASSERT_TRUE(h.manager->start().is_ok());
+  h.run(3);
+  ASSERT_TRUE(h.manager->stop(std::chrono::milliseconds(1000)).is_ok());
+  EXPECT_EQ(h.manager->progress().status, "STOPPED");
+  for (const auto& t : h.store->trials().value())
+    EXPECT_EQ(t.status, "USER_CANCELED");
+}
+
+TEST(ExperimentManager, EndToEndWithPythonTrialsOnTheLocalService) {
+  testing::TempDir dir;
+  ExperimentConfig c =
+      config_for("RegularizedEvolutionTuner",
+                 Json{{"population_size", 3}, {"sample_size", 2}}, 2, 6);
+  c.trial_code_directory = dir.path();
+  c.trial_command =
+      std::string("PYTHONPATH=") + ARCHER_PYTHON_DIR + " " + ARCHER_PYTHON +
+      " -c \"import archer_trial as nni; p = nni.get_next_parameter(); "
+      "nni.report_intermediate_result(0.1); "
+      "nni.report_final_result(p['a']['_idx'] * 2 + p['b']['_idx'])\"";
+  Json args = c.tuner_class_args;
+  args["seed"] = 3;
+  LocalTrainingService::Options o;
+  o.max_parallel = 2;
+  auto store = std::move(Store::open(dir.file("db.sqlite"))).value();
+  ExperimentManager m(c, "e2e00001", dir.file("exp"),
+                      std::move(create_tuner(c.tuner_name, args)).value(),
+                      std::move(LocalTrainingService::create(o)).value(),
+                      store.get(), 5);
+  ASSERT_TRUE(m.start().is_ok());
+  auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < limit) {
+    auto more = m.step(std::chrono::milliseconds(200));
+    ASSERT_TRUE(more.is_ok()) << more.status().message();
+    if (!more.value()) break;
+  }
+  EXPECT_EQ(m.progress().status, "DONE");
+  EXPECT_EQ(m.progress().succeeded, 6);
+  auto metrics = store->metrics("").value();
+  EXPECT_EQ(metrics.size(), 12u);  // one PERIODICAL and one FINAL per trial
+  for (const auto& t : store->trials().value()) {
+    EXPECT_EQ(t.status, "SUCCEEDED") << t.trial_id << " " << t.message;
+    EXPECT_EQ(t.exit_code, 0);
+  }
+}
+
+TEST(ExperimentIds, ShapesMatchNni) {
+  std::mt19937_64 rng(1);
+  std::string e = random_experiment_id(rng);
+  EXPECT_EQ(e.size(), 8u);
+  EXPECT_EQ(std::set<char>(e.begin(), e.end()).size(),
+            8u);  // no repeated character
+  std::string t = random_trial_id(rng);
+  EXPECT_EQ(t.size(), 5u);
+  EXPECT_TRUE(std::isalpha(static_cast<unsigned char>(t[0])));
+}
+
+}  // namespace
+}  // namespace archer

@@ -1,0 +1,97 @@
+// A training service without processes, for manager tests: each poll() finishes
+// the oldest running trial with the outcome `outcome(parameter record)`
+// decides.
+#ifndef ARCHER_TESTING_FAKE_TRAINING_SERVICE_H_
+#define ARCHER_TESTING_FAKE_TRAINING_SERVICE_H_
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "archer/training_service.h"
+
+namespace archer {
+namespace testing {
+
+struct FakeOutcome {
+  std::string final_metric =
+      "0.5";  // JSON text of the FINAL metric; "" = none reported
+  std::string status = "SUCCEEDED";
+  bool hang = false;  // never ends by itself (only cancel() ends it)
+};
+
+class FakeTrainingService : public TrainingService {
+ public:
+  FakeTrainingService(int slots,
+                      std::function<FakeOutcome(const Json& record)> outcome)
+      : slots_(slots), outcome_(std::move(outcome)) {}
+
+  int free_slots() const override {
+    return slots_ - static_cast<int>(running_.size());
+  }
+  Status submit(const TrialSpec& spec) override {
+    submitted.push_back(spec);
+    running_.push_back(spec.trial_id);
+    records_[spec.trial_id] = Json::parse(spec.parameter_record);
+    events_.push_back(event(TrialEvent::Kind::kStarted, spec.trial_id));
+    max_running = std::max(max_running, static_cast<int>(running_.size()));
+    return Status::ok();
+  }
+  Status cancel(const std::string& id, const std::string& status) override {
+    for (auto it = running_.begin(); it != running_.end(); ++it) {
+      if (*it != id) continue;
+      running_.erase(it);
+      TrialEvent e = event(TrialEvent::Kind::kEnded, id);
+      e.status = status;
+      events_.push_back(e);
+      return Status::ok();
+    }
+    return Status::not_found(id);
+  }
+  std::vector<TrialEvent> poll(std::chrono::milliseconds) override {
+    for (auto it = running_.begin(); it != running_.end(); ++it) {
+      FakeOutcome o = outcome_(records_[*it]);
+      if (o.hang) continue;
+      if (!o.final_metric.empty()) {
+        TrialEvent m = event(TrialEvent::Kind::kMetric, *it);
+        m.metric_type = "FINAL";
+        m.metric_value = o.final_metric;
+        m.parameter_id = records_[*it]["parameter_id"].get<std::int64_t>();
+        events_.push_back(m);
+      }
+      TrialEvent e = event(TrialEvent::Kind::kEnded, *it);
+      e.status = o.status;
+      e.exit_code = o.status == "SUCCEEDED" ? 0 : 1;
+      events_.push_back(e);
+      running_.erase(it);
+      break;
+    }
+    std::vector<TrialEvent> out(events_.begin(), events_.end());
+    events_.clear();
+    return out;
+  }
+  int running() const override { return static_cast<int>(running_.size()); }
+
+  std::vector<TrialSpec> submitted;
+  int max_running = 0;
+
+ private:
+  static TrialEvent event(TrialEvent::Kind kind, const std::string& id) {
+    TrialEvent e;
+    e.kind = kind;
+    e.trial_id = id;
+    return e;
+  }
+  int slots_;
+  std::function<FakeOutcome(const Json&)> outcome_;
+  std::deque<std::string> running_;
+  std::map<std::string, Json> records_;
+  std::deque<TrialEvent> events_;
+};
+
+}  // namespace testing
+}  // namespace archer
+
+#endif  // ARCHER_TESTING_FAKE_TRAINING_SERVICE_H_
