@@ -55,15 +55,16 @@ install_packages
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARCHER_WERROR=ON
 
 if [ "$mode" = demo ]; then
-  demo=build/examples/quickstart/quickstart
+  archer=$PWD/build/tools/archer/archer
+  cd examples/quickstart
   echo
-  echo "== archer: search space of the quickstart trial (what 'archer ss_gen' writes)"
-  NNI_GEN_SEARCH_SPACE=build/quickstart_search_space.json "$demo"
-  cat build/quickstart_search_space.json
+  echo "== archer ss_gen: the quickstart trial's search space"
+  "$archer" ss_gen --trial_command "../../build/examples/quickstart/quickstart"
+  cat nni_auto_gen_search_space.json
   echo
   echo
-  echo "== archer: the quickstart trial, standalone (first candidates)"
-  env -u NNI_PLATFORM "$demo" --threads "$jobs"
+  echo "== archer create: Regularized Evolution, 12 trials, 2 at a time"
+  "$archer" create --config config.yml --foreground
 elif [ "$mode" = test ]; then
   echo "== tests"
   ctest --test-dir build --output-on-failure -j "$jobs"

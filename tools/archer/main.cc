@@ -1,24 +1,41 @@
-// archer: the command-line interface (nnictl-compatible; subcommands arrive
-// with the experiment manager). main() maps every failure to one line and an
-// exit code.
+// archer: the command-line interface, nnictl-compatible. main() maps every
+// failure to one line
+// ("archer: error: ...") and an exit code.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 
+#include "archer/status.h"
+#include "commands.h"
+#ifdef ARCHER_HAS_PPO
+#include "tuner/ppo/ppo_tuner.h"
+#endif
+
 int main(int argc, char** argv) {
+#ifdef ARCHER_HAS_PPO
+  archer::register_ppo_tuner();
+#endif
   CLI::App app{
       "Archer: neural architecture search (NNI classic-NAS compatible)",
       "archer"};
   app.set_version_flag("-v,--version", std::string("archer ") + ARCHER_VERSION);
   app.require_subcommand(0, 1);
+  archer::cli::Action run;
+  archer::cli::add_ss_gen(app, run);
+  archer::cli::add_create(app, run);
+  archer::cli::add_trial(app, run);
+  archer::cli::add_experiment(app, run);
   try {
     app.parse(argc, argv);
+    if (!run) {
+      std::cout << app.help();
+      return 0;
+    }
+    return run();
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {
     std::cerr << "archer: error: " << e.what() << std::endl;
     return 1;
   }
-  if (argc == 1) std::cout << app.help();
-  return 0;
 }

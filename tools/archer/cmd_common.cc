@@ -1,0 +1,50 @@
+// Helpers shared by the subcommands: the experiments index and experiment
+// lookup.
+#include <cstdlib>
+#include <filesystem>
+
+#include "archer/json.h"
+#include "commands.h"
+
+namespace archer {
+namespace cli {
+
+namespace fs = std::filesystem;
+
+std::string default_working_dir() {
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/archer-experiments";
+}
+
+std::string experiments_index(const std::string& working_dir) {
+  return working_dir + "/.experiments";
+}
+
+std::string find_experiment_dir(const std::string& id,
+                                const std::string& working_dir) {
+  auto index = load_json_file(experiments_index(working_dir));
+  if (!index.is_ok() || !index.value().is_object() || index.value().empty()) {
+    throw Error("no experiment found under " + working_dir +
+                " (start one with `archer create --config ...`, or pass "
+                "--experiment_working_directory)");
+  }
+  const Json& all = index.value();
+  if (!id.empty()) {
+    if (!all.contains(id))
+      throw Error("experiment '" + id + "' not found under " + working_dir);
+    return all[id]["dir"].get<std::string>();
+  }
+  std::string latest;
+  std::int64_t latest_time = -1;
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    std::int64_t t = it.value().value("startTime", std::int64_t{0});
+    if (t > latest_time) {
+      latest_time = t;
+      latest = it.value()["dir"].get<std::string>();
+    }
+  }
+  return latest;
+}
+
+}  // namespace cli
+}  // namespace archer

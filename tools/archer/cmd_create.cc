@@ -1,0 +1,178 @@
+// archer create: run an experiment from a config file, with a live progress
+// line.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "archer/config.h"
+#include "archer/store.h"
+#include "commands.h"
+#include "manager/experiment_manager.h"
+#include "training_service/local_training_service.h"
+
+namespace archer {
+namespace cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+void on_signal(int) { g_interrupted = true; }
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void update_index(const std::string& working_dir, const std::string& id,
+                  const Json& entry) {
+  const std::string path = experiments_index(working_dir);
+  auto current = load_json_file(path);
+  Json all = current.is_ok() && current.value().is_object() ? current.value()
+                                                            : Json::object();
+  all[id] = entry;
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) throw Error(tmp + ": cannot write the experiments index");
+  std::string text = dumps(all, DumpOptions{2, false});
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  fs::rename(tmp, path);
+}
+
+std::string progress_line(const Progress& p, const ExperimentConfig& c) {
+  char buf[512];
+  const int done = p.succeeded + p.failed;
+  std::string budget =
+      c.max_trial_number ? std::to_string(*c.max_trial_number) : "∞";
+  std::string best = p.best_metric ? dumps(Json(*p.best_metric)) + " (trial " +
+                                         p.best_trial_id + ")"
+                                   : "-";
+  std::snprintf(
+      buf, sizeof(buf),
+      "[%5.0fs] %s | trials %d/%s done, %d running, %d failed | best %s",
+      p.elapsed_seconds, p.status.c_str(), done, budget.c_str(), p.running,
+      p.failed, best.c_str());
+  std::string line = buf;
+  if (c.max_experiment_duration) {
+    char rem[64];
+    std::snprintf(
+        rem, sizeof(rem), " | %.0fs left",
+        std::max(0.0, *c.max_experiment_duration - p.elapsed_seconds));
+    line += rem;
+  }
+  return line;
+}
+
+int run_create(const std::string& config_path, bool foreground) {
+  auto loaded = load_experiment_config(config_path);
+  if (!loaded.is_ok()) throw Error(loaded.status().message());
+  ExperimentConfig config = loaded.value();
+  if (!foreground) {
+    std::cerr << "archer: running in the foreground (the background manager "
+                 "and its REST "
+                 "server are not implemented yet)"
+              << std::endl;
+  }
+  std::mt19937_64 rng(std::random_device{}());
+  const std::string id = random_experiment_id(rng);
+  const std::string dir = config.experiment_working_directory + "/" + id;
+  fs::create_directories(dir + "/db");
+  fs::create_directories(dir + "/trials");
+  auto store = Store::open(dir + "/db/archer.sqlite");
+  if (!store.is_ok()) throw Error(store.status().message());
+  auto tuner = create_tuner(config.tuner_name, config.tuner_class_args);
+  if (!tuner.is_ok())
+    throw Error(config_path + ": " + tuner.status().message());
+  LocalTrainingService::Options options;
+  options.max_parallel = config.trial_concurrency;
+  auto service = LocalTrainingService::create(options);
+  if (!service.is_ok()) throw Error(service.status().message());
+  ExperimentManager manager(config, id, dir, std::move(tuner).value(),
+                            std::move(service).value(), store.value().get());
+  Status st = manager.start();
+  if (!st.is_ok()) throw Error(config_path + ": " + st.message());
+  Json entry = {{"id", id},
+                {"dir", dir},
+                {"config", config.config_path},
+                {"experimentName", config.experiment_name},
+                {"startTime", now_ms()},
+                {"status", "RUNNING"}};
+  update_index(config.experiment_working_directory, id, entry);
+  std::cout << "Experiment " << id << " started: " << dir << std::endl;
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  const bool tty = isatty(STDOUT_FILENO);
+  std::string last;
+  while (true) {
+    if (g_interrupted) {
+      std::cout << (tty ? "\n" : "") << "Stopping: cancelling running trials..."
+                << std::endl;
+      st = manager.stop();
+      if (!st.is_ok()) throw Error(st.message());
+      break;
+    }
+    auto more = manager.step(std::chrono::milliseconds(200));
+    if (!more.is_ok()) throw Error(more.status().message());
+    std::string line = progress_line(manager.progress(), config);
+    if (line != last) {
+      std::cout << (tty ? "\r" : "") << line << (tty ? "" : "\n") << std::flush;
+      last = line;
+    }
+    if (!more.value()) break;
+  }
+  if (tty) std::cout << "\n";
+  Progress p = manager.progress();
+  entry["status"] = p.status;
+  entry["endTime"] = now_ms();
+  update_index(config.experiment_working_directory, id, entry);
+  std::cout << "Experiment " << id << " " << p.status << ": " << p.succeeded
+            << " succeeded, " << p.failed << " failed."
+            << (p.message.empty() ? "" : " " + p.message) << "\n";
+  if (p.best_metric) {
+    std::cout << "Best: " << dumps(Json(*p.best_metric)) << " (trial "
+              << p.best_trial_id
+              << ")\nArchitecture: " << dumps(p.best_architecture) << "\n";
+  }
+  std::cout << "Results: " << dir << "\n"
+            << "Look at them with: archer trial ls " << id
+            << " | archer experiment export " << id
+            << " --type csv --filename results.csv" << std::endl;
+  return g_interrupted ? 130 : 0;
+}
+
+}  // namespace
+
+void add_create(CLI::App& app, Action& run) {
+  auto* cmd = app.add_subcommand(
+      "create", "run an experiment from a config file (v1 or v2)");
+  auto config = std::make_shared<std::string>();
+  auto foreground = std::make_shared<bool>(false);
+  auto port = std::make_shared<int>(8080);
+  auto debug = std::make_shared<bool>(false);
+  cmd->add_option("-c,--config", *config, "the experiment config (YAML)")
+      ->required();
+  cmd->add_flag("-f,--foreground", *foreground,
+                "run in this terminal with a live progress line");
+  cmd->add_option(
+      "-p,--port", *port,
+      "REST port (reserved; the REST server is not implemented yet)");
+  cmd->add_flag("-d,--debug", *debug, "debug logging");
+  cmd->callback([&run, config, foreground] {
+    run = [config, foreground] { return run_create(*config, *foreground); };
+  });
+}
+
+}  // namespace cli
+}  // namespace archer

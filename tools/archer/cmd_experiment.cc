@@ -1,0 +1,172 @@
+// archer experiment list | show | export: read the experiments index and stores
+// directly.
+#include <fstream>
+#include <iostream>
+
+#include "commands.h"
+#include "trial_table.h"
+
+namespace archer {
+namespace cli {
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+int export_trials(const std::string& dir, const std::string& type,
+                  const std::string& file, bool intermediate) {
+  if (type != "csv" && type != "json")
+    throw Error("--type must be csv or json, got '" + type + "'");
+  std::vector<TrialSummary> trials = load_trials(dir);
+  std::ofstream out(file, std::ios::trunc);
+  if (!out) throw Error(file + ": cannot write");
+  if (type == "json") {
+    Json all = Json::array();
+    for (const auto& t : trials) {
+      Json e = {{"trialJobId", t.row.trial_id},
+                {"sequenceId", t.row.sequence_id},
+                {"status", t.row.status},
+                {"parameter", t.architecture},
+                {"value", t.final_metric}};
+      if (intermediate) {
+        Json values = Json::array();
+        for (const auto& m : t.metrics) {
+          if (m.type == "PERIODICAL") values.push_back(m.value);
+        }
+        e["intermediate"] = values;
+      }
+      all.push_back(e);
+    }
+    out << dumps(all, DumpOptions{2, false}) << "\n";
+  } else {
+    std::vector<std::string> keys;
+    if (!trials.empty() && trials[0].architecture.is_object()) {
+      for (auto it = trials[0].architecture.begin();
+           it != trials[0].architecture.end(); ++it) {
+        keys.push_back(it.key());
+      }
+    }
+    out << "trialJobId,sequenceId,status";
+    for (const auto& k : keys) out << "," << csv_field(k);
+    out << ",value" << (intermediate ? ",intermediate" : "") << "\n";
+    for (const auto& t : trials) {
+      out << t.row.trial_id << "," << t.row.sequence_id << "," << t.row.status;
+      for (const auto& k : keys) {
+        // Layer choices by candidate name; input choices by index (their names
+        // are often "").
+        const Json v =
+            t.architecture.contains(k) ? t.architecture[k]["_value"] : Json();
+        std::string cell;
+        if (v.is_string()) {
+          cell = v.get<std::string>();
+        } else if (t.architecture.contains(k) &&
+                   t.architecture[k]["_idx"].is_array()) {
+          for (const auto& i : t.architecture[k]["_idx"])
+            cell += (cell.empty() ? "" : " ") + dumps(i);
+        }
+        out << "," << csv_field(cell);
+      }
+      out << "," << csv_field(t.final_metric);
+      if (intermediate) {
+        std::string values;
+        for (const auto& m : t.metrics) {
+          if (m.type == "PERIODICAL")
+            values += (values.empty() ? "" : " ") + m.value;
+        }
+        out << "," << csv_field(values);
+      }
+      out << "\n";
+    }
+  }
+  std::cout << "Exported " << trials.size() << " trials to " << file
+            << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+void add_experiment(CLI::App& app, Action& run) {
+  auto* exp = app.add_subcommand("experiment", "experiments");
+  exp->require_subcommand(1);
+  auto working = std::make_shared<std::string>(default_working_dir());
+  auto id = std::make_shared<std::string>();
+
+  auto* list = exp->add_subcommand("list", "list the experiments");
+  list->add_flag("--all", "include stopped experiments (all are listed)");
+  list->add_option("--experiment_working_directory", *working,
+                   "where experiments live")
+      ->capture_default_str();
+  list->callback([&run, working] {
+    run = [working]() -> int {
+      auto index = load_json_file(experiments_index(*working));
+      if (!index.is_ok() || index.value().empty()) {
+        std::cout << "No experiment under " << *working << std::endl;
+        return 0;
+      }
+      for (auto it = index.value().begin(); it != index.value().end(); ++it) {
+        std::cout << it.key() << "  " << it.value().value("status", "?") << "  "
+                  << it.value().value("experimentName", "") << "  "
+                  << it.value().value("dir", "") << "\n";
+      }
+      return 0;
+    };
+  });
+
+  auto* show =
+      exp->add_subcommand("show", "show an experiment's config and counts");
+  show->add_option("id", *id, "experiment id (default: the most recent)");
+  show->add_option("--experiment_working_directory", *working,
+                   "where experiments live")
+      ->capture_default_str();
+  show->callback([&run, id, working] {
+    run = [id, working]() -> int {
+      const std::string dir = find_experiment_dir(*id, *working);
+      std::vector<TrialSummary> trials = load_trials(dir);
+      std::map<std::string, int> by_status;
+      const TrialSummary* best = nullptr;
+      for (const auto& t : trials) {
+        ++by_status[t.row.status];
+        if (t.reward && (!best || *t.reward > *best->reward)) best = &t;
+      }
+      std::cout << "directory: " << dir << "\ntrials: " << trials.size()
+                << "\n";
+      for (const auto& [s, n] : by_status)
+        std::cout << "  " << s << ": " << n << "\n";
+      if (best) {
+        std::cout << "best: " << best->final_metric << " (trial "
+                  << best->row.trial_id
+                  << ")\narchitecture: " << dumps(best->architecture) << "\n";
+      }
+      return 0;
+    };
+  });
+
+  auto* exp_export = exp->add_subcommand(
+      "export", "export trials with architectures and metrics");
+  auto type = std::make_shared<std::string>();
+  auto file = std::make_shared<std::string>();
+  auto intermediate = std::make_shared<bool>(false);
+  exp_export->add_option("id", *id, "experiment id (default: the most recent)");
+  exp_export->add_option("-t,--type", *type, "csv or json")->required();
+  exp_export->add_option("-f,--filename", *file, "output file")->required();
+  exp_export->add_flag("-i,--intermediate", *intermediate,
+                       "include intermediate results");
+  exp_export
+      ->add_option("--experiment_working_directory", *working,
+                   "where experiments live")
+      ->capture_default_str();
+  exp_export->callback([&run, id, type, file, intermediate, working] {
+    run = [id, type, file, intermediate, working] {
+      return export_trials(find_experiment_dir(*id, *working), *type, *file,
+                           *intermediate);
+    };
+  });
+}
+
+}  // namespace cli
+}  // namespace archer

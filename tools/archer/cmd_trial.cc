@@ -1,0 +1,63 @@
+// archer trial ls: the trials of an experiment, read from its store (no server
+// needed).
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "archer/store.h"
+#include "archer/tuner.h"
+#include "commands.h"
+#include "trial_table.h"
+
+namespace archer {
+namespace cli {
+
+void add_trial(CLI::App& app, Action& run) {
+  auto* trial = app.add_subcommand("trial", "trials of an experiment");
+  trial->require_subcommand(1);
+  auto* ls = trial->add_subcommand("ls", "list the trials");
+  auto id = std::make_shared<std::string>();
+  auto head = std::make_shared<int>(0);
+  auto tail = std::make_shared<int>(0);
+  auto working = std::make_shared<std::string>(default_working_dir());
+  ls->add_option("id", *id, "experiment id (default: the most recent)");
+  auto* h = ls->add_option("--head", *head,
+                           "the N best trials by the default metric");
+  ls->add_option("--tail", *tail, "the N worst trials by the default metric")
+      ->excludes(h);
+  ls->add_option("--experiment_working_directory", *working,
+                 "where experiments live")
+      ->capture_default_str();
+  ls->callback([&run, id, head, tail, working] {
+    run = [id, head, tail, working]() -> int {
+      std::vector<TrialSummary> trials =
+          load_trials(find_experiment_dir(*id, *working));
+      if (*head > 0 || *tail > 0) {
+        std::vector<TrialSummary> ranked;
+        for (const auto& t : trials) {
+          if (t.reward) ranked.push_back(t);
+        }
+        std::stable_sort(
+            ranked.begin(), ranked.end(),
+            [](const auto& a, const auto& b) { return *a.reward > *b.reward; });
+        if (*tail > 0) std::reverse(ranked.begin(), ranked.end());
+        ranked.resize(std::min<size_t>(ranked.size(),
+                                       static_cast<size_t>(*head + *tail)));
+        trials = ranked;
+      }
+      std::printf("%-6s %-4s %-14s %9s %-12s %s\n", "id", "seq", "status",
+                  "duration", "final", "architecture");
+      for (const auto& t : trials) {
+        std::printf("%-6s %-4lld %-14s %8.1fs %-12s %s\n",
+                    t.row.trial_id.c_str(),
+                    static_cast<long long>(t.row.sequence_id),
+                    t.row.status.c_str(), t.duration_seconds(),
+                    t.final_metric.c_str(), dumps(t.architecture).c_str());
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace cli
+}  // namespace archer

@@ -1,0 +1,33 @@
+// The archer subcommands (one file each), registered on the CLI11 app by
+// main.cc.
+#ifndef ARCHER_TOOLS_ARCHER_COMMANDS_H_
+#define ARCHER_TOOLS_ARCHER_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace archer {
+namespace cli {
+
+// Each add_* registers a subcommand and sets `run` to the action to perform
+// when it is chosen. An action returns the process exit code; it throws
+// archer::Error for a one-line failure.
+using Action = std::function<int()>;
+void add_ss_gen(CLI::App& app, Action& run);
+void add_create(CLI::App& app, Action& run);
+void add_trial(CLI::App& app, Action& run);
+void add_experiment(CLI::App& app, Action& run);
+
+// The experiments index under a working directory: id -> {dir, status, ...}.
+std::string experiments_index(const std::string& working_dir);
+// The directory of experiment `id` (or of the most recent one when `id` is
+// empty). Throws archer::Error naming what is missing.
+std::string find_experiment_dir(const std::string& id,
+                                const std::string& working_dir);
+std::string default_working_dir();
+
+}  // namespace cli
+}  // namespace archer
+
+#endif  // ARCHER_TOOLS_ARCHER_COMMANDS_H_
