@@ -64,7 +64,7 @@ if [ "$mode" = demo ]; then
   echo
   echo
   echo "== archer create: Regularized Evolution, 12 trials, 2 at a time"
-  "$archer" create --config config.yml --foreground
+  "$archer" create --config config.yml --foreground --port 0
 elif [ "$mode" = test ]; then
   echo "== tests"
   ctest --test-dir build --output-on-failure -j "$jobs"

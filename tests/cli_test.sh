@@ -21,7 +21,8 @@ grep -q "archer: error: the trial command exited with status 3" out || fail "ss_
 passed=$((passed + 1))
 
 run_experiment() {  # name config-file expected-trials
-  "$archer" create --config "$2" --foreground >"$1.out" 2>&1 || { cat "$1.out"; fail "create $1"; }
+  "$archer" create --config "$2" --foreground --port 0 >"$1.out" 2>&1 || { cat "$1.out"; fail "create $1"; }
+  grep -q "^REST API: http://127.0.0.1:[0-9]*/api/v1/nni$" "$1.out" || fail "$1: REST API line"
   grep -q "DONE: $3 succeeded, 0 failed" "$1.out" || { cat "$1.out"; fail "$1: expected $3 trials"; }
   grep -q '^Architecture: {"body": {"_value": ' "$1.out" || fail "$1: best architecture"
 }
@@ -88,7 +89,7 @@ passed=$((passed + 1))
 
 # Bad input: one line naming the file, line and key.
 printf 'searchSpaceFile: nni_auto_gen_search_space.json\ntrialCommand: x\ntrialConcurency: 2\ntuner: {name: Random}\n' >bad.yml
-if "$archer" create --config bad.yml --foreground >bad.out 2>&1; then fail "bad config accepted"; fi
+if "$archer" create --config bad.yml --foreground --no_server >bad.out 2>&1; then fail "bad config accepted"; fi
 grep -q "^archer: error: bad.yml:3: trialConcurency: unknown key (did you mean 'trialConcurrency'?)$" bad.out || { cat bad.out; fail "bad config message"; }
 if "$archer" trial ls NOPE1234 --experiment_working_directory "$tmp/exps" >nope.out 2>&1; then fail "unknown id"; fi
 grep -q "archer: error: experiment 'NOPE1234' not found" nope.out || fail "unknown id message"

@@ -5,6 +5,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "testing/temp_dir.h"
@@ -61,6 +64,24 @@ const TrialEvent* find(const std::vector<TrialEvent>& events,
     if (e.kind == kind) return &e;
   }
   return nullptr;
+}
+
+// True if a process of process group `group` exists and is not a zombie (from
+// /proc).
+bool group_has_live_process(pid_t group) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    long ppid, pgrp;
+    if (rest >> state >> ppid >> pgrp && pgrp == group && state != 'Z')
+      return true;
+  }
+  return false;
 }
 
 TEST(RunScript, QuotesValuesSafely) {
@@ -161,9 +182,14 @@ TEST(LocalTrainingService, CancelStopsTheWholeProcessGroup) {
   ASSERT_NE(end, nullptr);
   EXPECT_EQ(end->status, "USER_CANCELED");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
-  // Nothing of the group survives.
-  std::this_thread::sleep_for(milliseconds(100));
-  EXPECT_EQ(::kill(-group, 0), -1);
+  // Nothing of the group survives (zombies left for an init that does not reap
+  // don't count).
+  bool alive = true;
+  for (int i = 0; i < 50 && alive; ++i) {
+    alive = group_has_live_process(group);
+    if (alive) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_FALSE(alive);
   EXPECT_EQ(ts->cancel("c1", "USER_CANCELED").code(), Status::Code::kNotFound);
 }
 

@@ -14,6 +14,7 @@
 #include "archer/store.h"
 #include "commands.h"
 #include "manager/experiment_manager.h"
+#include "rest/rest_server.h"
 #include "training_service/local_training_service.h"
 
 namespace archer {
@@ -72,7 +73,8 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
   return line;
 }
 
-int run_create(const std::string& config_path, bool foreground) {
+int run_create(const std::string& config_path, bool foreground, int port,
+               bool no_server) {
   auto loaded = load_experiment_config(config_path);
   if (!loaded.is_ok()) throw Error(loaded.status().message());
   ExperimentConfig config = loaded.value();
@@ -108,6 +110,16 @@ int run_create(const std::string& config_path, bool foreground) {
                 {"status", "RUNNING"}};
   update_index(config.experiment_working_directory, id, entry);
   std::cout << "Experiment " << id << " started: " << dir << std::endl;
+  RestServer rest(dir + "/db/archer.sqlite");
+  if (!no_server) {
+    Status listening = rest.start(port);
+    if (!listening.is_ok()) {
+      manager.stop();
+      throw Error(listening.message());
+    }
+    std::cout << "REST API: http://127.0.0.1:" << rest.port() << "/api/v1/nni"
+              << std::endl;
+  }
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -165,12 +177,18 @@ void add_create(CLI::App& app, Action& run) {
       ->required();
   cmd->add_flag("-f,--foreground", *foreground,
                 "run in this terminal with a live progress line");
-  cmd->add_option(
-      "-p,--port", *port,
-      "REST port (reserved; the REST server is not implemented yet)");
+  auto no_server = std::make_shared<bool>(false);
+  cmd->add_option("-p,--port", *port,
+                  "REST API port on 127.0.0.1 (0: any free port)")
+      ->capture_default_str();
+  cmd->add_flag("--no_server", *no_server,
+                "do not open a port (shared clusters); read-only commands read "
+                "the store");
   cmd->add_flag("-d,--debug", *debug, "debug logging");
-  cmd->callback([&run, config, foreground] {
-    run = [config, foreground] { return run_create(*config, *foreground); };
+  cmd->callback([&run, config, foreground, port, no_server] {
+    run = [config, foreground, port, no_server] {
+      return run_create(*config, *foreground, *port, *no_server);
+    };
   });
 }
 

@@ -1,0 +1,201 @@
+#include "rest/rest_server.h"
+
+#include <httplib.h>
+
+#include <map>
+
+#include "archer/store.h"
+
+namespace archer {
+
+namespace {
+
+const char kPrefix[] = "/api/v1/nni";
+
+// NNI's TrialJobInfo.
+Json trial_job(const TrialRow& t, const std::vector<MetricRow>& metrics) {
+  Json j = {{"trialJobId", t.trial_id},
+            {"sequenceId", t.sequence_id},
+            {"status", t.status},
+            {"hyperParameters", Json::array({t.parameters})},
+            {"logPath", "file://localhost:" + t.trial_dir}};
+  if (t.start_time) j["startTime"] = t.start_time;
+  if (t.end_time) j["endTime"] = t.end_time;
+  if (!t.message.empty()) j["message"] = t.message;
+  Json finals = Json::array();
+  for (const auto& m : metrics) {
+    if (m.trial_id == t.trial_id && m.type == "FINAL") {
+      finals.push_back(
+          {{"timestamp", m.timestamp},
+           {"trialJobId", m.trial_id},
+           {"parameterId",
+            m.parameter_id ? Json(std::to_string(*m.parameter_id)) : Json()},
+           {"type", m.type},
+           {"sequence", m.sequence},
+           {"data", dumps(Json(m.value))}});
+    }
+  }
+  j["finalMetricData"] = finals;
+  return j;
+}
+
+Json metric_record(const MetricRow& m) {
+  // NNI stores `data` as the JSON encoding of the already-JSON value string.
+  return {{"timestamp", m.timestamp},
+          {"trialJobId", m.trial_id},
+          {"parameterId",
+           m.parameter_id ? Json(std::to_string(*m.parameter_id)) : Json()},
+          {"type", m.type},
+          {"sequence", m.sequence},
+          {"data", dumps(Json(m.value))}};
+}
+
+void reply(httplib::Response& res, const Json& body, int status = 200) {
+  res.status = status;
+  res.set_content(dumps(body), "application/json");
+}
+
+void fail(httplib::Response& res, const std::string& message, int status) {
+  reply(res, Json{{"error", message}}, status);
+}
+
+}  // namespace
+
+RestServer::RestServer(std::string db_path, std::string host)
+    : db_path_(std::move(db_path)),
+      host_(std::move(host)),
+      server_(new httplib::Server()) {}
+
+RestServer::~RestServer() { stop(); }
+
+Status RestServer::start(int port) {
+  const std::string db = db_path_;
+  auto with_store = [db](httplib::Response& res,
+                         const std::function<void(Store&)>& body) {
+    auto store = Store::open(db);
+    if (!store.is_ok()) return fail(res, store.status().message(), 500);
+    body(*store.value());
+  };
+  httplib::Server& s = *server_;
+  s.Get(std::string(kPrefix) + "/check-status",
+        [with_store](const httplib::Request&, httplib::Response& res) {
+          with_store(res, [&](Store& store) {
+            auto status = store.get_value("status");
+            reply(res,
+                  Json{{"status", status.is_ok() && status.value().is_string()
+                                      ? status.value()
+                                      : Json("INITIALIZED")},
+                       {"errors", Json::array()}});
+          });
+        });
+  s.Get(std::string(kPrefix) + "/version",
+        [](const httplib::Request&, httplib::Response& res) {
+          reply(res, Json("archer-" ARCHER_VERSION_STRING));
+        });
+  s.Get(std::string(kPrefix) + "/experiment",
+        [with_store](const httplib::Request&, httplib::Response& res) {
+          with_store(res, [&](Store& store) {
+            Json profile = Json::object();
+            for (const char* key : {"experiment_id", "config", "start_time",
+                                    "end_time", "next_sequence_id", "status"}) {
+              auto v = store.get_value(key);
+              if (v.is_ok() && !v.value().is_null()) profile[key] = v.value();
+            }
+            Json out = {
+                {"id", profile.value("experiment_id", Json(""))},
+                {"params", profile.value("config", Json::object())},
+                {"startTime", profile.value("start_time", Json())},
+                {"endTime", profile.value("end_time", Json())},
+                {"nextSequenceId", profile.value("next_sequence_id", Json(0))},
+                {"status", profile.value("status", Json())}};
+            reply(res, out);
+          });
+        });
+  s.Get(
+      std::string(kPrefix) + "/job-statistics",
+      [with_store](const httplib::Request&, httplib::Response& res) {
+        with_store(res, [&](Store& store) {
+          auto trials = store.trials();
+          if (!trials.is_ok()) return fail(res, trials.status().message(), 500);
+          std::map<std::string, int> counts;
+          for (const auto& t : trials.value()) ++counts[t.status];
+          Json out = Json::array();
+          for (const auto& [status, n] : counts)
+            out.push_back({{"trialJobStatus", status}, {"trialJobNumber", n}});
+          reply(res, out);
+        });
+      });
+  auto trial_jobs = [with_store](const httplib::Request& req,
+                                 httplib::Response& res) {
+    with_store(res, [&](Store& store) {
+      auto trials = store.trials();
+      auto metrics = store.metrics("");
+      if (!trials.is_ok() || !metrics.is_ok())
+        return fail(res, "cannot read the store", 500);
+      const std::string id =
+          req.matches.size() > 1 ? std::string(req.matches[1]) : "";
+      const std::string status =
+          req.has_param("status") ? req.get_param_value("status") : "";
+      Json out = Json::array();
+      for (const auto& t : trials.value()) {
+        if (!id.empty() && t.trial_id != id) continue;
+        if (!status.empty() && t.status != status) continue;
+        out.push_back(trial_job(t, metrics.value()));
+      }
+      if (!id.empty()) {
+        if (out.empty()) return fail(res, "trial '" + id + "' not found", 404);
+        return reply(res, out[0]);
+      }
+      reply(res, out);
+    });
+  };
+  s.Get(std::string(kPrefix) + "/trial-jobs", trial_jobs);
+  s.Get(std::string(kPrefix) + R"(/trial-jobs/([A-Za-z0-9]+))", trial_jobs);
+  auto metric_data = [with_store](const httplib::Request& req,
+                                  httplib::Response& res) {
+    with_store(res, [&](Store& store) {
+      const std::string id =
+          req.matches.size() > 1 ? std::string(req.matches[1]) : "";
+      auto metrics = store.metrics(id);
+      if (!metrics.is_ok()) return fail(res, metrics.status().message(), 500);
+      const std::string type =
+          req.has_param("type") ? req.get_param_value("type") : "";
+      Json out = Json::array();
+      for (const auto& m : metrics.value()) {
+        if (type.empty() || m.type == type) out.push_back(metric_record(m));
+      }
+      reply(res, out);
+    });
+  };
+  s.Get(std::string(kPrefix) + "/metric-data", metric_data);
+  s.Get(std::string(kPrefix) + R"(/metric-data/([A-Za-z0-9]+))", metric_data);
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would
+  // let a second experiment share (and steal requests of) a busy port.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<void*>(&yes),
+               sizeof(yes));
+  });
+  s.set_read_timeout(5, 0);
+  s.set_write_timeout(5, 0);
+  if (port == 0) {
+    port_ = s.bind_to_any_port(host_);
+    if (port_ < 0) return Status::io_error("cannot listen on " + host_);
+  } else {
+    if (!s.bind_to_port(host_, port)) {
+      return Status::io_error("cannot listen on " + host_ + ":" +
+                              std::to_string(port) +
+                              " (is it in use? choose another with --port)");
+    }
+    port_ = port;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return Status::ok();
+}
+
+void RestServer::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace archer
