@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/generated_docs.h"
 #include "testing/temp_dir.h"
 
 namespace archer {
@@ -224,24 +225,9 @@ TEST(Config, Durations) {
 
 // docs/config.md embeds the key table; regenerate with ARCHER_UPDATE_DOCS=1.
 TEST(ConfigDocs, ReferenceMatchesTheKeyTable) {
-  const std::string path = std::string(ARCHER_SOURCE_DIR) + "/docs/config.md";
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  const std::string begin = "<!-- BEGIN config_keys (generated) -->\n";
-  const std::string end = "<!-- END config_keys -->";
-  size_t b = text.find(begin), e = text.find(end);
-  ASSERT_NE(b, std::string::npos) << path;
-  ASSERT_NE(e, std::string::npos) << path;
-  const std::string expected = config_reference_markdown();
-  if (std::getenv("ARCHER_UPDATE_DOCS")) {
-    text.replace(b + begin.size(), e - b - begin.size(), expected);
-    std::ofstream(path, std::ios::trunc) << text;
-    return;
-  }
-  EXPECT_EQ(text.substr(b + begin.size(), e - b - begin.size()), expected)
-      << "docs/config.md is stale: run with ARCHER_UPDATE_DOCS=1";
+  testing::expect_generated_section(
+      std::string(ARCHER_SOURCE_DIR) + "/docs/config.md", "config_keys",
+      config_reference_markdown());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/generated_docs.h"
 #include "testing/tuner_conformance.h"
 #include "tuner/sampling.h"
 #include "tuner/simulator.h"
@@ -184,24 +185,9 @@ TEST(PpoTuner, ImportDataTrainsOnHistory) {
 // docs/tuners.md embeds the registry's argument tables; regenerate with
 // ARCHER_UPDATE_DOCS=1 archer_torch_tests --gtest_filter=TunerDocs.*
 TEST(TunerDocs, ArgumentTablesMatchTheRegistry) {
-  const std::string path = std::string(ARCHER_SOURCE_DIR) + "/docs/tuners.md";
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  const std::string begin = "<!-- BEGIN tuner_args (generated) -->\n";
-  const std::string end = "<!-- END tuner_args -->";
-  size_t b = text.find(begin), e = text.find(end);
-  ASSERT_NE(b, std::string::npos) << path;
-  ASSERT_NE(e, std::string::npos) << path;
-  const std::string expected = tuners_markdown();
-  if (std::getenv("ARCHER_UPDATE_DOCS")) {
-    text.replace(b + begin.size(), e - b - begin.size(), expected);
-    std::ofstream(path, std::ios::trunc) << text;
-    return;
-  }
-  EXPECT_EQ(text.substr(b + begin.size(), e - b - begin.size()), expected)
-      << "docs/tuners.md is stale: run with ARCHER_UPDATE_DOCS=1";
+  testing::expect_generated_section(
+      std::string(ARCHER_SOURCE_DIR) + "/docs/tuners.md", "tuner_args",
+      tuners_markdown());
 }
 
 }  // namespace
