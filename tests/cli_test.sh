@@ -87,6 +87,26 @@ head -1 r.csv | grep -q "^trialJobId,sequenceId,status,body,skip,value$" || fail
 grep -q '"intermediate"' r.json || fail "json export"
 passed=$((passed + 1))
 
+# Background mode: create returns once the manager serves; stop cancels the running trials.
+cat >slow.yml <<YAML
+searchSpaceFile: nni_auto_gen_search_space.json
+trialCommand: sleep 30
+trialConcurrency: 2
+maxTrialNumber: 10
+experimentWorkingDirectory: $tmp/bg
+tuner: {name: Random}
+YAML
+"$archer" create --config slow.yml --port 0 >bg.out 2>&1 || { cat bg.out; fail "background create"; }
+grep -q "^Stop it with: archer stop " bg.out || { cat bg.out; fail "background create message"; }
+"$archer" experiment list --experiment_working_directory "$tmp/bg" | grep -q RUNNING || fail "background experiment not running"
+sleep 1
+"$archer" stop --experiment_working_directory "$tmp/bg" >stop.out 2>&1 || { cat stop.out; fail "stop"; }
+grep -q ": STOPPED$" stop.out || { cat stop.out; fail "stop result"; }
+"$archer" trial ls --experiment_working_directory "$tmp/bg" >bg_ls.out
+[ "$(grep -c USER_CANCELED bg_ls.out)" = 2 ] || { cat bg_ls.out; fail "stopped trials should be USER_CANCELED"; }
+if "$archer" stop NOPE1234 --experiment_working_directory "$tmp/bg" >/dev/null 2>&1; then fail "stop of an unknown id"; fi
+passed=$((passed + 1))
+
 # Bad input: one line naming the file, line and key.
 printf 'searchSpaceFile: nni_auto_gen_search_space.json\ntrialCommand: x\ntrialConcurency: 2\ntuner: {name: Random}\n' >bad.yml
 if "$archer" create --config bad.yml --foreground --no_server >bad.out 2>&1; then fail "bad config accepted"; fi

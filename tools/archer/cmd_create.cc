@@ -1,5 +1,6 @@
 // archer create: run an experiment from a config file, with a live progress
 // line.
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -73,22 +74,75 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
   return line;
 }
 
+int run_manager(const ExperimentConfig& config, const std::string& config_path,
+                const std::string& id, const std::string& dir, int port,
+                bool no_server, int ready_fd);
+
 int run_create(const std::string& config_path, bool foreground, int port,
                bool no_server) {
   auto loaded = load_experiment_config(config_path);
   if (!loaded.is_ok()) throw Error(loaded.status().message());
   ExperimentConfig config = loaded.value();
-  if (!foreground) {
-    std::cerr << "archer: running in the foreground (the background manager "
-                 "and its REST "
-                 "server are not implemented yet)"
-              << std::endl;
-  }
   std::mt19937_64 rng(std::random_device{}());
   const std::string id = random_experiment_id(rng);
   const std::string dir = config.experiment_working_directory + "/" + id;
   fs::create_directories(dir + "/db");
   fs::create_directories(dir + "/trials");
+  fs::create_directories(dir + "/log");
+  // Background: a detached manager process; this one returns once it serves (or
+  // failed).
+  int ready_fd = -1;
+  if (!foreground) {
+    int fds[2];
+    if (pipe(fds) != 0) throw Error("pipe failed");
+    pid_t pid = fork();
+    if (pid < 0) throw Error("fork failed");
+    if (pid > 0) {
+      close(fds[1]);
+      std::string message;
+      char buf[512];
+      ssize_t n;
+      while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+        message.append(buf, static_cast<size_t>(n));
+      close(fds[0]);
+      if (message.rfind("OK\n", 0) != 0) {
+        throw Error(message.rfind("ERR ", 0) == 0
+                        ? message.substr(4)
+                        : "the manager failed to start; see " + dir +
+                              "/log/manager.log");
+      }
+      std::cout << message.substr(3) << "Stop it with: archer stop " << id
+                << std::endl;
+      return 0;
+    }
+    close(fds[0]);
+    ready_fd = fds[1];
+    setsid();
+    int log = open((dir + "/log/manager.log").c_str(),
+                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (log >= 0) {
+      dup2(log, STDOUT_FILENO);
+      dup2(log, STDERR_FILENO);
+    }
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+  }
+  try {
+    return run_manager(config, config_path, id, dir, port, no_server, ready_fd);
+  } catch (const std::exception& e) {
+    if (ready_fd >= 0) {
+      std::string msg = std::string("ERR ") + e.what();
+      ssize_t ignored = write(ready_fd, msg.data(), msg.size());
+      (void)ignored;
+      close(ready_fd);
+    }
+    throw;
+  }
+}
+
+int run_manager(const ExperimentConfig& config, const std::string& config_path,
+                const std::string& id, const std::string& dir, int port,
+                bool no_server, int ready_fd) {
   auto store = Store::open(dir + "/db/archer.sqlite");
   if (!store.is_ok()) throw Error(store.status().message());
   auto tuner = create_tuner(config.tuner_name, config.tuner_class_args);
@@ -107,6 +161,7 @@ int run_create(const std::string& config_path, bool foreground, int port,
                 {"config", config.config_path},
                 {"experimentName", config.experiment_name},
                 {"startTime", now_ms()},
+                {"pid", static_cast<std::int64_t>(getpid())},
                 {"status", "RUNNING"}};
   update_index(config.experiment_working_directory, id, entry);
   std::cout << "Experiment " << id << " started: " << dir << std::endl;
@@ -121,6 +176,16 @@ int run_create(const std::string& config_path, bool foreground, int port,
               << std::endl;
   }
 
+  if (ready_fd >= 0) {
+    std::string msg = "OK\nExperiment " + id + " started: " + dir + "\n";
+    if (!no_server) {
+      msg += "REST API: http://127.0.0.1:" + std::to_string(rest.port()) +
+             "/api/v1/nni\n";
+    }
+    ssize_t ignored = write(ready_fd, msg.data(), msg.size());
+    (void)ignored;
+    close(ready_fd);
+  }
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, nullptr);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   archer::cli::add_create(app, run);
   archer::cli::add_trial(app, run);
   archer::cli::add_experiment(app, run);
+  archer::cli::add_stop(app, run);
   try {
     app.parse(argc, argv);
     if (!run) {
