@@ -126,7 +126,11 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
     row.message = started.message();
     ++progress_.failed;
     tuner_->trial_end(pid, false);
-    return store_->update_trial(row);
+    Status recorded = store_->update_trial(row);
+    if (!recorded.is_ok()) return recorded;
+    // The environment refused to start a trial (disk full, no fork): stop here
+    // rather than turning every remaining proposal into a failed trial.
+    return started.with_context("cannot start trial " + row.trial_id);
   }
   live_[row.trial_id] =
       Live{pid, arch, std::chrono::steady_clock::now(), false};

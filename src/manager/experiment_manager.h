@@ -10,6 +10,10 @@
 // * maxTrialNumber / maxExperimentDuration stop proposals (NO_MORE_TRIAL, then
 // DONE);
 //   maxTrialDuration cancels a trial as EARLY_STOPPED.
+// * A trial the training service cannot start is stored as FAILED and step()
+// returns that
+//   error (the environment is broken; proposing more would only fail more
+//   trials).
 // * The first FINAL metric of a trial is its result (number or {"default":
 // number}); a trial
 //   that ends without a usable one reaches the tuner as a failure.

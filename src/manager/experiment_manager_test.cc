@@ -234,6 +234,22 @@ TEST(ExperimentManager, EndToEndWithPythonTrialsOnTheLocalService) {
   }
 }
 
+TEST(ExperimentManager, ATrialThatCannotStartIsAnErrorNotALoop) {
+  ExperimentConfig c =
+      config_for("Random", Json{{"dedup", false}}, 1, std::nullopt);
+  Harness h(c, 1, [](const Json&) { return FakeOutcome{}; });
+  h.fake->refuse_submissions = true;
+  ASSERT_TRUE(h.manager->start().is_ok());
+  auto more = h.manager->step(std::chrono::milliseconds(0));
+  ASSERT_FALSE(more.is_ok());
+  EXPECT_NE(more.status().message().find("no space left on device"),
+            std::string::npos);
+  auto trials = h.store->trials().value();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].status, "FAILED");
+  EXPECT_EQ(trials[0].message, "no space left on device");
+}
+
 TEST(ExperimentIds, ShapesMatchNni) {
   std::mt19937_64 rng(1);
   std::string e = random_experiment_id(rng);

@@ -32,6 +32,7 @@ class FakeTrainingService : public TrainingService {
     return slots_ - static_cast<int>(running_.size());
   }
   Status submit(const TrialSpec& spec) override {
+    if (refuse_submissions) return Status::io_error("no space left on device");
     submitted.push_back(spec);
     running_.push_back(spec.trial_id);
     records_[spec.trial_id] = Json::parse(spec.parameter_record);
@@ -75,6 +76,7 @@ class FakeTrainingService : public TrainingService {
   int running() const override { return static_cast<int>(running_.size()); }
 
   std::vector<TrialSpec> submitted;
+  bool refuse_submissions = false;
   int max_running = 0;
 
  private:
