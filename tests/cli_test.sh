@@ -105,6 +105,9 @@ grep -q ": STOPPED$" stop.out || { cat stop.out; fail "stop result"; }
 "$archer" trial ls --experiment_working_directory "$tmp/bg" >bg_ls.out
 [ "$(grep -c USER_CANCELED bg_ls.out)" = 2 ] || { cat bg_ls.out; fail "stopped trials should be USER_CANCELED"; }
 if "$archer" stop NOPE1234 --experiment_working_directory "$tmp/bg" >/dev/null 2>&1; then fail "stop of an unknown id"; fi
+"$archer" log stdout --tail 3 --experiment_working_directory "$tmp/bg" | grep -q "STOPPED" || fail "log stdout"
+first=$(awk 'NR==2 {print $1}' bg_ls.out)
+"$archer" log trial -T "$first" --experiment_working_directory "$tmp/bg" | grep -q "^stdout: .*/trials/$first/stdout$" || fail "log trial"
 passed=$((passed + 1))
 
 # Bad input: one line naming the file, line and key.

@@ -19,6 +19,7 @@ void add_create(CLI::App& app, Action& run);
 void add_trial(CLI::App& app, Action& run);
 void add_experiment(CLI::App& app, Action& run);
 void add_stop(CLI::App& app, Action& run);
+void add_log(CLI::App& app, Action& run);
 
 // The experiments index under a working directory: id -> {dir, status, ...}.
 std::string experiments_index(const std::string& working_dir);

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   archer::cli::add_trial(app, run);
   archer::cli::add_experiment(app, run);
   archer::cli::add_stop(app, run);
+  archer::cli::add_log(app, run);
   try {
     app.parse(argc, argv);
     if (!run) {

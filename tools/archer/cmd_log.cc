@@ -1,0 +1,88 @@
+// archer log stdout|stderr [ID] [--head N | --tail N]: the manager's log;
+// archer log trial [ID] -T TRIAL: where a trial's output is.
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "archer/store.h"
+#include "commands.h"
+
+namespace archer {
+namespace cli {
+
+namespace {
+
+int print_log(const std::string& dir, int head, int tail) {
+  const std::string path = dir + "/log/manager.log";
+  std::ifstream in(path);
+  if (!in) {
+    std::cout << "No manager log at " << path
+              << " (foreground experiments print to the terminal)" << std::endl;
+    return 0;
+  }
+  std::deque<std::string> lines;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    if (head > 0 && n++ >= head) break;
+    lines.push_back(line);
+    if (tail > 0 && static_cast<int>(lines.size()) > tail) lines.pop_front();
+  }
+  for (const auto& l : lines) std::cout << l << "\n";
+  return 0;
+}
+
+int print_trial(const std::string& dir, const std::string& trial_id) {
+  auto store = Store::open(dir + "/db/archer.sqlite");
+  if (!store.is_ok()) throw Error(store.status().message());
+  auto t = store.value()->trial(trial_id);
+  if (!t.is_ok()) throw Error(t.status().message());
+  if (!t.value()) throw Error("trial '" + trial_id + "' not found in " + dir);
+  const std::string tdir = t.value()->trial_dir;
+  std::cout << "trial directory: " << tdir << "\nstdout: " << tdir
+            << "/stdout\nstderr: " << tdir << "/stderr\nmetrics: " << tdir
+            << "/.nni/metrics" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+void add_log(CLI::App& app, Action& run) {
+  auto* log = app.add_subcommand("log", "logs of an experiment");
+  log->require_subcommand(1);
+  auto id = std::make_shared<std::string>();
+  auto head = std::make_shared<int>(0);
+  auto tail = std::make_shared<int>(0);
+  auto trial = std::make_shared<std::string>();
+  auto working = std::make_shared<std::string>(default_working_dir());
+  for (const char* name : {"stdout", "stderr"}) {
+    auto* cmd = log->add_subcommand(
+        name, "the manager's log (stdout and stderr together)");
+    cmd->add_option("id", *id, "experiment id (default: the most recent)");
+    auto* h = cmd->add_option("-H,--head", *head, "the first N lines");
+    cmd->add_option("-T,--tail", *tail, "the last N lines")->excludes(h);
+    cmd->add_option("--experiment_working_directory", *working,
+                    "where experiments live")
+        ->capture_default_str();
+    cmd->callback([&run, id, head, tail, working] {
+      run = [id, head, tail, working] {
+        return print_log(find_experiment_dir(*id, *working), *head, *tail);
+      };
+    });
+  }
+  auto* cmd = log->add_subcommand("trial", "where a trial's output is");
+  cmd->add_option("id", *id, "experiment id (default: the most recent)");
+  cmd->add_option("-T,--trial_id", *trial, "the trial")->required();
+  cmd->add_option("--experiment_working_directory", *working,
+                  "where experiments live")
+      ->capture_default_str();
+  cmd->callback([&run, id, trial, working] {
+    run = [id, trial, working] {
+      return print_trial(find_experiment_dir(*id, *working), *trial);
+    };
+  });
+}
+
+}  // namespace cli
+}  // namespace archer
