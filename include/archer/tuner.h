@@ -131,6 +131,10 @@ struct TunerSpec {
 // archer::torch through register_ppo_tuner()). Replaces an entry of the same
 // name.
 void register_tuner(TunerSpec spec);
+// The registered tuner called `name` (or one of its aliases), if any.
+std::optional<TunerSpec> find_tuner(const std::string& name);
+// Every registered name and alias, in registration order.
+std::vector<std::string> tuner_names();
 // All registered tuners, in registration order.
 std::vector<TunerSpec> registered_tuners();
 // The registered tuners and their classArgs as markdown tables (docs/tuners.md

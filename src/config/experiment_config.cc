@@ -259,26 +259,18 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   }
   // The tuner: a registered name with valid classArgs.
   const std::string name = c["tuner"]["name"].get<std::string>();
-  bool found = false;
-  std::vector<std::string> tuner_names;
-  for (const auto& spec : registered_tuners()) {
-    tuner_names.push_back(spec.name);
-    bool match = spec.name == name;
-    for (const auto& alias : spec.aliases) {
-      tuner_names.push_back(alias);
-      match = match || alias == name;
-    }
-    if (!match) continue;
-    found = true;
-    auto args = validate_class_args(spec, c["tuner"]["classArgs"]);
-    if (!args.is_ok())
+  const std::optional<TunerSpec> spec = find_tuner(name);
+  if (spec) {
+    auto args = validate_class_args(*spec, c["tuner"]["classArgs"]);
+    if (!args.is_ok()) {
       return Status::invalid_argument(ctx.where("/tuner/classArgs") + ": " +
                                       args.status().message());
+    }
   }
-  if (!found && name != "PPOTuner") {
+  if (!spec && name != "PPOTuner") {
     return ctx.error(
         "/tuner/name", "tuner.name",
-        "unknown tuner '" + name + "'" + did_you_mean(name, tuner_names) +
+        "unknown tuner '" + name + "'" + did_you_mean(name, tuner_names()) +
             "; available: Random, RandomNASTuner, RegularizedEvolutionTuner, "
             "PPOTuner");
   }

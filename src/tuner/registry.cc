@@ -320,20 +320,32 @@ std::string tuners_markdown() {
   return out;
 }
 
-StatusOr<std::unique_ptr<Tuner>> create_tuner(const std::string& name,
-                                              const Json& class_args) {
-  std::vector<TunerSpec> specs = registered_tuners();
-  std::vector<std::string> names;
-  for (const auto& s : specs) {
+std::optional<TunerSpec> find_tuner(const std::string& name) {
+  for (auto& s : registered_tuners()) {
     bool match = s.name == name;
     for (const auto& alias : s.aliases) match = match || alias == name;
+    if (match) return s;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> tuner_names() {
+  std::vector<std::string> names;
+  for (const auto& s : registered_tuners()) {
     names.push_back(s.name);
     names.insert(names.end(), s.aliases.begin(), s.aliases.end());
-    if (!match) continue;
-    auto args = validate_class_args(s, class_args);
-    if (!args.is_ok()) return args.status();
-    return s.factory(args.value());
   }
+  return names;
+}
+
+StatusOr<std::unique_ptr<Tuner>> create_tuner(const std::string& name,
+                                              const Json& class_args) {
+  if (auto spec = find_tuner(name)) {
+    auto args = validate_class_args(*spec, class_args);
+    if (!args.is_ok()) return args.status();
+    return spec->factory(args.value());
+  }
+  const std::vector<std::string> names = tuner_names();
   std::string hint =
       name == "PPOTuner"
           ? " (PPOTuner needs LibTorch: link archer::torch and call "
