@@ -108,6 +108,10 @@ if "$archer" stop NOPE1234 --experiment_working_directory "$tmp/bg" >/dev/null 2
 "$archer" log stdout --tail 3 --experiment_working_directory "$tmp/bg" | grep -q "STOPPED" || fail "log stdout"
 first=$(awk 'NR==2 {print $1}' bg_ls.out)
 "$archer" log trial -T "$first" --experiment_working_directory "$tmp/bg" | grep -q "^stdout: .*/trials/$first/stdout$" || fail "log trial"
+bg_id=$("$archer" experiment list --experiment_working_directory "$tmp/bg" | awk '{print $1}')
+"$archer" experiment delete "$bg_id" --experiment_working_directory "$tmp/bg" | grep -q "Deleted experiment $bg_id" || fail "experiment delete"
+[ ! -d "$tmp/bg/$bg_id" ] || fail "deleted experiment's directory remains"
+"$archer" experiment list --experiment_working_directory "$tmp/bg" | grep -q "No experiment" || fail "index after delete"
 passed=$((passed + 1))
 
 # Bad input: one line naming the file, line and key.

@@ -174,6 +174,8 @@ int run_manager(const ExperimentConfig& config, const std::string& config_path,
     }
     std::cout << "REST API: http://127.0.0.1:" << rest.port() << "/api/v1/nni"
               << std::endl;
+    entry["port"] = rest.port();
+    update_index(config.experiment_working_directory, id, entry);
   }
 
   if (ready_fd >= 0) {

@@ -1,5 +1,6 @@
 // archer experiment list | show | export: read the experiments index and stores
 // directly.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -142,6 +143,50 @@ void add_experiment(CLI::App& app, Action& run) {
                   << best->row.trial_id
                   << ")\narchitecture: " << dumps(best->architecture) << "\n";
       }
+      return 0;
+    };
+  });
+
+  auto* del = exp->add_subcommand("delete",
+                                  "delete a finished experiment and its files");
+  auto del_all = std::make_shared<bool>(false);
+  del->add_option("id", *id, "experiment id");
+  del->add_flag("--all", *del_all,
+                "delete every experiment that is not running");
+  del->add_option("--experiment_working_directory", *working,
+                  "where experiments live")
+      ->capture_default_str();
+  del->callback([&run, id, del_all, working] {
+    run = [id, del_all, working]() -> int {
+      if (id->empty() && !*del_all)
+        throw Error("name the experiment to delete, or use --all");
+      auto index = load_json_file(experiments_index(*working));
+      Json all = index.is_ok() && index.value().is_object() ? index.value()
+                                                            : Json::object();
+      if (!id->empty() && !all.contains(*id)) {
+        throw Error("experiment '" + *id + "' not found under " + *working);
+      }
+      Json kept = Json::object();
+      for (auto it = all.begin(); it != all.end(); ++it) {
+        const std::string status = it.value().value("status", "");
+        const bool target = *del_all || it.key() == *id;
+        if (target && status != "DONE" && status != "STOPPED") {
+          if (!*del_all) {
+            throw Error("experiment '" + it.key() + "' is " + status +
+                        ": stop it first");
+          }
+          kept[it.key()] = it.value();
+          continue;
+        }
+        if (!target) {
+          kept[it.key()] = it.value();
+          continue;
+        }
+        std::filesystem::remove_all(it.value().value("dir", std::string()));
+        std::cout << "Deleted experiment " << it.key() << std::endl;
+      }
+      std::ofstream(experiments_index(*working), std::ios::trunc)
+          << dumps(kept, DumpOptions{2, false});
       return 0;
     };
   });
