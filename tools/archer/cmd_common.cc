@@ -2,6 +2,7 @@
 // lookup.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "archer/json.h"
 #include "commands.h"
@@ -20,15 +21,31 @@ std::string experiments_index(const std::string& working_dir) {
   return working_dir + "/.experiments";
 }
 
+Json load_index(const std::string& working_dir) {
+  auto index = load_json_file(experiments_index(working_dir));
+  return index.is_ok() && index.value().is_object() ? index.value()
+                                                    : Json::object();
+}
+
+void save_index(const std::string& working_dir, const Json& index) {
+  const std::string path = experiments_index(working_dir);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << dumps(index, DumpOptions{2, false});
+    if (!out) throw Error(tmp + ": cannot write the experiments index");
+  }
+  fs::rename(tmp, path);
+}
+
 std::string find_experiment_dir(const std::string& id,
                                 const std::string& working_dir) {
-  auto index = load_json_file(experiments_index(working_dir));
-  if (!index.is_ok() || !index.value().is_object() || index.value().empty()) {
+  const Json all = load_index(working_dir);
+  if (all.empty()) {
     throw Error("no experiment found under " + working_dir +
                 " (start one with `archer create --config ...`, or pass "
                 "--experiment_working_directory)");
   }
-  const Json& all = index.value();
   if (!id.empty()) {
     if (!all.contains(id))
       throw Error("experiment '" + id + "' not found under " + working_dir);

@@ -36,18 +36,9 @@ std::int64_t now_ms() {
 
 void update_index(const std::string& working_dir, const std::string& id,
                   const Json& entry) {
-  const std::string path = experiments_index(working_dir);
-  auto current = load_json_file(path);
-  Json all = current.is_ok() && current.value().is_object() ? current.value()
-                                                            : Json::object();
+  Json all = load_index(working_dir);
   all[id] = entry;
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) throw Error(tmp + ": cannot write the experiments index");
-  std::string text = dumps(all, DumpOptions{2, false});
-  std::fwrite(text.data(), 1, text.size(), f);
-  std::fclose(f);
-  fs::rename(tmp, path);
+  save_index(working_dir, all);
 }
 
 std::string progress_line(const Progress& p, const ExperimentConfig& c) {

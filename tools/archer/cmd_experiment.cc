@@ -104,12 +104,12 @@ void add_experiment(CLI::App& app, Action& run) {
       ->capture_default_str();
   list->callback([&run, working] {
     run = [working]() -> int {
-      auto index = load_json_file(experiments_index(*working));
-      if (!index.is_ok() || index.value().empty()) {
+      const Json index = load_index(*working);
+      if (index.empty()) {
         std::cout << "No experiment under " << *working << std::endl;
         return 0;
       }
-      for (auto it = index.value().begin(); it != index.value().end(); ++it) {
+      for (auto it = index.begin(); it != index.end(); ++it) {
         std::cout << it.key() << "  " << it.value().value("status", "?") << "  "
                   << it.value().value("experimentName", "") << "  "
                   << it.value().value("dir", "") << "\n";
@@ -160,9 +160,7 @@ void add_experiment(CLI::App& app, Action& run) {
     run = [id, del_all, working]() -> int {
       if (id->empty() && !*del_all)
         throw Error("name the experiment to delete, or use --all");
-      auto index = load_json_file(experiments_index(*working));
-      Json all = index.is_ok() && index.value().is_object() ? index.value()
-                                                            : Json::object();
+      const Json all = load_index(*working);
       if (!id->empty() && !all.contains(*id)) {
         throw Error("experiment '" + *id + "' not found under " + *working);
       }
@@ -185,8 +183,7 @@ void add_experiment(CLI::App& app, Action& run) {
         std::filesystem::remove_all(it.value().value("dir", std::string()));
         std::cout << "Deleted experiment " << it.key() << std::endl;
       }
-      std::ofstream(experiments_index(*working), std::ios::trunc)
-          << dumps(kept, DumpOptions{2, false});
+      save_index(*working, kept);
       return 0;
     };
   });

@@ -15,12 +15,6 @@ namespace cli {
 
 namespace {
 
-Json read_index(const std::string& working) {
-  auto index = load_json_file(experiments_index(working));
-  return index.is_ok() && index.value().is_object() ? index.value()
-                                                    : Json::object();
-}
-
 bool running(const Json& entry) {
   if (entry.value("status", "") == "DONE" ||
       entry.value("status", "") == "STOPPED")
@@ -30,7 +24,7 @@ bool running(const Json& entry) {
 }
 
 int stop(const std::string& id, bool all, const std::string& working) {
-  Json index = read_index(working);
+  Json index = load_index(working);
   std::vector<std::string> targets;
   for (auto it = index.begin(); it != index.end(); ++it) {
     if ((id.empty() || it.key() == id) && running(it.value()))
@@ -58,10 +52,10 @@ int stop(const std::string& id, bool all, const std::string& working) {
       std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (const auto& t : targets) {
     while (std::chrono::steady_clock::now() < limit &&
-           running(read_index(working)[t])) {
+           running(load_index(working)[t])) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    const Json entry = read_index(working)[t];
+    const Json entry = load_index(working)[t];
     std::cout << "Experiment " << t << ": " << entry.value("status", "?")
               << std::endl;
   }

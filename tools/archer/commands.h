@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 
+#include "archer/json.h"
+
 namespace archer {
 namespace cli {
 
@@ -23,6 +25,10 @@ void add_log(CLI::App& app, Action& run);
 
 // The experiments index under a working directory: id -> {dir, status, ...}.
 std::string experiments_index(const std::string& working_dir);
+// The index as a JSON object ({} when missing or unreadable).
+Json load_index(const std::string& working_dir);
+// Writes the index atomically (temp file + rename). Throws archer::Error.
+void save_index(const std::string& working_dir, const Json& index);
 // The directory of experiment `id` (or of the most recent one when `id` is
 // empty). Throws archer::Error naming what is missing.
 std::string find_experiment_dir(const std::string& id,
