@@ -96,10 +96,14 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
   row.status = "WAITING";
   row.submit_time = now_ms();
   row.trial_dir = dir_ + "/trials/" + row.trial_id;
-  Status st = store_->insert_trial(row);
-  if (st.is_ok()) st = store_->put_value("next_sequence_id", next_sequence_id_);
-  if (st.is_ok())
-    st = store_->put_value("next_parameter_id", next_parameter_id_);
+  // The trial and the counters that produced it are stored together.
+  Status st = store_->transaction([&] {
+    Status s = store_->insert_trial(row);
+    if (s.is_ok()) s = store_->put_value("next_sequence_id", next_sequence_id_);
+    if (s.is_ok())
+      s = store_->put_value("next_parameter_id", next_parameter_id_);
+    return s;
+  });
   if (!st.is_ok()) return st;
   TrialSpec spec;
   spec.trial_id = row.trial_id;
@@ -173,14 +177,19 @@ Status ExperimentManager::fill_slots() {
 }
 
 Status ExperimentManager::handle(const TrialEvent& e) {
-  auto row_or = store_->trial(e.trial_id);
-  if (!row_or.is_ok()) return row_or.status();
-  if (!row_or.value()) return Status::ok();
-  TrialRow row = *row_or.value();
   auto live = live_.find(e.trial_id);
+  // Metrics (the frequent events) need no trial row; state changes read it
+  // first.
+  TrialRow row;
+  if (e.kind != TrialEvent::Kind::kMetric) {
+    auto row_or = store_->trial(e.trial_id);
+    if (!row_or.is_ok()) return row_or.status();
+    if (!row_or.value()) return Status::ok();
+    row = *row_or.value();
+    if (is_terminal_trial_status(row.status)) return Status::ok();
+  }
   switch (e.kind) {
     case TrialEvent::Kind::kStarted:
-      if (is_terminal_trial_status(row.status)) return Status::ok();
       row.status = "RUNNING";
       row.start_time = e.time_ms;
       ++progress_.running;
@@ -239,7 +248,6 @@ Status ExperimentManager::handle(const TrialEvent& e) {
         live_.erase(live);
       }
       waiting_for_end_ = false;
-      if (is_terminal_trial_status(row_or.value()->status)) return Status::ok();
       return store_->update_trial(row);
     }
   }
