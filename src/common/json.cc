@@ -215,22 +215,25 @@ void dump_value(const Json& v, const DumpOptions& opt, int depth,
         out += "{}";
         return;
       }
-      std::vector<const std::string*> keys;
-      for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(&it.key());
+      // (key, value) pairs, so sorting needs no lookup (ordered_json's at() is
+      // linear).
+      std::vector<std::pair<const std::string*, const Json*>> items;
+      for (auto it = v.begin(); it != v.end(); ++it)
+        items.emplace_back(&it.key(), &it.value());
       if (opt.sort_keys) {
-        std::sort(
-            keys.begin(), keys.end(),
-            [](const std::string* a, const std::string* b) { return *a < *b; });
+        std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
+          return *a.first < *b.first;
+        });
       }
       out += '{';
       bool first = true;
-      for (const std::string* key : keys) {
+      for (const auto& [key, value] : items) {
         if (!first) out += pretty ? "," : ", ";
         first = false;
         if (pretty) newline(depth + 1);
         append_python_string(*key, out);
         out += ": ";
-        dump_value(v.at(*key), opt, depth + 1, out);
+        dump_value(*value, opt, depth + 1, out);
       }
       if (pretty) newline(depth);
       out += '}';

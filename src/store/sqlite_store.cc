@@ -61,6 +61,9 @@ class Statement {
       sqlite3_bind_null(stmt_, i);
     }
   }
+  void bind(int i, std::optional<int> v) {
+    bind(i, v ? std::optional<std::int64_t>(*v) : std::nullopt);
+  }
   int step() { return sqlite3_step(stmt_); }
   std::string text(int col) {
     const unsigned char* t = sqlite3_column_text(stmt_, col);
@@ -155,8 +158,7 @@ class SqliteStore : public Store {
     s.bind(6, t.submit_time);
     s.bind(7, t.start_time);
     s.bind(8, t.end_time);
-    s.bind(9, t.exit_code ? std::optional<std::int64_t>(*t.exit_code)
-                          : std::nullopt);
+    s.bind(9, t.exit_code);
     s.bind(10, t.message);
     s.bind(11, t.trial_dir);
     return done(s, "insert trial " + t.trial_id);
@@ -181,8 +183,7 @@ class SqliteStore : public Store {
     s.bind(2, t.status);
     s.bind(3, t.start_time);
     s.bind(4, t.end_time);
-    s.bind(5, t.exit_code ? std::optional<std::int64_t>(*t.exit_code)
-                          : std::nullopt);
+    s.bind(5, t.exit_code);
     s.bind(6, t.message);
     return done(s, "update trial " + t.trial_id);
   }
