@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/time_util.h"
 
 namespace archer {
 
@@ -10,12 +11,6 @@ namespace {
 
 const char kAlphabet[] =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

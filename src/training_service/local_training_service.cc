@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/time_util.h"
 #include "training_service/run_script.h"
 
 namespace archer {
@@ -33,12 +34,6 @@ struct LocalTrainingService::Exits {
 };
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status write_text(const std::string& path, const std::string& text,
                   mode_t mode = 0644) {

@@ -14,6 +14,7 @@
 #include "archer/config.h"
 #include "archer/store.h"
 #include "commands.h"
+#include "common/time_util.h"
 #include "manager/experiment_manager.h"
 #include "rest/rest_server.h"
 #include "training_service/local_training_service.h"
@@ -27,12 +28,6 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 void on_signal(int) { g_interrupted = true; }
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void update_index(const std::string& working_dir, const std::string& id,
                   const Json& entry) {
