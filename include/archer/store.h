@@ -35,6 +35,9 @@ struct TrialRow {
   std::optional<int> exit_code;
   std::string message;
   std::string trial_dir;
+  // Where the training service finds the trial again after a manager restart
+  // (local: the run.sh process id); "" until the trial started.
+  std::string handle;
 };
 
 struct MetricRow {
@@ -68,7 +71,8 @@ class Store {
 
   // Adds a trial. Fails if the id exists.
   virtual Status insert_trial(const TrialRow& trial) = 0;
-  // Replaces a trial's mutable fields (status, times, exit code, message).
+  // Replaces a trial's mutable fields (status, times, exit code, message,
+  // handle).
   // Fails if the trial is unknown or already terminal.
   virtual Status update_trial(const TrialRow& trial) = 0;
   virtual StatusOr<std::optional<TrialRow>> trial(

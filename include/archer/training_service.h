@@ -2,7 +2,9 @@
 // submits trials while free_slots() > 0 and calls poll() to learn what
 // happened. Each submitted trial produces exactly one kStarted and exactly one
 // kEnded event, with its kMetric events in between (metrics written just before
-// the trial exits are delivered before kEnded). Thread-safety: one caller.
+// the trial exits are delivered before kEnded). An adopted trial (one a
+// previous manager started) produces its metrics and one kEnded, no kStarted.
+// Thread-safety: one caller.
 #ifndef ARCHER_TRAINING_SERVICE_H_
 #define ARCHER_TRAINING_SERVICE_H_
 
@@ -44,6 +46,9 @@ struct TrialEvent {
       metric_value;  // the metric JSON text (decoded once from NNI's string)
   // kEnded: SUCCEEDED, FAILED, USER_CANCELED, EARLY_STOPPED or SYS_CANCELED.
   std::string status;
+  // kStarted: where to find the trial again after a manager restart (stored
+  // with the trial, given back to adopt()).
+  std::string handle;
   std::optional<int> exit_code;
   std::string
       message;  // why it failed ("exit code 3", "killed by signal 9", ...)
@@ -66,6 +71,16 @@ class TrainingService {
   virtual std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) = 0;
   // Trials submitted and not yet ended.
   virtual int running() const = 0;
+  // Changes how many trials may run at once (running trials are never stopped;
+  // fewer start until the count is below the new limit).
+  virtual Status set_max_parallel(int max_parallel) = 0;
+  // Watches a trial that a previous manager process submitted (resume after a
+  // stop, a crash or a reboot), given the `handle` of its kStarted event ("" if
+  // none was stored). Its metrics are delivered again from the first one (the
+  // store ignores repeats) and it ends with one kEnded: when it ends, or at
+  // once when it had already ended (from the exit state it left) or is gone
+  // without one (SYS_CANCELED).
+  virtual Status adopt(const TrialSpec& spec, const std::string& handle) = 0;
 };
 
 }  // namespace archer

@@ -13,6 +13,10 @@ namespace archer {
 void log_line(std::FILE* stream, const char* level, const std::string& logger,
               const std::string& message);
 
+inline void log_info(const std::string& logger, const std::string& message) {
+  log_line(stdout, "INFO", logger, message);
+}
+
 inline void log_warning(const std::string& logger, const std::string& message) {
   log_line(stderr, "WARNING", logger, message);
 }

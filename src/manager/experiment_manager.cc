@@ -47,7 +47,7 @@ ExperimentManager::ExperimentManager(ExperimentConfig config,
       rng_(id_seed) {}
 
 Status ExperimentManager::start() {
-  start_ = std::chrono::steady_clock::now();
+  start_ = elapsed_saved_ = std::chrono::steady_clock::now();
   if (config_.tuner_class_args.value("optimize_mode", "maximize") ==
       "minimize") {
     mode_ = OptimizeMode::kMinimize;
@@ -55,7 +55,7 @@ Status ExperimentManager::start() {
   Status st = tuner_->update_search_space(config_.search_space);
   if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
   if (!st.is_ok()) return st;
-  st = store_->put_value("config", config_.canonical);
+  st = save_config();
   if (st.is_ok()) st = store_->put_value("experiment_id", id_);
   if (st.is_ok()) st = store_->put_value("start_time", now_ms());
   if (!st.is_ok()) return st;
@@ -66,6 +66,64 @@ Status ExperimentManager::set_status(const std::string& status) {
   if (progress_.status == status) return Status::ok();
   progress_.status = status;
   return store_->put_value("status", status);
+}
+
+Status ExperimentManager::save_config() {
+  Status st = store_->put_value("config", config_.canonical);
+  if (st.is_ok())
+    st = store_->put_value("search_space", config_.search_space.to_json());
+  return st;
+}
+
+double ExperimentManager::elapsed() const {
+  return elapsed_before_ + std::chrono::duration<double>(
+                               std::chrono::steady_clock::now() - start_)
+                               .count();
+}
+
+Status ExperimentManager::save_elapsed() {
+  elapsed_saved_ = std::chrono::steady_clock::now();
+  return store_->put_value("elapsed_seconds", elapsed());
+}
+
+Status ExperimentManager::maybe_checkpoint(bool force) {
+  constexpr int kEvery = 10;  // trial ends between checkpoints
+  if (ended_ == checkpointed_ || (!force && ended_ - checkpointed_ < kEvery))
+    return Status::ok();
+  Json state = tuner_->save();
+  checkpointed_ = ended_;
+  if (state.is_null()) return Status::ok();  // nothing learned to keep
+  // Trials that ended after this checkpoint: those still live now, and those
+  // ending later than the last end seen (see resume()).
+  Json live = Json::array();
+  for (const auto& [id, l] : live_) live.push_back(id);
+  Json checkpoint = {{"state", std::move(state)},
+                     {"until", last_end_ms_},
+                     {"live", live},
+                     {"imported", imported_},
+                     {"generation", space_generation_}};
+  return store_->put_value("tuner_checkpoint", checkpoint);
+}
+
+TrialSpec ExperimentManager::spec_for(const TrialRow& row) const {
+  TrialSpec spec;
+  spec.trial_id = row.trial_id;
+  spec.sequence_id = row.sequence_id;
+  spec.parameter_record = row.parameters;
+  spec.trial_dir = row.trial_dir;
+  spec.command = config_.trial_command;
+  spec.code_dir = config_.trial_code_directory;
+  spec.experiment_id = id_;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  spec.env["OMP_NUM_THREADS"] = std::to_string(std::max(
+      1u,
+      cores / static_cast<unsigned>(std::max(1, config_.trial_concurrency))));
+  if (const char* user = std::getenv("OMP_NUM_THREADS"))
+    spec.env["OMP_NUM_THREADS"] = user;
+  if (config_.trial_gpu_number && *config_.trial_gpu_number == 0) {
+    spec.env["CUDA_VISIBLE_DEVICES"] = "-1";
+  }
+  return spec;
 }
 
 std::string ExperimentManager::new_trial_id() {
@@ -100,23 +158,7 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
     return s;
   });
   if (!st.is_ok()) return st;
-  TrialSpec spec;
-  spec.trial_id = row.trial_id;
-  spec.sequence_id = row.sequence_id;
-  spec.parameter_record = row.parameters;
-  spec.trial_dir = row.trial_dir;
-  spec.command = config_.trial_command;
-  spec.code_dir = config_.trial_code_directory;
-  spec.experiment_id = id_;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  spec.env["OMP_NUM_THREADS"] = std::to_string(std::max(
-      1u,
-      cores / static_cast<unsigned>(std::max(1, config_.trial_concurrency))));
-  if (const char* user = std::getenv("OMP_NUM_THREADS"))
-    spec.env["OMP_NUM_THREADS"] = user;
-  if (config_.trial_gpu_number && *config_.trial_gpu_number == 0) {
-    spec.env["CUDA_VISIBLE_DEVICES"] = "-1";
-  }
+  TrialSpec spec = spec_for(row);
   ++progress_.submitted;
   Status started = service_->submit(spec);
   if (!started.is_ok()) {
@@ -124,6 +166,7 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
     row.end_time = now_ms();
     row.message = started.message();
     ++progress_.failed;
+    ++ended_;
     tuner_->trial_end(pid, false);
     Status recorded = store_->update_trial(row);
     if (!recorded.is_ok()) return recorded;
@@ -131,17 +174,14 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
     // rather than turning every remaining proposal into a failed trial.
     return started.with_context("cannot start trial " + row.trial_id);
   }
-  live_[row.trial_id] =
-      Live{pid, arch, std::chrono::steady_clock::now(), false};
+  live_[row.trial_id] = Live{pid, arch, std::chrono::steady_clock::now(), false,
+                             space_generation_};
   return Status::ok();
 }
 
 Status ExperimentManager::fill_slots() {
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
-          .count();
   const bool over_time = config_.max_experiment_duration &&
-                         elapsed >= *config_.max_experiment_duration;
+                         elapsed() >= *config_.max_experiment_duration;
   while (service_->free_slots() > 0 && !waiting_for_end_ && !exhausted_ &&
          !over_time &&
          (!config_.max_trial_number ||
@@ -168,7 +208,8 @@ Status ExperimentManager::fill_slots() {
         "the tuner has nothing to propose and no trial is running";
     return set_status("DONE");
   }
-  return Status::ok();
+  // A larger budget (update trialnum / duration) revives the experiment.
+  return set_status("RUNNING");
 }
 
 Status ExperimentManager::handle(const TrialEvent& e) {
@@ -187,6 +228,7 @@ Status ExperimentManager::handle(const TrialEvent& e) {
     case TrialEvent::Kind::kStarted:
       row.status = "RUNNING";
       row.start_time = e.time_ms;
+      row.handle = e.handle;
       ++progress_.running;
       return store_->update_trial(row);
     case TrialEvent::Kind::kMetric: {
@@ -195,8 +237,10 @@ Status ExperimentManager::handle(const TrialEvent& e) {
           MetricRow{e.trial_id, e.parameter_id, e.metric_type,
                     e.metric_sequence, e.metric_value, e.time_ms});
       if (!inserted.is_ok()) return inserted.status();
-      if (!inserted.value() || e.metric_type != "FINAL" ||
-          live == live_.end() || live->second.has_final) {
+      // (An adopted trial's FINAL may be stored already and still be news to
+      // the tuner, so has_final decides, not the insertion.)
+      if (e.metric_type != "FINAL" || live == live_.end() ||
+          live->second.has_final) {
         return Status::ok();
       }
       auto metric =
@@ -211,9 +255,11 @@ Status ExperimentManager::handle(const TrialEvent& e) {
         return Status::ok();
       }
       live->second.has_final = true;
-      tuner_->receive_trial_result(live->second.parameter_id,
-                                   live->second.architecture,
-                                   to_reward(value.value(), mode_));
+      if (live->second.generation == space_generation_) {
+        tuner_->receive_trial_result(live->second.parameter_id,
+                                     live->second.architecture,
+                                     to_reward(value.value(), mode_));
+      }
       bool better = !progress_.best_metric ||
                     to_reward(value.value(), mode_) >
                         to_reward(*progress_.best_metric, mode_);
@@ -239,11 +285,16 @@ Status ExperimentManager::handle(const TrialEvent& e) {
         ++progress_.failed;
       }
       if (live != live_.end()) {
-        tuner_->trial_end(live->second.parameter_id, success);
+        if (live->second.generation == space_generation_)
+          tuner_->trial_end(live->second.parameter_id, success);
         live_.erase(live);
       }
+      ++ended_;
+      last_end_ms_ = std::max(last_end_ms_, e.time_ms);
       waiting_for_end_ = false;
-      return store_->update_trial(row);
+      Status st = store_->update_trial(row);
+      if (st.is_ok()) st = save_elapsed();
+      return st;
     }
   }
   return Status::ok();
@@ -267,13 +318,18 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
     st = handle(e);
     if (!st.is_ok()) return st;
   }
-  progress_.elapsed_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
-          .count();
+  st = maybe_checkpoint(false);
+  if (st.is_ok() && std::chrono::steady_clock::now() - elapsed_saved_ >
+                        std::chrono::seconds(5))
+    st = save_elapsed();
+  if (!st.is_ok()) return st;
+  progress_.elapsed_seconds = elapsed();
   st = fill_slots();
   if (!st.is_ok()) return st;
   if (progress_.status == "DONE") {
     Status end = store_->put_value("end_time", now_ms());
+    if (end.is_ok()) end = save_elapsed();
+    if (end.is_ok()) end = maybe_checkpoint(true);
     if (!end.is_ok()) return end;
     return false;
   }
@@ -290,6 +346,8 @@ Status ExperimentManager::stop(std::chrono::milliseconds wait) {
     }
   }
   Status st = store_->put_value("end_time", now_ms());
+  if (st.is_ok()) st = save_elapsed();
+  if (st.is_ok()) st = maybe_checkpoint(true);
   if (!st.is_ok()) return st;
   return set_status("STOPPED");
 }

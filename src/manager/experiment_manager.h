@@ -17,8 +17,15 @@
 // * The first FINAL metric of a trial is its result (number or {"default":
 // number}); a trial
 //   that ends without a usable one reaches the tuner as a failure.
-// Thread-safety: one thread drives step(); progress() may be called from the
-// same thread.
+// * resume() instead of start() continues an experiment from its store: the
+//   tuner is rebuilt (checkpoint, then import_data of the trials that ended
+//   after it, in the order they ended), ids continue from the stored counters,
+//   trials left WAITING/RUNNING are adopted from the training service (those
+//   that ended while no manager ran end at once, from their exit state and
+//   metrics files; the store ignores metrics it already has).
+// * The update_* and kill_trial calls act on the running experiment; updates
+//   are stored in the config, so a resume keeps them.
+// Thread-safety: one thread drives step() and every other call.
 #ifndef ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
 #define ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
 
@@ -57,9 +64,12 @@ class ExperimentManager {
                     std::unique_ptr<TrainingService> service, Store* store,
                     std::uint64_t id_seed = std::random_device{}());
 
-  // Stores the config, sets the tuner's search space and checks the concurrency
-  // against it.
+  // Stores the config and the search space, sets the tuner's search space and
+  // checks the concurrency against it.
   Status start();
+  // Continues the experiment stored in the store (see above). The config is
+  // the stored one (the caller rebuilt it from the store).
+  Status resume();
   // One iteration: submit what can be submitted, wait up to `timeout` for
   // events, handle them. Returns false once the experiment is DONE (or
   // STOPPED).
@@ -68,12 +78,38 @@ class ExperimentManager {
   Status stop(
       std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
   Progress progress() const { return progress_; }
+  const ExperimentConfig& config() const { return config_; }
+
+  // Changes to a running experiment (nnictl update ...). Each is checked like
+  // the config key it changes (and against the tuner), stored, and applied at
+  // once: more concurrency or budget starts trials in the next step; less
+  // never stops running trials.
+  Status update_concurrency(int trial_concurrency);
+  Status update_max_trial_number(std::int64_t max_trial_number);
+  Status update_max_experiment_duration(double seconds);
+  // The tuner restarts its search on the new space; trials of the old space
+  // run on and are stored, but their results are not fed to the tuner.
+  Status update_search_space(const SearchSpace& space);
+  // Cancels a running trial (USER_CANCELED). Not found for unknown or ended
+  // trials.
+  Status kill_trial(const std::string& trial_id);
+  // Feeds past results to the tuner (nnictl experiment import): a JSON list of
+  // {"parameter": architecture, "value": metric} (value: a number, {"default":
+  // number} or such JSON in a string, as `experiment export` writes it). Every
+  // record is checked first (errors name `source`, the index and the key);
+  // then all are fed, stored, and fed again on resume. Returns how many.
+  StatusOr<int> import_data(const Json& records, const std::string& source);
 
  private:
   Status fill_slots();
   Status submit_one(const Architecture& arch);
   Status handle(const TrialEvent& event);
   Status set_status(const std::string& status);
+  Status save_config();
+  Status save_elapsed();
+  Status maybe_checkpoint(bool force);
+  TrialSpec spec_for(const TrialRow& row) const;
+  double elapsed() const;
   std::string new_trial_id();
 
   ExperimentConfig config_;
@@ -89,11 +125,19 @@ class ExperimentManager {
   std::int64_t next_parameter_id_ = 0;
   bool waiting_for_end_ = false;  // the tuner said "not ready"
   bool exhausted_ = false;
+  double elapsed_before_ = 0;  // seconds run before the last (re)start
+  std::chrono::steady_clock::time_point elapsed_saved_;
+  int space_generation_ = 0;  // bumped by update_search_space
+  int ended_ = 0;             // trials ended (in the store), for checkpoints
+  int checkpointed_ = 0;      // ended_ at the last checkpoint
+  std::int64_t last_end_ms_ = 0;  // latest end time of an ended trial
+  int imported_ = 0;              // records fed by import_data()
   struct Live {
     std::int64_t parameter_id;
     Architecture architecture;
     std::chrono::steady_clock::time_point started;
     bool has_final = false;
+    int generation = 0;  // the search space it was proposed from
   };
   std::map<std::string, Live> live_;
   Progress progress_;

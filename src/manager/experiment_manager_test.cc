@@ -6,69 +6,18 @@
 #include <set>
 
 #include "testing/fake_training_service.h"
+#include "testing/manager_harness.h"
 #include "testing/temp_dir.h"
 #include "training_service/local_training_service.h"
 
 namespace archer {
 namespace {
 
+using testing::config_for;
 using testing::FakeOutcome;
 using testing::FakeTrainingService;
-
-ExperimentConfig config_for(const std::string& tuner, Json args,
-                            int concurrency,
-                            std::optional<std::int64_t> max_trials) {
-  std::string yaml =
-      "searchSpace: {a: {_type: layer_choice, _value: [x, y]}, b: {_type: "
-      "layer_choice, "
-      "_value: [p, q]}, s: {_type: input_choice, _value: {candidates: ['', "
-      "''], n_chosen: 1}}}\n"
-      "trialCommand: ./trial\ntrialConcurrency: " +
-      std::to_string(concurrency) + "\ntuner:\n  name: " + tuner + "\n";
-  if (max_trials)
-    yaml += "maxTrialNumber: " + std::to_string(*max_trials) + "\n";
-  auto c = parse_experiment_config(yaml, "exp.yml", "/tmp");
-  EXPECT_TRUE(c.is_ok()) << c.status().message();
-  ExperimentConfig e = c.value();
-  e.tuner_class_args = args;
-  return e;
-}
-
-// The architecture's score: a=y counts 2, b=q counts 1 (best: a=y, b=q -> 3).
-double score(const Json& record) {
-  const Json& p = record["parameters"];
-  return (p["a"]["_idx"] == 1 ? 2.0 : 0.0) + (p["b"]["_idx"] == 1 ? 1.0 : 0.0);
-}
-
-struct Harness {
-  std::unique_ptr<Store> store = std::move(Store::open(":memory:")).value();
-  FakeTrainingService* fake = nullptr;
-  std::unique_ptr<ExperimentManager> manager;
-
-  Harness(const ExperimentConfig& config, int slots,
-          std::function<FakeOutcome(const Json&)> outcome) {
-    Json args = config.tuner_class_args;
-    args["seed"] = 1;
-    auto tuner = create_tuner(config.tuner_name, args);
-    EXPECT_TRUE(tuner.is_ok()) << tuner.status().message();
-    auto service =
-        std::make_unique<FakeTrainingService>(slots, std::move(outcome));
-    fake = service.get();
-    manager = std::make_unique<ExperimentManager>(
-        config, "exp12345", "/tmp/exp12345", std::move(tuner).value(),
-        std::move(service), store.get(), 7);
-  }
-  int run(int max_steps = 1000) {
-    int steps = 0;
-    while (steps < max_steps) {
-      auto more = manager->step(std::chrono::milliseconds(0));
-      EXPECT_TRUE(more.is_ok()) << more.status().message();
-      ++steps;
-      if (!more.is_ok() || !more.value()) break;
-    }
-    return steps;
-  }
-};
+using testing::Harness;
+using testing::score;
 
 TEST(ExperimentManager, RunsMaxTrialNumberTrialsAndStoresEverything) {
   ExperimentConfig c = config_for("Random", Json{{"dedup", false}}, 2, 6);

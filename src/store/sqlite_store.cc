@@ -38,6 +38,11 @@ CREATE TABLE metric (
 );
 CREATE INDEX metric_by_trial ON metric (trial_id);
 )sql",
+    // 2: how the training service finds a trial again after a restart (local:
+    // the run.sh pid; later platforms: a job id).
+    R"sql(
+ALTER TABLE trial ADD COLUMN handle TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 class Statement {
@@ -147,8 +152,8 @@ class SqliteStore : public Store {
                 "INSERT INTO trial (trial_id, sequence_id, parameter_id, "
                 "parameters, status, "
                 "submit_time, start_time, end_time, exit_code, message, "
-                "trial_dir) VALUES "
-                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                "trial_dir, handle) VALUES "
+                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     if (!s.ok()) return error("prepare");
     s.bind(1, t.trial_id);
     s.bind(2, t.sequence_id);
@@ -161,6 +166,7 @@ class SqliteStore : public Store {
     s.bind(9, t.exit_code);
     s.bind(10, t.message);
     s.bind(11, t.trial_dir);
+    s.bind(12, t.handle);
     return done(s, "insert trial " + t.trial_id);
   }
 
@@ -177,7 +183,7 @@ class SqliteStore : public Store {
     Statement s(db_,
                 "UPDATE trial SET status = ?2, start_time = ?3, end_time = ?4, "
                 "exit_code = ?5, "
-                "message = ?6 WHERE trial_id = ?1");
+                "message = ?6, handle = ?7 WHERE trial_id = ?1");
     if (!s.ok()) return error("prepare");
     s.bind(1, t.trial_id);
     s.bind(2, t.status);
@@ -185,6 +191,7 @@ class SqliteStore : public Store {
     s.bind(4, t.end_time);
     s.bind(5, t.exit_code);
     s.bind(6, t.message);
+    s.bind(7, t.handle);
     return done(s, "update trial " + t.trial_id);
   }
 
@@ -255,7 +262,8 @@ class SqliteStore : public Store {
     const std::string sql =
         "SELECT trial_id, sequence_id, parameter_id, parameters, status, "
         "submit_time, "
-        "start_time, end_time, exit_code, message, trial_dir FROM trial " +
+        "start_time, end_time, exit_code, message, trial_dir, handle FROM "
+        "trial " +
         where + " ORDER BY sequence_id";
     Statement s(db_, sql.c_str());
     if (!s.ok()) return error("prepare");
@@ -275,6 +283,7 @@ class SqliteStore : public Store {
       if (auto code = s.opt_int64(8)) t.exit_code = static_cast<int>(*code);
       t.message = s.text(9);
       t.trial_dir = s.text(10);
+      t.handle = s.text(11);
       out.push_back(std::move(t));
     }
     if (rc != SQLITE_DONE) return error("select trials");

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "archer/store.h"
 #include "testing/temp_dir.h"
@@ -24,7 +25,7 @@ TEST(SqliteStore, MigratesAndReopens) {
   {
     auto store = Store::open(path);
     ASSERT_TRUE(store.is_ok()) << store.status().message();
-    EXPECT_EQ(store.value()->schema_version(), 1);
+    EXPECT_EQ(store.value()->schema_version(), 2);
     ASSERT_TRUE(store.value()
                     ->put_value("config", Json{{"trialConcurrency", 2}})
                     .is_ok());
@@ -32,9 +33,45 @@ TEST(SqliteStore, MigratesAndReopens) {
   }
   auto again = Store::open(path);  // migrations are not re-applied
   ASSERT_TRUE(again.is_ok()) << again.status().message();
-  EXPECT_EQ(again.value()->schema_version(), 1);
+  EXPECT_EQ(again.value()->schema_version(), 2);
   EXPECT_EQ(again.value()->get_value("config").value()["trialConcurrency"], 2);
   EXPECT_EQ(again.value()->trials().value().size(), 1u);
+}
+
+TEST(SqliteStore, AVersion1DatabaseIsMigratedWithItsData) {
+  testing::TempDir dir;
+  const std::string path = dir.file("v1.sqlite");
+  {  // what the first release wrote
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v1 =
+        "CREATE TABLE experiment (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE trial (trial_id TEXT PRIMARY KEY, sequence_id INTEGER "
+        "NOT NULL, parameter_id INTEGER, parameters TEXT NOT NULL, status "
+        "TEXT NOT NULL, submit_time INTEGER NOT NULL DEFAULT 0, start_time "
+        "INTEGER NOT NULL DEFAULT 0, end_time INTEGER NOT NULL DEFAULT 0, "
+        "exit_code INTEGER, message TEXT NOT NULL DEFAULT '', trial_dir TEXT "
+        "NOT NULL DEFAULT '');"
+        "CREATE TABLE metric (id INTEGER PRIMARY KEY AUTOINCREMENT, trial_id "
+        "TEXT NOT NULL, parameter_id INTEGER, type TEXT NOT NULL, sequence "
+        "INTEGER NOT NULL, value TEXT NOT NULL, timestamp INTEGER NOT NULL, "
+        "UNIQUE (trial_id, type, sequence));"
+        "INSERT INTO trial (trial_id, sequence_id, parameters, status) VALUES "
+        "('Old01', 0, '{}', 'RUNNING');"
+        "PRAGMA user_version=1;";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = Store::open(path);
+  ASSERT_TRUE(store.is_ok()) << store.status().message();
+  EXPECT_EQ(store.value()->schema_version(), 2);
+  auto old = store.value()->trial("Old01").value();
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->status, "RUNNING");
+  EXPECT_EQ(old->handle, "");
+  old->handle = "4242";
+  ASSERT_TRUE(store.value()->update_trial(*old).is_ok());
+  EXPECT_EQ(store.value()->trial("Old01").value()->handle, "4242");
 }
 
 TEST(SqliteStore, OpenErrorNamesThePath) {

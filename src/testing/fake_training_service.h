@@ -36,7 +36,9 @@ class FakeTrainingService : public TrainingService {
     submitted.push_back(spec);
     running_.push_back(spec.trial_id);
     records_[spec.trial_id] = Json::parse(spec.parameter_record);
-    events_.push_back(event(TrialEvent::Kind::kStarted, spec.trial_id));
+    TrialEvent started = event(TrialEvent::Kind::kStarted, spec.trial_id);
+    started.handle = "fake-" + spec.trial_id;
+    events_.push_back(started);
     max_running = std::max(max_running, static_cast<int>(running_.size()));
     return Status::ok();
   }
@@ -74,8 +76,20 @@ class FakeTrainingService : public TrainingService {
     return out;
   }
   int running() const override { return static_cast<int>(running_.size()); }
+  Status set_max_parallel(int max_parallel) override {
+    slots_ = max_parallel;
+    return Status::ok();
+  }
+  // Adopted trials run on like submitted ones (no kStarted).
+  Status adopt(const TrialSpec& spec, const std::string& handle) override {
+    adopted.emplace_back(spec.trial_id, handle);
+    running_.push_back(spec.trial_id);
+    records_[spec.trial_id] = Json::parse(spec.parameter_record);
+    return Status::ok();
+  }
 
   std::vector<TrialSpec> submitted;
+  std::vector<std::pair<std::string, std::string>> adopted;  // id, handle
   bool refuse_submissions = false;
   int max_running = 0;
 

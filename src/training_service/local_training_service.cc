@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,6 +56,29 @@ Status write_text(const std::string& path, const std::string& text,
   return Status::ok();
 }
 
+// What the waiter reports for an adopted trial: not our child, so no wait
+// status.
+constexpr int kNoWaitStatus = -1;
+
+// True if `pid` runs `/bin/bash <script>` (a pid can be reused after a
+// reboot).
+bool runs_script(pid_t pid, const std::string& script) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline",
+                   std::ios::binary);
+  std::string cmdline((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
+  return cmdline == std::string("/bin/bash") + '\0' + script + '\0';
+}
+
+void report_exit(const std::shared_ptr<LocalTrainingService::Exits>& exits,
+                 const std::string& id, int wait_status) {
+  std::lock_guard<std::mutex> lock(exits->mu);
+  exits->exited.emplace_back(id, wait_status);
+  std::uint64_t one = 1;
+  ssize_t ignored = ::write(exits->event_fd, &one, sizeof(one));
+  (void)ignored;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<LocalTrainingService>> LocalTrainingService::create(
@@ -79,6 +103,17 @@ LocalTrainingService::LocalTrainingService(Options options, int inotify_fd,
 
 LocalTrainingService::~LocalTrainingService() { ::close(inotify_fd_); }
 
+Status LocalTrainingService::set_max_parallel(int max_parallel) {
+  if (max_parallel < 1) {
+    return Status::invalid_argument(
+        "trialConcurrency: expected an integer >= "
+        "1, got " +
+        std::to_string(max_parallel));
+  }
+  options_.max_parallel = max_parallel;
+  return Status::ok();
+}
+
 int LocalTrainingService::free_slots() const {
   return std::max(0, options_.max_parallel - static_cast<int>(trials_.size()));
 }
@@ -88,11 +123,21 @@ pid_t LocalTrainingService::process_group(const std::string& trial_id) const {
   return it == trials_.end() ? -1 : it->second.pid;
 }
 
-Status LocalTrainingService::submit(const TrialSpec& spec) {
+Status LocalTrainingService::prepare(const TrialSpec& spec, Trial& trial) {
   if (trials_.count(spec.trial_id)) {
     return Status::invalid_argument("trial '" + spec.trial_id +
                                     "' is already running");
   }
+  trial.spec = spec;
+  trial.reader =
+      std::make_unique<MetricFileReader>(spec.trial_dir + "/.nni/metrics");
+  trial.watch =
+      ::inotify_add_watch(inotify_fd_, (spec.trial_dir + "/.nni").c_str(),
+                          IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+  return Status::ok();
+}
+
+Status LocalTrainingService::submit(const TrialSpec& spec) {
   std::error_code ec;
   fs::create_directories(spec.trial_dir + "/.nni", ec);
   if (ec)
@@ -103,19 +148,15 @@ Status LocalTrainingService::submit(const TrialSpec& spec) {
     st = write_text(spec.trial_dir + "/parameter.cfg", spec.parameter_record);
   const std::string script = spec.trial_dir + "/run.sh";
   if (st.is_ok()) st = write_text(script, local_run_script(spec), 0755);
-  if (!st.is_ok()) return st;
-
   Trial trial;
-  trial.spec = spec;
-  trial.reader =
-      std::make_unique<MetricFileReader>(spec.trial_dir + "/.nni/metrics");
-  trial.watch =
-      ::inotify_add_watch(inotify_fd_, (spec.trial_dir + "/.nni").c_str(),
-                          IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+  if (st.is_ok()) st = prepare(spec, trial);
+  if (!st.is_ok()) return st;
   const char* argv[] = {"/bin/bash", script.c_str(), nullptr};
   pid_t pid = ::fork();
-  if (pid < 0)
+  if (pid < 0) {
+    if (trial.watch >= 0) ::inotify_rm_watch(inotify_fd_, trial.watch);
     return Status::io_error(std::string("fork: ") + std::strerror(errno));
+  }
   if (pid == 0) {
     ::setpgid(0, 0);
     int devnull = ::open("/dev/null", O_RDONLY);
@@ -133,17 +174,58 @@ Status LocalTrainingService::submit(const TrialSpec& spec) {
     int wait_status = 0;
     while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
     }
-    std::lock_guard<std::mutex> lock(exits->mu);
-    exits->exited.emplace_back(id, wait_status);
-    std::uint64_t one = 1;
-    ssize_t ignored = ::write(exits->event_fd, &one, sizeof(one));
-    (void)ignored;
+    report_exit(exits, id, wait_status);
   }).detach();
   TrialEvent started;
   started.kind = TrialEvent::Kind::kStarted;
   started.trial_id = spec.trial_id;
   started.time_ms = now_ms();
+  started.handle = std::to_string(pid);
   ready_.push_back(std::move(started));
+  return Status::ok();
+}
+
+Status LocalTrainingService::adopt(const TrialSpec& spec,
+                                   const std::string& handle) {
+  std::string text = handle;
+  if (text.empty()) {  // the manager died before it stored the handle
+    std::ifstream in(spec.trial_dir + "/.nni/pid");
+    in >> text;
+  }
+  char* end = nullptr;
+  const long parsed = std::strtol(text.c_str(), &end, 10);
+  const pid_t pid = !text.empty() && *end == '\0' && parsed > 0
+                        ? static_cast<pid_t>(parsed)
+                        : -1;
+  Trial trial;
+  Status st = prepare(spec, trial);
+  if (!st.is_ok()) return st;
+  trial.adopted = true;
+  trial.pid = pid;
+  int pidfd =
+      pid > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)) : -1;
+  // Checked after pidfd_open: if the pid still names this trial's run.sh now,
+  // the pidfd refers to that process.
+  if (pidfd >= 0 && !runs_script(pid, spec.trial_dir + "/run.sh")) {
+    ::close(pidfd);
+    pidfd = -1;
+  }
+  trial.lost = pidfd < 0;
+  if (trial.watch >= 0) watch_to_trial_[trial.watch] = spec.trial_id;
+  trials_.emplace(spec.trial_id, std::move(trial));
+  std::shared_ptr<Exits> exits = exits_;
+  if (pidfd < 0) {
+    report_exit(exits, spec.trial_id, kNoWaitStatus);
+    return Status::ok();
+  }
+  std::string id = spec.trial_id;
+  std::thread([exits, pidfd, id] {
+    struct pollfd p = {pidfd, POLLIN, 0};
+    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    ::close(pidfd);
+    report_exit(exits, id, kNoWaitStatus);
+  }).detach();
   return Status::ok();
 }
 
@@ -155,6 +237,7 @@ Status LocalTrainingService::cancel(const std::string& trial_id,
   Trial& t = it->second;
   if (t.cancel_status.empty()) {
     t.cancel_status = status;
+    if (t.lost) return Status::ok();  // it ends at the next poll anyway
     ::kill(-t.pid, SIGTERM);
     t.kill_at = std::chrono::steady_clock::now() + options_.kill_grace;
   }
@@ -199,7 +282,7 @@ void LocalTrainingService::finish(const std::string& trial_id,
   if (have_state) {
     ev.exit_code = static_cast<int>(code);
     if (ms > 0) ev.time_ms = ms;
-  } else if (WIFEXITED(wait_status)) {
+  } else if (wait_status != kNoWaitStatus && WIFEXITED(wait_status)) {
     ev.exit_code = WEXITSTATUS(wait_status);
   }
   if (!t.cancel_status.empty()) {
@@ -207,11 +290,16 @@ void LocalTrainingService::finish(const std::string& trial_id,
     ev.message = "cancelled";
   } else if (have_state && code == 0) {
     ev.status = "SUCCEEDED";
+  } else if (!have_state && t.lost) {
+    ev.status = "SYS_CANCELED";
+    ev.message =
+        "its process was gone when the manager resumed and it left no exit "
+        "state (machine restarted?)";
   } else {
     ev.status = "FAILED";
     if (have_state) {
       ev.message = "exit code " + std::to_string(code);
-    } else if (WIFSIGNALED(wait_status)) {
+    } else if (wait_status != kNoWaitStatus && WIFSIGNALED(wait_status)) {
       ev.message = "killed by signal " + std::to_string(WTERMSIG(wait_status));
     } else {
       ev.message = "ended without writing .nni/state";
@@ -221,8 +309,9 @@ void LocalTrainingService::finish(const std::string& trial_id,
     ::inotify_rm_watch(inotify_fd_, t.watch);
     watch_to_trial_.erase(t.watch);
   }
-  // The whole group: children the trial left behind do not outlive it.
-  ::kill(-t.pid, SIGKILL);
+  // The whole group: children the trial left behind do not outlive it. (A lost
+  // trial's pid may belong to someone else now.)
+  if (!t.lost && t.pid > 0) ::kill(-t.pid, SIGKILL);
   trials_.erase(it);
   ready_.push_back(std::move(ev));
 }

@@ -7,6 +7,12 @@
 // kill -0 polling); metrics are read when inotify reports a write, and once
 // more at exit, so none is lost. cancel() sends SIGTERM to the process group
 // and SIGKILL after the grace period.
+//
+// A trial's handle is the pid of its run.sh (also written to .nni/pid). After
+// a manager restart adopt() checks that this pid still runs that trial's
+// run.sh (a reboot may have given the pid to another process) and watches it
+// with a pidfd (it is no longer our child, so waitpid cannot); its exit code
+// then comes from .nni/state, which run.sh writes itself.
 #ifndef ARCHER_TRAINING_SERVICE_LOCAL_TRAINING_SERVICE_H_
 #define ARCHER_TRAINING_SERVICE_LOCAL_TRAINING_SERVICE_H_
 
@@ -45,6 +51,8 @@ class LocalTrainingService : public TrainingService {
                 const std::string& status) override;
   std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) override;
   int running() const override { return static_cast<int>(trials_.size()); }
+  Status set_max_parallel(int max_parallel) override;
+  Status adopt(const TrialSpec& spec, const std::string& handle) override;
 
   // The process group of a running trial (for tests), or -1.
   pid_t process_group(const std::string& trial_id) const;
@@ -59,9 +67,12 @@ class LocalTrainingService : public TrainingService {
     int watch = -1;
     std::string cancel_status;
     std::optional<std::chrono::steady_clock::time_point> kill_at;
+    bool adopted = false;  // started by an earlier manager process
+    bool lost = false;     // adopted, but its process was already gone
   };
   LocalTrainingService(Options options, int inotify_fd,
                        std::shared_ptr<Exits> exits);
+  Status prepare(const TrialSpec& spec, Trial& trial);
   void read_metrics(Trial& trial);
   void finish(const std::string& trial_id, int wait_status);
   void drain_inotify();

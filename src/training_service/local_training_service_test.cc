@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -211,6 +212,117 @@ TEST(LocalTrainingService, SlotsAndManyTrials) {
   }
   EXPECT_EQ(ended, 3);
   EXPECT_EQ(ts->free_slots(), 3);
+}
+
+// A trial that reports PERIODICAL, waits for the file `go` in its directory,
+// then reports FINAL and exits 0.
+std::string gated_trial() {
+  return "cd \"$NNI_OUTPUT_DIR\"; "
+         "m='{\"parameter_id\": 9, \"trial_job_id\": \"t\", \"type\": "
+         "\"PERIODICAL\", \"sequence\": 0, \"value\": \"0.5\"}'; "
+         "printf 'ME%06d%s\\n' $((${#m}+1)) \"$m\" >> .nni/metrics; "
+         "while [ ! -f go ]; do sleep 0.02; done; "
+         "f='{\"parameter_id\": 9, \"trial_job_id\": \"t\", \"type\": "
+         "\"FINAL\", \"sequence\": 0, \"value\": \"0.75\"}'; "
+         "printf 'ME%06d%s\\n' $((${#f}+1)) \"$f\" >> .nni/metrics";
+}
+
+std::vector<std::string> metrics_of(const std::vector<TrialEvent>& events) {
+  std::vector<std::string> seen;
+  for (const auto& e : events) {
+    if (e.kind == TrialEvent::Kind::kMetric)
+      seen.push_back(e.metric_type + "=" + e.metric_value);
+  }
+  return seen;
+}
+
+// Waits until `path` exists (up to 20 s).
+bool wait_for_file(const std::string& path) {
+  for (int i = 0; i < 1000; ++i) {
+    if (std::filesystem::exists(path)) return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return false;
+}
+
+TEST(LocalTrainingService, AStartedTrialHasItsPidAsHandle) {
+  TempDir dir;
+  auto ts = make(1);
+  ASSERT_TRUE(ts->submit(spec(dir, "h1", "exit 0")).is_ok());
+  auto events = run_until_end(*ts, "h1");
+  const TrialEvent* started = find(events, TrialEvent::Kind::kStarted);
+  ASSERT_NE(started, nullptr);
+  EXPECT_FALSE(started->handle.empty());
+  EXPECT_EQ(read_file(dir.file("trials/h1/.nni/pid")), started->handle + "\n");
+}
+
+TEST(LocalTrainingService, ARestartedServiceAdoptsARunningTrial) {
+  TempDir dir;
+  TrialSpec s = spec(dir, "a1", gated_trial());
+  std::string handle;
+  {
+    auto first = make(1);
+    ASSERT_TRUE(first->submit(s).is_ok());
+    for (const auto& e : first->poll(milliseconds(100))) {
+      if (e.kind == TrialEvent::Kind::kStarted) handle = e.handle;
+    }
+    ASSERT_TRUE(wait_for_file(s.trial_dir + "/.nni/pid"));
+  }  // the first "manager" is gone; the trial runs on
+  auto second = make(1);
+  ASSERT_TRUE(second->adopt(s, handle).is_ok());
+  EXPECT_EQ(second->free_slots(), 0);
+  EXPECT_EQ(second->running(), 1);
+  std::ofstream(s.trial_dir + "/go").put('\n');
+  auto events = run_until_end(*second, "a1");
+  EXPECT_EQ(find(events, TrialEvent::Kind::kStarted), nullptr);
+  // Every metric again from the first one (the store ignores repeats).
+  EXPECT_EQ(metrics_of(events),
+            (std::vector<std::string>{"PERIODICAL=0.5", "FINAL=0.75"}));
+  EXPECT_EQ(events.back().status, "SUCCEEDED");
+  EXPECT_EQ(events.back().exit_code, 0);
+}
+
+TEST(LocalTrainingService, ATrialThatEndedWhileNoManagerRanEndsAtOnce) {
+  TempDir dir;
+  TrialSpec s = spec(dir, "a2", gated_trial() + "; exit 4");
+  {
+    auto first = make(1);
+    ASSERT_TRUE(first->submit(s).is_ok());
+    ASSERT_TRUE(wait_for_file(s.trial_dir + "/.nni/pid"));
+  }
+  std::ofstream(s.trial_dir + "/go").put('\n');
+  ASSERT_TRUE(wait_for_file(s.trial_dir + "/.nni/state"));
+  std::this_thread::sleep_for(milliseconds(100));  // run.sh exits
+  // No handle stored (the manager died before storing it): .nni/pid is used.
+  auto second = make(1);
+  ASSERT_TRUE(second->adopt(s, "").is_ok());
+  auto events = run_until_end(*second, "a2");
+  EXPECT_EQ(metrics_of(events),
+            (std::vector<std::string>{"PERIODICAL=0.5", "FINAL=0.75"}));
+  EXPECT_EQ(events.back().status, "FAILED");
+  EXPECT_EQ(events.back().exit_code, 4);
+  EXPECT_EQ(events.back().message, "exit code 4");
+}
+
+TEST(LocalTrainingService, ATrialLostWithoutExitStateIsSysCanceled) {
+  TempDir dir;
+  TrialSpec s = spec(dir, "a3", "exit 0");
+  std::filesystem::create_directories(s.trial_dir + "/.nni");
+  auto ts = make(2);
+  // A pid that now belongs to another process (this test) is not the trial.
+  ASSERT_TRUE(ts->adopt(s, std::to_string(::getpid())).is_ok());
+  auto events = run_until_end(*ts, "a3");
+  EXPECT_EQ(events.back().status, "SYS_CANCELED");
+  EXPECT_NE(events.back().message.find("machine restarted"), std::string::npos);
+  EXPECT_EQ(ts->running(), 0);
+}
+
+TEST(LocalTrainingService, MaxParallelCanChange) {
+  auto ts = make(1);
+  EXPECT_EQ(ts->free_slots(), 1);
+  ASSERT_TRUE(ts->set_max_parallel(3).is_ok());
+  EXPECT_EQ(ts->free_slots(), 3);
+  EXPECT_FALSE(ts->set_max_parallel(0).is_ok());
 }
 
 }  // namespace

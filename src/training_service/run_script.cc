@@ -26,6 +26,9 @@ std::string local_run_script(const TrialSpec& spec) {
   std::string s = "#!/bin/bash\n";
   for (const auto& [k, v] : vars)
     s += "export " + k + "=" + shell_quote(v) + "\n";
+  // The pid lets a restarted manager find the trial even if it died before
+  // storing it.
+  s += "echo $$ >" + shell_quote(spec.trial_dir + "/.nni/pid") + "\n";
   s += "cd " + shell_quote(spec.code_dir) + " || exit 127\n";
   // A subshell, so that an `exit` in the command still lets the state line run.
   s += "(eval " + shell_quote(spec.command) + ") 1>" +

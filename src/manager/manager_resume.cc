@@ -1,0 +1,196 @@
+// ExperimentManager::resume(): rebuild the experiment's state from its store.
+#include <algorithm>
+#include <map>
+
+#include "common/log.h"
+#include "common/time_util.h"
+#include "manager/experiment_manager.h"
+
+namespace archer {
+
+namespace {
+
+// The architecture in a stored parameter record, if it fits `space` (trials
+// from before an update of the search space do not).
+std::optional<Architecture> stored_architecture(const SearchSpace& space,
+                                                const TrialRow& row) {
+  auto record = parse_json(row.parameters, "trial " + row.trial_id);
+  if (!record.is_ok() || !record.value().is_object() ||
+      !record.value().contains("parameters")) {
+    return std::nullopt;
+  }
+  auto arch = architecture_from_json(space, record.value()["parameters"],
+                                     "trial " + row.trial_id);
+  if (!arch.is_ok()) return std::nullopt;
+  return arch.value();
+}
+
+}  // namespace
+
+Status ExperimentManager::resume() {
+  if (config_.tuner_class_args.value("optimize_mode", "maximize") ==
+      "minimize") {
+    mode_ = OptimizeMode::kMinimize;
+  }
+  Status st = tuner_->update_search_space(config_.search_space);
+  if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
+  if (!st.is_ok()) return st;
+  auto trials_or = store_->trials();
+  if (!trials_or.is_ok()) return trials_or.status();
+  auto metrics_or = store_->metrics("");
+  if (!metrics_or.is_ok()) return metrics_or.status();
+  std::vector<TrialRow> trials = std::move(trials_or).value();
+
+  // Counters continue (NNI restarts the parameter ids at 0).
+  auto counter = [&](const char* key) -> std::int64_t {
+    auto v = store_->get_value(key);
+    return v.is_ok() && v.value().is_number_integer()
+               ? v.value().get<std::int64_t>()
+               : 0;
+  };
+  next_sequence_id_ = counter("next_sequence_id");
+  next_parameter_id_ = counter("next_parameter_id");
+  for (const auto& t : trials) {
+    next_sequence_id_ = std::max(next_sequence_id_, t.sequence_id + 1);
+    if (t.parameter_id)
+      next_parameter_id_ = std::max(next_parameter_id_, *t.parameter_id + 1);
+  }
+  auto elapsed_value = store_->get_value("elapsed_seconds");
+  elapsed_before_ = elapsed_value.is_ok() && elapsed_value.value().is_number()
+                        ? elapsed_value.value().get<double>()
+                        : 0.0;
+  start_ = elapsed_saved_ = std::chrono::steady_clock::now();
+
+  // Each trial's result: its first usable FINAL metric.
+  std::map<std::string, double> result;
+  for (const auto& m : metrics_or.value()) {
+    if (m.type != "FINAL" || result.count(m.trial_id)) continue;
+    auto metric = parse_json(m.value, "trial " + m.trial_id + " final metric");
+    if (!metric.is_ok()) continue;
+    auto value = extract_scalar_reward(metric.value());
+    if (value.is_ok()) result[m.trial_id] = value.value();
+  }
+
+  // The tuner: its checkpoint if any, then what ended after it, in end order.
+  auto checkpoint = store_->get_value("tuner_checkpoint");
+  std::int64_t until = -1;
+  std::set<std::string> live_at_checkpoint;
+  int imported_at_checkpoint = 0;
+  if (checkpoint.is_ok() && checkpoint.value().is_object() &&
+      checkpoint.value().value("generation", 0) == 0) {
+    const Json& c = checkpoint.value();
+    Status loaded = tuner_->load(c["state"]);
+    if (loaded.is_ok()) {
+      until = c.value("until", std::int64_t{0});
+      for (const auto& id : c.value("live", Json::array()))
+        live_at_checkpoint.insert(id.get<std::string>());
+      imported_at_checkpoint = c.value("imported", 0);
+    } else {
+      log_warning("archer", "the tuner checkpoint could not be loaded (" +
+                                loaded.message() +
+                                "); rebuilding the tuner from every trial");
+      st = tuner_->update_search_space(config_.search_space);
+      if (!st.is_ok()) return st;
+    }
+  }
+  std::vector<TrialHistory> history;
+  auto imported = store_->get_value("imported_data");
+  if (imported.is_ok() && imported.value().is_array()) {
+    int i = 0;
+    for (const auto& r : imported.value()) {
+      if (i++ < imported_at_checkpoint) continue;
+      auto arch = architecture_from_json(config_.search_space, r["parameter"],
+                                         "imported data");
+      if (!arch.is_ok() || !r["reward"].is_number()) continue;
+      history.push_back({-1, arch.value(), r["reward"].get<double>()});
+    }
+    imported_ = static_cast<int>(imported.value().size());
+  }
+  std::vector<const TrialRow*> ended;
+  for (const auto& t : trials) {
+    if (is_terminal_trial_status(t.status)) ended.push_back(&t);
+  }
+  std::stable_sort(ended.begin(), ended.end(),
+                   [](const TrialRow* a, const TrialRow* b) {
+                     return a->end_time < b->end_time;
+                   });
+  for (const TrialRow* t : ended) {
+    auto r = result.find(t->trial_id);
+    if (t->status == "SUCCEEDED") {
+      ++progress_.succeeded;
+    } else {
+      ++progress_.failed;
+    }
+    ++ended_;
+    last_end_ms_ = std::max(last_end_ms_, t->end_time);
+    std::optional<Architecture> arch =
+        stored_architecture(config_.search_space, *t);
+    if (r != result.end() && arch) {
+      const bool better = !progress_.best_metric ||
+                          to_reward(r->second, mode_) >
+                              to_reward(*progress_.best_metric, mode_);
+      if (better) {
+        progress_.best_metric = r->second;
+        progress_.best_trial_id = t->trial_id;
+        progress_.best_architecture =
+            architecture_to_json(config_.search_space, *arch);
+      }
+    }
+    const bool after_checkpoint =
+        t->end_time > until || live_at_checkpoint.count(t->trial_id);
+    if (!arch || !after_checkpoint) continue;
+    history.push_back({t->parameter_id.value_or(-1), *arch,
+                       r == result.end() ? std::nullopt
+                                         : std::optional<double>(
+                                               to_reward(r->second, mode_))});
+  }
+  // Still running: proposed already (no result yet), so that e.g. Random does
+  // not propose them again; their results reach the tuner when they end.
+  for (const auto& t : trials) {
+    if (is_terminal_trial_status(t.status)) continue;
+    if (auto arch = stored_architecture(config_.search_space, t))
+      history.push_back({t.parameter_id.value_or(-1), *arch, std::nullopt});
+  }
+  tuner_->import_data(history);
+  checkpointed_ = ended_;
+
+  // Trials that were waiting or running: adopted.
+  progress_.submitted = static_cast<int>(trials.size());
+  for (const auto& t : trials) {
+    if (is_terminal_trial_status(t.status)) continue;
+    std::optional<Architecture> arch =
+        stored_architecture(config_.search_space, t);
+    Status adopted = service_->adopt(spec_for(t), t.handle);
+    if (!adopted.is_ok()) {
+      TrialRow row = t;
+      row.status = "SYS_CANCELED";
+      row.end_time = now_ms();
+      row.message =
+          "cannot watch it again after a restart: " + adopted.message();
+      ++progress_.failed;
+      ++ended_;
+      st = store_->update_trial(row);
+      if (!st.is_ok()) return st;
+      continue;
+    }
+    if (t.status == "RUNNING") ++progress_.running;
+    const auto age = std::chrono::milliseconds(
+        std::max<std::int64_t>(0, now_ms() - t.start_time));
+    live_[t.trial_id] =
+        Live{t.parameter_id.value_or(-1), arch.value_or(Architecture()),
+             std::chrono::steady_clock::now() -
+                 (t.start_time > 0 ? age : std::chrono::milliseconds(0)),
+             false, arch ? space_generation_ : -1};
+  }
+  log_info("archer",
+           "resumed experiment " + id_ + ": " + std::to_string(ended_) +
+               " trials ended, " + std::to_string(live_.size()) + " adopted, " +
+               std::to_string(history.size()) + " results fed to the tuner");
+  progress_.elapsed_seconds = elapsed();
+  st = store_->put_value("resume_time", now_ms());
+  if (!st.is_ok()) return st;
+  progress_.status = "";
+  return set_status("RUNNING");
+}
+
+}  // namespace archer

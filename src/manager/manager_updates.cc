@@ -1,0 +1,129 @@
+// ExperimentManager: changes to a running experiment (nnictl update, trial
+// kill, experiment import).
+#include "common/log.h"
+#include "manager/experiment_manager.h"
+
+namespace archer {
+
+Status ExperimentManager::update_concurrency(int trial_concurrency) {
+  if (trial_concurrency < 1) {
+    return Status::invalid_argument(
+        "trialConcurrency: expected an integer >= 1, got " +
+        std::to_string(trial_concurrency));
+  }
+  Status st = tuner_->check_concurrency(trial_concurrency);
+  if (st.is_ok()) st = service_->set_max_parallel(trial_concurrency);
+  if (!st.is_ok()) return st;
+  config_.trial_concurrency = trial_concurrency;
+  config_.canonical["trialConcurrency"] = trial_concurrency;
+  waiting_for_end_ = false;  // more slots: ask the tuner again
+  return save_config();
+}
+
+Status ExperimentManager::update_max_trial_number(
+    std::int64_t max_trial_number) {
+  if (max_trial_number < 1) {
+    return Status::invalid_argument(
+        "maxTrialNumber: expected an integer >= 1, got " +
+        std::to_string(max_trial_number));
+  }
+  config_.max_trial_number = max_trial_number;
+  config_.canonical["maxTrialNumber"] = max_trial_number;
+  return save_config();
+}
+
+Status ExperimentManager::update_max_experiment_duration(double seconds) {
+  if (!(seconds > 0)) {
+    return Status::invalid_argument(
+        "maxExperimentDuration: expected a positive duration (number + "
+        "s/m/h/d), got " +
+        dumps(Json(seconds)));
+  }
+  config_.max_experiment_duration = seconds;
+  config_.canonical["maxExperimentDuration"] = seconds;
+  return save_config();
+}
+
+Status ExperimentManager::update_search_space(const SearchSpace& space) {
+  if (space.empty()) {
+    return Status::invalid_argument(
+        "searchSpace: expected at least one choice");
+  }
+  Status st = tuner_->update_search_space(space);
+  if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
+  if (!st.is_ok()) {
+    // Back to the old space, so that the experiment goes on as before.
+    Status back = tuner_->update_search_space(config_.search_space);
+    if (!back.is_ok()) return back;
+    return st;
+  }
+  config_.search_space = space;
+  config_.canonical["searchSpace"] = space.to_json();
+  config_.canonical["searchSpaceFile"] = nullptr;
+  ++space_generation_;
+  exhausted_ = false;
+  waiting_for_end_ = false;
+  // A checkpoint of the old space's tuner is no use any more.
+  st = store_->put_value("tuner_checkpoint", nullptr);
+  if (st.is_ok()) st = save_config();
+  return st;
+}
+
+Status ExperimentManager::kill_trial(const std::string& trial_id) {
+  if (!live_.count(trial_id)) {
+    return Status::not_found("trial '" + trial_id +
+                             "' is not running in experiment " + id_);
+  }
+  return service_->cancel(trial_id, "USER_CANCELED");
+}
+
+StatusOr<int> ExperimentManager::import_data(const Json& records,
+                                             const std::string& source) {
+  if (!records.is_array()) {
+    return Status::invalid_argument(
+        source +
+        ": expected a JSON list of {\"parameter\": ..., \"value\": "
+        "...} records");
+  }
+  std::vector<TrialHistory> history;
+  Json stored = Json::array();
+  for (size_t i = 0; i < records.size(); ++i) {
+    const Json& r = records[i];
+    const std::string where = source + ": record " + std::to_string(i);
+    if (!r.is_object() || !r.contains("parameter") || !r.contains("value")) {
+      return Status::invalid_argument(
+          where + ": expected an object with \"parameter\" and \"value\"");
+    }
+    auto arch = architecture_from_json(config_.search_space, r["parameter"],
+                                       where + ": parameter");
+    if (!arch.is_ok()) return arch.status();
+    Json value = r["value"];
+    if (value.is_string()) {  // NNI's export writes the metric as JSON text
+      auto parsed = parse_json(value.get<std::string>(), where + ": value");
+      if (!parsed.is_ok()) return parsed.status();
+      value = parsed.value();
+    }
+    auto metric = extract_scalar_reward(value);
+    if (!metric.is_ok()) {
+      return Status::invalid_argument(where +
+                                      ": value: " + metric.status().message());
+    }
+    const double reward = to_reward(metric.value(), mode_);
+    history.push_back({-1, arch.value(), reward});
+    stored.push_back({{"parameter", r["parameter"]},
+                      {"value", metric.value()},
+                      {"reward", reward}});
+  }
+  auto previous = store_->get_value("imported_data");
+  if (!previous.is_ok()) return previous.status();
+  Json all = previous.value().is_array() ? previous.value() : Json::array();
+  for (auto& r : stored) all.push_back(std::move(r));
+  Status st = store_->put_value("imported_data", all);
+  if (!st.is_ok()) return st;
+  tuner_->import_data(history);
+  imported_ = static_cast<int>(all.size());
+  waiting_for_end_ = false;
+  return static_cast<int>(history.size());
+}
+
+}  // namespace archer
