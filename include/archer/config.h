@@ -60,6 +60,13 @@ StatusOr<ExperimentConfig> parse_experiment_config(const std::string& yaml_text,
                                                    const std::string& source,
                                                    const std::string& base_dir);
 
+// Rebuilds a config from what a manager stored: its canonical JSON and the
+// search space (resume, view). Checked like a file; `source` (the store's path)
+// prefixes errors.
+StatusOr<ExperimentConfig> config_from_canonical(const Json& canonical,
+                                                 const Json& search_space,
+                                                 const std::string& source);
+
 // Parses "<number><s|m|h|d>" (fraction allowed) or a plain number of seconds.
 StatusOr<double> parse_duration(const Json& value);
 

@@ -361,6 +361,28 @@ StatusOr<ExperimentConfig> parse_experiment_config(
   return build(raw, ctx);
 }
 
+StatusOr<ExperimentConfig> config_from_canonical(const Json& canonical,
+                                                 const Json& search_space,
+                                                 const std::string& source) {
+  if (!canonical.is_object()) {
+    return Status::invalid_argument(source + ": config: expected a mapping");
+  }
+  Json raw = canonical;
+  const Json file = raw.value("searchSpaceFile", Json());
+  raw["searchSpace"] = search_space;
+  raw["searchSpaceFile"] = nullptr;
+  Context ctx{source, "/", nullptr, {}};
+  auto config = build(raw, ctx);
+  if (!config.is_ok()) return config.status();
+  ExperimentConfig e = std::move(config).value();
+  if (file.is_string()) {
+    e.search_space_file = file.get<std::string>();
+    e.canonical["searchSpaceFile"] = file;
+    e.canonical["searchSpace"] = nullptr;
+  }
+  return e;
+}
+
 StatusOr<ExperimentConfig> load_experiment_config(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status::not_found(path + ": cannot open the config file");

@@ -95,9 +95,10 @@ class ExperimentManager {
   Status kill_trial(const std::string& trial_id);
   // Feeds past results to the tuner (nnictl experiment import): a JSON list of
   // {"parameter": architecture, "value": metric} (value: a number, {"default":
-  // number} or such JSON in a string, as `experiment export` writes it). Every
-  // record is checked first (errors name `source`, the index and the key);
-  // then all are fed, stored, and fed again on resume. Returns how many.
+  // number} or such JSON in a string, as `experiment export` writes it; null
+  // or "" = no result, skipped). Every record is checked first (errors name
+  // `source`, the index and the key); then all are fed, stored, and fed again
+  // on resume. Returns how many were fed.
   StatusOr<int> import_data(const Json& records, const std::string& source);
 
  private:

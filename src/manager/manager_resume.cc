@@ -182,10 +182,12 @@ Status ExperimentManager::resume() {
                  (t.start_time > 0 ? age : std::chrono::milliseconds(0)),
              false, arch ? space_generation_ : -1};
   }
-  log_info("archer",
-           "resumed experiment " + id_ + ": " + std::to_string(ended_) +
-               " trials ended, " + std::to_string(live_.size()) + " adopted, " +
-               std::to_string(history.size()) + " results fed to the tuner");
+  log_info("archer", "resumed experiment " + id_ + ": " +
+                         std::to_string(ended_) + " trials had ended, " +
+                         std::to_string(live_.size()) +
+                         " adopted (running, or ended while no manager ran); "
+                         "tuner rebuilt from " +
+                         std::to_string(history.size()) + " trials");
   progress_.elapsed_seconds = elapsed();
   st = store_->put_value("resume_time", now_ms());
   if (!st.is_ok()) return st;

@@ -94,6 +94,8 @@ StatusOr<int> ExperimentManager::import_data(const Json& records,
       return Status::invalid_argument(
           where + ": expected an object with \"parameter\" and \"value\"");
     }
+    // A trial without a result (as `experiment export` writes failed ones).
+    if (r["value"].is_null() || r["value"] == "") continue;
     auto arch = architecture_from_json(config_.search_space, r["parameter"],
                                        where + ": parameter");
     if (!arch.is_ok()) return arch.status();

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "archer/store.h"
+#include "manager/commands.h"
 
 namespace archer {
 
@@ -59,6 +60,37 @@ void fail(httplib::Response& res, const std::string& message, int status) {
   reply(res, Json{{"error", message}}, status);
 }
 
+int http_status(const Status& st) {
+  switch (st.code()) {
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kCorruption:
+      return 400;
+    case Status::Code::kNotFound:
+      return 404;
+    default:
+      return 503;
+  }
+}
+
+// The new value of an update: {"value": v}, or NNI's profile with the value
+// under the config key (v2 name, or v1 for the numbers).
+Json update_value(const std::string& type, const Json& body) {
+  if (body.is_object() && body.contains("value")) return body["value"];
+  const Json params =
+      body.is_object() ? body.value("params", Json::object()) : Json::object();
+  const std::map<std::string, std::vector<const char*>> keys = {
+      {"TRIAL_CONCURRENCY", {"trialConcurrency"}},
+      {"MAX_TRIAL_NUM", {"maxTrialNumber", "maxTrialNum"}},
+      {"MAX_EXEC_DURATION", {"maxExperimentDuration", "maxExecDuration"}},
+      {"SEARCH_SPACE", {"searchSpace"}}};
+  auto it = keys.find(type);
+  if (it == keys.end() || !params.is_object()) return Json();
+  for (const char* k : it->second) {
+    if (params.contains(k)) return params[k];
+  }
+  return Json();
+}
+
 }  // namespace
 
 RestServer::RestServer(std::string db_path, std::string host)
@@ -96,8 +128,9 @@ Status RestServer::start(int port) {
         [with_store](const httplib::Request&, httplib::Response& res) {
           with_store(res, [&](Store& store) {
             Json profile = Json::object();
-            for (const char* key : {"experiment_id", "config", "start_time",
-                                    "end_time", "next_sequence_id", "status"}) {
+            for (const char* key :
+                 {"experiment_id", "config", "start_time", "end_time",
+                  "next_sequence_id", "status", "elapsed_seconds"}) {
               auto v = store.get_value(key);
               if (v.is_ok() && !v.value().is_null()) profile[key] = v.value();
             }
@@ -107,7 +140,8 @@ Status RestServer::start(int port) {
                 {"startTime", profile.value("start_time", Json())},
                 {"endTime", profile.value("end_time", Json())},
                 {"nextSequenceId", profile.value("next_sequence_id", Json(0))},
-                {"status", profile.value("status", Json())}};
+                {"status", profile.value("status", Json())},
+                {"execDuration", profile.value("elapsed_seconds", Json(0))}};
             reply(res, out);
           });
         });
@@ -169,6 +203,71 @@ Status RestServer::start(int port) {
   };
   s.Get(std::string(kPrefix) + "/metric-data", metric_data);
   s.Get(std::string(kPrefix) + R"(/metric-data/([A-Za-z0-9]+))", metric_data);
+  CommandQueue* commands = commands_;
+  // Forwards a write to the manager and replies with its answer.
+  auto command = [commands](httplib::Response& res, const std::string& op,
+                            const Json& args) {
+    if (!commands) {
+      return fail(res,
+                  "this experiment is viewed read-only (no manager runs it); "
+                  "resume it with `archer resume` to change it",
+                  403);
+    }
+    auto answer = commands->call(op, args, std::chrono::seconds(30));
+    if (!answer.is_ok())
+      return fail(res, answer.status().message(), http_status(answer.status()));
+    reply(res, answer.value());
+  };
+  auto body_json = [](const httplib::Request& req, httplib::Response& res,
+                      Json* out) {
+    auto parsed = parse_json(req.body, "request body");
+    if (!parsed.is_ok()) {
+      fail(res, parsed.status().message(), 400);
+      return false;
+    }
+    *out = parsed.value();
+    return true;
+  };
+  s.Put(std::string(kPrefix) + "/experiment",
+        [command, body_json](const httplib::Request& req,
+                             httplib::Response& res) {
+          const std::string type = req.get_param_value("update_type");
+          Json body;
+          if (!body_json(req, res, &body)) return;
+          command(res, "update",
+                  Json{{"type", type}, {"value", update_value(type, body)}});
+        });
+  s.Delete(std::string(kPrefix) + "/experiment",
+           [command](const httplib::Request&, httplib::Response& res) {
+             command(res, "stop", Json::object());
+           });
+  s.Delete(std::string(kPrefix) + R"(/trial-jobs/([A-Za-z0-9]+))",
+           [command](const httplib::Request& req, httplib::Response& res) {
+             command(res, "kill", Json{{"trial_id", req.matches[1].str()}});
+           });
+  s.Post(std::string(kPrefix) + "/experiment/import-data", [command, body_json](
+                                                               const httplib::
+                                                                   Request& req,
+                                                               httplib::
+                                                                   Response&
+                                                                       res) {
+    Json body;
+    if (!body_json(req, res, &body)) return;
+    command(res, "import", Json{{"records", body}, {"source", "import-data"}});
+  });
+  s.Get(std::string(kPrefix) + "/experiment/imported-data",
+        [with_store](const httplib::Request&, httplib::Response& res) {
+          with_store(res, [&](Store& store) {
+            auto v = store.get_value("imported_data");
+            Json out = Json::array();
+            if (v.is_ok() && v.value().is_array()) {
+              for (const auto& r : v.value())
+                out.push_back({{"parameter", r["parameter"]},
+                               {"value", dumps(r["value"])}});
+            }
+            reply(res, out);
+          });
+        });
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would
   // let a second experiment share (and steal requests of) a busy port.
   s.set_socket_options([](socket_t sock) {

@@ -4,7 +4,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "archer/store.h"
 #include "commands.h"
+#include "manager_client.h"
 #include "trial_table.h"
 
 namespace archer {
@@ -110,7 +112,12 @@ void add_experiment(CLI::App& app, Action& run) {
         return 0;
       }
       for (auto it = index.begin(); it != index.end(); ++it) {
-        std::cout << it.key() << "  " << it.value().value("status", "?") << "  "
+        std::string status = it.value().value("status", "?");
+        if (status != "DONE" && status != "STOPPED" &&
+            !manager_alive(it.value())) {
+          status += " (its manager is gone: archer resume " + it.key() + ")";
+        }
+        std::cout << it.key() << "  " << status << "  "
                   << it.value().value("experimentName", "") << "  "
                   << it.value().value("dir", "") << "\n";
       }
@@ -147,68 +154,125 @@ void add_experiment(CLI::App& app, Action& run) {
     };
   });
 
-  auto* del = exp->add_subcommand("delete",
-                                  "delete a finished experiment and its files");
-  auto del_all = std::make_shared<bool>(false);
-  del->add_option("id", *id, "experiment id");
-  del->add_flag("--all", *del_all,
-                "delete every experiment that is not running");
-  del->add_option("--experiment_working_directory", *working,
-                  "where experiments live")
+  auto* status_cmd = exp->add_subcommand(
+      "status", "an experiment's status (from its store; no server needed)");
+  status_cmd->add_option("id", *id, "experiment id (default: the most recent)");
+  status_cmd
+      ->add_option("--experiment_working_directory", *working,
+                   "where experiments live")
       ->capture_default_str();
-  del->callback([&run, id, del_all, working] {
-    run = [id, del_all, working]() -> int {
-      if (id->empty() && !*del_all)
-        throw Error("name the experiment to delete, or use --all");
-      const Json all = load_index(*working);
-      if (!id->empty() && !all.contains(*id)) {
-        throw Error("experiment '" + *id + "' not found under " + *working);
-      }
-      Json kept = Json::object();
-      for (auto it = all.begin(); it != all.end(); ++it) {
-        const std::string status = it.value().value("status", "");
-        const bool target = *del_all || it.key() == *id;
-        if (target && status != "DONE" && status != "STOPPED") {
-          if (!*del_all) {
-            throw Error("experiment '" + it.key() + "' is " + status +
-                        ": stop it first");
-          }
-          kept[it.key()] = it.value();
-          continue;
-        }
-        if (!target) {
-          kept[it.key()] = it.value();
-          continue;
-        }
-        std::filesystem::remove_all(it.value().value("dir", std::string()));
-        std::cout << "Deleted experiment " << it.key() << std::endl;
-      }
-      save_index(*working, kept);
+  status_cmd->callback([&run, id, working] {
+    run = [id, working]() -> int {
+      const std::string dir = find_experiment_dir(*id, *working);
+      auto store = Store::open(dir + "/db/archer.sqlite");
+      if (!store.is_ok()) throw Error(store.status().message());
+      auto value = store.value()->get_value("status");
+      if (!value.is_ok()) throw Error(value.status().message());
+      std::cout << dumps(Json{{"status", value.value().is_string()
+                                             ? value.value()
+                                             : Json("INITIALIZED")},
+                              {"errors", Json::array()}},
+                         DumpOptions{2, false})
+                << std::endl;
       return 0;
     };
   });
 
-  auto* exp_export = exp->add_subcommand(
-      "export", "export trials with architectures and metrics");
-  auto type = std::make_shared<std::string>();
-  auto file = std::make_shared<std::string>();
-  auto intermediate = std::make_shared<bool>(false);
-  exp_export->add_option("id", *id, "experiment id (default: the most recent)");
-  exp_export->add_option("-t,--type", *type, "csv or json")->required();
-  exp_export->add_option("-f,--filename", *file, "output file")->required();
-  exp_export->add_flag("-i,--intermediate", *intermediate,
-                       "include intermediate results");
-  exp_export
+  auto* import = exp->add_subcommand(
+      "import",
+      "feed past results to a running experiment's tuner: a JSON list of "
+      "{\"parameter\": architecture, \"value\": metric} (what `export "
+      "--type json` writes)");
+  auto import_file = std::make_shared<std::string>();
+  import->add_option("id", *id,
+                     "experiment id (default: the only running one)");
+  import->add_option("-f,--filename", *import_file, "the JSON file")
+      ->required();
+  import
       ->add_option("--experiment_working_directory", *working,
                    "where experiments live")
       ->capture_default_str();
-  exp_export->callback([&run, id, type, file, intermediate, working] {
-    run = [id, type, file, intermediate, working] {
-      return export_trials(find_experiment_dir(*id, *working), *type, *file,
-                           *intermediate);
-    };
-  });
-}
+  import->callback([&run, id, import_file, working] {
+    run = [id, import_file, working]() -> int {
+      auto records = load_json_file(*import_file);
+  if (!records.is_ok()) throw Error(records.status().message());
+  if (!records.value().is_array()) {
+    throw Error(*import_file +
+                ": expected a JSON list of {\"parameter\": ..., "
+                "\"value\": ...} records");
+  }
+  ManagerEndpoint m = running_manager(*id, *working);
+  Json answer = call_manager(m, "POST", "/experiment/import-data",
+                             dumps(records.value()));
+  std::cout << "Imported " << answer.value("imported", 0) << " of "
+            << records.value().size() << " records into experiment " << m.id
+            << std::endl;
+  return 0;
+};
+}  // namespace cli
+);
+
+auto* del =
+    exp->add_subcommand("delete", "delete a finished experiment and its files");
+auto del_all = std::make_shared<bool>(false);
+del->add_option("id", *id, "experiment id");
+del->add_flag("--all", *del_all, "delete every experiment that is not running");
+del->add_option("--experiment_working_directory", *working,
+                "where experiments live")
+    ->capture_default_str();
+del->callback([&run, id, del_all, working] {
+  run = [id, del_all, working]() -> int {
+    if (id->empty() && !*del_all)
+      throw Error("name the experiment to delete, or use --all");
+    const Json all = load_index(*working);
+    if (!id->empty() && !all.contains(*id)) {
+      throw Error("experiment '" + *id + "' not found under " + *working);
+    }
+    Json kept = Json::object();
+    for (auto it = all.begin(); it != all.end(); ++it) {
+      const std::string status = it.value().value("status", "");
+      const bool target = *del_all || it.key() == *id;
+      if (target && status != "DONE" && status != "STOPPED") {
+        if (!*del_all) {
+          throw Error("experiment '" + it.key() + "' is " + status +
+                      ": stop it first");
+        }
+        kept[it.key()] = it.value();
+        continue;
+      }
+      if (!target) {
+        kept[it.key()] = it.value();
+        continue;
+      }
+      std::filesystem::remove_all(it.value().value("dir", std::string()));
+      std::cout << "Deleted experiment " << it.key() << std::endl;
+    }
+    save_index(*working, kept);
+    return 0;
+  };
+});
+
+auto* exp_export = exp->add_subcommand(
+    "export", "export trials with architectures and metrics");
+auto type = std::make_shared<std::string>();
+auto file = std::make_shared<std::string>();
+auto intermediate = std::make_shared<bool>(false);
+exp_export->add_option("id", *id, "experiment id (default: the most recent)");
+exp_export->add_option("-t,--type", *type, "csv or json")->required();
+exp_export->add_option("-f,--filename", *file, "output file")->required();
+exp_export->add_flag("-i,--intermediate", *intermediate,
+                     "include intermediate results");
+exp_export
+    ->add_option("--experiment_working_directory", *working,
+                 "where experiments live")
+    ->capture_default_str();
+exp_export->callback([&run, id, type, file, intermediate, working] {
+  run = [id, type, file, intermediate, working] {
+    return export_trials(find_experiment_dir(*id, *working), *type, *file,
+                         *intermediate);
+  };
+});
+}  // namespace archer
 
 }  // namespace cli
 }  // namespace archer

@@ -9,25 +9,18 @@
 
 #include "archer/json.h"
 #include "commands.h"
+#include "manager_client.h"
 
 namespace archer {
 namespace cli {
 
 namespace {
 
-bool running(const Json& entry) {
-  if (entry.value("status", "") == "DONE" ||
-      entry.value("status", "") == "STOPPED")
-    return false;
-  const std::int64_t pid = entry.value("pid", std::int64_t{0});
-  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
-}
-
 int stop(const std::string& id, bool all, const std::string& working) {
   Json index = load_index(working);
   std::vector<std::string> targets;
   for (auto it = index.begin(); it != index.end(); ++it) {
-    if ((id.empty() || it.key() == id) && running(it.value()))
+    if ((id.empty() || it.key() == id) && manager_alive(it.value()))
       targets.push_back(it.key());
   }
   if (!id.empty() && targets.empty()) {
@@ -52,7 +45,7 @@ int stop(const std::string& id, bool all, const std::string& working) {
       std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (const auto& t : targets) {
     while (std::chrono::steady_clock::now() < limit &&
-           running(load_index(working)[t])) {
+           manager_alive(load_index(working)[t])) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     const Json entry = load_index(working)[t];

@@ -7,6 +7,7 @@
 #include "archer/store.h"
 #include "archer/tuner.h"
 #include "commands.h"
+#include "manager_client.h"
 #include "trial_table.h"
 
 namespace archer {
@@ -54,6 +55,25 @@ void add_trial(CLI::App& app, Action& run) {
                     t.row.status.c_str(), t.duration_seconds(),
                     t.final_metric.c_str(), dumps(t.architecture).c_str());
       }
+      return 0;
+    };
+  });
+
+  auto* kill = trial->add_subcommand(
+      "kill", "stop a running trial (it ends as USER_CANCELED)");
+  auto kid = std::make_shared<std::string>();
+  auto trial_id = std::make_shared<std::string>();
+  kill->add_option("id", *kid, "experiment id (default: the only running one)");
+  kill->add_option("-T,--trial_id", *trial_id, "the trial to stop")->required();
+  kill->add_option("--experiment_working_directory", *working,
+                   "where experiments live")
+      ->capture_default_str();
+  kill->callback([&run, kid, trial_id, working] {
+    run = [kid, trial_id, working]() -> int {
+      ManagerEndpoint m = running_manager(*kid, *working);
+      call_manager(m, "DELETE", "/trial-jobs/" + *trial_id);
+      std::cout << "Trial " << *trial_id << " of experiment " << m.id
+                << ": cancelling" << std::endl;
       return 0;
     };
   });

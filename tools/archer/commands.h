@@ -22,6 +22,13 @@ void add_trial(CLI::App& app, Action& run);
 void add_experiment(CLI::App& app, Action& run);
 void add_stop(CLI::App& app, Action& run);
 void add_log(CLI::App& app, Action& run);
+void add_resume(CLI::App& app, Action& run);  // resume and view
+void add_update(CLI::App& app, Action& run);
+void add_top(CLI::App& app, Action& run);  // top and webui url
+
+struct RunOptions;
+// --foreground, --port, --no_server (create and resume).
+void add_server_options(CLI::App* cmd, RunOptions* options);
 
 // The experiments index under a working directory: id -> {dir, status, ...}.
 std::string experiments_index(const std::string& working_dir);

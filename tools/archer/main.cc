@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   archer::cli::add_experiment(app, run);
   archer::cli::add_stop(app, run);
   archer::cli::add_log(app, run);
+  archer::cli::add_resume(app, run);
+  archer::cli::add_update(app, run);
+  archer::cli::add_top(app, run);
   try {
     app.parse(argc, argv);
     if (!run) {

@@ -1,0 +1,118 @@
+// archer resume ID / archer view ID: continue a stopped (or crashed) experiment
+// from its store, or serve it read-only.
+#include <signal.h>
+
+#include "archer/config.h"
+#include "archer/store.h"
+#include "commands.h"
+#include "experiment_runner.h"
+
+namespace archer {
+namespace cli {
+
+namespace {
+
+// The stored config of the experiment in `dir`, as resume and view use it.
+ExperimentConfig stored_config(const std::string& dir) {
+  const std::string db = dir + "/db/archer.sqlite";
+  auto store = Store::open(db);
+  if (!store.is_ok()) throw Error(store.status().message());
+  auto canonical = store.value()->get_value("config");
+  auto space = store.value()->get_value("search_space");
+  if (!canonical.is_ok()) throw Error(canonical.status().message());
+  if (!space.is_ok()) throw Error(space.status().message());
+  if (canonical.value().is_null() || space.value().is_null()) {
+    throw Error(db +
+                ": no stored config or search space (the experiment never "
+                "started)");
+  }
+  auto config = config_from_canonical(canonical.value(), space.value(), db);
+  if (!config.is_ok()) throw Error(config.status().message());
+  return config.value();
+}
+
+// Refuses to resume or view an experiment whose manager still runs.
+void check_not_running(const std::string& id, const std::string& working) {
+  const Json entry = load_index(working).value(id, Json::object());
+  const std::int64_t pid = entry.value("pid", std::int64_t{0});
+  const std::string status = entry.value("status", "");
+  if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0 && status != "DONE" &&
+      status != "STOPPED") {
+    throw Error("experiment '" + id + "' is " +
+                (status == "VIEWED" ? "being viewed" : "running") +
+                " (process " + std::to_string(pid) +
+                "); stop it first with "
+                "`archer stop " +
+                id + "`");
+  }
+}
+
+std::string resolve_id(const std::string& id, const std::string& working) {
+  const std::string dir = find_experiment_dir(id, working);
+  return dir.substr(dir.find_last_of('/') + 1);
+}
+
+}  // namespace
+
+void add_resume(CLI::App& app, Action& run) {
+  auto* cmd = app.add_subcommand(
+      "resume",
+      "continue a stopped experiment, or one whose manager was killed: "
+      "running trials are adopted, ids continue, the tuner is rebuilt");
+  auto id = std::make_shared<std::string>();
+  auto options = std::make_shared<RunOptions>();
+  auto working = std::make_shared<std::string>(default_working_dir());
+  auto debug = std::make_shared<bool>(false);
+  cmd->add_option("id", *id, "experiment id (default: the most recent)");
+  add_server_options(cmd, options.get());
+  cmd->add_flag("-d,--debug", *debug, "debug logging");
+  cmd->add_option("-e,--experiment_working_directory", *working,
+                  "where experiments live")
+      ->capture_default_str();
+  cmd->callback([&run, id, options, working] {
+    run = [id, options, working] {
+      const std::string eid = resolve_id(*id, *working);
+      check_not_running(eid, *working);
+      const std::string dir = find_experiment_dir(eid, *working);
+      ExperimentConfig config = stored_config(dir);
+      // The index lives where the experiment was found.
+      config.experiment_working_directory = *working;
+      return run_maybe_detached(
+          dir, options->foreground, "Stop it with: archer stop " + eid,
+          [&](int ready_fd) {
+            return run_experiment(eid, dir, config, true, *options, ready_fd);
+          });
+    };
+  });
+
+  auto* view = app.add_subcommand(
+      "view", "serve a stopped experiment's REST API read-only");
+  auto vid = std::make_shared<std::string>();
+  auto voptions = std::make_shared<RunOptions>();
+  auto vworking = std::make_shared<std::string>(default_working_dir());
+  view->add_option("id", *vid, "experiment id (default: the most recent)");
+  view->add_flag("-f,--foreground", voptions->foreground,
+                 "serve from this terminal until Ctrl-C");
+  view->add_option("-p,--port", voptions->port,
+                   "REST API port on 127.0.0.1 (0: any free port)")
+      ->capture_default_str();
+  view->add_option("-e,--experiment_working_directory", *vworking,
+                   "where experiments live")
+      ->capture_default_str();
+  view->callback([&run, vid, voptions, vworking] {
+    run = [vid, voptions, vworking] {
+      const std::string eid = resolve_id(*vid, *vworking);
+      check_not_running(eid, *vworking);
+      const std::string dir = find_experiment_dir(eid, *vworking);
+      stored_config(dir);  // fails clearly on a broken store
+      return run_maybe_detached(
+          dir, voptions->foreground, "Stop viewing with: archer stop " + eid,
+          [&](int ready_fd) {
+            return run_viewer(eid, dir, *vworking, *voptions, ready_fd);
+          });
+    };
+  });
+}
+
+}  // namespace cli
+}  // namespace archer
