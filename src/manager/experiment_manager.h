@@ -79,6 +79,7 @@ class ExperimentManager {
       std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
   Progress progress() const { return progress_; }
   const ExperimentConfig& config() const { return config_; }
+  const Tuner& tuner() const { return *tuner_; }
 
   // Changes to a running experiment (nnictl update ...). Each is checked like
   // the config key it changes (and against the tuner), stored, and applied at

@@ -4,7 +4,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
+#include <thread>
+
 #include "archer/store.h"
+#include "manager/commands.h"
+#include "testing/manager_harness.h"
 #include "testing/temp_dir.h"
 
 namespace archer {
@@ -65,6 +70,113 @@ TEST(RestServer, ServesNniPathsFromTheStore) {
   ASSERT_FALSE(busy.is_ok());
   EXPECT_NE(busy.message().find("is it in use?"), std::string::npos);
   server.stop();
+}
+
+// The write endpoints against a manager (on a fake training service) whose
+// thread drains the command queue, as `archer create` does.
+TEST(RestServer, WritesReachTheRunningManager) {
+  testing::TempDir dir;
+  const std::string db = dir.file("db.sqlite");
+  ExperimentConfig c = testing::config_for("Random", Json::object(), 1, 20);
+  std::shared_ptr<Store> store(std::move(Store::open(db)).value());
+  testing::Harness h(
+      c, 1,
+      [](const Json&) {
+        return testing::FakeOutcome{"", "", true};
+      },
+      store);
+  ASSERT_TRUE(h.manager->start().is_ok());
+  CommandQueue queue;
+  RestServer server(db);
+  server.set_commands(&queue);
+  ASSERT_TRUE(server.start(0).is_ok());
+  std::atomic<bool> done{false}, stop_requested{false};
+  std::thread manager_thread([&] {
+    bool stop = false;
+    while (!done) {
+      queue.drain([&](const std::string& op, const Json& args) {
+        return run_command(*h.manager, op, args, &stop);
+      });
+      if (stop) stop_requested = true;
+      auto more = h.manager->step(std::chrono::milliseconds(5));
+      EXPECT_TRUE(more.is_ok());
+    }
+  });
+  httplib::Client client("127.0.0.1", server.port());
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(10, 0);
+  auto send = [&](const std::string& method, const std::string& path,
+                  const std::string& body) {
+    const std::string url = "/api/v1/nni" + path;
+    auto res =
+        method == "PUT"    ? client.Put(url.c_str(), body, "application/json")
+        : method == "POST" ? client.Post(url.c_str(), body, "application/json")
+                           : client.Delete(url.c_str());
+    EXPECT_TRUE(res) << path;
+    return res ? std::make_pair(res->status, Json::parse(res->body))
+               : std::make_pair(0, Json());
+  };
+  // Archer's {"value": v} and NNI's profile {"params": {...}} both work.
+  EXPECT_EQ(send("PUT", "/experiment?update_type=TRIAL_CONCURRENCY",
+                 R"({"value": 2})")
+                .first,
+            200);
+  EXPECT_EQ(send("PUT", "/experiment?update_type=MAX_TRIAL_NUM",
+                 R"({"params": {"maxTrialNum": 7}})")
+                .first,
+            200);
+  EXPECT_EQ(send("PUT", "/experiment?update_type=MAX_EXEC_DURATION",
+                 R"({"params": {"maxExperimentDuration": "1h"}})")
+                .first,
+            200);
+  auto bad = send("PUT", "/experiment?update_type=TRIAL_CONCURRENCY",
+                  R"({"value": 0})");
+  EXPECT_EQ(bad.first, 400);
+  EXPECT_NE(bad.second["error"].get<std::string>().find("trialConcurrency"),
+            std::string::npos);
+  EXPECT_EQ(send("PUT", "/experiment?update_type=COLOUR", "{}").first, 400);
+  EXPECT_EQ(send("PUT", "/experiment?update_type=MAX_TRIAL_NUM", "{oops").first,
+            400);
+  auto config = store->get_value("config").value();
+  EXPECT_EQ(config["trialConcurrency"], 2);
+  EXPECT_EQ(config["maxTrialNumber"], 7);
+  EXPECT_EQ(config["maxExperimentDuration"], 3600.0);
+  // Kill a running trial; an unknown one is 404.
+  std::string running;
+  for (int i = 0; i < 200 && running.empty(); ++i) {
+    for (const auto& t : store->trials().value()) {
+      if (t.status == "RUNNING") running = t.trial_id;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(running.empty());
+  EXPECT_EQ(send("DELETE", "/trial-jobs/" + running, "").first, 200);
+  EXPECT_EQ(send("DELETE", "/trial-jobs/Nope1", "").first, 404);
+  // Import, then list what was imported.
+  auto imported = send(
+      "POST", "/experiment/import-data",
+      R"([{"parameter": {"a": {"_value": "x", "_idx": 0}, "b": {"_value": "p", "_idx": 0}, "s": {"_value": [""], "_idx": [0]}}, "value": 0.5}])");
+  EXPECT_EQ(imported.first, 200);
+  EXPECT_EQ(imported.second["imported"], 1);
+  auto listed = client.Get("/api/v1/nni/experiment/imported-data");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(Json::parse(listed->body)[0]["value"], "0.5");
+  // Stop.
+  EXPECT_EQ(send("DELETE", "/experiment", "").first, 200);
+  EXPECT_TRUE(stop_requested);
+  done = true;
+  manager_thread.join();
+  EXPECT_EQ(store->trial(running).value()->status, "USER_CANCELED");
+  // Without a manager (archer view) writes are refused.
+  RestServer viewer(db);
+  ASSERT_TRUE(viewer.start(0).is_ok());
+  httplib::Client view_client("127.0.0.1", viewer.port());
+  view_client.set_read_timeout(5, 0);
+  auto refused = view_client.Delete("/api/v1/nni/experiment");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  server.stop();
+  viewer.stop();
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -115,7 +117,10 @@ Status LocalTrainingService::set_max_parallel(int max_parallel) {
 }
 
 int LocalTrainingService::free_slots() const {
-  return std::max(0, options_.max_parallel - static_cast<int>(trials_.size()));
+  int free =
+      std::max(0, options_.max_parallel - static_cast<int>(trials_.size()));
+  if (options_.gpus) free = std::min(free, options_.gpus->free_trial_slots());
+  return free;
 }
 
 pid_t LocalTrainingService::process_group(const std::string& trial_id) const {
@@ -137,7 +142,26 @@ Status LocalTrainingService::prepare(const TrialSpec& spec, Trial& trial) {
   return Status::ok();
 }
 
-Status LocalTrainingService::submit(const TrialSpec& spec) {
+Status LocalTrainingService::submit(const TrialSpec& requested) {
+  TrialSpec spec = requested;
+  if (options_.gpus) {
+    if (trials_.count(spec.trial_id)) {
+      return Status::invalid_argument("trial '" + spec.trial_id +
+                                      "' is already running");
+    }
+    std::vector<int> gpus = options_.gpus->allocate(spec.trial_id);
+    if (gpus.empty()) {
+      return Status::invalid_argument("no GPU is free for trial '" +
+                                      spec.trial_id + "'");
+    }
+    spec.env["CUDA_VISIBLE_DEVICES"] = cuda_visible_devices(gpus);
+  }
+  Status st = start(spec);
+  if (!st.is_ok() && options_.gpus) options_.gpus->release(spec.trial_id);
+  return st;
+}
+
+Status LocalTrainingService::start(const TrialSpec& spec) {
   std::error_code ec;
   fs::create_directories(spec.trial_dir + "/.nni", ec);
   if (ec)
@@ -200,6 +224,22 @@ Status LocalTrainingService::adopt(const TrialSpec& spec,
   Trial trial;
   Status st = prepare(spec, trial);
   if (!st.is_ok()) return st;
+  if (options_.gpus) {  // the GPUs its run.sh was given
+    std::ifstream script(spec.trial_dir + "/run.sh");
+    std::string line;
+    const std::string key = "export CUDA_VISIBLE_DEVICES='";
+    while (std::getline(script, line)) {
+      if (line.rfind(key, 0) != 0) continue;
+      std::vector<int> gpus;
+      std::stringstream list(line.substr(key.size()));
+      std::string item;
+      while (std::getline(list, item, ',')) {
+        if (!item.empty() && std::isdigit(static_cast<unsigned char>(item[0])))
+          gpus.push_back(std::atoi(item.c_str()));
+      }
+      options_.gpus->reserve(spec.trial_id, gpus);
+    }
+  }
   trial.adopted = true;
   trial.pid = pid;
   int pidfd =
@@ -312,6 +352,7 @@ void LocalTrainingService::finish(const std::string& trial_id,
   // The whole group: children the trial left behind do not outlive it. (A lost
   // trial's pid may belong to someone else now.)
   if (!t.lost && t.pid > 0) ::kill(-t.pid, SIGKILL);
+  if (options_.gpus) options_.gpus->release(trial_id);
   trials_.erase(it);
   ready_.push_back(std::move(ev));
 }

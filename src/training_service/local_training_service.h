@@ -29,6 +29,7 @@
 
 #include "archer/training_service.h"
 #include "common/metric_stream.h"
+#include "training_service/gpu_scheduler.h"
 
 namespace archer {
 
@@ -37,6 +38,9 @@ class LocalTrainingService : public TrainingService {
   struct Options {
     int max_parallel = 1;
     std::chrono::milliseconds kill_grace{5000};
+    // trialGpuNumber > 0: trials also wait for GPUs, and get theirs in
+    // CUDA_VISIBLE_DEVICES. Null: CPU trials (the spec's env decides).
+    std::shared_ptr<GpuScheduler> gpus;
   };
   // Fails only if the kernel refuses inotify/eventfd.
   static StatusOr<std::unique_ptr<LocalTrainingService>> create(
@@ -73,6 +77,7 @@ class LocalTrainingService : public TrainingService {
   LocalTrainingService(Options options, int inotify_fd,
                        std::shared_ptr<Exits> exits);
   Status prepare(const TrialSpec& spec, Trial& trial);
+  Status start(const TrialSpec& spec);
   void read_metrics(Trial& trial);
   void finish(const std::string& trial_id, int wait_status);
   void drain_inotify();

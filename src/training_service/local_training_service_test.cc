@@ -317,6 +317,30 @@ TEST(LocalTrainingService, ATrialLostWithoutExitStateIsSysCanceled) {
   EXPECT_EQ(ts->running(), 0);
 }
 
+TEST(LocalTrainingService, GpuTrialsGetTheirOwnDevices) {
+  TempDir dir;
+  GpuScheduler::Options g;
+  g.query = [] { return parse_nvidia_smi("0, GPU-a\n1, GPU-b\n", ""); };
+  LocalTrainingService::Options o;
+  o.max_parallel = 3;
+  o.gpus = std::make_shared<GpuScheduler>(GpuScheduler::create(g).value());
+  auto ts = std::move(LocalTrainingService::create(o)).value();
+  EXPECT_EQ(ts->free_slots(), 2);  // two GPUs, one trial each
+  for (const char* id : {"g0", "g1"}) {
+    ASSERT_TRUE(
+        ts->submit(spec(dir, id, "echo $CUDA_VISIBLE_DEVICES; sleep 0.2"))
+            .is_ok());
+  }
+  EXPECT_EQ(ts->free_slots(), 0);
+  EXPECT_FALSE(ts->submit(spec(dir, "g2", "exit 0")).is_ok());
+  run_until_end(*ts, "g0");
+  run_until_end(*ts, "g1");
+  EXPECT_EQ(ts->free_slots(), 2);  // released at the end
+  EXPECT_EQ(read_file(dir.file("trials/g0/stdout")) +
+                read_file(dir.file("trials/g1/stdout")),
+            "0\n1\n");
+}
+
 TEST(LocalTrainingService, MaxParallelCanChange) {
   auto ts = make(1);
   EXPECT_EQ(ts->free_slots(), 1);

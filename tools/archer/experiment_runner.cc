@@ -141,6 +141,18 @@ int run_experiment(const std::string& id, const std::string& dir,
   if (!tuner.is_ok()) throw Error(source + ": " + tuner.status().message());
   LocalTrainingService::Options service_options;
   service_options.max_parallel = config.trial_concurrency;
+  if (config.trial_gpu_number && *config.trial_gpu_number > 0) {
+    GpuScheduler::Options gpu;
+    gpu.gpus_per_trial = *config.trial_gpu_number;
+    gpu.gpu_indices = config.gpu_indices;
+    gpu.max_trials_per_gpu = config.max_trial_number_per_gpu;
+    gpu.use_active_gpu = config.use_active_gpu;
+    auto scheduler = GpuScheduler::create(gpu);
+    if (!scheduler.is_ok())
+      throw Error(source + ": " + scheduler.status().message());
+    service_options.gpus =
+        std::make_shared<GpuScheduler>(std::move(scheduler).value());
+  }
   auto service = LocalTrainingService::create(service_options);
   if (!service.is_ok()) throw Error(service.status().message());
   ExperimentManager manager(config, id, dir, std::move(tuner).value(),
