@@ -95,9 +95,10 @@ TEST(RestServer, WritesReachTheRunningManager) {
     bool stop = false;
     while (!done) {
       queue.drain([&](const std::string& op, const Json& args) {
-        return run_command(*h.manager, op, args, &stop);
+        auto answer = run_command(*h.manager, op, args, &stop);
+        if (stop) stop_requested = true;  // before the client gets the answer
+        return answer;
       });
-      if (stop) stop_requested = true;
       auto more = h.manager->step(std::chrono::milliseconds(5));
       EXPECT_TRUE(more.is_ok());
     }
