@@ -6,6 +6,7 @@
 #include "archer/nn/layer_choice.h"
 #include "archer/nn/mutable.h"
 #include "archer/nn/mutator.h"
+#include "archer/nn/runtime.h"
 #include "archer/search_space.h"
 #include "archer/trial.h"
 

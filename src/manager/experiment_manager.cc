@@ -123,6 +123,15 @@ TrialSpec ExperimentManager::spec_for(const TrialRow& row) const {
   if (config_.trial_gpu_number && *config_.trial_gpu_number == 0) {
     spec.env["CUDA_VISIBLE_DEVICES"] = "-1";
   }
+  // glibc malloc settings that spare large-tensor trials (any language) a page
+  // fault storm; see include/archer/nn/runtime.h. A user's GLIBC_TUNABLES or
+  // ARCHER_RUNTIME_DEFAULTS=0 wins.
+  const char* off = std::getenv("ARCHER_RUNTIME_DEFAULTS");
+  if (!std::getenv("GLIBC_TUNABLES") && !(off && std::string(off) == "0")) {
+    spec.env["GLIBC_TUNABLES"] =
+        "glibc.malloc.mmap_threshold=33554432:"
+        "glibc.malloc.trim_threshold=268435456";
+  }
   return spec;
 }
 

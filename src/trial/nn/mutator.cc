@@ -10,6 +10,7 @@
 
 #include "archer/nn/input_choice.h"
 #include "archer/nn/layer_choice.h"
+#include "archer/nn/runtime.h"
 #include "common/log.h"
 
 namespace archer {
@@ -262,6 +263,7 @@ void get_and_apply_next_architecture(torch::nn::Module& model,
     std::cout.flush();
     std::exit(0);
   }
+  apply_runtime_defaults();  // the training that follows runs faster
 }
 
 }  // namespace archer

@@ -1,0 +1,217 @@
+// Archer's classic-NAS example: (Fashion-)MNIST with LibTorch.
+//
+//   mnist_nas [--space nni|cells] [flags]    standalone (first candidates), or
+//                                            as a trial under `archer create`
+//   NNI_GEN_SEARCH_SPACE=ss.json mnist_nas   writes the search space (what
+//                                            `archer ss_gen` does)
+//   mnist_nas --architecture best.json       trains one given architecture
+//
+// --space nni is NNI's MNIST network (8 architectures; its ss_gen output is
+// NNI's byte for byte); --space cells is a larger space for the tuners. NNI's
+// training recipe by default: SGD lr 0.01 momentum 0.5, batch 64, 10 epochs;
+// after each epoch the test accuracy (percent) is reported, the last one as the
+// final result.
+#include <archer/nn.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "idx_data.h"
+#include "nets.h"
+
+namespace {
+
+struct Flags {
+  std::string space = "nni";
+  int epochs = 10;
+  int batch_size = 64;
+  int test_batch_size = 1000;
+  double lr = 0.01;
+  double momentum = 0.5;
+  int hidden_size = 512;
+  int channels = 16;
+  int cells = 4;
+  int train_samples = 0;  // 0: all
+  int test_samples = 0;
+  int threads = 0;  // 0: Archer's default (see archer/nn/runtime.h)
+  int seed = 1;
+  int log_interval = 1000;
+  std::string data_dir = mnist_example::kDefaultDataDir;
+  std::string cache_dir = mnist_example::default_cache_dir();
+  std::string architecture;  // a JSON file
+};
+
+const char kUsage[] =
+    "flags: --space nni|cells, --epochs N, --batch_size N, --test_batch_size "
+    "N, --lr X, --momentum X, --hidden_size N, --channels N, --cells N, "
+    "--train_samples N (0: all), --test_samples N, --threads N, --seed N, "
+    "--log_interval N, --data_dir DIR, --cache_dir DIR, --architecture FILE";
+
+Flags parse_flags(int argc, char** argv) {
+  Flags f;
+  std::map<std::string, int*> ints = {{"--epochs", &f.epochs},
+                                      {"--batch_size", &f.batch_size},
+                                      {"--test_batch_size", &f.test_batch_size},
+                                      {"--hidden_size", &f.hidden_size},
+                                      {"--channels", &f.channels},
+                                      {"--cells", &f.cells},
+                                      {"--train_samples", &f.train_samples},
+                                      {"--test_samples", &f.test_samples},
+                                      {"--threads", &f.threads},
+                                      {"--seed", &f.seed},
+                                      {"--log_interval", &f.log_interval}};
+  std::map<std::string, double*> reals = {{"--lr", &f.lr},
+                                          {"--momentum", &f.momentum}};
+  std::map<std::string, std::string*> strings = {
+      {"--space", &f.space},
+      {"--data_dir", &f.data_dir},
+      {"--cache_dir", &f.cache_dir},
+      {"--architecture", &f.architecture}};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage << std::endl;
+      std::exit(0);
+    }
+    if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+    const std::string v = argv[++i];
+    char* end = nullptr;
+    if (ints.count(arg)) {
+      long n = std::strtol(v.c_str(), &end, 10);
+      const bool zero_ok = arg == "--train_samples" ||
+                           arg == "--test_samples" || arg == "--threads" ||
+                           arg == "--seed" || arg == "--log_interval";
+      if (v.empty() || *end != '\0' || n < (zero_ok ? 0 : 1) || n > 1 << 30) {
+        throw std::invalid_argument(
+            arg + ": expected an integer >= " + (zero_ok ? "0" : "1") +
+            ", got '" + v + "'");
+      }
+      *ints[arg] = static_cast<int>(n);
+    } else if (reals.count(arg)) {
+      double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(x >= 0)) {
+        throw std::invalid_argument(arg + ": expected a number >= 0, got '" +
+                                    v + "'");
+      }
+      *reals[arg] = x;
+    } else if (strings.count(arg)) {
+      *strings[arg] = v;
+    } else {
+      throw std::invalid_argument("unknown flag '" + arg + "'; " + kUsage);
+    }
+  }
+  if (f.space != "nni" && f.space != "cells") {
+    throw std::invalid_argument("--space: expected nni or cells, got '" +
+                                f.space + "'");
+  }
+  return f;
+}
+
+// The architecture in `path`: NNI's architecture JSON, or a parameter.cfg
+// record (its "parameters").
+archer::Json read_architecture(const std::string& path) {
+  auto json = archer::load_json_file(path);
+  if (!json.is_ok()) throw std::invalid_argument(json.status().message());
+  archer::Json arch = json.value();
+  if (arch.is_object() && arch.contains("parameters"))
+    arch = arch["parameters"];
+  return arch;
+}
+
+template <typename Net>
+double evaluate(Net& net, const mnist_example::Split& test, int batch) {
+  torch::NoGradGuard no_grad;
+  net->eval();
+  int64_t correct = 0;
+  const int64_t n = test.images.size(0);
+  for (int64_t i = 0; i < n; i += batch) {
+    const int64_t m = std::min<int64_t>(batch, n - i);
+    torch::Tensor out = net->forward(test.images.narrow(0, i, m));
+    correct +=
+        out.argmax(1).eq(test.labels.narrow(0, i, m)).sum().item<int64_t>();
+  }
+  net->train();
+  return 100.0 * static_cast<double>(correct) / static_cast<double>(n);
+}
+
+template <typename Net>
+int run(Net net, const Flags& f) {
+  // Data first, as NNI's example does (ss_gen then checks the data too).
+  mnist_example::Split train =
+      mnist_example::load_split(f.data_dir, f.cache_dir, true, f.train_samples);
+  mnist_example::Split test =
+      mnist_example::load_split(f.data_dir, f.cache_dir, false, f.test_samples);
+  if (f.architecture.empty()) {
+    archer::get_and_apply_next_architecture(net);
+  } else {
+    archer::nn::apply_architecture(*net, read_architecture(f.architecture),
+                                   f.architecture);
+    archer::apply_runtime_defaults();
+  }
+  if (f.threads > 0) torch::set_num_threads(f.threads);
+  std::cerr << "architecture: "
+            << archer::dumps(archer::nn::applied_architecture(*net))
+            << std::endl;
+  torch::optim::SGD optimizer(
+      net->parameters(), torch::optim::SGDOptions(f.lr).momentum(f.momentum));
+  const int64_t n = train.images.size(0);
+  double accuracy = 0, seconds = 0;
+  int64_t seen = 0;
+  for (int epoch = 1; epoch <= f.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    torch::Tensor order = torch::randperm(n, torch::kLong);
+    double loss_sum = 0;
+    int64_t batches = 0;
+    for (int64_t i = 0; i < n; i += f.batch_size) {
+      const int64_t m = std::min<int64_t>(f.batch_size, n - i);
+      torch::Tensor idx = order.narrow(0, i, m);
+      optimizer.zero_grad();
+      torch::Tensor loss =
+          torch::nll_loss(net->forward(train.images.index_select(0, idx)),
+                          train.labels.index_select(0, idx));
+      loss.backward();
+      optimizer.step();
+      loss_sum += loss.item<double>();
+      ++batches;
+      if (f.log_interval > 0 && batches % f.log_interval == 0) {
+        std::printf("epoch %d [%lld/%lld] loss %.4f\n", epoch,
+                    static_cast<long long>(i + m), static_cast<long long>(n),
+                    loss.item<double>());
+      }
+    }
+    seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    seen += n;
+    accuracy = evaluate(net, test, f.test_batch_size);
+    std::printf("epoch %d: loss %.4f, test accuracy %.2f%%\n", epoch,
+                loss_sum / static_cast<double>(batches), accuracy);
+    std::fflush(stdout);
+    if (epoch < f.epochs) archer::report_intermediate_result(accuracy);
+  }
+  std::printf("training throughput: %.1f images/s (%d thread(s))\n",
+              static_cast<double>(seen) / seconds, torch::get_num_threads());
+  archer::report_final_result(accuracy);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Flags f = parse_flags(argc, argv);
+    torch::manual_seed(f.seed);
+    if (f.space == "nni")
+      return run(mnist_example::NniMnistNet(f.hidden_size), f);
+    return run(mnist_example::CellNet(f.channels, f.cells), f);
+  } catch (const std::exception& e) {
+    std::cerr << "mnist_nas: error: " << e.what() << std::endl;
+    return 1;
+  }
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# End-to-end test of the Fashion-MNIST example through the CLI: ss_gen of both
+# spaces (NNI's network must give NNI's bytes), a short experiment with each
+# tuner (v2 and v1 configs), the trials' architectures checked against the
+# search space, metrics, the export, and the data errors.
+# Usage: mnist_test.sh ARCHER MNIST_NAS PYTHON SHARED_DIR
+set -euo pipefail
+archer=$1
+mnist=$2
+python=$3
+shared=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+passed=0
+cd "$tmp"
+export XDG_CACHE_HOME=$tmp/cache
+
+# ss_gen: NNI's MNIST network gives NNI's file byte for byte; the cell space has
+# 7 choices and 46,656 architectures.
+"$archer" ss_gen -t "$mnist --space nni" -f nni.json >out 2>&1 || { cat out; fail "ss_gen nni"; }
+cmp nni.json "$shared/spec/golden/mnist_search_space.json" || fail "NNI space differs from NNI's golden file"
+"$archer" ss_gen -t "$mnist --space cells" >out 2>&1 || { cat out; fail "ss_gen cells"; }
+"$python" - nni_auto_gen_search_space.json <<'PY' || fail "cell space"
+import json, math, sys
+space = json.load(open(sys.argv[1]))
+n = 1
+for v in space.values():
+    if v["_type"] == "layer_choice":
+        assert len(v["_value"]) >= 4
+        n *= len(v["_value"])
+    else:
+        n *= math.comb(len(v["_value"]["candidates"]), v["_value"]["n_chosen"])
+assert len(space) == 7 and n == 46656, (len(space), n)
+PY
+passed=$((passed + 1))
+
+# A short experiment with each tuner; every trial's architecture fits the space.
+trial="$mnist --space cells --epochs 2 --train_samples 256 --test_samples 256 --log_interval 0"
+check() {  # name
+  "$archer" experiment export --type json --intermediate --filename "$1.json" \
+    --experiment_working_directory "$tmp/$1" >/dev/null || fail "$1: export"
+  "$python" - nni_auto_gen_search_space.json "$1.json" <<'PY' || fail "$1: trials"
+import json, sys
+space = json.load(open(sys.argv[1]))
+trials = json.load(open(sys.argv[2]))
+assert len(trials) == 3, len(trials)
+for t in trials:
+    assert t["status"] == "SUCCEEDED", t
+    arch = t["parameter"]
+    assert list(arch) == list(space), arch
+    for key, choice in space.items():
+        if choice["_type"] == "layer_choice":
+            assert choice["_value"][arch[key]["_idx"]] == arch[key]["_value"]
+        else:
+            idx = arch[key]["_idx"]
+            assert len(idx) == choice["_value"]["n_chosen"] == len(set(idx))
+            assert all(0 <= i < len(choice["_value"]["candidates"]) for i in idx)
+    assert 0 <= float(t["value"]) <= 100, t["value"]
+    assert len(t["intermediate"]) == 1, t["intermediate"]
+PY
+}
+for tuner in Random RegularizedEvolutionTuner PPOTuner; do
+  case $tuner in
+    Random) args="{seed: 1}" ;;
+    RegularizedEvolutionTuner) args="{population_size: 3, sample_size: 2, seed: 1}" ;;
+    PPOTuner) args="{trials_per_update: 2, minibatch_size: 1, seed: 1}" ;;
+  esac
+  cat >"$tuner.yml" <<YAML
+searchSpaceFile: nni_auto_gen_search_space.json
+trialCommand: $trial
+trialConcurrency: 2
+maxTrialNumber: 3
+experimentWorkingDirectory: $tmp/$tuner
+tuner: {name: $tuner, classArgs: $args}
+YAML
+  "$archer" create --config "$tuner.yml" --foreground --no_server >"$tuner.out" 2>&1 || { cat "$tuner.out"; fail "$tuner"; }
+  grep -q "DONE: 3 succeeded, 0 failed" "$tuner.out" || { cat "$tuner.out"; fail "$tuner: 3 trials"; }
+  check "$tuner"
+  passed=$((passed + 1))
+done
+cat >v1.yml <<YAML
+authorName: default
+experimentName: v1
+trialConcurrency: 2
+maxExecDuration: 10m
+maxTrialNum: 3
+trainingServicePlatform: local
+searchSpacePath: nni_auto_gen_search_space.json
+logDir: $tmp/v1
+tuner: {builtinTunerName: RegularizedEvolutionTuner, classArgs: {optimize_mode: maximize, population_size: 3, sample_size: 2}}
+trial: {command: "$trial", codeDir: ., gpuNum: 0}
+YAML
+"$archer" create --config v1.yml --foreground --no_server >v1.out 2>&1 || { cat v1.out; fail "v1"; }
+check v1
+# The trials got Archer's runtime settings (and said so on stderr).
+grep -q "archer: malloc mmap/trim thresholds 32/256 MiB\|archer: malloc as set by GLIBC_TUNABLES" "$tmp"/v1/*/trials/*/stderr || fail "runtime defaults"
+grep -q "^export GLIBC_TUNABLES='glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456'$" "$tmp"/v1/*/trials/*/run.sh || fail "GLIBC_TUNABLES"
+passed=$((passed + 1))
+
+# Data errors name the path and the package.
+if "$mnist" --data_dir "$tmp/none" --epochs 1 >err.out 2>&1; then fail "missing data accepted"; fi
+grep -q "mnist_nas: error: $tmp/none/train-images-idx3-ubyte(.gz): not found (Fashion-MNIST: apt-get install dataset-fashion-mnist" err.out || { cat err.out; fail "missing data message"; }
+mkdir bad && for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do echo garbage | gzip >"bad/$f.gz"; done
+if "$mnist" --data_dir bad --epochs 1 >err.out 2>&1; then fail "corrupt data accepted"; fi
+grep -q "mnist_nas: error: .*not valid MNIST IDX files.*dataset-fashion-mnist" err.out || { cat err.out; fail "corrupt data message"; }
+printf 'not gzip' >bad/train-images-idx3-ubyte.gz
+rm -rf cache
+if "$mnist" --data_dir bad --epochs 1 >err.out 2>&1; then fail "non-gzip data accepted"; fi
+grep -q "mnist_nas: error: .*bad/train-images-idx3-ubyte.gz: corrupt gzip data\|not valid MNIST IDX files" err.out || { cat err.out; fail "non-gzip message"; }
+passed=$((passed + 1))
+echo "mnist_test: $passed passed, 0 failed"
