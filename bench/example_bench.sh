@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The Fashion-MNIST example (examples/mnist), measured:
+#  1. training throughput (images/s) of one fixed architecture run naively
+#     standalone (plain LibTorch defaults: ARCHER_RUNTIME_DEFAULTS=0, no thread
+#     budget) and run by Archer (`archer create`, its runtime settings), with 1
+#     and 2 trials at a time, for both search spaces;
+#  2. the demo search (Regularized Evolution, 20 trials, 2 at a time): wall
+#     time, best architecture and its accuracy;
+#  3. that best architecture and the default first-candidate one retrained for
+#     the full schedule (NNI's: 10 epochs, all 60,000 images) on the test set.
+# Prints the numbers and rewrites the "example" section of docs/benchmarks.md.
+# Usage: bench/example_bench.sh [BUILD_DIR]   (default: build; needs mnist_nas)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+archer=$build/tools/archer/archer
+mnist=$build/examples/mnist/mnist_nas
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+export XDG_CACHE_HOME=$tmp/cache
+throughput() { sed -n 's/^training throughput: \([0-9.]*\) images.*/\1/p' "$@"; }
+sum() { awk '{s += $1} END {printf "%.0f", s}'; }
+avg() { awk '{s += $1; n++} END {printf "%.0f", s / n}'; }
+
+"$archer" ss_gen -t "$mnist --space cells" -f cells.json >/dev/null
+"$archer" ss_gen -t "$mnist --space nni" -f nni.json >/dev/null
+short="--epochs 1 --train_samples 10000 --test_samples 1000 --log_interval 0"
+rows=""
+for space in nni cells; do
+  # The fixed architecture: the standalone (first-candidate) one.
+  env -u OMP_NUM_THREADS ARCHER_RUNTIME_DEFAULTS=0 "$mnist" --space "$space" --epochs 1 \
+    --train_samples 64 --test_samples 64 --log_interval 0 >/dev/null 2>first.err
+  sed -n 's/^architecture: //p' first.err >"first_$space.json"
+  naive() { env -u OMP_NUM_THREADS ARCHER_RUNTIME_DEFAULTS=0 "$mnist" --space "$space" $short >"$1" 2>&1; }
+  naive n1a.out; naive n1b.out
+  n1=$(throughput n1a.out n1b.out | avg)
+  naive n2a.out & naive n2b.out & wait
+  n2=$(throughput n2a.out n2b.out | sum)
+  for c in 1 2; do
+    cat >"a$c.yml" <<YAML
+searchSpaceFile: $space.json
+trialCommand: $mnist --space $space --architecture $tmp/first_$space.json $short
+trialConcurrency: $c
+maxTrialNumber: 2
+experimentWorkingDirectory: $tmp/a$c-$space
+tuner: {name: Random, classArgs: {dedup: false}}
+YAML
+    "$archer" create --config "a$c.yml" --foreground --no_server >/dev/null
+  done
+  a1=$(throughput "$tmp"/a1-$space/*/trials/*/stdout | avg)
+  a2=$(throughput "$tmp"/a2-$space/*/trials/*/stdout | sum)
+  r1=$(awk -v a="$a1" -v n="$n1" 'BEGIN {printf "%.2f", a / n}')
+  r2=$(awk -v a="$a2" -v n="$n2" 'BEGIN {printf "%.2f", a / n}')
+  echo "$space: naive $n1 / Archer $a1 images/s at 1 trial (${r1}x); naive $n2 / Archer $a2 at 2 (${r2}x)"
+  rows+="| \`--space $space\` | $n1 | $a1 | **${r1}x** | $n2 | $a2 | **${r2}x** |"$'\n'
+done
+
+# The demo's search, as setup.sh demo runs it (config_evolution.yml).
+sed -e "s|../../build/|$build/|" -e "s|searchSpaceFile: .*|searchSpaceFile: $tmp/cells.json|" \
+  -e "s|trialCodeDirectory: .|trialCodeDirectory: $tmp|" "$root/examples/mnist/config_evolution.yml" >demo.yml
+echo "experimentWorkingDirectory: $tmp/demo" >>demo.yml
+start=$SECONDS
+"$archer" create --config demo.yml --foreground --no_server >demo.out
+demo_seconds=$((SECONDS - start))
+best_acc=$(sed -n 's/^Best: \([0-9.]*\) .*/\1/p' demo.out)
+sed -n 's/^Architecture: //p' demo.out >best.json
+echo "demo search: ${demo_seconds}s, best $best_acc% $(cat best.json)"
+
+# Retrained for NNI's full schedule (10 epochs, all the data).
+full() {  # architecture-file space
+  "$mnist" --space "$2" --architecture "$1" --log_interval 0 >full.out 2>&1
+  sed -n 's/^epoch 10: .*test accuracy \([0-9.]*\)%.*/\1/p' full.out
+}
+start=$SECONDS
+acc_best=$(full best.json cells)
+acc_first=$(full first_cells.json cells)
+acc_nni=$(full first_nni.json nni)
+retrain_seconds=$((SECONDS - start))
+echo "full schedule: best $acc_best%, cell first-candidate $acc_first%, NNI network first-candidate $acc_nni%"
+
+cores=$(nproc)
+section="Measured $(date -u +%Y-%m-%d) by \`bench/example_bench.sh\` on this project's machine ($cores cores, Debian's LibTorch, OpenBLAS).
+
+Training throughput of one fixed architecture (the first candidates), 1 epoch on 10,000
+images: *naive* is the example run standalone with plain LibTorch defaults
+(\`ARCHER_RUNTIME_DEFAULTS=0\`, no \`OMP_NUM_THREADS\`), *Archer* is the same run as trials of
+\`archer create\` (runtime settings of \`archer/nn/runtime.h\`, thread budget cores/concurrency,
+\`GLIBC_TUNABLES\`). At 2 trials at a time the numbers are the sum of both.
+
+| space | naive, 1 trial | Archer, 1 trial | ratio | naive, 2 at once | Archer, 2 at once | ratio |
+|---|---|---|---|---|---|---|
+$rows
+The demo's search (Regularized Evolution, 20 trials of 3 epochs on 10,000 images, 2 at a time):
+**${demo_seconds} s**, best test accuracy (2,000 test images) **${best_acc}%**, architecture
+\`$(cat best.json)\`.
+
+Retrained for NNI's full schedule (10 epochs, 60,000 images, SGD lr 0.01 momentum 0.5), accuracy
+on the 10,000 Fashion-MNIST test images ($retrain_seconds s for the three):
+
+| architecture | test accuracy |
+|---|---|
+| best found by the demo search (cell space) | **${acc_best}%** |
+| cell space, default first candidates | ${acc_first}% |
+| NNI's MNIST network, default first candidates | ${acc_nni}% |
+"
+python3 - "$root/docs/benchmarks.md" "$section" <<'PY'
+import sys
+path, content = sys.argv[1], sys.argv[2]
+text = open(path).read()
+begin, end = "<!-- BEGIN example -->", "<!-- END example -->"
+block = begin + "\n" + content.rstrip("\n") + "\n" + end
+if begin in text and end in text:
+    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+else:
+    text = text.rstrip("\n") + "\n\n## The Fashion-MNIST example\n\n" + block + "\n"
+open(path, "w").write(text)
+PY
+echo "wrote the example section of docs/benchmarks.md"
