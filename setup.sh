@@ -41,18 +41,26 @@ install_packages() {
 jobs=$(nproc)
 # Let clones in other folders share the compiler cache (paths are hashed relative to here).
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
-build() {  # build DIR [cmake options...]
+targets=()  # empty: everything
+build() {  # build DIR [cmake options...]; builds "${targets[@]}" (all when empty)
   local dir=$1
   shift
   cmake -S . -B "$dir" -G Ninja "$@" >"$dir.configure.log" 2>&1 || {
     cat "$dir.configure.log"
     return 1
   }
-  cmake --build "$dir" -j "$jobs"
+  if [ ${#targets[@]} -eq 0 ]; then
+    cmake --build "$dir" -j "$jobs"
+  else
+    cmake --build "$dir" -j "$jobs" --target "${targets[@]}"
+  fi
 }
 
 install_packages
+# The demo needs only the CLI and the example; the tests need everything.
+[ "$mode" = demo ] && targets=(archer mnist_nas)
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARCHER_WERROR=ON
+targets=()
 build_seconds=$SECONDS
 
 if [ "$mode" = demo ]; then

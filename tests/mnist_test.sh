@@ -3,12 +3,13 @@
 # spaces (NNI's network must give NNI's bytes), a short experiment with each
 # tuner (v2 and v1 configs), the trials' architectures checked against the
 # search space, metrics, the export, and the data errors.
-# Usage: mnist_test.sh ARCHER MNIST_NAS PYTHON SHARED_DIR
+# Usage: mnist_test.sh ARCHER MNIST_NAS PYTHON SHARED_DIR EXAMPLE_DIR
 set -euo pipefail
 archer=$1
 mnist=$2
 python=$3
 shared=$4
+shipped=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -35,8 +36,7 @@ assert len(space) == 7 and n == 46656, (len(space), n)
 PY
 passed=$((passed + 1))
 
-# A short experiment with each tuner; every trial's architecture fits the space.
-trial="$mnist --space cells --epochs 2 --train_samples 256 --test_samples 256 --log_interval 0"
+# Every trial's architecture fits the space, with a result and an intermediate one.
 check() {  # name
   "$archer" experiment export --type json --intermediate --filename "$1.json" \
     --experiment_working_directory "$tmp/$1" >/dev/null || fail "$1: export"
@@ -60,42 +60,25 @@ for t in trials:
     assert len(t["intermediate"]) == 1, t["intermediate"]
 PY
 }
-for tuner in Random RegularizedEvolutionTuner PPOTuner; do
-  case $tuner in
-    Random) args="{seed: 1}" ;;
-    RegularizedEvolutionTuner) args="{population_size: 3, sample_size: 2, seed: 1}" ;;
-    PPOTuner) args="{trials_per_update: 2, minibatch_size: 1, seed: 1}" ;;
+# The shipped configs (every tuner, v2 and v1), shrunk to 3 tiny trials.
+for f in config_random config_evolution config_ppo config_v1_random config_v1_evolution config_v1_ppo; do
+  sed -e "s|../../build/examples/mnist/mnist_nas|$mnist|" \
+      -e "s|--epochs 3 --train_samples 10000 --test_samples 2000|--epochs 2 --train_samples 256 --test_samples 256 --log_interval 0|" \
+      -e "s|maxTrialNumber: 20|maxTrialNumber: 3|; s|maxTrialNum: 20|maxTrialNum: 3|" \
+      "$shipped/$f.yml" >"$f.yml"
+  case $f in
+    config_v1_*) echo "logDir: $tmp/$f" >>"$f.yml" ;;
+    *) echo "experimentWorkingDirectory: $tmp/$f" >>"$f.yml" ;;
   esac
-  cat >"$tuner.yml" <<YAML
-searchSpaceFile: nni_auto_gen_search_space.json
-trialCommand: $trial
-trialConcurrency: 2
-maxTrialNumber: 3
-experimentWorkingDirectory: $tmp/$tuner
-tuner: {name: $tuner, classArgs: $args}
-YAML
-  "$archer" create --config "$tuner.yml" --foreground --no_server >"$tuner.out" 2>&1 || { cat "$tuner.out"; fail "$tuner"; }
-  grep -q "DONE: 3 succeeded, 0 failed" "$tuner.out" || { cat "$tuner.out"; fail "$tuner: 3 trials"; }
-  check "$tuner"
+  grep -q -- "--train_samples 256" "$f.yml" || fail "$f: trial command not shrunk"
+  "$archer" create --config "$f.yml" --foreground --no_server >"$f.out" 2>&1 || { cat "$f.out"; fail "$f"; }
+  grep -q "DONE: 3 succeeded, 0 failed" "$f.out" || { cat "$f.out"; fail "$f: 3 trials"; }
+  check "$f"
   passed=$((passed + 1))
 done
-cat >v1.yml <<YAML
-authorName: default
-experimentName: v1
-trialConcurrency: 2
-maxExecDuration: 10m
-maxTrialNum: 3
-trainingServicePlatform: local
-searchSpacePath: nni_auto_gen_search_space.json
-logDir: $tmp/v1
-tuner: {builtinTunerName: RegularizedEvolutionTuner, classArgs: {optimize_mode: maximize, population_size: 3, sample_size: 2}}
-trial: {command: "$trial", codeDir: ., gpuNum: 0}
-YAML
-"$archer" create --config v1.yml --foreground --no_server >v1.out 2>&1 || { cat v1.out; fail "v1"; }
-check v1
 # The trials got Archer's runtime settings (and said so on stderr).
-grep -q "archer: malloc mmap/trim thresholds 32/256 MiB\|archer: malloc as set by GLIBC_TUNABLES" "$tmp"/v1/*/trials/*/stderr || fail "runtime defaults"
-grep -q "^export GLIBC_TUNABLES='glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456'$" "$tmp"/v1/*/trials/*/run.sh || fail "GLIBC_TUNABLES"
+grep -q "archer: malloc mmap/trim thresholds 32/256 MiB\|archer: malloc as set by GLIBC_TUNABLES" "$tmp"/config_v1_evolution/*/trials/*/stderr || fail "runtime defaults"
+grep -q "^export GLIBC_TUNABLES='glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456'$" "$tmp"/config_v1_evolution/*/trials/*/run.sh || fail "GLIBC_TUNABLES"
 passed=$((passed + 1))
 
 # Data errors name the path and the package.

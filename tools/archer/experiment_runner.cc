@@ -195,6 +195,7 @@ int run_experiment(const std::string& id, const std::string& dir,
   install_signal_handlers();
   const bool tty = isatty(STDOUT_FILENO);
   std::string last;
+  auto last_print = std::chrono::steady_clock::now();
   bool stop_requested = false;
   while (true) {
     commands.drain([&](const std::string& op, const Json& args) {
@@ -209,10 +210,18 @@ int run_experiment(const std::string& id, const std::string& dir,
     }
     auto more = manager.step(std::chrono::milliseconds(100));
     if (!more.is_ok()) throw Error(more.status().message());
-    std::string line = progress_line(manager.progress(), manager.config());
-    if (line != last) {
+    // A terminal redraws one line; a log gets a line when something other
+    // than the clock changed, or every 30 s.
+    Progress p = manager.progress();
+    std::string line = progress_line(p, manager.config());
+    p.elapsed_seconds = 0;
+    std::string what = progress_line(p, manager.config());
+    const auto now = std::chrono::steady_clock::now();
+    if (tty ? line != last
+            : what != last || now - last_print > std::chrono::seconds(30)) {
       std::cout << (tty ? "\r" : "") << line << (tty ? "" : "\n") << std::flush;
-      last = line;
+      last = tty ? line : what;
+      last_print = now;
     }
     if (!more.value()) break;
   }
