@@ -1,0 +1,139 @@
+#include "testing/sshd.h"
+
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+namespace archer {
+namespace testing {
+
+namespace {
+
+int free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+bool sh(const std::string& command) {
+  return std::system(command.c_str()) == 0;
+}
+
+bool port_open(int port) {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  ::close(s);
+  return ok;
+}
+
+}  // namespace
+
+Sshd::Sshd() {
+  if (::geteuid() != 0) {
+    why_ = "not root (the test sshd needs root)";
+    return;
+  }
+  if (::access("/usr/sbin/sshd", X_OK) != 0) {
+    why_ = "/usr/sbin/sshd missing (apt-get install openssh-server)";
+    return;
+  }
+  const std::string d = dir_.path();
+  const std::string u = user();
+  const std::string home = "/home/" + u;  // empty: nothing to source
+  // Test processes may run this at once: /etc/passwd is locked by one of
+  // them at a time, so retry.
+  bool ready = false;
+  for (int i = 0; i < 50 && !ready; ++i) {
+    if (!::getpwnam(u.c_str()))
+      sh("useradd --no-create-home --shell /bin/sh " + u + " 2>/dev/null");
+    struct passwd* pw = ::getpwnam(u.c_str());
+    ready = pw && (home == pw->pw_dir ||
+                   sh("usermod --home " + home + " " + u + " 2>/dev/null"));
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!ready || !sh("mkdir -p " + home + " && chown " + u + " " + home)) {
+    why_ = "cannot create the test user " + u;
+    return;
+  }
+  bool password_set = false;
+  for (int i = 0; i < 50 && !password_set; ++i) {
+    password_set = sh("echo '" + u + ":test-password' | chpasswd 2>/dev/null");
+    if (!password_set)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!password_set ||
+      !sh("ssh-keygen -q -t ed25519 -N '' -f " + d + "/host_key") ||
+      !sh("ssh-keygen -q -t ed25519 -N '' -f " + d + "/client_key") ||
+      !sh("ssh-keygen -q -t ed25519 -N 'secret words' -f " + d +
+          "/client_key_pp") ||
+      !sh("cat " + d + "/client_key.pub " + d + "/client_key_pp.pub > " + d +
+          "/authorized_keys && chmod 644 " + d + "/authorized_keys") ||
+      !sh("mkdir -p /run/sshd " + d + "/remote && chown " + u + " " + d +
+          "/remote && chmod 755 " + d)) {
+    why_ = "cannot prepare keys";
+    return;
+  }
+  port_ = free_port();
+  {
+    std::ofstream c(d + "/sshd_config");
+    c << "Port " << port_ << "\nListenAddress 127.0.0.1\n"
+      << "HostKey " << d << "/host_key\n"
+      << "AuthorizedKeysFile " << d << "/authorized_keys\n"
+      << "PidFile " << d << "/sshd.pid\n"
+      << "StrictModes no\nUsePAM no\nPasswordAuthentication yes\n"
+      << "KbdInteractiveAuthentication no\nPermitRootLogin no\n"
+      << "AllowUsers " << u << "\nMaxSessions 100\nMaxStartups 100\n"
+      << "Subsystem sftp internal-sftp\n";
+  }
+  {
+    std::ifstream pub(d + "/host_key.pub");
+    std::string type, key;
+    pub >> type >> key;
+    std::ofstream kh(d + "/known_hosts");
+    kh << "[127.0.0.1]:" << port_ << " " << type << " " << key << "\n";
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f",
+            (d + "/sshd_config").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  pid_ = pid;
+  for (int i = 0; i < 100 && !port_open(port_); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!port_open(port_)) {
+    why_ = "sshd did not start listening";
+    stop();
+  }
+}
+
+void Sshd::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  int status;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+Sshd::~Sshd() { stop(); }
+
+}  // namespace testing
+}  // namespace archer
