@@ -20,6 +20,22 @@
 
 namespace archer {
 
+// One SSH host of the remote platform (trainingService.machineList[]).
+struct RemoteMachine {
+  std::string host;
+  int port = 22;
+  std::string user;
+  std::string ssh_key_file;  // absolute; "" = password authentication
+  std::string ssh_passphrase;
+  std::string password;
+  bool use_active_gpu = false;
+  int max_trial_number_per_gpu = 1;
+  std::vector<int> gpu_indices;
+  std::string python_path;
+  bool check_host_key = true;
+  std::string known_hosts_file;  // "" = ssh's default
+};
+
 struct ExperimentConfig {
   std::string
       config_path;  // absolute path of the file read ("" when parsed from text)
@@ -45,6 +61,9 @@ struct ExperimentConfig {
   bool use_active_gpu = false;
   int max_trial_number_per_gpu = 1;
   std::vector<int> gpu_indices;
+  // platform remote
+  std::vector<RemoteMachine> machines;
+  std::string remote_directory;
   // The whole configuration as v2 JSON with canonical key names and defaults
   // filled in.
   Json canonical;

@@ -211,6 +211,125 @@ const Section& local_training_service_section() {
   return s;
 }
 
+const Section& remote_training_service_section() {
+  static const Section s{
+      "trainingService",
+      {
+          {"platform", KeyType::kString, Json(), true, "remote",
+           [](const Json& v) { return v.get<std::string>() == "remote"; },
+           "where trials run: remote (SSH hosts)"},
+          {"machineList", KeyType::kAny, Json(), true,
+           "a non-empty list of machines",
+           [](const Json& v) { return v.is_array() && !v.empty(); },
+           "the SSH hosts (keys below)"},
+          {"remoteDirectory", KeyType::kString, "/tmp/archer-remote", false,
+           "an absolute path on the hosts",
+           [](const Json& v) {
+             return !v.get<std::string>().empty() &&
+                    v.get<std::string>()[0] == '/';
+           },
+           "Archer extension: where the code and trial directories go on "
+           "each host (<remoteDirectory>/<experiment id>/)"},
+          {"reuseMode",
+           KeyType::kBool,
+           false,
+           false,
+           "true or false",
+           {},
+           "accepted for compatibility; trials always run as their own "
+           "processes"},
+      }};
+  return s;
+}
+
+const Section& remote_machine_section() {
+  static const Section s{
+      "trainingService.machineList[]",
+      {
+          {"host",
+           KeyType::kString,
+           Json(),
+           true,
+           "a host name or address",
+           {},
+           "the SSH host"},
+          {"port", KeyType::kInt, 22, false, "an integer in 1..65535",
+           [](const Json& v) {
+             return v.get<long long>() >= 1 && v.get<long long>() <= 65535;
+           },
+           "the SSH port"},
+          {"user",
+           KeyType::kString,
+           Json(),
+           true,
+           "a user name",
+           {},
+           "the login user"},
+          {"sshKeyFile",
+           KeyType::kFile,
+           Json(),
+           false,
+           "an existing private key file",
+           {},
+           "key authentication (give this or password)"},
+          {"sshPassphrase",
+           KeyType::kString,
+           Json(),
+           false,
+           "a string",
+           {},
+           "the key's passphrase"},
+          {"password",
+           KeyType::kString,
+           Json(),
+           false,
+           "a string",
+           {},
+           "password authentication (a key is safer)"},
+          {"useActiveGpu",
+           KeyType::kBool,
+           false,
+           false,
+           "true or false",
+           {},
+           "also use GPUs other processes are using"},
+          {"maxTrialNumberPerGpu", KeyType::kInt, 1, false, "an integer >= 1",
+           [](const Json& v) { return v.get<long long>() >= 1; },
+           "trials sharing one GPU"},
+          {"gpuIndices",
+           KeyType::kIndices,
+           Json(),
+           false,
+           "GPU indices (a list, an integer or \"0,1\")",
+           {},
+           "the GPUs trials may use on this host"},
+          {"pythonPath",
+           KeyType::kString,
+           Json(),
+           false,
+           "a directory",
+           {},
+           "prepended to PATH for the trial"},
+          {"checkHostKey",
+           KeyType::kBool,
+           true,
+           false,
+           "true or false",
+           {},
+           "Archer extension: check the host key against known_hosts (false: "
+           "accept any, for throwaway hosts only)"},
+          {"knownHostsFile",
+           KeyType::kFile,
+           Json(),
+           false,
+           "an existing known_hosts file",
+           {},
+           "Archer extension: the known_hosts to check against (default: "
+           "ssh's)"},
+      }};
+  return s;
+}
+
 bool is_v1(const Json& doc) {
   return doc.is_object() &&
          (doc.contains("trainingServicePlatform") ||
@@ -336,10 +455,46 @@ StatusOr<Json> convert_v1(const Json& v1,
                                      "useActiveGpu"}));
         }
       }
-    } else if (key == "remoteConfig" || key == "machineList" ||
-               key == "sharedStorage") {
-      continue;  // only meaningful for platforms that the platform check
-                 // reports
+    } else if (key == "machineList") {
+      if (!value.is_array())
+        return Status::invalid_argument("machineList: expected a list");
+      static const std::map<std::string, std::string> kMachine = {
+          {"ip", "host"},
+          {"port", "port"},
+          {"username", "user"},
+          {"sshKeyPath", "sshKeyFile"},
+          {"passphrase", "sshPassphrase"},
+          {"passwd", "password"},
+          {"gpuIndices", "gpuIndices"},
+          {"maxTrialNumPerGpu", "maxTrialNumberPerGpu"},
+          {"useActiveGpu", "useActiveGpu"},
+          {"pythonPath", "pythonPath"}};
+      std::vector<std::string> names;
+      for (const auto& [k, v] : kMachine) names.push_back(k);
+      for (size_t i = 0; i < value.size(); ++i) {
+        const std::string at =
+            "/trainingService/machineList/" + std::to_string(i);
+        const std::string v1_at = from + "/" + std::to_string(i);
+        if (!value[i].is_object()) {
+          return Status::invalid_argument("machineList[" + std::to_string(i) +
+                                          "]: expected a mapping");
+        }
+        put(at, Json::object(), v1_at);
+        for (auto m = value[i].begin(); m != value[i].end(); ++m) {
+          auto renamed = kMachine.find(m.key());
+          if (renamed == kMachine.end()) {
+            return Status::invalid_argument("machineList[" + std::to_string(i) +
+                                            "]." + m.key() + ": unknown key" +
+                                            did_you_mean(m.key(), names));
+          }
+          put(at + "/" + renamed->second, m.value(), v1_at + "/" + m.key());
+        }
+      }
+    } else if (key == "remoteConfig") {
+      if (value.is_object() && value.contains("reuse"))
+        put("/trainingService/reuseMode", value["reuse"], from + "/reuse");
+    } else if (key == "sharedStorage") {
+      continue;  // reported by the platform check
     } else {
       return Status::invalid_argument(key + ": unknown key" +
                                       did_you_mean(key, known) +

@@ -47,6 +47,9 @@ struct Section {
 const Section& top_level_section();
 const Section& tuner_section();
 const Section& local_training_service_section();
+// trainingService for platform remote, and one item of its machineList.
+const Section& remote_training_service_section();
+const Section& remote_machine_section();
 
 // "trialconcurrency" for "trial_Concurrency": v2 keys compare this way.
 std::string normalize_key(const std::string& key);

@@ -137,10 +137,21 @@ TEST(Config, ErrorsNameFileLineKeyAndExpectation) {
   EXPECT_EQ(error_of(std::string("searchSpace: ") + kSpace +
                      "\ntrialConcurrency: 1\ntuner: {name: Random}\n"),
             "exp.yml:1: trialCommand: missing; expected a non-empty command");
-  EXPECT_EQ(error_of(v2("trainingService:\n  platform: remote\n")),
-            "exp.yml:7: trainingService.platform: platform 'remote' is not "
+  EXPECT_EQ(error_of(v2("trainingService:\n  platform: openpai\n")),
+            "exp.yml:7: trainingService.platform: platform 'openpai' is not "
             "supported yet by "
-            "Archer (supported: local)");
+            "Archer (supported: local, remote)");
+  EXPECT_EQ(error_of(v2("trainingService:\n  platform: remote\n")),
+            "exp.yml:6: trainingService.machineList: missing; expected a "
+            "non-empty list of machines");
+  EXPECT_EQ(error_of(v2("trainingService:\n  platform: remote\n  machineList:"
+                        "\n    - {host: h, user: u}\n")),
+            "exp.yml:9: trainingService.machineList[0]: give sshKeyFile (a "
+            "private key) or password");
+  EXPECT_EQ(error_of(v2("trainingService:\n  platform: remote\n  machineList:"
+                        "\n    - {host: h, user: u, password: p, prot: 2}\n")),
+            "exp.yml:9: trainingService.machineList[0].prot: unknown key (did "
+            "you mean 'port'?)");
   EXPECT_EQ(error_of(v2("maxTrialDuration: 10 minutes\n")),
             "exp.yml:6: maxTrialDuration: expected a duration such as 30m, "
             "1.5h, 2d, got \"10 "
@@ -207,10 +218,59 @@ TEST(Config, V1ErrorsPointAtTheV1Line) {
       "searchSpacePath: x\nuseAnnotation: false\ntuner:\n  builtinTunerName: "
       "Random\ntrial:\n"
       "  command: x\n  codeDir: .\n";
+  // The remote platform is accepted; this config fails on its search space.
   EXPECT_EQ(error_of(remote),
-            "exp.yml:4: trainingService.platform: platform 'remote' is not "
-            "supported yet by "
-            "Archer (supported: local)");
+            "exp.yml:5: searchSpaceFile: expected an existing file, but /tmp/x "
+            "is not one");
+}
+
+TEST(Config, RemoteMachinesInBothFormats) {
+  testing::TempDir dir;
+  {
+    std::ofstream(dir.file("space.json")) << kSpace;
+    std::ofstream(dir.file("id_key")) << "key";
+  }
+  const std::string v1 =
+      "authorName: a\nexperimentName: e\ntrialConcurrency: 2\n"
+      "trainingServicePlatform: remote\nsearchSpacePath: space.json\n"
+      "useAnnotation: false\ntuner: {builtinTunerName: Random}\n"
+      "trial: {command: python3 t.py, codeDir: ., gpuNum: 0}\n"
+      "remoteConfig: {reuse: false}\n"
+      "machineList:\n"
+      "  - {ip: 10.0.0.1, port: 2222, username: alice, sshKeyPath: id_key, "
+      "passphrase: pp}\n"
+      "  - {ip: 10.0.0.2, username: bob, passwd: secret, gpuIndices: '0,1', "
+      "maxTrialNumPerGpu: 2, pythonPath: /opt/py/bin}\n";
+  auto c = parse_experiment_config(v1, "exp.yml", dir.path());
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  const ExperimentConfig& e = c.value();
+  EXPECT_EQ(e.platform, "remote");
+  EXPECT_EQ(e.remote_directory, "/tmp/archer-remote");
+  ASSERT_EQ(e.machines.size(), 2u);
+  EXPECT_EQ(e.machines[0].host, "10.0.0.1");
+  EXPECT_EQ(e.machines[0].port, 2222);
+  EXPECT_EQ(e.machines[0].user, "alice");
+  EXPECT_EQ(e.machines[0].ssh_key_file, dir.file("id_key"));
+  EXPECT_EQ(e.machines[0].ssh_passphrase, "pp");
+  EXPECT_TRUE(e.machines[0].check_host_key);
+  EXPECT_EQ(e.machines[1].port, 22);
+  EXPECT_EQ(e.machines[1].password, "secret");
+  EXPECT_EQ(e.machines[1].gpu_indices, (std::vector<int>{0, 1}));
+  EXPECT_EQ(e.machines[1].max_trial_number_per_gpu, 2);
+  EXPECT_EQ(e.machines[1].python_path, "/opt/py/bin");
+  EXPECT_EQ(e.canonical["trainingService"]["machineList"][1]["user"], "bob");
+  const std::string v2 = std::string(
+      "searchSpaceFile: space.json\ntrialCommand: x\n"
+      "trialConcurrency: 1\ntuner: {name: Random}\n"
+      "trainingService:\n  platform: remote\n"
+      "  remoteDirectory: /scratch/archer\n"
+      "  machineList:\n"
+      "    - host: 127.0.0.1\n      user: u\n"
+      "      sshKeyFile: id_key\n      checkHostKey: false\n");
+  auto c2 = parse_experiment_config(v2, "exp.yml", dir.path());
+  ASSERT_TRUE(c2.is_ok()) << c2.status().message();
+  EXPECT_EQ(c2.value().remote_directory, "/scratch/archer");
+  EXPECT_FALSE(c2.value().machines[0].check_host_key);
 }
 
 TEST(Config, Durations) {

@@ -221,11 +221,15 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
         "/trainingService", "trainingService",
         "a list (NNI's hybrid mode) is not supported yet; give one platform");
   }
+  const bool remote = ts_raw.is_object() && ts_raw.contains("platform") &&
+                      ts_raw["platform"] == "remote";
   if (ts_raw.is_object() && ts_raw.contains("platform") &&
-      ts_raw["platform"].is_string() && ts_raw["platform"] != "local") {
-    return ctx.error("/trainingService/platform", "trainingService.platform",
-                     "platform '" + ts_raw["platform"].get<std::string>() +
-                         "' is not supported yet by Archer (supported: local)");
+      ts_raw["platform"].is_string() && ts_raw["platform"] != "local" &&
+      !remote) {
+    return ctx.error(
+        "/trainingService/platform", "trainingService.platform",
+        "platform '" + ts_raw["platform"].get<std::string>() +
+            "' is not supported yet by Archer (supported: local, remote)");
   }
   auto top = check_section(config::top_level_section(), raw, "", ctx);
   if (!top.is_ok()) return top.status();
@@ -234,10 +238,49 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
       check_section(config::tuner_section(), c["tuner"], "/tuner", ctx);
   if (!tuner.is_ok()) return tuner.status();
   c["tuner"] = tuner.value();
-  auto ts = check_section(config::local_training_service_section(),
+  auto ts = check_section(remote ? config::remote_training_service_section()
+                                 : config::local_training_service_section(),
                           c["trainingService"], "/trainingService", ctx);
   if (!ts.is_ok()) return ts.status();
   c["trainingService"] = ts.value();
+  std::vector<RemoteMachine> machines;
+  if (remote) {
+    Json& list = c["trainingService"]["machineList"];
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string at =
+          "/trainingService/machineList/" + std::to_string(i);
+      const std::string name =
+          "trainingService.machineList[" + std::to_string(i) + "]";
+      Section section = config::remote_machine_section();
+      section.name = name;
+      auto m = check_section(section, list[i], at, ctx);
+      if (!m.is_ok()) return m.status();
+      list[i] = m.value();
+      const Json& j = list[i];
+      if (j["sshKeyFile"].is_null() && j["password"].is_null()) {
+        return ctx.error(at, name,
+                         "give sshKeyFile (a private key) or password");
+      }
+      RemoteMachine r;
+      r.host = j["host"].get<std::string>();
+      r.port = j["port"].get<int>();
+      r.user = j["user"].get<std::string>();
+      auto str = [&](const char* k) {
+        return j[k].is_null() ? std::string() : j[k].get<std::string>();
+      };
+      r.ssh_key_file = str("sshKeyFile");
+      r.ssh_passphrase = str("sshPassphrase");
+      r.password = str("password");
+      r.use_active_gpu = j["useActiveGpu"].get<bool>();
+      r.max_trial_number_per_gpu = j["maxTrialNumberPerGpu"].get<int>();
+      if (j["gpuIndices"].is_array())
+        r.gpu_indices = j["gpuIndices"].get<std::vector<int>>();
+      r.python_path = str("pythonPath");
+      r.check_host_key = j["checkHostKey"].get<bool>();
+      r.known_hosts_file = str("knownHostsFile");
+      machines.push_back(r);
+    }
+  }
 
   ExperimentConfig e;
   if (c["searchSpaceFile"].is_null() == c["searchSpace"].is_null()) {
@@ -275,7 +318,7 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
             "PPOTuner");
   }
   const Json& tsc = c["trainingService"];
-  if (c["trialGpuNumber"].is_number_integer() &&
+  if (!remote && c["trialGpuNumber"].is_number_integer() &&
       c["trialGpuNumber"].get<int>() > 0 && tsc["useActiveGpu"].is_null()) {
     return ctx.error("/trainingService", "trainingService.useActiveGpu",
                      "must be set (true or false) when trialGpuNumber > 0");
@@ -307,11 +350,16 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   e.tuner_name = name;
   e.tuner_class_args = c["tuner"]["classArgs"];
   e.platform = tsc["platform"].get<std::string>();
-  e.use_active_gpu =
-      tsc["useActiveGpu"].is_boolean() && tsc["useActiveGpu"].get<bool>();
-  e.max_trial_number_per_gpu = tsc["maxTrialNumberPerGpu"].get<int>();
-  if (tsc["gpuIndices"].is_array())
-    e.gpu_indices = tsc["gpuIndices"].get<std::vector<int>>();
+  if (remote) {
+    e.machines = machines;
+    e.remote_directory = tsc["remoteDirectory"].get<std::string>();
+  } else {
+    e.use_active_gpu =
+        tsc["useActiveGpu"].is_boolean() && tsc["useActiveGpu"].get<bool>();
+    e.max_trial_number_per_gpu = tsc["maxTrialNumberPerGpu"].get<int>();
+    if (tsc["gpuIndices"].is_array())
+      e.gpu_indices = tsc["gpuIndices"].get<std::vector<int>>();
+  }
   e.canonical = c;
   return e;
 }
@@ -426,10 +474,16 @@ std::string config_reference_markdown() {
   };
   for (const Section* s :
        {&config::top_level_section(), &config::tuner_section(),
-        &config::local_training_service_section()}) {
-    out += "### " +
-           (s->name.empty() ? std::string("Top level") : "`" + s->name + "`") +
-           "\n\n";
+        &config::local_training_service_section(),
+        &config::remote_training_service_section(),
+        &config::remote_machine_section()}) {
+    out +=
+        "### " +
+        (s->name.empty() ? std::string("Top level") : "`" + s->name + "`") +
+        (s == &config::remote_training_service_section()  ? " (platform remote)"
+         : s == &config::local_training_service_section() ? " (platform local)"
+                                                          : "") +
+        "\n\n";
     out +=
         "| key | type | default | expected | meaning "
         "|\n|---|---|---|---|---|\n";

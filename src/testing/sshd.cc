@@ -133,6 +133,17 @@ void Sshd::stop() {
   pid_ = -1;
 }
 
+void Sshd::crash() {
+  if (pid_ <= 0) return;
+  // The whole tree: per-connection processes, sessions, their children.
+  sh("kill_tree() { for c in $(pgrep -P \"$1\"); do kill_tree \"$c\"; done; "
+     "kill -KILL \"$1\" 2>/dev/null; }; kill_tree " +
+     std::to_string(pid_));
+  int status;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
 Sshd::~Sshd() { stop(); }
 
 }  // namespace testing

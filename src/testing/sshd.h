@@ -33,6 +33,8 @@ class Sshd {
   // A directory the test user owns (for trial files).
   std::string user_dir() const { return dir_.file("remote"); }
   void stop();
+  // Cuts every open connection, then stops the server (a host going down).
+  void crash();
 
  private:
   TempDir dir_;

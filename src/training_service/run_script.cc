@@ -14,9 +14,10 @@ std::string shell_quote(const std::string& value) {
   return out + "'";
 }
 
-std::string local_run_script(const TrialSpec& spec) {
+std::string local_run_script(const TrialSpec& spec, const std::string& platform,
+                             const std::string& path_prefix) {
   std::map<std::string, std::string> vars = spec.env;
-  vars["NNI_PLATFORM"] = "local";
+  vars["NNI_PLATFORM"] = platform;
   vars["NNI_EXP_ID"] = spec.experiment_id;
   vars["NNI_SYS_DIR"] = spec.trial_dir;
   vars["NNI_TRIAL_JOB_ID"] = spec.trial_id;
@@ -26,6 +27,8 @@ std::string local_run_script(const TrialSpec& spec) {
   std::string s = "#!/bin/bash\n";
   for (const auto& [k, v] : vars)
     s += "export " + k + "=" + shell_quote(v) + "\n";
+  if (!path_prefix.empty())
+    s += "export PATH=" + shell_quote(path_prefix) + ":\"$PATH\"\n";
   // The pid lets a restarted manager find the trial even if it died before
   // storing it.
   s += "echo $$ >" + shell_quote(spec.trial_dir + "/.nni/pid") + "\n";

@@ -19,7 +19,11 @@ std::string shell_quote(const std::string& value);
 // stdout/stderr to the trial directory and writes
 // "<exit code> <epoch ms>" to .nni/state when the command ends (so the outcome
 // outlives the manager).
-std::string local_run_script(const TrialSpec& spec);
+// `platform` is NNI_PLATFORM's value; `path_prefix` (may be empty) is put in
+// front of PATH (NNI's pythonPath on remote hosts).
+std::string local_run_script(const TrialSpec& spec,
+                             const std::string& platform = "local",
+                             const std::string& path_prefix = "");
 
 }  // namespace archer
 

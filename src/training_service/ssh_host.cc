@@ -8,12 +8,6 @@
 
 namespace archer {
 
-std::string sh_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::vector<std::string> SshHost::common_options() const {
   std::vector<std::string> o = {"ssh", "-S", control_path_, "-p",
                                 std::to_string(machine_.port)};

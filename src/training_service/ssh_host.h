@@ -67,9 +67,6 @@ class SshHost {
   std::string control_path_;
 };
 
-// Quotes a string for a POSIX shell.
-std::string sh_quote(const std::string& s);
-
 }  // namespace archer
 
 #endif  // ARCHER_TRAINING_SERVICE_SSH_HOST_H_

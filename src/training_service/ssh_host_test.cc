@@ -7,6 +7,7 @@
 
 #include "testing/sshd.h"
 #include "testing/temp_dir.h"
+#include "training_service/run_script.h"
 
 namespace archer {
 namespace {
@@ -39,7 +40,8 @@ TEST_F(SshHostTest, OneConnectionRunsManyCommands) {
   EXPECT_TRUE(h.alive());
   EXPECT_EQ(h.run("echo \"$USER\"").value(), sshd_->user() + "\n");
   EXPECT_EQ(h.run("cat", "piped input").value(), "piped input");
-  EXPECT_EQ(h.run("printf %s " + sh_quote("it's $HOME")).value(), "it's $HOME");
+  EXPECT_EQ(h.run("printf %s " + shell_quote("it's $HOME")).value(),
+            "it's $HOME");
   auto failed = h.run("echo oops >&2; exit 3");
   ASSERT_FALSE(failed.is_ok());
   EXPECT_NE(failed.status().message().find("exited with status 3: oops"),

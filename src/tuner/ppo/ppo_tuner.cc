@@ -7,6 +7,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "common/base64.h"
 #include "tuner/tuner_args.h"
 
 namespace archer {
@@ -52,43 +53,6 @@ struct Batch {
   std::vector<double> rewards;  // B
   int next = 0;                 // next unused architecture
 };
-
-const char kBase64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64_encode(const std::string& in) {
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(kBase64[(val >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(kBase64[((val << 8) >> (bits + 8)) & 0x3F]);
-  while (out.size() % 4) out.push_back('=');
-  return out;
-}
-
-std::string base64_decode(const std::string& in) {
-  std::string out;
-  std::vector<int> table(256, -1);
-  for (int i = 0; i < 64; ++i)
-    table[static_cast<unsigned char>(kBase64[i])] = i;
-  int val = 0, bits = -8;
-  for (unsigned char c : in) {
-    if (table[c] == -1) break;
-    val = (val << 6) + table[c];
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 

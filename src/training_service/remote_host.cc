@@ -1,0 +1,257 @@
+#include "training_service/remote_host.h"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "common/subprocess.h"
+#include "training_service/run_script.h"
+
+namespace archer {
+
+namespace fs = std::filesystem;
+
+void RemoteInbox::push(Line line) {
+  std::lock_guard<std::mutex> lock(mu);
+  lines.push_back(std::move(line));
+  std::uint64_t one = 1;
+  ssize_t ignored = ::write(event_fd, &one, sizeof(one));
+  (void)ignored;
+}
+
+std::vector<RemoteInbox::Line> RemoteInbox::take() {
+  std::lock_guard<std::mutex> lock(mu);
+  std::uint64_t count;
+  ssize_t ignored = ::read(event_fd, &count, sizeof(count));
+  (void)ignored;
+  std::vector<Line> out(lines.begin(), lines.end());
+  lines.clear();
+  return out;
+}
+
+std::string remote_watcher_script(const std::string& trials_dir) {
+  // POSIX sh; per-trial state in variables named after the (alphanumeric)
+  // trial ids. Metrics before the state line, so none is lost.
+  return "T=" + shell_quote(trials_dir) + R"SH(
+mkdir -p "$T"
+alive() {  # pid: running (a zombie an absent init did not reap is not)
+  if [ -r "/proc/$1/stat" ]; then
+    s=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+    [ -n "$s" ] && [ "$s" != Z ]
+  else
+    kill -0 "$1" 2>/dev/null
+  fi
+}
+send() {  # id offset size: the bytes of .nni/metrics in [offset, size)
+  printf 'M %s %s\n' "$1" "$(tail -c +$(($2 + 1)) "$T/$1/.nni/metrics" | head -c $(($3 - $2)) | base64 -w0)"
+}
+beat=0
+while :; do
+  beat=$((beat + 1))
+  # A heartbeat: if the connection is gone, writing it ends this loop.
+  [ $((beat % 25)) -eq 0 ] && echo H
+  for d in "$T"/*; do
+    [ -d "$d/.nni" ] || continue
+    id=${d##*/}
+    eval "done=\${done_$id:-}"
+    [ -n "$done" ] && continue
+    eval "off=\${off_$id:-0}"
+    size=$(wc -c < "$d/.nni/metrics" 2>/dev/null || echo 0)
+    if [ "$size" -gt "$off" ]; then
+      send "$id" "$off" "$size"
+      eval "off_$id=$size"
+      off=$size
+    fi
+    if [ -f "$d/.nni/state" ]; then
+      printf 'S %s %s\n' "$id" "$(cat "$d/.nni/state")"
+      eval "done_$id=1"
+    elif [ -f "$d/.nni/pid" ] && ! alive "$(cat "$d/.nni/pid")"; then
+      sleep 0.05
+      if [ ! -f "$d/.nni/state" ]; then
+        size=$(wc -c < "$d/.nni/metrics" 2>/dev/null || echo 0)
+        [ "$size" -gt "$off" ] && send "$id" "$off" "$size"
+        printf 'D %s\n' "$id"
+        eval "done_$id=1"
+      fi
+    fi
+  done
+  sleep 0.2
+done
+)SH";
+}
+
+StatusOr<std::vector<std::string>> files_to_upload(
+    const std::string& code_dir) {
+  std::vector<std::string> patterns;
+  {
+    std::ifstream ignore(code_dir + "/.nniignore");
+    std::string line;
+    while (std::getline(ignore, line)) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      while (line.size() > 1 && line.back() == '/') line.pop_back();
+      patterns.push_back(line);
+    }
+  }
+  auto ignored = [&](const std::string& rel, const std::string& name) {
+    for (const auto& p : patterns) {
+      const bool anchored = p.find('/') != std::string::npos;
+      const std::string pat = p[0] == '/' ? p.substr(1) : p;
+      if (::fnmatch(pat.c_str(), (anchored ? rel : name).c_str(), 0) == 0)
+        return true;
+    }
+    return false;
+  };
+  constexpr size_t kMaxFiles = 2000;
+  constexpr std::uintmax_t kMaxBytes = 300ull << 20;
+  std::vector<std::string> files;
+  std::uintmax_t bytes = 0;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(code_dir, ec), end;
+  if (ec) return Status::io_error(code_dir + ": cannot read: " + ec.message());
+  for (; it != end; it.increment(ec)) {
+    if (ec) return Status::io_error(code_dir + ": " + ec.message());
+    const std::string rel = fs::relative(it->path(), code_dir).string();
+    if (ignored(rel, it->path().filename().string())) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file()) continue;
+    files.push_back(rel);
+    bytes += it->file_size(ec);
+    if (files.size() > kMaxFiles || bytes > kMaxBytes) {
+      return Status::invalid_argument(
+          "trialCodeDirectory " + code_dir +
+          ": more than 2,000 files or 300 MB to upload (NNI's limits); list "
+          "what the trials do not need (data, checkpoints, logs) in " +
+          code_dir + "/.nniignore");
+    }
+  }
+  return files;
+}
+
+RemoteHost::RemoteHost(size_t index, SshMachine machine,
+                       std::string python_path, std::string control_dir,
+                       std::string root, std::shared_ptr<RemoteInbox> inbox)
+    : index_(index),
+      machine_(std::move(machine)),
+      python_path_(std::move(python_path)),
+      control_dir_(std::move(control_dir)),
+      root_(std::move(root)),
+      inbox_(std::move(inbox)) {}
+
+RemoteHost::~RemoteHost() { take_down(); }
+
+Status RemoteHost::bring_up(const std::string& code_dir) {
+  auto connected = SshHost::connect(machine_, control_dir_);
+  if (!connected.is_ok()) return connected.status();
+  ssh_ = std::move(connected).value();
+  Status st = uploaded_ ? Status::ok() : upload(code_dir);
+  if (st.is_ok()) st = start_watcher();
+  if (!st.is_ok()) {
+    ssh_.reset();
+    return st;
+  }
+  uploaded_ = true;
+  backoff = std::chrono::seconds(1);
+  return Status::ok();
+}
+
+Status RemoteHost::upload(const std::string& code_dir) {
+  auto files = files_to_upload(code_dir);
+  if (!files.is_ok()) return files.status();
+  std::string list;
+  for (const auto& f : files.value()) list += f + '\0';
+  const std::string code = root_ + "/code";
+  std::string remote_cmd = "rm -rf " + shell_quote(code) + " && mkdir -p " +
+                           shell_quote(code) + " " +
+                           shell_quote(root_ + "/trials") +
+                           " && tar -xzf - -C " + shell_quote(code);
+  std::string ssh;
+  for (const auto& a : ssh_->command_line(remote_cmd))
+    ssh += (ssh.empty() ? "" : " ") + shell_quote(a);
+  const std::string pipeline =
+      "tar -C " + shell_quote(code_dir) + " --null -T - -czf - | " + ssh;
+  auto r =
+      run_process({"sh", "-c", pipeline}, {}, list, std::chrono::minutes(10));
+  if (!r.is_ok()) return r.status();
+  if (r.value().exit_code != 0) {
+    return Status::io_error(
+        "ssh " + machine_.name() +
+        ": uploading the trial code failed: " + r.value().err);
+  }
+  return Status::ok();
+}
+
+Status RemoteHost::start_watcher() {
+  ++generation_;
+  std::vector<std::string> argv = ssh_->command_line(
+      "sh -c " + shell_quote(remote_watcher_script(root_ + "/trials")));
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0)
+    return Status::io_error(std::string("pipe: ") + std::strerror(errno));
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return Status::io_error("fork failed");
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    int devnull = ::open("/dev/null", O_RDWR);
+    ::dup2(devnull, 0);
+    ::dup2(out[1], 1);
+    ::dup2(devnull, 2);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  watcher_ = pid;
+  const int fd = out[0];
+  const size_t index = index_;
+  const int generation = generation_;
+  std::shared_ptr<RemoteInbox> inbox = inbox_;
+  reader_ = std::thread([fd, index, generation, inbox] {
+    std::string buffer;
+    char chunk[65536];
+    while (true) {
+      ssize_t n = ::read(fd, chunk, sizeof(chunk));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      buffer.append(chunk, static_cast<size_t>(n));
+      size_t start = 0, nl;
+      while ((nl = buffer.find('\n', start)) != std::string::npos) {
+        inbox->push({index, generation, buffer.substr(start, nl - start)});
+        start = nl + 1;
+      }
+      buffer.erase(0, start);
+    }
+    ::close(fd);
+    inbox->push({index, generation, "X the connection to the host ended"});
+  });
+  return Status::ok();
+}
+
+void RemoteHost::stop_watcher() {
+  if (watcher_ > 0) {
+    ::kill(-watcher_, SIGKILL);
+    int status;
+    ::waitpid(watcher_, &status, 0);
+    watcher_ = -1;
+  }
+  if (reader_.joinable()) reader_.join();
+}
+
+void RemoteHost::take_down() {
+  stop_watcher();
+  ssh_.reset();
+}
+
+}  // namespace archer

@@ -1,0 +1,100 @@
+// RemoteTrainingService: NNI's `remote` platform — trials on SSH hosts.
+//
+// Each host gets one shared SSH connection, the trial code once (under
+// <remoteDirectory>/<experiment id>/code), and a watcher streaming metrics and
+// exits back (see remote_host.h). A trial runs NNI's run.sh (NNI_PLATFORM
+// remote) in its own session and process group under .../trials/<id>/; a
+// local copy of its directory (parameter.cfg, run.sh, .nni/metrics as
+// received, stdout and stderr fetched at the end) lives under the
+// experiment's own trials/<id>/. Trials go to the connected host with the
+// fewest of ours. Cancel: SIGTERM to the remote group, SIGKILL after the grace
+// period.
+//
+// A host that goes down (connection lost, watcher ended): its running trials
+// end SYS_CANCELED with the reason, the experiment goes on with the other
+// hosts, and the host is retried with exponential back-off (1 s .. 60 s);
+// on reconnection, process groups of trials it had lost are killed.
+#ifndef ARCHER_TRAINING_SERVICE_REMOTE_TRAINING_SERVICE_H_
+#define ARCHER_TRAINING_SERVICE_REMOTE_TRAINING_SERVICE_H_
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archer/config.h"
+#include "archer/training_service.h"
+#include "common/metric_stream.h"
+#include "training_service/remote_host.h"
+
+namespace archer {
+
+class RemoteTrainingService : public TrainingService {
+ public:
+  struct Options {
+    std::vector<RemoteMachine> machines;
+    std::string experiment_id;
+    std::string experiment_dir;    // local: <dir>/trials/<id>/ copies
+    std::string code_dir;          // trialCodeDirectory, uploaded
+    std::string remote_directory;  // on the hosts
+    int max_parallel = 1;
+    std::chrono::milliseconds kill_grace{5000};
+  };
+  // Connects to every host it can; fails if none can be used (naming why for
+  // each).
+  static StatusOr<std::unique_ptr<RemoteTrainingService>> create(
+      Options options);
+  ~RemoteTrainingService() override;
+
+  int free_slots() const override;
+  Status submit(const TrialSpec& spec) override;
+  Status cancel(const std::string& trial_id,
+                const std::string& status) override;
+  std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) override;
+  int running() const override { return static_cast<int>(trials_.size()); }
+  Status set_max_parallel(int max_parallel) override;
+  // Handle: "<user>@<host>:<port>/<pgid>".
+  Status adopt(const TrialSpec& spec, const std::string& handle) override;
+
+  // Host index of a running trial (tests), or -1.
+  int host_of(const std::string& trial_id) const;
+
+ private:
+  struct Trial {
+    TrialSpec spec;  // local trial_dir
+    size_t host = 0;
+    long pgid = -1;
+    std::string remote_dir;
+    std::unique_ptr<MetricFileReader> reader;  // on the local copy
+    std::uint64_t received = 0;  // metric bytes appended to the local copy
+    std::uint64_t session_offset = 0;
+    int session_generation = -1;
+    std::string cancel_status;
+    std::optional<std::chrono::steady_clock::time_point> kill_at;
+  };
+  explicit RemoteTrainingService(Options options);
+  void handle_line(const RemoteInbox::Line& line);
+  void append_metrics(Trial& t, const RemoteInbox::Line& line,
+                      const std::string& bytes);
+  void read_metrics(Trial& t);
+  void end(const std::string& trial_id, const std::string& status,
+           std::optional<int> exit_code, std::int64_t time_ms,
+           const std::string& message);
+  void host_down(size_t host, const std::string& reason);
+  void retry_hosts();
+  Status signal_group(Trial& t, const char* signal);
+
+  Options options_;
+  std::shared_ptr<RemoteInbox> inbox_;
+  std::vector<std::unique_ptr<RemoteHost>> hosts_;
+  std::map<std::string, Trial> trials_;
+  std::map<size_t, std::vector<long>> orphans_;  // groups lost with a host
+  std::deque<TrialEvent> ready_;
+};
+
+}  // namespace archer
+
+#endif  // ARCHER_TRAINING_SERVICE_REMOTE_TRAINING_SERVICE_H_

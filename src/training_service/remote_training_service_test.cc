@@ -1,0 +1,196 @@
+// RemoteTrainingService against real OpenSSH servers on 127.0.0.1.
+#include "training_service/remote_training_service.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "testing/sshd.h"
+#include "testing/temp_dir.h"
+
+namespace archer {
+namespace {
+
+using std::chrono::milliseconds;
+
+class RemoteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    a_ = std::make_unique<testing::Sshd>();
+    if (!a_->available()) GTEST_SKIP() << a_->why_unavailable();
+    // The trial code: a script that reports a PERIODICAL and a FINAL metric.
+    std::ofstream(code_.file("trial.sh"))
+        << "echo \"platform=$NNI_PLATFORM seq=$NNI_TRIAL_SEQ_ID\"\n"
+           "cd \"$NNI_OUTPUT_DIR\"\n"
+           "m='{\"parameter_id\": 1, \"trial_job_id\": \"t\", \"type\": "
+           "\"PERIODICAL\", \"sequence\": 0, \"value\": \"0.5\"}'\n"
+           "printf 'ME%06d%s\\n' $((${#m}+1)) \"$m\" >> .nni/metrics\n"
+           "f='{\"parameter_id\": 1, \"trial_job_id\": \"t\", \"type\": "
+           "\"FINAL\", \"sequence\": 0, \"value\": \"0.75\"}'\n"
+           "printf 'ME%06d%s\\n' $((${#f}+1)) \"$f\" >> .nni/metrics\n"
+           "exit ${EXIT:-0}\n";
+    std::filesystem::create_directories(code_.file("data"));
+    std::ofstream(code_.file("data/big.bin")) << "not uploaded";
+    std::ofstream(code_.file(".nniignore")) << "# data stays here\ndata/\n";
+  }
+  RemoteMachine machine(const testing::Sshd& sshd) const {
+    RemoteMachine m;
+    m.host = "127.0.0.1";
+    m.port = sshd.port();
+    m.user = sshd.user();
+    m.ssh_key_file = sshd.client_key();
+    m.known_hosts_file = sshd.known_hosts();
+    return m;
+  }
+  std::unique_ptr<RemoteTrainingService> make(
+      std::vector<RemoteMachine> machines, int parallel) {
+    RemoteTrainingService::Options o;
+    o.machines = std::move(machines);
+    o.experiment_id = "exp" + std::to_string(::getpid());
+    o.experiment_dir = local_.path();
+    o.code_dir = code_.path();
+    o.remote_directory = a_->user_dir();
+    o.max_parallel = parallel;
+    o.kill_grace = milliseconds(500);
+    auto s = RemoteTrainingService::create(o);
+    EXPECT_TRUE(s.is_ok()) << s.status().message();
+    return s.is_ok() ? std::move(s).value() : nullptr;
+  }
+  TrialSpec spec(const std::string& id, const std::string& command) {
+    TrialSpec s;
+    s.trial_id = id;
+    s.sequence_id = 3;
+    s.parameter_record = R"({"parameter_id": 1, "parameters": {}})";
+    s.trial_dir = local_.file("trials/" + id);
+    s.command = command;
+    s.experiment_id = "exp";
+    return s;
+  }
+  // Polls until `n` trials ended (or 30 s); returns every event.
+  std::vector<TrialEvent> until_ended(TrainingService& ts, int n) {
+    std::vector<TrialEvent> all;
+    int ended = 0;
+    const auto limit =
+        std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (ended < n && std::chrono::steady_clock::now() < limit) {
+      for (auto& e : ts.poll(milliseconds(200))) {
+        ended += e.kind == TrialEvent::Kind::kEnded;
+        all.push_back(std::move(e));
+      }
+    }
+    EXPECT_EQ(ended, n);
+    return all;
+  }
+  static const TrialEvent* ended(const std::vector<TrialEvent>& events,
+                                 const std::string& id) {
+    for (const auto& e : events) {
+      if (e.kind == TrialEvent::Kind::kEnded && e.trial_id == id) return &e;
+    }
+    return nullptr;
+  }
+  std::unique_ptr<testing::Sshd> a_;
+  testing::TempDir code_, local_;
+};
+
+TEST_F(RemoteTest, RunsTrialsStreamsMetricsAndFetchesOutput) {
+  auto ts = make({machine(*a_)}, 2);
+  ASSERT_NE(ts, nullptr);
+  EXPECT_EQ(ts->free_slots(), 2);
+  ASSERT_TRUE(ts->submit(spec("r1", "bash trial.sh")).is_ok());
+  ASSERT_TRUE(ts->submit(spec("r2", "EXIT=3 bash trial.sh")).is_ok());
+  EXPECT_EQ(ts->free_slots(), 0);
+  auto events = until_ended(*ts, 2);
+  std::vector<std::string> r1_metrics;
+  std::string handle;
+  for (const auto& e : events) {
+    if (e.kind == TrialEvent::Kind::kMetric && e.trial_id == "r1")
+      r1_metrics.push_back(e.metric_type + "=" + e.metric_value);
+    if (e.kind == TrialEvent::Kind::kStarted && e.trial_id == "r1")
+      handle = e.handle;
+  }
+  EXPECT_EQ(r1_metrics,
+            (std::vector<std::string>{"PERIODICAL=0.5", "FINAL=0.75"}));
+  EXPECT_EQ(
+      handle.rfind(
+          a_->user() + "@127.0.0.1:" + std::to_string(a_->port()) + "/", 0),
+      0u)
+      << handle;
+  ASSERT_NE(ended(events, "r1"), nullptr);
+  EXPECT_EQ(ended(events, "r1")->status, "SUCCEEDED");
+  ASSERT_NE(ended(events, "r2"), nullptr);
+  EXPECT_EQ(ended(events, "r2")->status, "FAILED");
+  EXPECT_EQ(ended(events, "r2")->exit_code, 3);
+  // The local copy: stdout fetched, metrics as received.
+  EXPECT_EQ(testing::read_file(local_.file("trials/r1/stdout")),
+            "platform=remote seq=3\n");
+  EXPECT_NE(testing::read_file(local_.file("trials/r1/.nni/metrics"))
+                .find("\"FINAL\""),
+            std::string::npos);
+  // .nniignore kept data/ at home.
+  EXPECT_FALSE(std::filesystem::exists(
+      a_->user_dir() + "/exp" + std::to_string(::getpid()) + "/code/data"));
+  EXPECT_TRUE(std::filesystem::exists(
+      a_->user_dir() + "/exp" + std::to_string(::getpid()) + "/code/trial.sh"));
+}
+
+TEST_F(RemoteTest, CancelKillsTheRemoteProcessGroup) {
+  auto ts = make({machine(*a_)}, 1);
+  ASSERT_NE(ts, nullptr);
+  ASSERT_TRUE(
+      ts->submit(spec("c1", "(trap '' TERM; sleep 60) & sleep 60")).is_ok());
+  ts->poll(milliseconds(300));
+  ASSERT_TRUE(ts->cancel("c1", "USER_CANCELED").is_ok());
+  auto events = until_ended(*ts, 1);
+  ASSERT_NE(ended(events, "c1"), nullptr);
+  EXPECT_EQ(ended(events, "c1")->status, "USER_CANCELED");
+  EXPECT_EQ(ts->cancel("c1", "USER_CANCELED").code(), Status::Code::kNotFound);
+}
+
+TEST_F(RemoteTest, AHostThatGoesDownEndsItsTrialsAndTheOtherGoesOn) {
+  testing::Sshd b;
+  ASSERT_TRUE(b.available()) << b.why_unavailable();
+  auto ts = make({machine(*a_), machine(b)}, 2);
+  ASSERT_NE(ts, nullptr);
+  ASSERT_TRUE(ts->submit(spec("h1", "sleep 60")).is_ok());
+  ASSERT_TRUE(ts->submit(spec("h2", "sleep 60")).is_ok());
+  EXPECT_NE(ts->host_of("h1"), ts->host_of("h2"));  // spread by load
+  const std::string on_b = ts->host_of("h1") == 1 ? "h1" : "h2";
+  const std::string on_a = on_b == "h1" ? "h2" : "h1";
+  ts->poll(milliseconds(300));
+  b.crash();
+  auto events = until_ended(*ts, 1);
+  const TrialEvent* lost = ended(events, on_b);
+  ASSERT_NE(lost, nullptr);
+  EXPECT_EQ(lost->status, "SYS_CANCELED");
+  EXPECT_NE(lost->message.find("became unreachable"), std::string::npos);
+  // The experiment goes on on the other host.
+  EXPECT_EQ(ts->free_slots(), 1);
+  ASSERT_TRUE(ts->submit(spec("h3", "bash trial.sh")).is_ok());
+  EXPECT_EQ(ts->host_of("h3"), 0);
+  auto more = until_ended(*ts, 1);
+  ASSERT_NE(ended(more, "h3"), nullptr);
+  EXPECT_EQ(ended(more, "h3")->status, "SUCCEEDED");
+  ASSERT_TRUE(ts->cancel(on_a, "USER_CANCELED").is_ok());
+  until_ended(*ts, 1);
+}
+
+TEST_F(RemoteTest, NoReachableHostIsAClearError) {
+  RemoteMachine m = machine(*a_);
+  m.port = 1;
+  RemoteTrainingService::Options o;
+  o.machines = {m};
+  o.experiment_id = "x";
+  o.experiment_dir = local_.path();
+  o.code_dir = code_.path();
+  o.remote_directory = a_->user_dir();
+  auto s = RemoteTrainingService::create(o);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.status().message().find("no remote machine can be used"),
+            std::string::npos);
+  EXPECT_NE(s.status().message().find("Connection refused"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace archer
