@@ -46,14 +46,19 @@ ExperimentManager::ExperimentManager(ExperimentConfig config,
       store_(store),
       rng_(id_seed) {}
 
-Status ExperimentManager::start() {
-  start_ = elapsed_saved_ = std::chrono::steady_clock::now();
+Status ExperimentManager::prepare_tuner() {
   if (config_.tuner_class_args.value("optimize_mode", "maximize") ==
       "minimize") {
     mode_ = OptimizeMode::kMinimize;
   }
   Status st = tuner_->update_search_space(config_.search_space);
   if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
+  return st;
+}
+
+Status ExperimentManager::start() {
+  start_ = elapsed_saved_ = std::chrono::steady_clock::now();
+  Status st = prepare_tuner();
   if (!st.is_ok()) return st;
   st = save_config();
   if (st.is_ok()) st = store_->put_value("experiment_id", id_);

@@ -103,6 +103,8 @@ class ExperimentManager {
   StatusOr<int> import_data(const Json& records, const std::string& source);
 
  private:
+  // optimize_mode, the tuner's search space and its concurrency check.
+  Status prepare_tuner();
   Status fill_slots();
   Status submit_one(const Architecture& arch);
   Status handle(const TrialEvent& event);

@@ -28,12 +28,7 @@ std::optional<Architecture> stored_architecture(const SearchSpace& space,
 }  // namespace
 
 Status ExperimentManager::resume() {
-  if (config_.tuner_class_args.value("optimize_mode", "maximize") ==
-      "minimize") {
-    mode_ = OptimizeMode::kMinimize;
-  }
-  Status st = tuner_->update_search_space(config_.search_space);
-  if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
+  Status st = prepare_tuner();
   if (!st.is_ok()) return st;
   auto trials_or = store_->trials();
   if (!trials_or.is_ok()) return trials_or.status();

@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "common/time_util.h"
+#include "training_service/metric_events.h"
 #include "training_service/run_script.h"
 
 namespace archer {
@@ -285,25 +286,7 @@ Status LocalTrainingService::cancel(const std::string& trial_id,
 }
 
 void LocalTrainingService::read_metrics(Trial& trial) {
-  std::vector<Status> errors;
-  auto records = trial.reader->poll(&errors);
-  for (const auto& e : errors)
-    log_warning("archer", e.message() + " (record skipped)");
-  if (!records.is_ok()) {
-    log_warning("archer", records.status().message());
-    return;
-  }
-  for (auto& r : records.value()) {
-    TrialEvent ev;
-    ev.kind = TrialEvent::Kind::kMetric;
-    ev.trial_id = trial.spec.trial_id;
-    ev.time_ms = now_ms();
-    ev.metric_type = r.type;
-    ev.metric_sequence = r.sequence;
-    ev.parameter_id = r.parameter_id;
-    ev.metric_value = r.value;
-    ready_.push_back(std::move(ev));
-  }
+  read_metric_events(*trial.reader, trial.spec.trial_id, &ready_);
 }
 
 void LocalTrainingService::finish(const std::string& trial_id,

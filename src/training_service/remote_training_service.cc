@@ -12,6 +12,7 @@
 #include "common/base64.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "training_service/metric_events.h"
 #include "training_service/run_script.h"
 
 namespace archer {
@@ -215,22 +216,7 @@ Status RemoteTrainingService::cancel(const std::string& trial_id,
 }
 
 void RemoteTrainingService::read_metrics(Trial& t) {
-  std::vector<Status> errors;
-  auto records = t.reader->poll(&errors);
-  for (const auto& e : errors)
-    log_warning("archer", e.message() + " (record skipped)");
-  if (!records.is_ok()) return;
-  for (auto& r : records.value()) {
-    TrialEvent ev;
-    ev.kind = TrialEvent::Kind::kMetric;
-    ev.trial_id = t.spec.trial_id;
-    ev.time_ms = now_ms();
-    ev.metric_type = r.type;
-    ev.metric_sequence = r.sequence;
-    ev.parameter_id = r.parameter_id;
-    ev.metric_value = r.value;
-    ready_.push_back(std::move(ev));
-  }
+  read_metric_events(*t.reader, t.spec.trial_id, &ready_);
 }
 
 void RemoteTrainingService::append_metrics(Trial& t,
