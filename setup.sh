@@ -19,7 +19,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config python3 clang-format libopenblas0-openmp
   libtorch-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev dataset-fashion-mnist
-  openssh-server
+  openssh-server slurm-wlm munge
 )
 
 install_packages() {

@@ -64,6 +64,14 @@ struct ExperimentConfig {
   // platform remote
   std::vector<RemoteMachine> machines;
   std::string remote_directory;
+  // platform slurm
+  struct Slurm {
+    std::string partition, account, time_limit, memory;
+    std::optional<int> cpus, gpus;
+    std::vector<std::string> sbatch_options;
+    bool requeue = true;
+    double poll_interval = 1;  // seconds
+  } slurm;
   // The whole configuration as v2 JSON with canonical key names and defaults
   // filled in.
   Json canonical;

@@ -330,6 +330,62 @@ const Section& remote_machine_section() {
   return s;
 }
 
+const Section& slurm_training_service_section() {
+  auto non_empty = [](const Json& v) { return !v.get<std::string>().empty(); };
+  static const Section s{
+      "trainingService",
+      {
+          {"platform", KeyType::kString, Json(), true, "slurm",
+           [](const Json& v) { return v.get<std::string>() == "slurm"; },
+           "where trials run: one Slurm job each (trialConcurrency = jobs "
+           "queued or running at once). Trial directories live under "
+           "experimentWorkingDirectory, which must be on a filesystem the "
+           "compute nodes share"},
+          {"partition", KeyType::kString, Json(), false, "a partition name",
+           non_empty, "sbatch --partition"},
+          {"account", KeyType::kString, Json(), false, "an account name",
+           non_empty, "sbatch --account"},
+          {"timeLimit", KeyType::kString, Json(), false,
+           "a Slurm time such as 30, 1:00:00 or 1-12:00:00", non_empty,
+           "sbatch --time (the job's limit; a job that hits it ends FAILED "
+           "with the reason)"},
+          {"cpusPerTrial", KeyType::kInt, Json(), false, "an integer >= 1",
+           [](const Json& v) { return v.get<long long>() >= 1; },
+           "sbatch --cpus-per-task (also the trial's OMP_NUM_THREADS)"},
+          {"memoryPerTrial", KeyType::kString, Json(), false,
+           "a Slurm size such as 4G or 500M", non_empty, "sbatch --mem"},
+          {"gpusPerTrial", KeyType::kInt, Json(), false, "an integer >= 0",
+           [](const Json& v) { return v.get<long long>() >= 0; },
+           "sbatch --gpus (default: trialGpuNumber)"},
+          {"sbatchOptions", KeyType::kAny, Json::array(), false,
+           "a list of sbatch arguments",
+           [](const Json& v) {
+             if (!v.is_array()) return false;
+             for (const auto& o : v) {
+               if (!o.is_string()) return false;
+             }
+             return true;
+           },
+           "extra sbatch arguments, e.g. [\"--qos=long\", \"--exclusive\"]"},
+          {"requeue",
+           KeyType::kBool,
+           true,
+           false,
+           "true or false",
+           {},
+           "requeue a trial once when its job is preempted or its node "
+           "fails"},
+          {"pollInterval",
+           KeyType::kDuration,
+           1,
+           false,
+           "a duration such as 1s or 0.5s",
+           {},
+           "how often squeue is asked about the jobs"},
+      }};
+  return s;
+}
+
 bool is_v1(const Json& doc) {
   return doc.is_object() &&
          (doc.contains("trainingServicePlatform") ||

@@ -50,6 +50,8 @@ const Section& local_training_service_section();
 // trainingService for platform remote, and one item of its machineList.
 const Section& remote_training_service_section();
 const Section& remote_machine_section();
+// trainingService for platform slurm (Archer's; NNI has none).
+const Section& slurm_training_service_section();
 
 // "trialconcurrency" for "trial_Concurrency": v2 keys compare this way.
 std::string normalize_key(const std::string& key);

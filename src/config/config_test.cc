@@ -140,7 +140,7 @@ TEST(Config, ErrorsNameFileLineKeyAndExpectation) {
   EXPECT_EQ(error_of(v2("trainingService:\n  platform: openpai\n")),
             "exp.yml:7: trainingService.platform: platform 'openpai' is not "
             "supported yet by "
-            "Archer (supported: local, remote)");
+            "Archer (supported: local, remote, slurm)");
   EXPECT_EQ(error_of(v2("trainingService:\n  platform: remote\n")),
             "exp.yml:6: trainingService.machineList: missing; expected a "
             "non-empty list of machines");
@@ -271,6 +271,38 @@ TEST(Config, RemoteMachinesInBothFormats) {
   ASSERT_TRUE(c2.is_ok()) << c2.status().message();
   EXPECT_EQ(c2.value().remote_directory, "/scratch/archer");
   EXPECT_FALSE(c2.value().machines[0].check_host_key);
+}
+
+TEST(Config, SlurmPlatform) {
+  const std::string yaml =
+      std::string("searchSpace: ") + kSpace +
+      "\ntrialCommand: x\ntrialConcurrency: 4\ntrialGpuNumber: 1\n"
+      "tuner: {name: Random}\ntrainingService:\n  platform: slurm\n"
+      "  partition: gpu\n  account: lab\n  timeLimit: '1:00:00'\n"
+      "  cpusPerTrial: 4\n  memoryPerTrial: 8G\n"
+      "  sbatchOptions: [--qos=long]\n  requeue: false\n  pollInterval: 2s\n";
+  auto c = parse_experiment_config(yaml, "exp.yml", "/tmp");
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  const ExperimentConfig& e = c.value();
+  EXPECT_EQ(e.platform, "slurm");
+  EXPECT_EQ(e.slurm.partition, "gpu");
+  EXPECT_EQ(e.slurm.account, "lab");
+  EXPECT_EQ(e.slurm.time_limit, "1:00:00");
+  EXPECT_EQ(e.slurm.cpus, 4);
+  EXPECT_EQ(e.slurm.gpus, 1);  // from trialGpuNumber
+  EXPECT_EQ(e.slurm.memory, "8G");
+  EXPECT_EQ(e.slurm.sbatch_options, std::vector<std::string>{"--qos=long"});
+  EXPECT_FALSE(e.slurm.requeue);
+  EXPECT_EQ(e.slurm.poll_interval, 2);
+  auto bad = parse_experiment_config(
+      std::string("searchSpace: ") + kSpace +
+          "\ntrialCommand: x\ntrialConcurrency: 1\ntuner: {name: Random}\n"
+          "trainingService:\n  platform: slurm\n  cpusPerTrial: 0\n",
+      "exp.yml", "/tmp");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().message(),
+            "exp.yml:7: trainingService.cpusPerTrial: expected an integer >= "
+            "1, got 0");
 }
 
 TEST(Config, Durations) {

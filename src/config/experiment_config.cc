@@ -223,13 +223,16 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   }
   const bool remote = ts_raw.is_object() && ts_raw.contains("platform") &&
                       ts_raw["platform"] == "remote";
+  const bool slurm = ts_raw.is_object() && ts_raw.contains("platform") &&
+                     ts_raw["platform"] == "slurm";
   if (ts_raw.is_object() && ts_raw.contains("platform") &&
       ts_raw["platform"].is_string() && ts_raw["platform"] != "local" &&
-      !remote) {
+      !remote && !slurm) {
     return ctx.error(
         "/trainingService/platform", "trainingService.platform",
         "platform '" + ts_raw["platform"].get<std::string>() +
-            "' is not supported yet by Archer (supported: local, remote)");
+            "' is not supported yet by Archer (supported: local, remote, "
+            "slurm)");
   }
   auto top = check_section(config::top_level_section(), raw, "", ctx);
   if (!top.is_ok()) return top.status();
@@ -238,8 +241,9 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
       check_section(config::tuner_section(), c["tuner"], "/tuner", ctx);
   if (!tuner.is_ok()) return tuner.status();
   c["tuner"] = tuner.value();
-  auto ts = check_section(remote ? config::remote_training_service_section()
-                                 : config::local_training_service_section(),
+  auto ts = check_section(remote  ? config::remote_training_service_section()
+                          : slurm ? config::slurm_training_service_section()
+                                  : config::local_training_service_section(),
                           c["trainingService"], "/trainingService", ctx);
   if (!ts.is_ok()) return ts.status();
   c["trainingService"] = ts.value();
@@ -318,7 +322,7 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
             "PPOTuner");
   }
   const Json& tsc = c["trainingService"];
-  if (!remote && c["trialGpuNumber"].is_number_integer() &&
+  if (!remote && !slurm && c["trialGpuNumber"].is_number_integer() &&
       c["trialGpuNumber"].get<int>() > 0 && tsc["useActiveGpu"].is_null()) {
     return ctx.error("/trainingService", "trainingService.useActiveGpu",
                      "must be set (true or false) when trialGpuNumber > 0");
@@ -353,6 +357,25 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   if (remote) {
     e.machines = machines;
     e.remote_directory = tsc["remoteDirectory"].get<std::string>();
+  } else if (slurm) {
+    auto str = [&](const char* k) {
+      return tsc[k].is_null() ? std::string() : tsc[k].get<std::string>();
+    };
+    e.slurm.partition = str("partition");
+    e.slurm.account = str("account");
+    e.slurm.time_limit = str("timeLimit");
+    e.slurm.memory = str("memoryPerTrial");
+    if (!tsc["cpusPerTrial"].is_null())
+      e.slurm.cpus = tsc["cpusPerTrial"].get<int>();
+    if (!tsc["gpusPerTrial"].is_null()) {
+      e.slurm.gpus = tsc["gpusPerTrial"].get<int>();
+    } else if (e.trial_gpu_number && *e.trial_gpu_number > 0) {
+      e.slurm.gpus = e.trial_gpu_number;
+    }
+    e.slurm.sbatch_options =
+        tsc["sbatchOptions"].get<std::vector<std::string>>();
+    e.slurm.requeue = tsc["requeue"].get<bool>();
+    e.slurm.poll_interval = tsc["pollInterval"].get<double>();
   } else {
     e.use_active_gpu =
         tsc["useActiveGpu"].is_boolean() && tsc["useActiveGpu"].get<bool>();
@@ -476,7 +499,8 @@ std::string config_reference_markdown() {
        {&config::top_level_section(), &config::tuner_section(),
         &config::local_training_service_section(),
         &config::remote_training_service_section(),
-        &config::remote_machine_section()}) {
+        &config::remote_machine_section(),
+        &config::slurm_training_service_section()}) {
     out +=
         "### " +
         (s->name.empty() ? std::string("Top level") : "`" + s->name + "`") +

@@ -18,6 +18,7 @@
 #include "rest/rest_server.h"
 #include "training_service/local_training_service.h"
 #include "training_service/remote_training_service.h"
+#include "training_service/slurm_training_service.h"
 
 namespace archer {
 namespace cli {
@@ -141,7 +142,13 @@ int run_experiment(const std::string& id, const std::string& dir,
   auto tuner = create_tuner(config.tuner_name, config.tuner_class_args);
   if (!tuner.is_ok()) throw Error(source + ": " + tuner.status().message());
   std::unique_ptr<TrainingService> service;
-  if (config.platform == "remote") {
+  if (config.platform == "slurm") {
+    SlurmTrainingService::Options slurm;
+    slurm.slurm = config.slurm;
+    slurm.experiment_id = id;
+    slurm.max_parallel = config.trial_concurrency;
+    service = std::make_unique<SlurmTrainingService>(slurm);
+  } else if (config.platform == "remote") {
     if (config.trial_gpu_number && *config.trial_gpu_number > 0) {
       throw Error(source +
                   ": trialGpuNumber > 0 on the remote platform is not "

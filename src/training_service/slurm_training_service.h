@@ -1,0 +1,81 @@
+// SlurmTrainingService: each trial is one Slurm batch job (Archer's platform;
+// NNI has none).
+//
+// submit() writes NNI's trial directory (parameter.cfg, run.sh, .nni/) under
+// the experiment's directory — which must be on a filesystem the compute nodes
+// share — and runs `sbatch --parsable run.sh` with the configured partition,
+// account, time limit, CPUs, memory, GPUs and extra options; the job id is the
+// trial's handle (also in .nni/jobid). poll() asks `squeue` about every job
+// at the poll interval (and reads metrics files from the shared directory,
+// where inotify cannot be trusted): a PENDING job is a WAITING trial, kStarted
+// comes when it runs (or is seen past running: every trial gets one). A job
+// that left the queue ends from the .nni/state its run.sh wrote; without one,
+// `scontrol show job` (or `sacct`) says why: CANCELLED by us -> the cancel
+// status, by someone else -> SYS_CANCELED; TIMEOUT / OUT_OF_MEMORY -> FAILED
+// with the reason; PREEMPTED / NODE_FAIL / BOOT_FAIL -> requeued once (if
+// `requeue`), else SYS_CANCELED. When slurmctld does not answer, jobs keep
+// their last known state and are asked about again (a restart of slurmctld
+// loses nothing).
+#ifndef ARCHER_TRAINING_SERVICE_SLURM_TRAINING_SERVICE_H_
+#define ARCHER_TRAINING_SERVICE_SLURM_TRAINING_SERVICE_H_
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "archer/config.h"
+#include "archer/training_service.h"
+#include "common/metric_stream.h"
+
+namespace archer {
+
+class SlurmTrainingService : public TrainingService {
+ public:
+  struct Options {
+    ExperimentConfig::Slurm slurm;
+    std::string experiment_id;
+    int max_parallel = 1;
+    // Extra environment for the Slurm commands (tests: SLURM_CONF).
+    std::map<std::string, std::string> env;
+  };
+  explicit SlurmTrainingService(Options options);
+
+  int free_slots() const override;
+  Status submit(const TrialSpec& spec) override;
+  Status cancel(const std::string& trial_id,
+                const std::string& status) override;
+  std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) override;
+  int running() const override { return static_cast<int>(trials_.size()); }
+  Status set_max_parallel(int max_parallel) override;
+  Status adopt(const TrialSpec& spec, const std::string& handle) override;
+
+  // The sbatch command line for a trial (tests).
+  std::vector<std::string> sbatch_command(const TrialSpec& spec) const;
+
+ private:
+  struct Trial {
+    TrialSpec spec;
+    std::string job;
+    bool started = false;
+    bool requeued = false;
+    std::string cancel_status;
+    std::unique_ptr<MetricFileReader> reader;
+  };
+  void refresh();
+  void finish(const std::string& trial_id);
+  void read_metrics(Trial& t);
+  std::string job_state(const std::string& job, std::string* reason);
+
+  Options options_;
+  std::map<std::string, Trial> trials_;
+  std::deque<TrialEvent> ready_;
+  std::chrono::steady_clock::time_point next_refresh_{};
+  bool controller_warned_ = false;
+};
+
+}  // namespace archer
+
+#endif  // ARCHER_TRAINING_SERVICE_SLURM_TRAINING_SERVICE_H_

@@ -1,0 +1,165 @@
+// SlurmTrainingService against a real single-node Slurm (munged, slurmctld,
+// slurmd started by the test on 127.0.0.1).
+#include "training_service/slurm_training_service.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "testing/slurm_cluster.h"
+#include "testing/temp_dir.h"
+
+namespace archer {
+namespace {
+
+using std::chrono::milliseconds;
+
+class SlurmTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!cluster_.available()) GTEST_SKIP() << cluster_.why_unavailable();
+  }
+  std::unique_ptr<SlurmTrainingService> make(int parallel) {
+    SlurmTrainingService::Options o;
+    o.experiment_id = "exp";
+    o.max_parallel = parallel;
+    o.slurm.poll_interval = 0.2;
+    o.slurm.cpus = 1;
+    o.env = cluster_.env();
+    return std::make_unique<SlurmTrainingService>(o);
+  }
+  TrialSpec spec(const std::string& id, const std::string& command) {
+    TrialSpec s;
+    s.trial_id = id;
+    s.sequence_id = 1;
+    s.parameter_record = R"({"parameter_id": 1, "parameters": {}})";
+    s.trial_dir = dir_.file("trials/" + id);
+    s.command = command;
+    s.code_dir = dir_.path();
+    s.experiment_id = "exp";
+    return s;
+  }
+  std::vector<TrialEvent> until_ended(TrainingService& ts, int n,
+                                      int seconds = 60) {
+    std::vector<TrialEvent> all;
+    int ended = 0;
+    const auto limit =
+        std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (ended < n && std::chrono::steady_clock::now() < limit) {
+      for (auto& e : ts.poll(milliseconds(200))) {
+        ended += e.kind == TrialEvent::Kind::kEnded;
+        all.push_back(std::move(e));
+      }
+    }
+    EXPECT_EQ(ended, n);
+    return all;
+  }
+  static const TrialEvent* find(const std::vector<TrialEvent>& events,
+                                TrialEvent::Kind kind, const std::string& id) {
+    for (const auto& e : events) {
+      if (e.kind == kind && e.trial_id == id) return &e;
+    }
+    return nullptr;
+  }
+  const std::string report_ =
+      "cd \"$NNI_OUTPUT_DIR\"; echo \"platform=$NNI_PLATFORM "
+      "threads=$OMP_NUM_THREADS\"; "
+      "f='{\"parameter_id\": 1, \"trial_job_id\": \"t\", \"type\": "
+      "\"FINAL\", \"sequence\": 0, \"value\": \"0.75\"}'; "
+      "printf 'ME%06d%s\\n' $((${#f}+1)) \"$f\" >> .nni/metrics";
+  testing::SlurmCluster cluster_;
+  testing::TempDir dir_;
+};
+
+TEST_F(SlurmTest, OneJobPerTrialWithMetricsAndExitCodes) {
+  auto ts = make(2);
+  ASSERT_TRUE(ts->submit(spec("s1", report_)).is_ok());
+  ASSERT_TRUE(ts->submit(spec("s2", report_ + "; exit 3")).is_ok());
+  EXPECT_EQ(ts->free_slots(), 0);
+  auto events = until_ended(*ts, 2);
+  const TrialEvent* started = find(events, TrialEvent::Kind::kStarted, "s1");
+  ASSERT_NE(started, nullptr);
+  EXPECT_FALSE(started->handle.empty());  // the job id
+  const TrialEvent* metric = find(events, TrialEvent::Kind::kMetric, "s1");
+  ASSERT_NE(metric, nullptr);
+  EXPECT_EQ(metric->metric_value, "0.75");
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "s1")->status, "SUCCEEDED");
+  const TrialEvent* failed = find(events, TrialEvent::Kind::kEnded, "s2");
+  EXPECT_EQ(failed->status, "FAILED");
+  EXPECT_EQ(failed->exit_code, 3);
+  EXPECT_EQ(testing::read_file(dir_.file("trials/s1/stdout")),
+            "platform=slurm threads=1\n");
+}
+
+TEST_F(SlurmTest, CancelAndAnOutsideScancel) {
+  auto ts = make(2);
+  ASSERT_TRUE(ts->submit(spec("c1", "sleep 60")).is_ok());
+  ASSERT_TRUE(ts->submit(spec("c2", "sleep 60")).is_ok());
+  // Both running.
+  int started = 0;
+  for (int i = 0; i < 100 && started < 2; ++i) {
+    for (const auto& e : ts->poll(milliseconds(200)))
+      started += e.kind == TrialEvent::Kind::kStarted;
+  }
+  ASSERT_EQ(started, 2);
+  ASSERT_TRUE(ts->cancel("c1", "USER_CANCELED").is_ok());
+  ASSERT_EQ(cluster_.run("scancel --name=archer-exp-c2"), 0);
+  auto events = until_ended(*ts, 2);
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "c1")->status,
+            "USER_CANCELED");
+  const TrialEvent* outside = find(events, TrialEvent::Kind::kEnded, "c2");
+  EXPECT_EQ(outside->status, "SYS_CANCELED");
+  EXPECT_NE(outside->message.find("cancelled outside Archer"),
+            std::string::npos)
+      << outside->message;
+}
+
+TEST_F(SlurmTest, SurvivesARestartOfSlurmctld) {
+  auto ts = make(1);
+  ASSERT_TRUE(ts->submit(spec("r1", "sleep 4; " + report_)).is_ok());
+  bool running = false;
+  for (int i = 0; i < 100 && !running; ++i) {
+    for (const auto& e : ts->poll(milliseconds(200)))
+      running = running || e.kind == TrialEvent::Kind::kStarted;
+  }
+  ASSERT_TRUE(running);
+  ASSERT_TRUE(cluster_.restart_controller());
+  auto events = until_ended(*ts, 1);
+  const TrialEvent* end = find(events, TrialEvent::Kind::kEnded, "r1");
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->status, "SUCCEEDED");
+  EXPECT_NE(find(events, TrialEvent::Kind::kMetric, "r1"), nullptr);
+}
+
+TEST_F(SlurmTest, TheSbatchCommandCarriesTheOptions) {
+  SlurmTrainingService::Options o;
+  o.experiment_id = "e1";
+  o.slurm.partition = "gpu";
+  o.slurm.account = "lab";
+  o.slurm.time_limit = "1:00:00";
+  o.slurm.cpus = 4;
+  o.slurm.memory = "8G";
+  o.slurm.gpus = 1;
+  o.slurm.sbatch_options = {"--qos=long"};
+  SlurmTrainingService ts(o);
+  const auto argv = ts.sbatch_command(spec("t1", "x"));
+  const std::vector<std::string> expected = {
+      "sbatch",
+      "--parsable",
+      "--job-name=archer-e1-t1",
+      "--output=" + dir_.file("trials/t1") + "/slurm.out",
+      "--chdir=" + dir_.file("trials/t1"),
+      "--partition=gpu",
+      "--account=lab",
+      "--time=1:00:00",
+      "--cpus-per-task=4",
+      "--mem=8G",
+      "--gpus=1",
+      "--requeue",
+      "--qos=long",
+      dir_.file("trials/t1") + "/run.sh"};
+  EXPECT_EQ(argv, expected);
+}
+
+}  // namespace
+}  // namespace archer
