@@ -235,6 +235,26 @@ void SlurmTrainingService::finish(const std::string& trial_id) {
 }
 
 void SlurmTrainingService::refresh() {
+  // A trial whose run.sh wrote its exit state has ended, even while Slurm is
+  // still completing its job: no need to wait for the queue.
+  std::vector<std::string> done;
+  for (auto& [id, t] : trials_) {
+    if (t.cancel_status.empty() && fs::exists(t.spec.trial_dir + "/.nni/state"))
+      done.push_back(id);
+  }
+  for (const auto& id : done) {
+    Trial& t = trials_.at(id);
+    if (!t.started) {
+      t.started = true;
+      TrialEvent ev;
+      ev.kind = TrialEvent::Kind::kStarted;
+      ev.trial_id = id;
+      ev.time_ms = now_ms();
+      ev.handle = t.job;
+      ready_.push_back(std::move(ev));
+    }
+    finish(id);
+  }
   if (trials_.empty()) return;
   std::string jobs;
   for (const auto& [id, t] : trials_) jobs += (jobs.empty() ? "" : ",") + t.job;
