@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // gone with the test process
     FILE* f = std::fopen(log.c_str(), "a");
     if (f) {
       ::dup2(fileno(f), 1);
