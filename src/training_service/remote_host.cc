@@ -171,8 +171,9 @@ Status RemoteHost::upload(const std::string& code_dir) {
   std::string list;
   for (const auto& f : files.value()) list += f + '\0';
   const std::string code = root_ + "/code";
-  std::string remote_cmd = "rm -rf " + shell_quote(code) + " && mkdir -p " +
-                           shell_quote(code) + " " +
+  // Extracted over any earlier copy, never deleted first: trials of a
+  // resumed experiment may be running from it.
+  std::string remote_cmd = "mkdir -p " + shell_quote(code) + " " +
                            shell_quote(root_ + "/trials") +
                            " && tar -xzf - -C " + shell_quote(code);
   std::string ssh;
@@ -212,6 +213,7 @@ Status RemoteHost::start_watcher() {
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
+  ::setpgid(pid, pid);  // also here: no race with the child's own call
   ::close(out[1]);
   watcher_ = pid;
   const int fd = out[0];
@@ -242,6 +244,7 @@ Status RemoteHost::start_watcher() {
 void RemoteHost::stop_watcher() {
   if (watcher_ > 0) {
     ::kill(-watcher_, SIGKILL);
+    ::kill(watcher_, SIGKILL);
     int status;
     ::waitpid(watcher_, &status, 0);
     watcher_ = -1;

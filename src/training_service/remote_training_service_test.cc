@@ -176,6 +176,36 @@ TEST_F(RemoteTest, AHostThatGoesDownEndsItsTrialsAndTheOtherGoesOn) {
   until_ended(*ts, 1);
 }
 
+TEST_F(RemoteTest, ARestartedManagerAdoptsARunningRemoteTrial) {
+  TrialSpec s = spec("ad1", "sleep 1.5; bash trial.sh");
+  std::string handle;
+  {
+    auto first = make({machine(*a_)}, 1);
+    ASSERT_NE(first, nullptr);
+    ASSERT_TRUE(first->submit(s).is_ok());
+    for (const auto& e : first->poll(milliseconds(100))) {
+      if (e.kind == TrialEvent::Kind::kStarted) handle = e.handle;
+    }
+  }  // the manager is gone; the trial runs on on the host
+  ASSERT_FALSE(handle.empty());
+  auto second = make({machine(*a_)}, 1);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(second->adopt(s, handle).is_ok());
+  EXPECT_EQ(second->free_slots(), 0);
+  auto events = until_ended(*second, 1);
+  ASSERT_NE(ended(events, "ad1"), nullptr);
+  EXPECT_EQ(ended(events, "ad1")->status, "SUCCEEDED");
+  int finals = 0;
+  for (const auto& e : events)
+    finals += e.kind == TrialEvent::Kind::kMetric && e.metric_type == "FINAL";
+  EXPECT_EQ(finals, 1);
+  // An unknown host in a handle ends the trial at once.
+  auto third = make({machine(*a_)}, 1);
+  ASSERT_TRUE(third->adopt(spec("ad2", "true"), "nobody@nowhere:22/1").is_ok());
+  auto lost = until_ended(*third, 1);
+  EXPECT_EQ(ended(lost, "ad2")->status, "SYS_CANCELED");
+}
+
 TEST_F(RemoteTest, NoReachableHostIsAClearError) {
   RemoteMachine m = machine(*a_);
   m.port = 1;
