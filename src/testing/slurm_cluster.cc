@@ -1,9 +1,7 @@
 #include "testing/slurm_cluster.h"
 
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,22 +11,12 @@
 #include <thread>
 #include <vector>
 
+#include "testing/ports.h"
+
 namespace archer {
 namespace testing {
 
 namespace {
-
-int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   pid_t pid = ::fork();
@@ -108,7 +96,8 @@ SlurmCluster::SlurmCluster() {
     std::ofstream c(d + "/slurm.conf");
     c << "ClusterName=archertest\nSlurmctldHost=" << host << "(127.0.0.1)\n"
       << "SlurmUser=root\nSlurmdUser=root\n"
-      << "SlurmctldPort=" << free_port() << "\nSlurmdPort=" << free_port()
+      << "SlurmctldPort=" << free_loopback_port()
+      << "\nSlurmdPort=" << free_loopback_port()
       << "\nAuthType=auth/munge\nCredType=cred/munge\n"
       << "AuthInfo=socket=" << d << "/munge/sock\n"
       << "StateSaveLocation=" << d << "/state\nSlurmdSpoolDir=" << d

@@ -1,10 +1,8 @@
 #include "testing/sshd.h"
 
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,36 +11,15 @@
 #include <fstream>
 #include <thread>
 
+#include "testing/ports.h"
+
 namespace archer {
 namespace testing {
 
 namespace {
 
-int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
 bool sh(const std::string& command) {
   return std::system(command.c_str()) == 0;
-}
-
-bool port_open(int port) {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  ::close(s);
-  return ok;
 }
 
 }  // namespace
@@ -92,7 +69,7 @@ Sshd::Sshd() {
     why_ = "cannot prepare keys";
     return;
   }
-  port_ = free_port();
+  port_ = free_loopback_port();
   {
     std::ofstream c(d + "/sshd_config");
     c << "Port " << port_ << "\nListenAddress 127.0.0.1\n"
@@ -126,9 +103,9 @@ Sshd::Sshd() {
     ::_exit(127);
   }
   pid_ = pid;
-  for (int i = 0; i < 100 && !port_open(port_); ++i)
+  for (int i = 0; i < 100 && !loopback_port_open(port_); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  if (!port_open(port_)) {
+  if (!loopback_port_open(port_)) {
     why_ = "sshd did not start listening";
     stop();
   }

@@ -157,6 +157,17 @@ Status SlurmTrainingService::cancel(const std::string& trial_id,
   return Status::ok();
 }
 
+void SlurmTrainingService::mark_started(const std::string& trial_id, Trial& t) {
+  if (t.started) return;
+  t.started = true;
+  TrialEvent ev;
+  ev.kind = TrialEvent::Kind::kStarted;
+  ev.trial_id = trial_id;
+  ev.time_ms = now_ms();
+  ev.handle = t.job;
+  ready_.push_back(std::move(ev));
+}
+
 void SlurmTrainingService::read_metrics(Trial& t) {
   read_metric_events(*t.reader, t.spec.trial_id, &ready_);
 }
@@ -244,15 +255,7 @@ void SlurmTrainingService::refresh() {
   }
   for (const auto& id : done) {
     Trial& t = trials_.at(id);
-    if (!t.started) {
-      t.started = true;
-      TrialEvent ev;
-      ev.kind = TrialEvent::Kind::kStarted;
-      ev.trial_id = id;
-      ev.time_ms = now_ms();
-      ev.handle = t.job;
-      ready_.push_back(std::move(ev));
-    }
+    mark_started(id, t);
     finish(id);
   }
   if (trials_.empty()) return;
@@ -291,15 +294,7 @@ void SlurmTrainingService::refresh() {
     const bool waiting = st == "PENDING" || st == "CONFIGURING" ||
                          st == "REQUEUED" || st == "REQUEUE_HOLD" ||
                          st == "REQUEUE_FED" || st == "SUSPENDED";
-    if (!waiting && !t.started) {
-      t.started = true;
-      TrialEvent ev;
-      ev.kind = TrialEvent::Kind::kStarted;
-      ev.trial_id = id;
-      ev.time_ms = now_ms();
-      ev.handle = t.job;
-      ready_.push_back(std::move(ev));
-    }
+    if (!waiting) mark_started(id, t);
     if ((st == "PREEMPTED" || st == "NODE_FAIL" || st == "BOOT_FAIL") &&
         options_.slurm.requeue && !t.requeued &&
         !fs::exists(t.spec.trial_dir + "/.nni/state")) {
