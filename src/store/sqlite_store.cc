@@ -1,5 +1,8 @@
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 #include "archer/store.h"
 
 namespace archer {
@@ -96,11 +99,21 @@ class SqliteStore : public Store {
 
   Status migrate() {
     for (const char* pragma :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-          "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+         {"PRAGMA busy_timeout=5000", "PRAGMA synchronous=NORMAL",
+          "PRAGMA foreign_keys=ON"}) {
       Status st = exec(pragma);
       if (!st.is_ok()) return st;
     }
+    // Switching a new database to WAL fails with SQLITE_BUSY (the busy
+    // handler is not consulted) while another connection opens it at the
+    // same time (the manager and a reader): retry for up to 5 s.
+    Status wal;
+    for (int i = 0; i < 250; ++i) {
+      wal = exec("PRAGMA journal_mode=WAL");
+      if (wal.is_ok() || sqlite3_errcode(db_) != SQLITE_BUSY) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!wal.is_ok()) return wal;
     const int target =
         static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
     int version = schema_version();
@@ -111,6 +124,10 @@ class SqliteStore : public Store {
     }
     for (; version < target; ++version) {
       Status st = transaction([&] {
+        // Another connection (the manager, a reader opening the same new
+        // database) may have applied it meanwhile: the version read under the
+        // write lock decides.
+        if (schema_version() > version) return Status::ok();
         Status s = exec(kMigrations[version]);
         if (!s.is_ok()) return s;
         return exec(

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <thread>
+#include <vector>
+
 #include "archer/store.h"
 #include "testing/temp_dir.h"
 
@@ -72,6 +75,26 @@ TEST(SqliteStore, AVersion1DatabaseIsMigratedWithItsData) {
   old->handle = "4242";
   ASSERT_TRUE(store.value()->update_trial(*old).is_ok());
   EXPECT_EQ(store.value()->trial("Old01").value()->handle, "4242");
+}
+
+// A reader (the CLI, a test) may open a new database while the manager
+// creates it: the migrations are applied once, whoever gets there first.
+TEST(SqliteStore, ConcurrentFirstOpensMigrateOnce) {
+  testing::TempDir dir;
+  for (int round = 0; round < 20; ++round) {
+    const std::string path = dir.file("db" + std::to_string(round));
+    std::vector<std::thread> openers;
+    std::vector<std::string> errors(4);
+    for (int i = 0; i < 4; ++i) {
+      openers.emplace_back([&, i] {
+        auto store = Store::open(path);
+        if (!store.is_ok()) errors[i] = store.status().message();
+      });
+    }
+    for (auto& t : openers) t.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    EXPECT_EQ(Store::open(path).value()->schema_version(), 2);
+  }
 }
 
 TEST(SqliteStore, OpenErrorNamesThePath) {
