@@ -15,6 +15,7 @@
 
 #include "archer/store.h"
 #include "common/subprocess.h"
+#include "crash_resume.h"
 #include "testing/sshd.h"
 #include "testing/temp_dir.h"
 
@@ -155,6 +156,13 @@ TEST_F(RemoteE2E, AHostKilledMidExperiment) {
   EXPECT_EQ(canceled, 1) << testing::read_file(out);
   EXPECT_EQ(succeeded, 4) << testing::read_file(out);
   EXPECT_EQ(store->get_value("status").value(), "DONE");
+}
+
+TEST_F(RemoteE2E, ResumeAfterTheManagerIsKilledAdoptsTheRemoteTrials) {
+  std::ofstream(work_.file("resume.yml")) << config(
+      "resume", "{name: Random, classArgs: {seed: 3}}", "sleep 2; " + tiny_, 4);
+  testing::crash_and_resume(ARCHER_BIN, work_.file("resume.yml"),
+                            work_.file("resume"), 2, 4, {});
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "archer/store.h"
 #include "common/subprocess.h"
+#include "crash_resume.h"
 #include "testing/slurm_cluster.h"
 #include "testing/temp_dir.h"
 
@@ -63,6 +64,40 @@ TEST(SlurmE2E, EachTunerThroughSbatch) {
         EXPECT_TRUE(fs::exists(t.trial_dir + "/slurm.out"));
         EXPECT_FALSE(store->metrics(t.trial_id).value().empty());
       }
+    }
+  }
+}
+
+TEST(SlurmE2E, ResumeAfterTheManagerIsKilledFindsTheJobsAgain) {
+  testing::SlurmCluster cluster;
+  if (!cluster.available()) GTEST_SKIP() << cluster.why_unavailable();
+  testing::TempDir work, shared;
+  auto ss = run_process(
+      {ARCHER_BIN, "ss_gen", "-t", std::string(ARCHER_MNIST) + " --space cells",
+       "-f", work.file("space.json")},
+      {}, "", std::chrono::seconds(120));
+  ASSERT_TRUE(ss.is_ok() && ss.value().exit_code == 0);
+  fs::create_directories(work.file("code"));
+  fs::copy_file(ARCHER_MNIST, work.file("code/mnist_nas"));
+  std::ofstream(work.file("resume.yml"))
+      << "searchSpaceFile: " << work.file("space.json")
+      << "\ntrialCommand: sleep 2; ./mnist_nas --space cells --epochs 2 "
+         "--train_samples 128 --test_samples 128 --log_interval 0"
+      << "\ntrialCodeDirectory: " << work.file("code")
+      << "\ntrialConcurrency: 2\nmaxTrialNumber: 4\n"
+      << "experimentWorkingDirectory: " << work.file("resume")
+      << "\ntuner: {name: Random, classArgs: {seed: 3}}"
+      << "\ntrainingService:\n  platform: slurm\n  cpusPerTrial: 1\n"
+         "  pollInterval: 0.2s\n  sharedDirectory: "
+      << shared.path() << "\n";
+  testing::crash_and_resume(ARCHER_BIN, work.file("resume.yml"),
+                            work.file("resume"), 2, 4, cluster.env());
+  // The trials ran from the shared directory.
+  for (const auto& e : fs::directory_iterator(work.file("resume"))) {
+    if (!fs::exists(e.path() / "trials")) continue;
+    for (const auto& t : fs::directory_iterator(e.path() / "trials")) {
+      EXPECT_TRUE(fs::is_symlink(t.path())) << t.path();
+      EXPECT_TRUE(fs::exists(t.path() / "slurm.out")) << t.path();
     }
   }
 }

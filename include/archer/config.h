@@ -67,6 +67,7 @@ struct ExperimentConfig {
   // platform slurm
   struct Slurm {
     std::string partition, account, time_limit, memory;
+    std::string shared_directory;  // absolute; "" = the experiment directory
     std::optional<int> cpus, gpus;
     std::vector<std::string> sbatch_options;
     bool requeue = true;

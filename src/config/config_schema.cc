@@ -338,9 +338,19 @@ const Section& slurm_training_service_section() {
           {"platform", KeyType::kString, Json(), true, "slurm",
            [](const Json& v) { return v.get<std::string>() == "slurm"; },
            "where trials run: one Slurm job each (trialConcurrency = jobs "
-           "queued or running at once). Trial directories live under "
-           "experimentWorkingDirectory, which must be on a filesystem the "
-           "compute nodes share"},
+           "queued or running at once)"},
+          {"sharedDirectory",
+           KeyType::kPath,
+           Json(),
+           false,
+           "a path the compute nodes also see",
+           {},
+           "where the code and trial directories go "
+           "(<sharedDirectory>/<experiment id>/code and trials/<id>; the "
+           "code is copied there, honouring .nniignore, and the "
+           "experiment's trials/<id> link to them). Default: the trials stay "
+           "under experimentWorkingDirectory and the code is used in place, "
+           "so both must be on a filesystem the nodes share"},
           {"partition", KeyType::kString, Json(), false, "a partition name",
            non_empty, "sbatch --partition"},
           {"account", KeyType::kString, Json(), false, "an account name",

@@ -361,6 +361,7 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
     auto str = [&](const char* k) {
       return tsc[k].is_null() ? std::string() : tsc[k].get<std::string>();
     };
+    e.slurm.shared_directory = str("sharedDirectory");
     e.slurm.partition = str("partition");
     e.slurm.account = str("account");
     e.slurm.time_limit = str("timeLimit");

@@ -64,8 +64,8 @@ Sshd::Sshd() {
           "/client_key_pp") ||
       !sh("cat " + d + "/client_key.pub " + d + "/client_key_pp.pub > " + d +
           "/authorized_keys && chmod 644 " + d + "/authorized_keys") ||
-      !sh("mkdir -p /run/sshd " + d + "/remote && chown " + u + " " + d +
-          "/remote && chmod 755 " + d)) {
+      !sh("mkdir -p /run/sshd " + d + "/remote " + d + "/bin && chown " + u +
+          " " + d + "/remote && chmod 755 " + d + " " + d + "/bin")) {
     why_ = "cannot prepare keys";
     return;
   }
@@ -79,7 +79,8 @@ Sshd::Sshd() {
       << "StrictModes no\nUsePAM no\nPasswordAuthentication yes\n"
       << "KbdInteractiveAuthentication no\nPermitRootLogin no\n"
       << "AllowUsers " << u << "\nMaxSessions 100\nMaxStartups 100\n"
-      << "Subsystem sftp internal-sftp\n";
+      << "Subsystem sftp internal-sftp\n"
+      << "SetEnv PATH=" << d << "/bin:/usr/local/bin:/usr/bin:/bin\n";
   }
   {
     std::ifstream pub(d + "/host_key.pub");
@@ -88,6 +89,11 @@ Sshd::Sshd() {
     std::ofstream kh(d + "/known_hosts");
     kh << "[127.0.0.1]:" << port_ << " " << type << " " << key << "\n";
   }
+  launch();
+}
+
+void Sshd::launch() {
+  const std::string d = dir_.path();
   pid_t pid = ::fork();
   if (pid == 0) {
     // Not on the test's stdout (a runner waits for that to close), and gone
@@ -109,6 +115,12 @@ Sshd::Sshd() {
     why_ = "sshd did not start listening";
     stop();
   }
+}
+
+bool Sshd::restart() {
+  if (pid_ > 0 || port_ <= 0) return pid_ > 0;
+  launch();
+  return available();
 }
 
 void Sshd::stop() { crash(); }  // connections and sessions too

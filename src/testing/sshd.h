@@ -32,11 +32,18 @@ class Sshd {
   std::string known_hosts() const { return dir_.file("known_hosts"); }
   // A directory the test user owns (for trial files).
   std::string user_dir() const { return dir_.file("remote"); }
+  // A directory first on the PATH of the user's commands (for stand-ins such
+  // as a fake nvidia-smi).
+  std::string bin_dir() const { return dir_.file("bin"); }
   void stop();
   // Cuts every open connection, then stops the server (a host going down).
   void crash();
+  // Starts a stopped server again on the same port with the same keys (a
+  // host coming back); true when it listens.
+  bool restart();
 
  private:
+  void launch();  // sshd -D on port_; pid_ set, or why_ on failure
   TempDir dir_;
   pid_t pid_ = -1;
   int port_ = 0;

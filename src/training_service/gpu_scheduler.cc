@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cctype>
+#include <fstream>
 #include <sstream>
 
 #include "common/log.h"
@@ -76,17 +78,39 @@ StatusOr<std::vector<GpuInfo>> parse_nvidia_smi(const std::string& gpus_csv,
   return gpus;
 }
 
-StatusOr<std::vector<GpuInfo>> query_gpus() {
-  auto listed = run("nvidia-smi --query-gpu=index,uuid --format=csv,noheader");
+StatusOr<std::vector<GpuInfo>> query_gpus_with(const ShellRunner& runner) {
+  auto listed =
+      runner("nvidia-smi --query-gpu=index,uuid --format=csv,noheader");
   if (!listed.is_ok()) return listed.status();
-  auto apps =
-      run("nvidia-smi --query-compute-apps=gpu_uuid,pid --format=csv,noheader");
+  auto apps = runner(
+      "nvidia-smi --query-compute-apps=gpu_uuid,pid --format=csv,noheader");
   if (!apps.is_ok()) return apps.status();
   return parse_nvidia_smi(listed.value(), apps.value());
 }
 
+StatusOr<std::vector<GpuInfo>> query_gpus() { return query_gpus_with(run); }
+
+std::vector<int> gpus_in_run_script(const std::string& run_sh_path) {
+  std::ifstream script(run_sh_path);
+  std::string line;
+  const std::string key = "export CUDA_VISIBLE_DEVICES='";
+  std::vector<int> gpus;
+  while (std::getline(script, line)) {
+    if (line.rfind(key, 0) != 0) continue;
+    gpus.clear();
+    std::stringstream list(line.substr(key.size()));
+    std::string item;
+    while (std::getline(list, item, ',')) {
+      if (!item.empty() && std::isdigit(static_cast<unsigned char>(item[0])))
+        gpus.push_back(std::atoi(item.c_str()));
+    }
+  }
+  return gpus;
+}
+
 StatusOr<GpuScheduler> GpuScheduler::create(Options options) {
   GpuScheduler s(options);
+  s.refreshed_ = std::chrono::steady_clock::now();
   auto found = options.query();
   if (!found.is_ok()) {
     return Status::invalid_argument(
@@ -131,7 +155,25 @@ bool GpuScheduler::usable(const GpuInfo& g) const {
   return options_.use_active_gpu || ours > 0 || g.active_processes == 0;
 }
 
+void GpuScheduler::refresh() const {
+  refreshed_ = std::chrono::steady_clock::now();
+  auto fresh = options_.query();
+  if (!fresh.is_ok()) {
+    log_warning("archer",
+                "cannot refresh the GPUs' state: " + fresh.status().message());
+    return;
+  }
+  for (auto& g : gpus_) {
+    for (const auto& f : fresh.value()) {
+      if (f.uuid == g.uuid) g.active_processes = f.active_processes;
+    }
+  }
+}
+
 int GpuScheduler::free_trial_slots() const {
+  if (!options_.use_active_gpu &&
+      std::chrono::steady_clock::now() - refreshed_ > std::chrono::seconds(5))
+    refresh();
   int capacity = 0;
   for (const auto& g : gpus_) {
     if (!usable(g)) continue;
@@ -143,19 +185,7 @@ int GpuScheduler::free_trial_slots() const {
 }
 
 std::vector<int> GpuScheduler::allocate(const std::string& trial_id) {
-  if (!options_.use_active_gpu) {
-    auto fresh = options_.query();
-    if (fresh.is_ok()) {
-      for (auto& g : gpus_) {
-        for (const auto& f : fresh.value()) {
-          if (f.uuid == g.uuid) g.active_processes = f.active_processes;
-        }
-      }
-    } else {
-      log_warning("archer", "cannot refresh the GPUs' state: " +
-                                fresh.status().message());
-    }
-  }
+  if (!options_.use_active_gpu) refresh();
   std::vector<const GpuInfo*> candidates;
   for (const auto& g : gpus_) {
     if (usable(g)) candidates.push_back(&g);

@@ -1,5 +1,6 @@
-// GPUs for local trials (trialGpuNumber > 0): NNI's gpuIndices,
-// maxTrialNumberPerGpu and useActiveGpu, with the GPUs found by nvidia-smi.
+// GPUs for trials (trialGpuNumber > 0), one scheduler per machine: NNI's
+// gpuIndices, maxTrialNumberPerGpu and useActiveGpu, with the GPUs found by
+// nvidia-smi.
 //
 // A trial gets `gpus_per_trial` distinct GPUs, the least loaded first (fewest
 // of our trials, then lowest index); a GPU takes at most maxTrialNumberPerGpu
@@ -9,6 +10,7 @@
 #ifndef ARCHER_TRAINING_SERVICE_GPU_SCHEDULER_H_
 #define ARCHER_TRAINING_SERVICE_GPU_SCHEDULER_H_
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -29,9 +31,18 @@ struct GpuInfo {
 StatusOr<std::vector<GpuInfo>> parse_nvidia_smi(const std::string& gpus_csv,
                                                 const std::string& apps_csv);
 
-// Runs nvidia-smi (from PATH) twice and parses its answers. Fails with a
-// message saying what is missing (no nvidia-smi, it failed, no GPU listed).
+// Runs nvidia-smi twice through `run` (a shell command -> its stdout, or an
+// error) and parses its answers.
+using ShellRunner = std::function<StatusOr<std::string>(const std::string&)>;
+StatusOr<std::vector<GpuInfo>> query_gpus_with(const ShellRunner& run);
+
+// query_gpus_with() on this machine (nvidia-smi from PATH). Fails with a
+// message saying what is missing (no nvidia-smi, it failed).
 StatusOr<std::vector<GpuInfo>> query_gpus();
+
+// The GPU indices a trial's run.sh exports in CUDA_VISIBLE_DEVICES (for
+// re-reserving an adopted trial's GPUs); empty when it sets none.
+std::vector<int> gpus_in_run_script(const std::string& run_sh_path);
 
 class GpuScheduler {
  public:
@@ -46,7 +57,9 @@ class GpuScheduler {
   // gpuIndices (naming what was found), or when the query fails.
   static StatusOr<GpuScheduler> create(Options options);
 
-  // How many more trials could be placed now (without re-querying).
+  // How many more trials could be placed now. With use_active_gpu false, the
+  // GPUs' activity is re-read when older than 5 s (a GPU that another program
+  // stops using becomes usable again).
   int free_trial_slots() const;
   // Chooses GPUs for `trial_id` (re-querying activity when use_active_gpu is
   // false); returns their indices, or an empty list when none fit now.
@@ -59,9 +72,11 @@ class GpuScheduler {
  private:
   explicit GpuScheduler(Options options) : options_(std::move(options)) {}
   bool usable(const GpuInfo& gpu) const;
+  void refresh() const;  // activity from a new query
   Options options_;
-  std::vector<GpuInfo> gpus_;  // after gpuIndices
-  std::map<int, int> load_;    // index -> our trials
+  mutable std::vector<GpuInfo> gpus_;  // after gpuIndices
+  mutable std::chrono::steady_clock::time_point refreshed_;
+  std::map<int, int> load_;  // index -> our trials
   std::map<std::string, std::vector<int>> by_trial_;
 };
 

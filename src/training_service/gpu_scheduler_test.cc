@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <memory>
+
 namespace archer {
 namespace {
 
@@ -65,6 +68,35 @@ TEST(GpuScheduler, ActiveGpusAreSkippedUnlessAllowed) {
   auto shared = GpuScheduler::create(o);
   ASSERT_TRUE(shared.is_ok());
   EXPECT_EQ(shared.value().free_trial_slots(), 3);
+}
+
+TEST(GpuScheduler, AGpuAnotherProgramStopsUsingBecomesUsable) {
+  auto apps = std::make_shared<std::string>("GPU-aaa, 77\nGPU-bbb, 78\n");
+  GpuScheduler::Options o = options(1);
+  o.query = [apps] { return parse_nvidia_smi(kGpus, *apps); };
+  auto s = GpuScheduler::create(o);
+  ASSERT_TRUE(s.is_ok());
+  EXPECT_EQ(s.value().free_trial_slots(), 1);
+  EXPECT_EQ(s.value().allocate("t1"), std::vector<int>{2});
+  apps->clear();  // the other programs ended
+  EXPECT_EQ(s.value().allocate("t2"), std::vector<int>{0});
+  EXPECT_EQ(s.value().free_trial_slots(), 1);
+}
+
+TEST(GpuScheduler, GpusReadBackFromARunScript) {
+  const std::string path = ::testing::TempDir() + "/gpu_run.sh";
+  {
+    std::ofstream out(path);
+    out << "#!/bin/bash\nexport NNI_PLATFORM='remote'\n"
+           "export CUDA_VISIBLE_DEVICES='1,3'\ncd x\n";
+  }
+  EXPECT_EQ(gpus_in_run_script(path), (std::vector<int>{1, 3}));
+  {
+    std::ofstream out(path);
+    out << "export CUDA_VISIBLE_DEVICES='-1'\n";
+  }
+  EXPECT_TRUE(gpus_in_run_script(path).empty());
+  EXPECT_TRUE(gpus_in_run_script(path + ".missing").empty());
 }
 
 TEST(GpuScheduler, ClearErrors) {

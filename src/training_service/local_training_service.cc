@@ -226,20 +226,8 @@ Status LocalTrainingService::adopt(const TrialSpec& spec,
   Status st = prepare(spec, trial);
   if (!st.is_ok()) return st;
   if (options_.gpus) {  // the GPUs its run.sh was given
-    std::ifstream script(spec.trial_dir + "/run.sh");
-    std::string line;
-    const std::string key = "export CUDA_VISIBLE_DEVICES='";
-    while (std::getline(script, line)) {
-      if (line.rfind(key, 0) != 0) continue;
-      std::vector<int> gpus;
-      std::stringstream list(line.substr(key.size()));
-      std::string item;
-      while (std::getline(list, item, ',')) {
-        if (!item.empty() && std::isdigit(static_cast<unsigned char>(item[0])))
-          gpus.push_back(std::atoi(item.c_str()));
-      }
-      options_.gpus->reserve(spec.trial_id, gpus);
-    }
+    std::vector<int> gpus = gpus_in_run_script(spec.trial_dir + "/run.sh");
+    if (!gpus.empty()) options_.gpus->reserve(spec.trial_id, gpus);
   }
   trial.adopted = true;
   trial.pid = pid;

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "common/subprocess.h"
+#include "training_service/code_files.h"
 #include "training_service/run_script.h"
 
 namespace archer {
@@ -87,57 +88,6 @@ done
 )SH";
 }
 
-StatusOr<std::vector<std::string>> files_to_upload(
-    const std::string& code_dir) {
-  std::vector<std::string> patterns;
-  {
-    std::ifstream ignore(code_dir + "/.nniignore");
-    std::string line;
-    while (std::getline(ignore, line)) {
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
-        line.pop_back();
-      if (line.empty() || line[0] == '#') continue;
-      while (line.size() > 1 && line.back() == '/') line.pop_back();
-      patterns.push_back(line);
-    }
-  }
-  auto ignored = [&](const std::string& rel, const std::string& name) {
-    for (const auto& p : patterns) {
-      const bool anchored = p.find('/') != std::string::npos;
-      const std::string pat = p[0] == '/' ? p.substr(1) : p;
-      if (::fnmatch(pat.c_str(), (anchored ? rel : name).c_str(), 0) == 0)
-        return true;
-    }
-    return false;
-  };
-  constexpr size_t kMaxFiles = 2000;
-  constexpr std::uintmax_t kMaxBytes = 300ull << 20;
-  std::vector<std::string> files;
-  std::uintmax_t bytes = 0;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(code_dir, ec), end;
-  if (ec) return Status::io_error(code_dir + ": cannot read: " + ec.message());
-  for (; it != end; it.increment(ec)) {
-    if (ec) return Status::io_error(code_dir + ": " + ec.message());
-    const std::string rel = fs::relative(it->path(), code_dir).string();
-    if (ignored(rel, it->path().filename().string())) {
-      if (it->is_directory()) it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_regular_file()) continue;
-    files.push_back(rel);
-    bytes += it->file_size(ec);
-    if (files.size() > kMaxFiles || bytes > kMaxBytes) {
-      return Status::invalid_argument(
-          "trialCodeDirectory " + code_dir +
-          ": more than 2,000 files or 300 MB to upload (NNI's limits); list "
-          "what the trials do not need (data, checkpoints, logs) in " +
-          code_dir + "/.nniignore");
-    }
-  }
-  return files;
-}
-
 RemoteHost::RemoteHost(size_t index, SshMachine machine,
                        std::string python_path, std::string control_dir,
                        std::string root, std::shared_ptr<RemoteInbox> inbox)
@@ -168,14 +118,23 @@ Status RemoteHost::bring_up(const std::string& code_dir) {
 Status RemoteHost::upload(const std::string& code_dir) {
   auto files = files_to_upload(code_dir);
   if (!files.is_ok()) return files.status();
+  const std::string code =
+      root_ + "/code/" + code_fingerprint(code_dir, files.value());
+  // This version of the code may be there already (a resume, a reconnection).
+  auto present = ssh_->run_raw("mkdir -p " + shell_quote(root_ + "/trials") +
+                                   " && test -d " + shell_quote(code),
+                               "", std::chrono::seconds(30));
+  if (present.is_ok() && present.value().exit_code == 0) {
+    code_path_ = code;
+    return Status::ok();
+  }
   std::string list;
   for (const auto& f : files.value()) list += f + '\0';
-  const std::string code = root_ + "/code";
-  // Extracted over any earlier copy, never deleted first: trials of a
-  // resumed experiment may be running from it.
-  std::string remote_cmd = "mkdir -p " + shell_quote(code) + " " +
-                           shell_quote(root_ + "/trials") +
-                           " && tar -xzf - -C " + shell_quote(code);
+  // Extracted beside, then renamed: a trial never starts from half the code.
+  const std::string partial = shell_quote(code + ".partial");
+  std::string remote_cmd = "rm -rf " + partial + " && mkdir -p " + partial +
+                           " && tar -xzf - -C " + partial + " && mv " +
+                           partial + " " + shell_quote(code);
   std::string ssh;
   for (const auto& a : ssh_->command_line(remote_cmd))
     ssh += (ssh.empty() ? "" : " ") + shell_quote(a);
@@ -189,6 +148,7 @@ Status RemoteHost::upload(const std::string& code_dir) {
         "ssh " + machine_.name() +
         ": uploading the trial code failed: " + r.value().err);
   }
+  code_path_ = code;
   return Status::ok();
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "archer/status.h"
+#include "training_service/code_files.h"
 #include "training_service/ssh_host.h"
 
 namespace archer {
@@ -47,8 +48,9 @@ class RemoteHost {
              std::shared_ptr<RemoteInbox> inbox);
   ~RemoteHost();
 
-  // Connects, uploads `code_dir` (once per host; .nniignore honoured; at most
-  // 2,000 files and 300 MB, as NNI) and starts the watcher.
+  // Connects, uploads `code_dir` (once per host, skipped when that version
+  // is there already; .nniignore honoured; at most 2,000 files and 300 MB, as
+  // NNI) and starts the watcher.
   Status bring_up(const std::string& code_dir);
   // Stops the watcher and drops the connection (trials on the host go on).
   void take_down();
@@ -57,6 +59,8 @@ class RemoteHost {
   const SshMachine& machine() const { return machine_; }
   const std::string& python_path() const { return python_path_; }
   const std::string& root() const { return root_; }
+  // Where the uploaded code is: <root>/code/<fingerprint> (code_files.h).
+  const std::string& code_path() const { return code_path_; }
   int generation() const { return generation_; }
 
   int running = 0;  // trials of ours on it
@@ -77,6 +81,7 @@ class RemoteHost {
   std::shared_ptr<RemoteInbox> inbox_;
   std::unique_ptr<SshHost> ssh_;
   bool uploaded_ = false;
+  std::string code_path_;
   int generation_ = 0;
   pid_t watcher_ = -1;
   std::thread reader_;
@@ -84,10 +89,6 @@ class RemoteHost {
 
 // The watcher's shell script for trial directories under `trials_dir`.
 std::string remote_watcher_script(const std::string& trials_dir);
-
-// The files of `code_dir` to upload (relative paths) given .nniignore
-// patterns; fails beyond NNI's limits (2,000 files, 300 MB) naming them.
-StatusOr<std::vector<std::string>> files_to_upload(const std::string& code_dir);
 
 }  // namespace archer
 

@@ -59,7 +59,8 @@ StatusOr<std::unique_ptr<RemoteTrainingService>> RemoteTrainingService::create(
     s->hosts_.push_back(std::make_unique<RemoteHost>(
         i, ssh, m.python_path, control + "-" + std::to_string(i), root,
         s->inbox_));
-    Status st = s->hosts_.back()->bring_up(s->options_.code_dir);
+    s->gpus_.emplace_back();
+    Status st = s->connect_host(i);
     if (!st.is_ok()) {
       s->hosts_.back()->last_error = st.message();
       s->hosts_.back()->retry_at = std::chrono::steady_clock::now();
@@ -75,16 +76,52 @@ StatusOr<std::unique_ptr<RemoteTrainingService>> RemoteTrainingService::create(
   return s;
 }
 
+Status RemoteTrainingService::connect_host(size_t i) {
+  RemoteHost& h = *hosts_[i];
+  Status st = h.bring_up(options_.code_dir);
+  if (!st.is_ok() || options_.gpus_per_trial <= 0) return st;
+  const RemoteMachine& m = options_.machines[i];
+  GpuScheduler::Options gpu;
+  gpu.gpus_per_trial = options_.gpus_per_trial;
+  gpu.gpu_indices = m.gpu_indices;
+  gpu.max_trials_per_gpu = m.max_trial_number_per_gpu;
+  gpu.use_active_gpu = m.use_active_gpu;
+  gpu.query = [this, i]() -> StatusOr<std::vector<GpuInfo>> {
+    RemoteHost& host = *hosts_[i];
+    if (!host.up()) return Status::io_error("the host is not connected");
+    return query_gpus_with([&host](const std::string& command) {
+      return host.ssh().run(command, "", std::chrono::seconds(30));
+    });
+  };
+  auto scheduler = GpuScheduler::create(gpu);
+  if (!scheduler.is_ok()) {
+    h.take_down();
+    return Status::invalid_argument("machineList[" + std::to_string(i) + "] (" +
+                                    h.machine().name() +
+                                    "): " + scheduler.status().message());
+  }
+  gpus_[i] = std::make_unique<GpuScheduler>(std::move(scheduler).value());
+  return Status::ok();
+}
+
 RemoteTrainingService::~RemoteTrainingService() {
   hosts_.clear();  // watchers stopped; trials go on (a resume adopts them)
   if (inbox_->event_fd >= 0) ::close(inbox_->event_fd);
 }
 
 int RemoteTrainingService::free_slots() const {
+  int hosts_free = 0;  // what the connected hosts' GPUs allow
   bool any = false;
-  for (const auto& h : hosts_) any = any || h->up();
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    if (!hosts_[i]->up()) continue;
+    any = true;
+    if (gpus_[i]) hosts_free += gpus_[i]->free_trial_slots();
+  }
   if (!any) return 0;
-  return std::max(0, options_.max_parallel - static_cast<int>(trials_.size()));
+  int free =
+      std::max(0, options_.max_parallel - static_cast<int>(trials_.size()));
+  if (options_.gpus_per_trial > 0) free = std::min(free, hosts_free);
+  return free;
 }
 
 Status RemoteTrainingService::set_max_parallel(int max_parallel) {
@@ -107,22 +144,49 @@ Status RemoteTrainingService::submit(const TrialSpec& spec) {
     return Status::invalid_argument("trial '" + spec.trial_id +
                                     "' is already running");
   }
+  // The connected host with the fewest of our trials (that has GPUs free).
+  std::vector<size_t> order;
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    if (hosts_[i]->up()) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return hosts_[a]->running < hosts_[b]->running;
+  });
+  if (order.empty()) return Status::io_error("no remote machine is reachable");
   RemoteHost* best = nullptr;
   size_t index = 0;
-  for (size_t i = 0; i < hosts_.size(); ++i) {
-    if (hosts_[i]->up() && (!best || hosts_[i]->running < best->running)) {
-      best = hosts_[i].get();
-      index = i;
+  std::vector<int> gpus;
+  for (size_t i : order) {
+    if (gpus_[i]) {
+      gpus = gpus_[i]->allocate(spec.trial_id);
+      if (gpus.empty()) continue;
     }
+    best = hosts_[i].get();
+    index = i;
+    break;
   }
-  if (!best) return Status::io_error("no remote machine is reachable");
+  if (!best) {
+    return Status::io_error("no remote machine has " +
+                            std::to_string(options_.gpus_per_trial) +
+                            " GPU(s) free now");
+  }
+  Status placed = launch(spec, index, gpus);
+  if (!placed.is_ok() && gpus_[index]) gpus_[index]->release(spec.trial_id);
+  return placed;
+}
+
+Status RemoteTrainingService::launch(const TrialSpec& spec, size_t index,
+                                     const std::vector<int>& gpus) {
+  RemoteHost* best = hosts_[index].get();
   Trial t;
   t.spec = spec;
   t.host = index;
   t.remote_dir = best->root() + "/trials/" + spec.trial_id;
   TrialSpec remote = spec;
+  if (!gpus.empty())
+    remote.env["CUDA_VISIBLE_DEVICES"] = cuda_visible_devices(gpus);
   remote.trial_dir = t.remote_dir;
-  remote.code_dir = best->root() + "/code";
+  remote.code_dir = best->code_path();
   const std::string script =
       local_run_script(remote, "remote", best->python_path());
   // The local copy of the trial directory.
@@ -189,7 +253,10 @@ Status RemoteTrainingService::adopt(const TrialSpec& spec,
         "its host (" + (name.empty() ? handle : name) +
             ") is not reachable after the restart");
   } else {
-    ++hosts_[trials_[spec.trial_id].host]->running;
+    const size_t host = trials_[spec.trial_id].host;
+    ++hosts_[host]->running;
+    std::vector<int> gpus = gpus_in_run_script(spec.trial_dir + "/run.sh");
+    if (gpus_[host] && !gpus.empty()) gpus_[host]->reserve(spec.trial_id, gpus);
   }
   return Status::ok();
 }
@@ -260,6 +327,7 @@ void RemoteTrainingService::end(const std::string& trial_id,
     }
   }
   if (h.running > 0) --h.running;
+  if (gpus_[t.host]) gpus_[t.host]->release(trial_id);
   TrialEvent ev;
   ev.kind = TrialEvent::Kind::kEnded;
   ev.trial_id = trial_id;
@@ -295,7 +363,7 @@ void RemoteTrainingService::retry_hosts() {
   for (size_t i = 0; i < hosts_.size(); ++i) {
     RemoteHost& h = *hosts_[i];
     if (h.up() || now < h.retry_at) continue;
-    Status st = h.bring_up(options_.code_dir);
+    Status st = connect_host(i);
     if (!st.is_ok()) {
       h.last_error = st.message();
       h.backoff = std::min(h.backoff * 2, std::chrono::seconds(60));

@@ -7,8 +7,9 @@
 // local copy of its directory (parameter.cfg, run.sh, .nni/metrics as
 // received, stdout and stderr fetched at the end) lives under the
 // experiment's own trials/<id>/. Trials go to the connected host with the
-// fewest of ours. Cancel: SIGTERM to the remote group, SIGKILL after the grace
-// period.
+// fewest of ours (and, with trialGpuNumber > 0, free GPUs: the trial gets
+// CUDA_VISIBLE_DEVICES as on the local platform). Cancel: SIGTERM to the remote
+// group, SIGKILL after the grace period.
 //
 // A host that goes down (connection lost, watcher ended): its running trials
 // end SYS_CANCELED with the reason, the experiment goes on with the other
@@ -28,6 +29,7 @@
 #include "archer/config.h"
 #include "archer/training_service.h"
 #include "common/metric_stream.h"
+#include "training_service/gpu_scheduler.h"
 #include "training_service/remote_host.h"
 
 namespace archer {
@@ -42,6 +44,10 @@ class RemoteTrainingService : public TrainingService {
     std::string remote_directory;  // on the hosts
     int max_parallel = 1;
     std::chrono::milliseconds kill_grace{5000};
+    // trialGpuNumber: > 0 schedules GPUs on each host (its gpuIndices,
+    // maxTrialNumberPerGpu, useActiveGpu) from nvidia-smi run over the shared
+    // connection; a host whose GPUs cannot be read is not used (retried).
+    int gpus_per_trial = 0;
   };
   // Connects to every host it can; fails if none can be used (naming why for
   // each).
@@ -61,6 +67,8 @@ class RemoteTrainingService : public TrainingService {
 
   // Host index of a running trial (tests), or -1.
   int host_of(const std::string& trial_id) const;
+  // Whether host `i` is connected (tests).
+  bool host_up(size_t i) const { return i < hosts_.size() && hosts_[i]->up(); }
 
  private:
   struct Trial {
@@ -85,11 +93,17 @@ class RemoteTrainingService : public TrainingService {
            const std::string& message);
   void host_down(size_t host, const std::string& reason);
   void retry_hosts();
+  // bring_up() plus the host's GPU scheduler when GPUs are scheduled.
+  Status connect_host(size_t host);
+  // Starts `spec` on host `index` with `gpus` (may be empty).
+  Status launch(const TrialSpec& spec, size_t index,
+                const std::vector<int>& gpus);
   Status signal_group(Trial& t, const char* signal);
 
   Options options_;
   std::shared_ptr<RemoteInbox> inbox_;
   std::vector<std::unique_ptr<RemoteHost>> hosts_;
+  std::vector<std::unique_ptr<GpuScheduler>> gpus_;  // per host, or null
   std::map<std::string, Trial> trials_;
   std::map<size_t, std::vector<long>> orphans_;  // groups lost with a host
   std::deque<TrialEvent> ready_;

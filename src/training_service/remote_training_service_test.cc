@@ -45,8 +45,9 @@ class RemoteTest : public ::testing::Test {
     return m;
   }
   std::unique_ptr<RemoteTrainingService> make(
-      std::vector<RemoteMachine> machines, int parallel) {
+      std::vector<RemoteMachine> machines, int parallel, int gpus = 0) {
     RemoteTrainingService::Options o;
+    o.gpus_per_trial = gpus;
     o.machines = std::move(machines);
     o.experiment_id = "exp" + std::to_string(::getpid());
     o.experiment_dir = local_.path();
@@ -128,11 +129,24 @@ TEST_F(RemoteTest, RunsTrialsStreamsMetricsAndFetchesOutput) {
   EXPECT_NE(testing::read_file(local_.file("trials/r1/.nni/metrics"))
                 .find("\"FINAL\""),
             std::string::npos);
-  // .nniignore kept data/ at home.
-  EXPECT_FALSE(std::filesystem::exists(
-      a_->user_dir() + "/exp" + std::to_string(::getpid()) + "/code/data"));
-  EXPECT_TRUE(std::filesystem::exists(
-      a_->user_dir() + "/exp" + std::to_string(::getpid()) + "/code/trial.sh"));
+  // .nniignore kept data/ at home; the code lives in one version directory.
+  std::vector<std::string> versions;
+  for (const auto& e : std::filesystem::directory_iterator(
+           a_->user_dir() + "/exp" + std::to_string(::getpid()) + "/code"))
+    versions.push_back(e.path().string());
+  ASSERT_EQ(versions.size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(versions[0] + "/data"));
+  EXPECT_TRUE(std::filesystem::exists(versions[0] + "/trial.sh"));
+  // The same code again (a resume, a reconnection) is not uploaded again.
+  auto again = make({machine(*a_)}, 1);
+  ASSERT_NE(again, nullptr);
+  int count = 0;
+  for (const auto& e : std::filesystem::directory_iterator(
+           a_->user_dir() + "/exp" + std::to_string(::getpid()) + "/code")) {
+    (void)e;
+    ++count;
+  }
+  EXPECT_EQ(count, 1);
 }
 
 TEST_F(RemoteTest, CancelKillsTheRemoteProcessGroup) {
@@ -174,6 +188,94 @@ TEST_F(RemoteTest, AHostThatGoesDownEndsItsTrialsAndTheOtherGoesOn) {
   EXPECT_EQ(ended(more, "h3")->status, "SUCCEEDED");
   ASSERT_TRUE(ts->cancel(on_a, "USER_CANCELED").is_ok());
   until_ended(*ts, 1);
+}
+
+TEST_F(RemoteTest, AHostThatComesBackIsUsedAgain) {
+  testing::Sshd b;
+  ASSERT_TRUE(b.available()) << b.why_unavailable();
+  auto ts = make({machine(*a_), machine(b)}, 2);
+  ASSERT_NE(ts, nullptr);
+  b.crash();
+  ts->poll(milliseconds(500));
+  EXPECT_FALSE(ts->host_up(1));
+  EXPECT_EQ(ts->free_slots(), 2);  // host a takes them all meanwhile
+  ASSERT_TRUE(b.restart());
+  // Retried with back-off (1 s, 2 s, 4 s, ...).
+  const auto limit =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!ts->host_up(1) && std::chrono::steady_clock::now() < limit)
+    ts->poll(milliseconds(200));
+  ASSERT_TRUE(ts->host_up(1));
+  ASSERT_TRUE(ts->submit(spec("back1", "sleep 60")).is_ok());
+  ASSERT_TRUE(ts->submit(spec("back2", "bash trial.sh")).is_ok());
+  EXPECT_NE(ts->host_of("back1"), ts->host_of("back2"));  // b is used again
+  const std::string on_b = ts->host_of("back1") == 1 ? "back1" : "back2";
+  const std::string on_a = on_b == "back1" ? "back2" : "back1";
+  ASSERT_TRUE(ts->cancel("back1", "USER_CANCELED").is_ok());
+  auto events = until_ended(*ts, 2);
+  ASSERT_NE(ended(events, on_b), nullptr);
+  ASSERT_NE(ended(events, on_a), nullptr);
+  EXPECT_EQ(ended(events, "back2")->status, "SUCCEEDED");
+}
+
+TEST_F(RemoteTest, GpusAreScheduledPerHostFromItsNvidiaSmi) {
+  // Host a: GPUs 0 and 1, GPU 1 busy with another program's process.
+  {
+    std::ofstream f(a_->bin_dir() + "/nvidia-smi");
+    f << "#!/bin/sh\ncase \"$1\" in\n"
+         "  --query-gpu=*) printf '0, GPU-a0\\n1, GPU-a1\\n' ;;\n"
+         "  --query-compute-apps=*) printf 'GPU-a1, 999\\n' ;;\n"
+         "esac\n";
+  }
+  std::filesystem::permissions(a_->bin_dir() + "/nvidia-smi",
+                               std::filesystem::perms::all);
+  std::ofstream(code_.file("gpu.sh"))
+      << "echo \"gpus=$CUDA_VISIBLE_DEVICES\"; sleep ${WAIT:-0}\n";
+  RemoteMachine m = machine(*a_);
+  m.max_trial_number_per_gpu = 2;
+  auto ts = make({m}, 4, 1);
+  ASSERT_NE(ts, nullptr);
+  EXPECT_EQ(ts->free_slots(), 2);  // two trials on GPU 0, GPU 1 is busy
+  ASSERT_TRUE(ts->submit(spec("g1", "bash gpu.sh")).is_ok());
+  ASSERT_TRUE(ts->submit(spec("g2", "WAIT=30 bash gpu.sh")).is_ok());
+  EXPECT_EQ(ts->free_slots(), 0);
+  auto events = until_ended(*ts, 1);
+  ASSERT_NE(ended(events, "g1"), nullptr);
+  EXPECT_EQ(testing::read_file(local_.file("trials/g1/stdout")), "gpus=0\n");
+  EXPECT_EQ(ts->free_slots(), 1);  // g1's share of GPU 0 is back
+  // A restarted manager re-reserves an adopted trial's GPUs.
+  std::string g2_handle;
+  for (const auto& e : events) {
+    if (e.kind == TrialEvent::Kind::kStarted && e.trial_id == "g2")
+      g2_handle = e.handle;
+  }
+  ts.reset();
+  auto again = make({m}, 4, 1);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->free_slots(), 2);
+  ASSERT_TRUE(
+      again->adopt(spec("g2", "WAIT=30 bash gpu.sh"), g2_handle).is_ok());
+  EXPECT_EQ(again->free_slots(), 1);
+  ASSERT_TRUE(again->cancel("g2", "USER_CANCELED").is_ok());
+  until_ended(*again, 1);
+  // A host without nvidia-smi is not used, with the reason.
+  testing::Sshd b;
+  ASSERT_TRUE(b.available()) << b.why_unavailable();
+  RemoteTrainingService::Options o;
+  o.machines = {machine(b)};
+  o.experiment_id = "nogpu";
+  o.experiment_dir = local_.path();
+  o.code_dir = code_.path();
+  o.remote_directory = b.user_dir();
+  o.gpus_per_trial = 1;
+  auto none = RemoteTrainingService::create(o);
+  ASSERT_FALSE(none.is_ok());
+  EXPECT_NE(none.status().message().find("machineList[0] (" + b.user() +
+                                         "@127.0.0.1:"),
+            std::string::npos)
+      << none.status().message();
+  EXPECT_NE(none.status().message().find("nvidia-smi"), std::string::npos)
+      << none.status().message();
 }
 
 TEST_F(RemoteTest, ARestartedManagerAdoptsARunningRemoteTrial) {

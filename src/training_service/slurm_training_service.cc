@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/subprocess.h"
 #include "common/time_util.h"
+#include "training_service/code_files.h"
 #include "training_service/metric_events.h"
 #include "training_service/run_script.h"
 
@@ -87,6 +88,10 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
     spec.env["OMP_NUM_THREADS"] = std::to_string(*options_.slurm.cpus);
   if (options_.slurm.gpus && *options_.slurm.gpus > 0)
     spec.env.erase("CUDA_VISIBLE_DEVICES");  // Slurm sets it for its GPUs
+  if (!options_.slurm.shared_directory.empty()) {
+    Status placed = place_on_shared_directory(spec);
+    if (!placed.is_ok()) return placed;
+  }
   std::error_code ec;
   fs::create_directories(spec.trial_dir + "/.nni", ec);
   if (ec) {
@@ -119,6 +124,34 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
   write_file(spec.trial_dir + "/.nni/jobid", t.job + "\n");
   trials_.emplace(spec.trial_id, std::move(t));
   next_refresh_ = {};  // ask about it soon
+  return Status::ok();
+}
+
+Status SlurmTrainingService::place_on_shared_directory(TrialSpec& spec) {
+  const std::string root =
+      options_.slurm.shared_directory + "/" + options_.experiment_id;
+  if (shared_code_.empty()) {
+    auto copied = copy_code(spec.code_dir, root);
+    if (!copied.is_ok())
+      return copied.status().with_context("trainingService.sharedDirectory");
+    shared_code_ = copied.value();
+  }
+  const std::string real = root + "/trials/" + spec.trial_id;
+  std::error_code ec;
+  fs::create_directories(real, ec);
+  if (!ec) fs::create_directories(fs::path(spec.trial_dir).parent_path(), ec);
+  if (!ec) {
+    fs::remove(spec.trial_dir, ec);  // an empty directory left by a retry
+    fs::create_directory_symlink(real, spec.trial_dir, ec);
+  }
+  if (ec) {
+    return Status::io_error(
+        "trainingService.sharedDirectory: cannot place "
+        "trial " +
+        spec.trial_id + " in " + real + ": " + ec.message());
+  }
+  spec.trial_dir = real;
+  spec.code_dir = shared_code_;
   return Status::ok();
 }
 

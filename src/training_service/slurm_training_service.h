@@ -2,20 +2,22 @@
 // NNI has none).
 //
 // submit() writes NNI's trial directory (parameter.cfg, run.sh, .nni/) under
-// the experiment's directory — which must be on a filesystem the compute nodes
-// share — and runs `sbatch --parsable run.sh` with the configured partition,
-// account, time limit, CPUs, memory, GPUs and extra options; the job id is the
-// trial's handle (also in .nni/jobid). poll() asks `squeue` about every job
-// at the poll interval (and reads metrics files from the shared directory,
-// where inotify cannot be trusted): a PENDING job is a WAITING trial, kStarted
-// comes when it runs (or is seen past running: every trial gets one). A job
-// that left the queue ends from the .nni/state its run.sh wrote; without one,
-// `scontrol show job` (or `sacct`) says why: CANCELLED by us -> the cancel
-// status, by someone else -> SYS_CANCELED; TIMEOUT / OUT_OF_MEMORY -> FAILED
-// with the reason; PREEMPTED / NODE_FAIL / BOOT_FAIL -> requeued once (if
-// `requeue`), else SYS_CANCELED. When slurmctld does not answer, jobs keep
-// their last known state and are asked about again (a restart of slurmctld
-// loses nothing).
+// the experiment's directory — or, with sharedDirectory, under
+// <sharedDirectory>/<experiment id>/trials/ (the code copied to
+// .../code/<fingerprint>, see code_files.h;
+// the experiment's trials/<id> a symlink) — and runs `sbatch --parsable run.sh`
+// with the configured partition, account, time limit, CPUs, memory, GPUs and
+// extra options; the job id is the trial's handle (also in .nni/jobid). poll()
+// asks `squeue` about every job at the poll interval (and reads metrics files
+// from the shared directory, where inotify cannot be trusted): a PENDING job is
+// a WAITING trial, kStarted comes when it runs (or is seen past running: every
+// trial gets one). A job that left the queue ends from the .nni/state its
+// run.sh wrote; without one, `scontrol show job` (or `sacct`) says why:
+// CANCELLED by us -> the cancel status, by someone else -> SYS_CANCELED;
+// TIMEOUT / OUT_OF_MEMORY -> FAILED with the reason; PREEMPTED / NODE_FAIL /
+// BOOT_FAIL -> requeued once (if `requeue`), else SYS_CANCELED. When slurmctld
+// does not answer, jobs keep their last known state and are asked about again
+// (a restart of slurmctld loses nothing).
 #ifndef ARCHER_TRAINING_SERVICE_SLURM_TRAINING_SERVICE_H_
 #define ARCHER_TRAINING_SERVICE_SLURM_TRAINING_SERVICE_H_
 
@@ -70,12 +72,17 @@ class SlurmTrainingService : public TrainingService {
   // Emits the trial's one kStarted (handle: the job id), unless it was.
   void mark_started(const std::string& trial_id, Trial& t);
   std::string job_state(const std::string& job, std::string* reason);
+  // With sharedDirectory: copies the code there (once), makes the trial's
+  // directory there with the experiment's trials/<id> a link to it, and
+  // points `spec` at both.
+  Status place_on_shared_directory(TrialSpec& spec);
 
   Options options_;
   std::map<std::string, Trial> trials_;
   std::deque<TrialEvent> ready_;
   std::chrono::steady_clock::time_point next_refresh_{};
   bool controller_warned_ = false;
+  std::string shared_code_;  // <shared>/<exp>/code/<fingerprint>, once copied
 };
 
 }  // namespace archer

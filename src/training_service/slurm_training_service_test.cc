@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "testing/slurm_cluster.h"
 #include "testing/temp_dir.h"
@@ -129,6 +131,61 @@ TEST_F(SlurmTest, SurvivesARestartOfSlurmctld) {
   ASSERT_NE(end, nullptr);
   EXPECT_EQ(end->status, "SUCCEEDED");
   EXPECT_NE(find(events, TrialEvent::Kind::kMetric, "r1"), nullptr);
+}
+
+TEST_F(SlurmTest, PendingJobsWaitAndARestartedServiceAdoptsThem) {
+  // Each job takes both CPUs of the node: the second one stays PENDING.
+  testing::TempDir shared;
+  SlurmTrainingService::Options o;
+  o.experiment_id = "exp";
+  o.max_parallel = 2;
+  o.slurm.poll_interval = 0.2;
+  o.slurm.cpus = 2;
+  o.slurm.shared_directory = shared.path();
+  o.env = cluster_.env();
+  std::ofstream(dir_.file("helper.sh")) << "echo from-shared-code\n";
+  std::ofstream(dir_.file(".nniignore")) << "trials\n";
+  TrialSpec first = spec("p1", "bash helper.sh; sleep 3; " + report_);
+  TrialSpec second = spec("p2", report_);
+  {
+    auto ts = std::make_unique<SlurmTrainingService>(o);
+    ASSERT_TRUE(ts->submit(first).is_ok());
+    ASSERT_TRUE(ts->submit(second).is_ok());
+    bool p1_started = false, p2_started = false;
+    for (int i = 0; i < 100 && !p1_started; ++i) {
+      for (const auto& e : ts->poll(milliseconds(200))) {
+        if (e.kind != TrialEvent::Kind::kStarted) continue;
+        p1_started = p1_started || e.trial_id == "p1";
+        p2_started = p2_started || e.trial_id == "p2";
+      }
+    }
+    ASSERT_TRUE(p1_started);
+    ts->poll(milliseconds(1000));
+    EXPECT_FALSE(p2_started);  // still PENDING: the trial stays WAITING
+    EXPECT_EQ(cluster_.run("squeue -h -o %T --name=archer-exp-p2 | grep -q "
+                           "PENDING"),
+              0);
+  }  // the manager goes away with both jobs in Slurm
+  // The code and the trial directories live in the shared directory; the
+  // experiment's trials/<id> point there.
+  std::string code;
+  for (const auto& e :
+       std::filesystem::directory_iterator(shared.file("exp/code")))
+    code = e.path().string();
+  EXPECT_EQ(testing::read_file(code + "/helper.sh"), "echo from-shared-code\n");
+  EXPECT_TRUE(std::filesystem::is_symlink(dir_.file("trials/p1")));
+  EXPECT_TRUE(std::filesystem::exists(shared.file("exp/trials/p1/run.sh")));
+  EXPECT_FALSE(std::filesystem::exists(code + "/trials"));
+  auto again = std::make_unique<SlurmTrainingService>(o);
+  ASSERT_TRUE(again->adopt(first, "").is_ok());  // the job id from .nni/jobid
+  ASSERT_TRUE(again->adopt(second, "").is_ok());
+  EXPECT_EQ(again->free_slots(), 0);
+  auto events = until_ended(*again, 2);
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "p1")->status, "SUCCEEDED");
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "p2")->status, "SUCCEEDED");
+  EXPECT_NE(find(events, TrialEvent::Kind::kMetric, "p2"), nullptr);
+  EXPECT_EQ(testing::read_file(dir_.file("trials/p1/stdout")),
+            "from-shared-code\nplatform=slurm threads=2\n");
 }
 
 TEST_F(SlurmTest, TheSbatchCommandCarriesTheOptions) {

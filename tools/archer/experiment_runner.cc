@@ -149,11 +149,6 @@ int run_experiment(const std::string& id, const std::string& dir,
     slurm.max_parallel = config.trial_concurrency;
     service = std::make_unique<SlurmTrainingService>(slurm);
   } else if (config.platform == "remote") {
-    if (config.trial_gpu_number && *config.trial_gpu_number > 0) {
-      throw Error(source +
-                  ": trialGpuNumber > 0 on the remote platform is not "
-                  "supported yet (GPUs are scheduled on the local platform)");
-    }
     RemoteTrainingService::Options remote;
     remote.machines = config.machines;
     remote.experiment_id = id;
@@ -161,6 +156,7 @@ int run_experiment(const std::string& id, const std::string& dir,
     remote.code_dir = config.trial_code_directory;
     remote.remote_directory = config.remote_directory;
     remote.max_parallel = config.trial_concurrency;
+    remote.gpus_per_trial = config.trial_gpu_number.value_or(0);
     auto created = RemoteTrainingService::create(remote);
     if (!created.is_ok())
       throw Error(source + ": " + created.status().message());
