@@ -124,7 +124,7 @@ grep -q "maxExperimentDuration: expected a duration" bad.out || { cat bad.out; f
 wait_trials live/ RUNNING 3  # the killed trial's slot, within the new budget
 "$archer" experiment import -f crash.json --experiment_working_directory live | grep -q "Imported 6 of 6 records into experiment $lid" || fail "experiment import"
 url=$("$archer" webui url --experiment_working_directory live)
-[ "$url" = "http://127.0.0.1:$(index_field live "$lid" port)" ] || fail "webui url: $url"
+[ "$url" = "http://127.0.0.1:$(index_field live "$lid" port)/" ] || fail "webui url: $url"
 "$archer" top -n 1 --experiment_working_directory live | grep -q "^$lid .*RUNNING" || fail "top"
 cat >space2.json <<'JSON'
 {"d": {"_type": "layer_choice", "_value": ["m", "n"]}}

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,9 @@ class Store {
   static StatusOr<std::unique_ptr<Store>> open(const std::string& path);
 
   virtual int schema_version() = 0;
+  // A number that changes whenever a trial is added, changes state (its
+  // start or end time is set) or gets a metric; readers cache on it.
+  virtual std::int64_t trials_revision() = 0;
 
   // Experiment-level values (config, status, counters, tuner checkpoint), as
   // JSON.
@@ -86,6 +90,14 @@ class Store {
   // Metrics of one trial (or all with ""), in insertion order.
   virtual StatusOr<std::vector<MetricRow>> metrics(
       const std::string& trial_id) = 0;
+
+  // Metrics of one type (FINAL or PERIODICAL) of every trial, in insertion
+  // order.
+  virtual StatusOr<std::vector<MetricRow>> metrics_of_type(
+      const std::string& type) = 0;
+  // How many metrics of `type` each trial has (trials without any absent).
+  virtual StatusOr<std::map<std::string, int>> metric_counts(
+      const std::string& type) = 0;
 
   // Runs `body` in one transaction (committed if it returns OK, rolled back
   // otherwise).

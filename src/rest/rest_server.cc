@@ -6,12 +6,12 @@
 
 #include "archer/store.h"
 #include "manager/commands.h"
+#include "rest/trial_index.h"
+#include "rest/webui_routes.h"
 
 namespace archer {
 
 namespace {
-
-const char kPrefix[] = "/api/v1/nni";
 
 // NNI's TrialJobInfo.
 Json trial_job(const TrialRow& t, const std::vector<MetricRow>& metrics) {
@@ -100,8 +100,18 @@ RestServer::RestServer(std::string db_path, std::string host)
 
 RestServer::~RestServer() { stop(); }
 
+void RestServer::set_url_prefix(const std::string& prefix) {
+  std::string p = prefix;
+  while (!p.empty() && p.front() == '/') p.erase(0, 1);
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  url_prefix_ = p.empty() ? "" : "/" + p;
+}
+
 Status RestServer::start(int port) {
   const std::string db = db_path_;
+  const std::string kPrefix = url_prefix_ + "/api/v1/nni";
+  add_webui_routes(*server_, url_prefix_, kPrefix,
+                   std::make_shared<WebUiData>(db_path_), commands_ != nullptr);
   auto with_store = [db](httplib::Response& res,
                          const std::function<void(Store&)>& body) {
     auto store = Store::open(db);
@@ -109,22 +119,21 @@ Status RestServer::start(int port) {
     body(*store.value());
   };
   httplib::Server& s = *server_;
-  s.Get(std::string(kPrefix) + "/check-status",
-        [with_store](const httplib::Request&, httplib::Response& res) {
-          with_store(res, [&](Store& store) {
-            auto status = store.get_value("status");
-            reply(res,
-                  Json{{"status", status.is_ok() && status.value().is_string()
-                                      ? status.value()
-                                      : Json("INITIALIZED")},
-                       {"errors", Json::array()}});
-          });
-        });
-  s.Get(std::string(kPrefix) + "/version",
+  s.Get(kPrefix + "/check-status", [with_store](const httplib::Request&,
+                                                httplib::Response& res) {
+    with_store(res, [&](Store& store) {
+      auto status = store.get_value("status");
+      reply(res, Json{{"status", status.is_ok() && status.value().is_string()
+                                     ? status.value()
+                                     : Json("INITIALIZED")},
+                      {"errors", Json::array()}});
+    });
+  });
+  s.Get(kPrefix + "/version",
         [](const httplib::Request&, httplib::Response& res) {
           reply(res, Json("archer-" ARCHER_VERSION_STRING));
         });
-  s.Get(std::string(kPrefix) + "/experiment",
+  s.Get(kPrefix + "/experiment",
         [with_store](const httplib::Request&, httplib::Response& res) {
           with_store(res, [&](Store& store) {
             Json profile = Json::object();
@@ -145,46 +154,52 @@ Status RestServer::start(int port) {
             reply(res, out);
           });
         });
-  s.Get(
-      std::string(kPrefix) + "/job-statistics",
-      [with_store](const httplib::Request&, httplib::Response& res) {
-        with_store(res, [&](Store& store) {
-          auto trials = store.trials();
-          if (!trials.is_ok()) return fail(res, trials.status().message(), 500);
-          std::map<std::string, int> counts;
-          for (const auto& t : trials.value()) ++counts[t.status];
-          Json out = Json::array();
-          for (const auto& [status, n] : counts)
-            out.push_back({{"trialJobStatus", status}, {"trialJobNumber", n}});
-          reply(res, out);
-        });
-      });
+  s.Get(kPrefix + "/job-statistics", [with_store](const httplib::Request&,
+                                                  httplib::Response& res) {
+    with_store(res, [&](Store& store) {
+      auto trials = store.trials();
+      if (!trials.is_ok()) return fail(res, trials.status().message(), 500);
+      std::map<std::string, int> counts;
+      for (const auto& t : trials.value()) ++counts[t.status];
+      Json out = Json::array();
+      for (const auto& [status, n] : counts)
+        out.push_back({{"trialJobStatus", status}, {"trialJobNumber", n}});
+      reply(res, out);
+    });
+  });
   auto trial_jobs = [with_store](const httplib::Request& req,
                                  httplib::Response& res) {
     with_store(res, [&](Store& store) {
-      auto trials = store.trials();
-      auto metrics = store.metrics("");
-      if (!trials.is_ok() || !metrics.is_ok())
-        return fail(res, "cannot read the store", 500);
       const std::string id =
           req.matches.size() > 1 ? std::string(req.matches[1]) : "";
+      if (!id.empty()) {  // one trial: read only its row and metrics
+        auto row = store.trial(id);
+        auto own = store.metrics(id);
+        if (!row.is_ok() || !own.is_ok())
+          return fail(res, "cannot read the store", 500);
+        if (!row.value()) return fail(res, "trial '" + id + "' not found", 404);
+        return reply(res, trial_job(*row.value(), own.value()));
+      }
+      auto trials = store.trials();
+      auto metrics = store.metrics_of_type("FINAL");
+      if (!trials.is_ok() || !metrics.is_ok())
+        return fail(res, "cannot read the store", 500);
       const std::string status =
           req.has_param("status") ? req.get_param_value("status") : "";
       Json out = Json::array();
+      std::map<std::string, std::vector<MetricRow>> finals;
+      for (auto& m : metrics.value()) finals[m.trial_id].push_back(m);
+      const std::vector<MetricRow> none;
       for (const auto& t : trials.value()) {
-        if (!id.empty() && t.trial_id != id) continue;
         if (!status.empty() && t.status != status) continue;
-        out.push_back(trial_job(t, metrics.value()));
-      }
-      if (!id.empty()) {
-        if (out.empty()) return fail(res, "trial '" + id + "' not found", 404);
-        return reply(res, out[0]);
+        auto f = finals.find(t.trial_id);
+        out.push_back(trial_job(t, f == finals.end() ? none : f->second));
       }
       reply(res, out);
     });
   };
-  s.Get(std::string(kPrefix) + "/trial-jobs", trial_jobs);
-  s.Get(std::string(kPrefix) + R"(/trial-jobs/([A-Za-z0-9]+))", trial_jobs);
+  s.Get(kPrefix + "/trial-jobs", trial_jobs);
+  s.Get(kPrefix + R"(/trial-jobs/([A-Za-z0-9]+))", trial_jobs);
   auto metric_data = [with_store](const httplib::Request& req,
                                   httplib::Response& res) {
     with_store(res, [&](Store& store) {
@@ -201,8 +216,8 @@ Status RestServer::start(int port) {
       reply(res, out);
     });
   };
-  s.Get(std::string(kPrefix) + "/metric-data", metric_data);
-  s.Get(std::string(kPrefix) + R"(/metric-data/([A-Za-z0-9]+))", metric_data);
+  s.Get(kPrefix + "/metric-data", metric_data);
+  s.Get(kPrefix + R"(/metric-data/([A-Za-z0-9]+))", metric_data);
   CommandQueue* commands = commands_;
   // Forwards a write to the manager and replies with its answer.
   auto command = [commands](httplib::Response& res, const std::string& op,
@@ -228,7 +243,7 @@ Status RestServer::start(int port) {
     *out = parsed.value();
     return true;
   };
-  s.Put(std::string(kPrefix) + "/experiment",
+  s.Put(kPrefix + "/experiment",
         [command, body_json](const httplib::Request& req,
                              httplib::Response& res) {
           const std::string type = req.get_param_value("update_type");
@@ -237,25 +252,22 @@ Status RestServer::start(int port) {
           command(res, "update",
                   Json{{"type", type}, {"value", update_value(type, body)}});
         });
-  s.Delete(std::string(kPrefix) + "/experiment",
+  s.Delete(kPrefix + "/experiment",
            [command](const httplib::Request&, httplib::Response& res) {
              command(res, "stop", Json::object());
            });
-  s.Delete(std::string(kPrefix) + R"(/trial-jobs/([A-Za-z0-9]+))",
+  s.Delete(kPrefix + R"(/trial-jobs/([A-Za-z0-9]+))",
            [command](const httplib::Request& req, httplib::Response& res) {
              command(res, "kill", Json{{"trial_id", req.matches[1].str()}});
            });
-  s.Post(std::string(kPrefix) + "/experiment/import-data", [command, body_json](
-                                                               const httplib::
-                                                                   Request& req,
-                                                               httplib::
-                                                                   Response&
-                                                                       res) {
+  s.Post(kPrefix + "/experiment/import-data", [command, body_json](
+                                                  const httplib::Request& req,
+                                                  httplib::Response& res) {
     Json body;
     if (!body_json(req, res, &body)) return;
     command(res, "import", Json{{"records", body}, {"source", "import-data"}});
   });
-  s.Get(std::string(kPrefix) + "/experiment/imported-data",
+  s.Get(kPrefix + "/experiment/imported-data",
         [with_store](const httplib::Request&, httplib::Response& res) {
           with_store(res, [&](Store& store) {
             auto v = store.get_value("imported_data");

@@ -1,4 +1,5 @@
-// The REST API (spec §8.2): NNI's paths under /api/v1/nni. Reads are answered
+// The REST API (spec §8.2): NNI's paths under /api/v1/nni, and the web UI
+// (webui_routes.h) at /. Reads are answered
 // from the experiment's store (its own SQLite connection per request, so they
 // never block the manager); writes go to the running manager through a
 // CommandQueue and wait for its answer. Binds 127.0.0.1 by default.
@@ -37,6 +38,11 @@ class RestServer {
   // Where write requests go (nullptr, the default: read-only). Call before
   // start(); `queue` must outlive the server.
   void set_commands(CommandQueue* queue) { commands_ = queue; }
+  // NNI's --url_prefix: everything (the web UI at <prefix>/, the API at
+  // <prefix>/api/v1/nni) moves under "/<prefix>". Call before start().
+  void set_url_prefix(const std::string& prefix);
+  // "" or "/<prefix>".
+  const std::string& url_prefix() const { return url_prefix_; }
   // Listens on `port` (0: any free port) in a background thread. Fails if the
   // port is busy.
   Status start(int port);
@@ -48,6 +54,7 @@ class RestServer {
   std::string host_;
   int port_ = 0;
   CommandQueue* commands_ = nullptr;
+  std::string url_prefix_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

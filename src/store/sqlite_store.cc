@@ -139,6 +139,21 @@ class SqliteStore : public Store {
     return Status::ok();
   }
 
+  std::int64_t trials_revision() override {
+    Statement t(db_,
+                "SELECT count(*), ifnull(sum(start_time), 0), "
+                "ifnull(sum(end_time), 0), ifnull(sum(length(status)), 0), "
+                "(SELECT ifnull(max(id), 0) FROM metric) FROM trial");
+    if (!t.ok() || t.step() != SQLITE_ROW) return -1;
+    std::int64_t h = 1469598103934665603ll;
+    for (int i = 0; i < 5; ++i) {
+      h = static_cast<std::int64_t>((static_cast<std::uint64_t>(h) ^
+                                     static_cast<std::uint64_t>(t.int64(i))) *
+                                    1099511628211ull);
+    }
+    return h & 0x7fffffffffffffffll;
+  }
+
   int schema_version() override {
     Statement s(db_, "PRAGMA user_version");
     return s.ok() && s.step() == SQLITE_ROW ? static_cast<int>(s.int64(0)) : -1;
@@ -259,6 +274,38 @@ class SqliteStore : public Store {
                               s.text(4), s.int64(5)});
     }
     if (rc != SQLITE_DONE) return error("metrics");
+    return out;
+  }
+
+  StatusOr<std::vector<MetricRow>> metrics_of_type(
+      const std::string& type) override {
+    Statement s(db_,
+                "SELECT trial_id, parameter_id, type, sequence, value, "
+                "timestamp FROM metric WHERE type = ?1 ORDER BY id");
+    if (!s.ok()) return error("prepare");
+    s.bind(1, type);
+    std::vector<MetricRow> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      out.push_back(MetricRow{s.text(0), s.opt_int64(1), s.text(2), s.int64(3),
+                              s.text(4), s.int64(5)});
+    }
+    if (rc != SQLITE_DONE) return error("metrics");
+    return out;
+  }
+
+  StatusOr<std::map<std::string, int>> metric_counts(
+      const std::string& type) override {
+    Statement s(db_,
+                "SELECT trial_id, count(*) FROM metric WHERE type = ?1 GROUP "
+                "BY trial_id");
+    if (!s.ok()) return error("prepare");
+    s.bind(1, type);
+    std::map<std::string, int> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      out[s.text(0)] = static_cast<int>(s.int64(1));
+    if (rc != SQLITE_DONE) return error("metric counts");
     return out;
   }
 

@@ -40,6 +40,9 @@ void add_server_options(CLI::App* cmd, RunOptions* options) {
   cmd->add_option("-p,--port", options->port,
                   "REST API port on 127.0.0.1 (0: any free port)")
       ->capture_default_str();
+  cmd->add_option("--url_prefix", options->url_prefix,
+                  "serve the web UI and the API under /<prefix> (as NNI's "
+                  "--url_prefix, for a reverse proxy)");
   cmd->add_flag("--no_server", options->no_server,
                 "do not open a port (shared clusters); read-only commands read "
                 "the store");

@@ -96,6 +96,8 @@ void add_resume(CLI::App& app, Action& run) {
   view->add_option("-p,--port", voptions->port,
                    "REST API port on 127.0.0.1 (0: any free port)")
       ->capture_default_str();
+  view->add_option("--url_prefix", voptions->url_prefix,
+                   "serve the web UI and the API under /<prefix>");
   view->add_option("-e,--experiment_working_directory", *vworking,
                    "where experiments live")
       ->capture_default_str();

@@ -112,7 +112,8 @@ void add_top(CLI::App& app, Action& run) {
                     "' is not served (start `archer view " + eid +
                     "` or `archer resume " + eid + "`)");
       }
-      std::cout << "http://127.0.0.1:" << dumps(e["port"]) << std::endl;
+      std::cout << "http://127.0.0.1:" << dumps(e["port"])
+                << e.value("urlPrefix", std::string()) << "/" << std::endl;
       return 0;
     };
   });

@@ -71,10 +71,12 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
 // Starts the REST server unless disabled; returns the lines to announce.
 std::string start_server(RestServer& rest, const RunOptions& options) {
   if (options.no_server) return "";
+  rest.set_url_prefix(options.url_prefix);
   Status listening = rest.start(options.port);
   if (!listening.is_ok()) throw Error(listening.message());
-  return "REST API: http://127.0.0.1:" + std::to_string(rest.port()) +
-         "/api/v1/nni\n";
+  const std::string base =
+      "http://127.0.0.1:" + std::to_string(rest.port()) + rest.url_prefix();
+  return "Web UI: " + base + "/\nREST API: " + base + "/api/v1/nni\n";
 }
 
 }  // namespace
@@ -213,6 +215,7 @@ int run_experiment(const std::string& id, const std::string& dir,
       e.erase("port");
     } else {
       e["port"] = rest.port();
+      e["urlPrefix"] = rest.url_prefix();
     }
   });
   std::cout << announce << std::flush;
@@ -286,6 +289,7 @@ int run_viewer(const std::string& id, const std::string& dir,
     e["status"] = "VIEWED";
     e["pid"] = static_cast<std::int64_t>(getpid());
     e["port"] = rest.port();
+    e["urlPrefix"] = rest.url_prefix();
   });
   std::cout << announce << std::flush;
   report_ready(ready_fd, true, announce);

@@ -15,6 +15,7 @@ struct RunOptions {
   int port = 8080;         // REST port on 127.0.0.1 (0: any free one)
   bool no_server = false;  // no REST server (read-only commands still work)
   bool foreground = false;
+  std::string url_prefix;  // NNI's --url_prefix: web UI and API under it
 };
 
 // Runs `body(ready_fd)` in this process (foreground: ready_fd -1) or in a

@@ -47,7 +47,8 @@ ManagerEndpoint running_manager(const std::string& id,
                 "' runs without a REST server (--no_server), so it cannot "
                 "be changed while it runs; stop and resume it instead");
   }
-  return {running[0], entry["port"].get<int>()};
+  return {running[0], entry["port"].get<int>(),
+          entry.value("urlPrefix", std::string())};
 }
 
 Json call_manager(const ManagerEndpoint& manager, const std::string& method,
@@ -55,7 +56,7 @@ Json call_manager(const ManagerEndpoint& manager, const std::string& method,
   httplib::Client client("127.0.0.1", manager.port);
   client.set_connection_timeout(10, 0);
   client.set_read_timeout(40, 0);
-  const std::string url = "/api/v1/nni" + path;
+  const std::string url = manager.url_prefix + "/api/v1/nni" + path;
   httplib::Result res =
       method == "GET"    ? client.Get(url.c_str())
       : method == "PUT"  ? client.Put(url.c_str(), body, "application/json")

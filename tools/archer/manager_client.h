@@ -16,6 +16,7 @@ bool manager_alive(const Json& entry);
 struct ManagerEndpoint {
   std::string id;
   int port = 0;
+  std::string url_prefix;  // "" or "/<prefix>"
 };
 
 // The running experiment `id` (or the only running one when `id` is empty).

@@ -1,0 +1,422 @@
+#include "rest/trial_index.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+
+#include "archer/tuner.h"
+
+namespace archer {
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The label of a decision's choice for stats and axes: a layer choice's
+// candidate name; an input choice's chosen inputs joined by '+' (by index
+// when the candidates have no names).
+std::string choice_label(const Choice& c, const Json& decision) {
+  if (!decision.is_object()) return "?";
+  const Json& idx = decision.contains("_idx") ? decision["_idx"] : Json();
+  const Json& value = decision.contains("_value") ? decision["_value"] : Json();
+  if (c.type == ChoiceType::kLayerChoice) {
+    if (value.is_string()) return value.get<std::string>();
+    return idx.is_number_integer() ? "#" + std::to_string(idx.get<int>()) : "?";
+  }
+  std::string out;
+  if (idx.is_array()) {
+    for (const auto& i : idx) {
+      if (!i.is_number_integer()) continue;
+      const int k = i.get<int>();
+      std::string name = k >= 0 && static_cast<size_t>(k) < c.candidates.size()
+                             ? c.candidates[static_cast<size_t>(k)]
+                             : "";
+      if (name.empty()) name = "#" + std::to_string(k);
+      out += (out.empty() ? "" : "+") + name;
+    }
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+bool better(double a, double b, bool minimize) {
+  return minimize ? a < b : a > b;
+}
+
+}  // namespace
+
+std::int64_t IndexedTrial::duration_ms() const {
+  if (!row.start_time) return 0;
+  return (row.end_time ? row.end_time : row.start_time) - row.start_time;
+}
+
+StatusOr<TrialPageQuery> parse_page_query(
+    const std::function<std::string(const std::string&)>& param) {
+  TrialPageQuery q;
+  auto number = [&](const char* name, size_t* out, size_t max) -> Status {
+    const std::string v = param(name);
+    if (v.empty()) return Status::ok();
+    if (std::string(name) == "limit" && v == "all") {
+      *out = 0;
+      return Status::ok();
+    }
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (*end != '\0' || v[0] == '-' || n > max) {
+      return Status::invalid_argument(
+          std::string(name) + ": expected an integer in [0, " +
+          std::to_string(max) + "]" +
+          (std::string(name) == "limit" ? " or \"all\"" : "") + ", got '" + v +
+          "'");
+    }
+    *out = static_cast<size_t>(n);
+    return Status::ok();
+  };
+  Status st = number("offset", &q.offset, 100000000);
+  if (st.is_ok()) st = number("limit", &q.limit, 10000);
+  if (!st.is_ok()) return st;
+  const std::string sort = param("sort");
+  if (!sort.empty()) {
+    static const char* kSorts[] = {"sequence", "id",  "status", "duration",
+                                   "start",    "end", "value"};
+    if (std::find(std::begin(kSorts), std::end(kSorts), sort) ==
+        std::end(kSorts)) {
+      return Status::invalid_argument(
+          "sort: expected one of sequence, id, status, duration, start, end, "
+          "value; got '" +
+          sort + "'");
+    }
+    q.sort = sort;
+  }
+  const std::string order = param("order");
+  if (!order.empty() && order != "asc" && order != "desc") {
+    return Status::invalid_argument("order: expected asc or desc, got '" +
+                                    order + "'");
+  }
+  q.descending = order == "desc";
+  std::string statuses = param("status");
+  size_t start = 0;
+  while (start < statuses.size()) {
+    size_t comma = statuses.find(',', start);
+    if (comma == std::string::npos) comma = statuses.size();
+    if (comma > start)
+      q.statuses.push_back(statuses.substr(start, comma - start));
+    start = comma + 1;
+  }
+  q.text = lower(param("q"));
+  return q;
+}
+
+StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
+    Store& store, std::int64_t revision) {
+  auto index = std::make_shared<TrialIndex>();
+  index->revision = revision;
+  auto config = store.get_value("config");
+  if (config.is_ok() && config.value().is_object()) {
+    const Json& args = config.value().value("tuner", Json::object());
+    index->minimize_ =
+        args.is_object() &&
+        args.value("classArgs", Json::object()).is_object() &&
+        args["classArgs"].value("optimize_mode", "maximize") == "minimize";
+  }
+  auto space = store.get_value("search_space");
+  if (space.is_ok() && space.value().is_object()) {
+    auto parsed = SearchSpace::from_json(space.value(), "search space");
+    if (parsed.is_ok()) index->space_ = std::move(parsed).value();
+  }
+  auto trials = store.trials();
+  if (!trials.is_ok()) return trials.status();
+  auto finals = store.metrics_of_type("FINAL");
+  if (!finals.is_ok()) return finals.status();
+  auto counts = store.metric_counts("PERIODICAL");
+  if (!counts.is_ok()) return counts.status();
+  std::map<std::string, const MetricRow*> first_final;
+  for (const auto& m : finals.value()) first_final.emplace(m.trial_id, &m);
+  index->trials_.reserve(trials.value().size());
+  for (auto& row : trials.value()) {
+    IndexedTrial t;
+    auto record = parse_json(row.parameters, "trial " + row.trial_id);
+    if (record.is_ok() && record.value().is_object() &&
+        record.value().contains("parameters"))
+      t.architecture = record.value()["parameters"];
+    for (const auto& c : index->space_.choices()) {
+      if (t.architecture.is_object() && t.architecture.contains(c.key))
+        t.choices +=
+            c.key + "=" + choice_label(c, t.architecture[c.key]) + "; ";
+    }
+    auto f = first_final.find(row.trial_id);
+    if (f != first_final.end()) {
+      t.final_text = f->second->value;
+      auto v = parse_json(t.final_text, "metric");
+      if (v.is_ok()) {
+        auto r = extract_scalar_reward(v.value());
+        if (r.is_ok()) t.value = r.value();
+      }
+    }
+    auto c = counts.value().find(row.trial_id);
+    t.intermediate_count = c == counts.value().end() ? 0 : c->second;
+    row.parameters.clear();
+    t.row = std::move(row);
+    index->trials_.push_back(std::move(t));
+  }
+  return std::shared_ptr<const TrialIndex>(index);
+}
+
+Json TrialIndex::row_json(const IndexedTrial& t) const {
+  Json j = {{"trialJobId", t.row.trial_id},
+            {"sequenceId", t.row.sequence_id},
+            {"status", t.row.status},
+            {"startTime", t.row.start_time ? Json(t.row.start_time) : Json()},
+            {"endTime", t.row.end_time ? Json(t.row.end_time) : Json()},
+            {"duration", t.row.start_time ? Json(t.duration_ms()) : Json()},
+            {"value", t.value ? Json(*t.value) : Json()},
+            {"finalMetric", t.final_text},
+            {"intermediateCount", t.intermediate_count},
+            {"parameters", t.architecture},
+            {"message", t.row.message},
+            {"trialDir", t.row.trial_dir}};
+  return j;
+}
+
+Json TrialIndex::page(const TrialPageQuery& q) const {
+  std::vector<const IndexedTrial*> rows;
+  rows.reserve(trials_.size());
+  for (const auto& t : trials_) {
+    if (!q.statuses.empty() && std::find(q.statuses.begin(), q.statuses.end(),
+                                         t.row.status) == q.statuses.end())
+      continue;
+    if (!q.text.empty()) {
+      const std::string hay =
+          lower(t.row.trial_id + " " + std::to_string(t.row.sequence_id) + " " +
+                t.row.status + " " + t.choices);
+      if (hay.find(q.text) == std::string::npos) continue;
+    }
+    rows.push_back(&t);
+  }
+  // Trials without a value sort last in either order.
+  auto key_less = [&](const IndexedTrial* a, const IndexedTrial* b) {
+    if (q.sort == "id") return a->row.trial_id < b->row.trial_id;
+    if (q.sort == "status") return a->row.status < b->row.status;
+    if (q.sort == "duration") return a->duration_ms() < b->duration_ms();
+    if (q.sort == "start") return a->row.start_time < b->row.start_time;
+    if (q.sort == "end") return a->row.end_time < b->row.end_time;
+    return a->row.sequence_id < b->row.sequence_id;
+  };
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const IndexedTrial* a, const IndexedTrial* b) {
+                     if (q.sort == "value") {
+                       if (a->value.has_value() != b->value.has_value())
+                         return a->value.has_value();
+                       if (!a->value) return false;
+                       return q.descending ? *a->value > *b->value
+                                           : *a->value < *b->value;
+                     }
+                     return q.descending ? key_less(b, a) : key_less(a, b);
+                   });
+  Json out = {{"total", rows.size()}, {"offset", q.offset}};
+  Json list = Json::array();
+  const size_t end =
+      q.limit == 0 ? rows.size() : std::min(rows.size(), q.offset + q.limit);
+  for (size_t i = q.offset; i < end; ++i) list.push_back(row_json(*rows[i]));
+  out["trials"] = std::move(list);
+  return out;
+}
+
+Json TrialIndex::overview(const Json& values) const {
+  auto value = [&](const char* k) {
+    return values.is_object() && values.contains(k) ? values[k] : Json();
+  };
+  const Json config =
+      value("config").is_object() ? value("config") : Json::object();
+  Json counts = Json::object();
+  const IndexedTrial* best = nullptr;
+  for (const auto& t : trials_) {
+    counts[t.row.status] = counts.value(t.row.status, 0) + 1;
+    if (t.value && (!best || better(*t.value, *best->value, minimize_)))
+      best = &t;
+  }
+  return {
+      {"id", value("experiment_id")},
+      {"name", config.value("experimentName", Json())},
+      {"status", value("status")},
+      {"startTime", value("start_time")},
+      {"endTime", value("end_time")},
+      {"execDuration", value("elapsed_seconds")},
+      {"maxTrialNumber", config.value("maxTrialNumber", Json())},
+      {"maxExperimentDuration", config.value("maxExperimentDuration", Json())},
+      {"trialConcurrency", config.value("trialConcurrency", Json())},
+      {"platform", config.value("trainingService", Json::object())
+                       .value("platform", Json())},
+      {"tuner", config.value("tuner", Json::object()).value("name", Json())},
+      {"optimizeMode", minimize_ ? "minimize" : "maximize"},
+      {"counts", counts},
+      {"total", trials_.size()},
+      {"best", best ? row_json(*best) : Json()},
+      {"config", config},
+      {"searchSpace", space_.to_json()},
+      {"revision", revision}};
+}
+
+Json TrialIndex::final_series() const {
+  std::vector<const IndexedTrial*> done;
+  for (const auto& t : trials_) {
+    if (t.value) done.push_back(&t);
+  }
+  std::stable_sort(done.begin(), done.end(),
+                   [](const IndexedTrial* a, const IndexedTrial* b) {
+                     return a->row.end_time < b->row.end_time;
+                   });
+  Json points = Json::array(), best = Json::array();
+  std::optional<double> so_far;
+  for (const auto* t : done) {
+    points.push_back(Json::array(
+        {t->row.end_time, *t->value, t->row.sequence_id, t->row.trial_id}));
+    if (!so_far || better(*t->value, *so_far, minimize_)) so_far = t->value;
+    best.push_back(Json::array({t->row.end_time, *so_far}));
+  }
+  return {{"points", points}, {"best", best}};
+}
+
+Json TrialIndex::choice_stats() const {
+  Json out = Json::array();
+  for (const auto& c : space_.choices()) {
+    struct Acc {
+      int trials = 0, finished = 0;
+      double sum = 0;
+      std::optional<double> best;
+    };
+    std::vector<Acc> acc(c.candidates.size());
+    for (const auto& t : trials_) {
+      if (!t.architecture.is_object() || !t.architecture.contains(c.key))
+        continue;
+      const Json& idx = t.architecture[c.key].value("_idx", Json());
+      std::vector<int> chosen;
+      if (idx.is_number_integer()) chosen.push_back(idx.get<int>());
+      if (idx.is_array()) {
+        for (const auto& i : idx)
+          if (i.is_number_integer()) chosen.push_back(i.get<int>());
+      }
+      for (int k : chosen) {
+        if (k < 0 || static_cast<size_t>(k) >= acc.size()) continue;
+        Acc& a = acc[static_cast<size_t>(k)];
+        ++a.trials;
+        if (!t.value) continue;
+        ++a.finished;
+        a.sum += *t.value;
+        if (!a.best || better(*t.value, *a.best, minimize_)) a.best = t.value;
+      }
+    }
+    Json candidates = Json::array();
+    for (size_t i = 0; i < acc.size(); ++i) {
+      const Acc& a = acc[i];
+      candidates.push_back(
+          {{"name", c.candidates[i]},
+           {"index", i},
+           {"trials", a.trials},
+           {"finished", a.finished},
+           {"mean", a.finished ? Json(a.sum / a.finished) : Json()},
+           {"best", a.best ? Json(*a.best) : Json()}});
+    }
+    out.push_back(
+        {{"key", c.key},
+         {"type",
+          c.type == ChoiceType::kLayerChoice ? "layer_choice" : "input_choice"},
+         {"candidates", candidates}});
+  }
+  return out;
+}
+
+Json TrialIndex::parallel_coordinates(size_t limit) const {
+  std::vector<const IndexedTrial*> done;
+  for (const auto& t : trials_) {
+    if (t.value && t.architecture.is_object()) done.push_back(&t);
+  }
+  if (limit > 0 && done.size() > limit) {
+    std::stable_sort(done.begin(), done.end(),
+                     [&](const IndexedTrial* a, const IndexedTrial* b) {
+                       return better(*a->value, *b->value, minimize_);
+                     });
+    done.resize(limit);
+  }
+  Json axes = Json::array();
+  std::vector<std::map<std::string, int>> label_index(space_.size());
+  std::vector<std::vector<std::string>> labels(space_.size());
+  Json rows = Json::array();
+  for (const auto* t : done) {
+    Json row = Json::array();
+    for (size_t i = 0; i < space_.size(); ++i) {
+      const Choice& c = space_.choices()[i];
+      const std::string label = t->architecture.contains(c.key)
+                                    ? choice_label(c, t->architecture[c.key])
+                                    : "(none)";
+      auto [it, fresh] =
+          label_index[i].emplace(label, static_cast<int>(labels[i].size()));
+      if (fresh) labels[i].push_back(label);
+      row.push_back(it->second);
+    }
+    row.push_back(*t->value);
+    row.push_back(t->row.sequence_id);
+    rows.push_back(std::move(row));
+  }
+  for (size_t i = 0; i < space_.size(); ++i)
+    axes.push_back({{"key", space_.choices()[i].key}, {"labels", labels[i]}});
+  return {{"axes", axes}, {"rows", rows}, {"total", done.size()}};
+}
+
+Json TrialIndex::export_data() const {
+  Json out = Json::array();
+  for (const auto& t : trials_) {
+    if (t.final_text.empty()) continue;
+    out.push_back({{"parameter", t.architecture},
+                   {"value", t.final_text},
+                   {"trialJobId", t.row.trial_id}});
+  }
+  return out;
+}
+
+Json TrialIndex::trial(const std::string& id) const {
+  for (const auto& t : trials_) {
+    if (t.row.trial_id == id) return row_json(t);
+  }
+  return Json();
+}
+
+Status WebUiData::open_locked() {
+  if (store_) return Status::ok();
+  auto store = Store::open(db_path_);
+  if (!store.is_ok()) return store.status();
+  store_ = std::move(store).value();
+  return Status::ok();
+}
+
+StatusOr<std::shared_ptr<const TrialIndex>> WebUiData::get() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status st = open_locked();
+  if (!st.is_ok()) return st;
+  const std::int64_t revision = store_->trials_revision();
+  if (index_ && index_->revision == revision) return index_;
+  auto loaded = TrialIndex::load(*store_, revision);
+  if (!loaded.is_ok()) return loaded.status();
+  index_ = loaded.value();
+  return index_;
+}
+
+StatusOr<Json> WebUiData::experiment_values() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status st = open_locked();
+  if (!st.is_ok()) return st;
+  Json out = Json::object();
+  for (const char* key : {"experiment_id", "config", "status", "start_time",
+                          "end_time", "elapsed_seconds", "resume_time"}) {
+    auto v = store_->get_value(key);
+    if (!v.is_ok()) return v.status();
+    out[key] = v.value();
+  }
+  return out;
+}
+
+}  // namespace archer

@@ -1,0 +1,471 @@
+// The Archer web UI: one page over the documented REST API (docs/rest.md).
+// Every string that comes from an experiment (names, ids, choices, logs,
+// metric values) reaches the page through textContent, never innerHTML.
+'use strict';
+
+const API = 'api/v1/nni/';
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'USER_CANCELED', 'SYS_CANCELED', 'EARLY_STOPPED'];
+const STATUSES = ['WAITING', 'RUNNING'].concat(TERMINAL);
+
+const state = {
+  tab: 'overview',
+  overview: null,
+  revision: null,
+  sort: 'sequence',
+  order: 'asc',
+  offset: 0,
+  limit: 50,
+  statuses: new Set(),
+  search: '',
+  expanded: new Set(),
+  selected: new Set(),
+  timer: null,
+};
+
+// ---- helpers -------------------------------------------------------------
+
+function $(id) { return document.getElementById(id); }
+
+// Builds an element; children are nodes or strings (as text).
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+async function api(path, options) {
+  const res = await fetch(API + path, options);
+  const text = await res.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch (e) { body = text; }
+  if (!res.ok) {
+    const msg = body && body.error ? body.error : `${res.status} ${res.statusText}`;
+    throw new Error(msg);
+  }
+  return body;
+}
+
+function showError(err) {
+  const box = $('error');
+  if (!err) { box.hidden = true; return; }
+  box.textContent = String(err.message || err);
+  box.hidden = false;
+}
+
+function fmtNumber(v) {
+  if (v === null || v === undefined) return '–';
+  if (typeof v !== 'number') return String(v);
+  return Number.isInteger(v) ? String(v) : String(+v.toPrecision(6));
+}
+
+function fmtDuration(ms) {
+  if (ms === null || ms === undefined) return '–';
+  let s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600); s -= h * 3600;
+  const m = Math.floor(s / 60); s -= m * 60;
+  return h ? `${h}h ${m}m ${s}s` : m ? `${m}m ${s}s` : `${s}s`;
+}
+
+function fmtTime(ms) { return ms ? new Date(ms).toLocaleString() : '–'; }
+
+// "key=choice; ..." for an architecture ({key: {_value, _idx}}).
+function archText(params) {
+  if (!params || typeof params !== 'object') return '';
+  return Object.keys(params).map(k => {
+    const v = params[k] && params[k]._value !== undefined ? params[k]._value : params[k];
+    return `${k}=${Array.isArray(v) ? '[' + v.map(x => JSON.stringify(x)).join(',') + ']' : v}`;
+  }).join('; ');
+}
+
+// A metric record's value: `data` is NNI's JSON text of the metric JSON text.
+function metricValue(record) {
+  let v = record.data;
+  try { v = JSON.parse(v); } catch (e) { return null; }
+  if (typeof v === 'string') { try { v = JSON.parse(v); } catch (e) { return null; } }
+  if (v && typeof v === 'object' && typeof v.default === 'number') return v.default;
+  return typeof v === 'number' ? v : null;
+}
+
+function download(name, type, text) {
+  const a = el('a', { href: URL.createObjectURL(new Blob([text], { type })), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+// ---- overview ------------------------------------------------------------
+
+function renderHeader(ov) {
+  $('exp-name').textContent = ov.name || '(unnamed experiment)';
+  $('exp-id').textContent = ov.id || '';
+  const st = $('exp-status');
+  st.textContent = ov.status || '';
+  st.className = 'badge ' + (ov.status || '');
+  $('read-only').hidden = ov.writable;
+  document.title = `Archer · ${ov.name || ov.id}`;
+  $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+}
+
+function kvRows(table, rows) {
+  table.textContent = '';
+  for (const [k, v] of rows) table.append(el('tr', {}, el('td', { text: k }), el('td', { text: v })));
+}
+
+function renderOverview(ov) {
+  $('ov-status').textContent = ov.status || '–';
+  $('ov-message').textContent = ov.platform ? `${ov.tuner} on ${ov.platform}` : '';
+  const done = TERMINAL.reduce((n, s) => n + (ov.counts[s] || 0), 0);
+  $('ov-trials').textContent = `${done} / ${ov.maxTrialNumber || '∞'} done`;
+  const counts = $('ov-counts');
+  counts.textContent = '';
+  for (const s of STATUSES) {
+    if (!ov.counts[s]) continue;
+    counts.append(el('span', { id: 'count-' + s, class: 'status ' + s }, `${s} ${ov.counts[s]}`));
+  }
+  const elapsed = ov.execDuration || 0;
+  $('ov-elapsed').textContent = fmtDuration(elapsed * 1000);
+  $('ov-remaining').textContent = ov.maxExperimentDuration
+    ? `of ${fmtDuration(ov.maxExperimentDuration * 1000)} (${fmtDuration(Math.max(0, ov.maxExperimentDuration - elapsed) * 1000)} left)`
+    : 'no duration limit';
+  if (ov.best) {
+    $('best-value').textContent = fmtNumber(ov.best.value);
+    $('best-trial').textContent = `trial ${ov.best.trialJobId} (#${ov.best.sequenceId}), ${ov.optimizeMode}`;
+    kvRows($('best-arch'), Object.entries(ov.best.parameters || {}).map(([k, v]) =>
+      [k, Array.isArray(v._value) ? JSON.stringify(v._value) : String(v._value)]));
+  } else {
+    $('best-value').textContent = '–';
+    $('best-trial').textContent = 'no final result yet';
+    $('best-arch').textContent = '';
+  }
+  kvRows($('ov-facts'), [
+    ['id', ov.id], ['name', ov.name || ''], ['tuner', ov.tuner || ''], ['platform', ov.platform || ''],
+    ['started', fmtTime(ov.startTime)], ['ended', fmtTime(ov.endTime)],
+    ['trial concurrency', fmtNumber(ov.trialConcurrency)],
+    ['max trials', ov.maxTrialNumber ? String(ov.maxTrialNumber) : 'unlimited'],
+    ['max duration', ov.maxExperimentDuration ? fmtDuration(ov.maxExperimentDuration * 1000) : 'unlimited'],
+    ['optimize', ov.optimizeMode]]);
+  $('ov-config').textContent = JSON.stringify(ov.config, null, 2);
+  $('ov-space').textContent = JSON.stringify(ov.searchSpace, null, 2);
+  const live = ov.writable;
+  $('actions').hidden = !live;
+  if (live && document.activeElement.tagName !== 'INPUT') {
+    $('set-concurrency').value = ov.trialConcurrency || '';
+    $('set-trialnum').value = ov.maxTrialNumber || '';
+    $('set-duration').value = ov.maxExperimentDuration ? ov.maxExperimentDuration + 's' : '';
+  }
+}
+
+async function loadFinalChart() {
+  const series = await api('final-series');
+  Charts.finalResults($('final-chart'), series);
+}
+
+async function update(type, value) {
+  const out = $('action-result');
+  try {
+    await api('experiment?update_type=' + type, {
+      method: 'PUT', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ value }) });
+    out.textContent = `${type}: updated`;
+    await refresh(true);
+  } catch (e) {
+    out.textContent = `${type}: ${e.message}`;
+  }
+}
+
+// ---- trials --------------------------------------------------------------
+
+function pageQuery(all) {
+  const p = new URLSearchParams({ sort: state.sort, order: state.order });
+  if (all) p.set('limit', 'all');
+  else { p.set('offset', state.offset); p.set('limit', state.limit); }
+  if (state.statuses.size) p.set('status', [...state.statuses].join(','));
+  if (state.search) p.set('q', state.search);
+  return p.toString();
+}
+
+async function loadTrials() {
+  const page = await api('trials-page?' + pageQuery(false));
+  const body = $('trials').tBodies[0];
+  body.textContent = '';
+  for (const t of page.trials) {
+    const canKill = state.overview && state.overview.writable &&
+                    (t.status === 'RUNNING' || t.status === 'WAITING');
+    const box = el('input', { type: 'checkbox', class: 'select', checked: state.selected.has(t.trialJobId),
+                              onclick: ev => { ev.stopPropagation(); toggleSelected(t.trialJobId, ev.target.checked); } });
+    const row = el('tr', { class: 'trial', dataset: { id: t.trialJobId } },
+      el('td', {}, box),
+      el('td', { text: t.sequenceId }),
+      el('td', { class: 'mono', text: t.trialJobId }),
+      el('td', {}, el('span', { class: 'status ' + t.status, text: t.status })),
+      el('td', { text: fmtDuration(t.duration) }),
+      el('td', { class: 'value', text: fmtNumber(t.value) }),
+      el('td', { text: t.intermediateCount }),
+      el('td', { class: 'arch', title: archText(t.parameters), text: archText(t.parameters) }),
+      el('td', {}, canKill ? el('button', { class: 'kill danger', text: 'Kill',
+        onclick: ev => { ev.stopPropagation(); killTrial(t.trialJobId); } }) : null));
+    row.addEventListener('click', () => toggleExpanded(t.trialJobId));
+    body.append(row);
+    if (state.expanded.has(t.trialJobId)) body.append(detailRow(t));
+  }
+  const last = Math.min(page.total, state.offset + page.trials.length);
+  $('page-info').textContent = page.total
+    ? `${state.offset + 1}–${last} of ${page.total}` : 'no trials';
+  $('prev-page').disabled = state.offset === 0;
+  $('next-page').disabled = last >= page.total;
+  for (const th of $('trials').tHead.rows[0].cells) {
+    th.classList.remove('sorted-asc', 'sorted-desc');
+    if (th.dataset.sort === state.sort) th.classList.add('sorted-' + state.order);
+  }
+}
+
+function detailRow(t) {
+  const chart = el('div', { class: 'chart', id: 'detail-chart-' + t.trialJobId });
+  const log = el('pre', { class: 'log', id: 'detail-log-' + t.trialJobId });
+  const files = el('div', { class: 'files' });
+  for (const name of ['stdout', 'stderr', 'trial.log']) {
+    files.append(el('button', { text: name, onclick: async ev => {
+      ev.stopPropagation();
+      try {
+        const res = await fetch(`${API}trial-file/${encodeURIComponent(t.trialJobId)}/${name}`);
+        log.textContent = res.ok ? await res.text() : `${name}: ${(await res.json()).error}`;
+      } catch (e) { log.textContent = String(e); }
+    } }));
+  }
+  const cell = el('td', { colspan: 9 },
+    el('div', { class: 'detail-grid' },
+      el('div', {}, el('h4', { text: 'Intermediate results' }), chart),
+      el('div', {},
+        el('h4', { text: 'Parameters' }), el('pre', { class: 'params', text: JSON.stringify(t.parameters, null, 2) }),
+        el('h4', { text: 'Final metric' }), el('pre', { text: t.finalMetric || '–' }),
+        t.message ? el('h4', { text: 'Message' }) : null, t.message ? el('pre', { text: t.message }) : null,
+        el('h4', { text: 'Directory' }), el('pre', { text: t.trialDir }),
+        el('h4', { text: 'Output' }), files, log)));
+  const row = el('tr', { class: 'detail', id: 'detail-' + t.trialJobId }, cell);
+  loadIntermediate(t.trialJobId, chart);
+  return row;
+}
+
+async function intermediatePoints(id) {
+  const records = await api('metric-data/' + encodeURIComponent(id) + '?type=PERIODICAL');
+  return records.map(r => [r.sequence, metricValue(r)]).filter(p => p[1] !== null);
+}
+
+async function loadIntermediate(id, target) {
+  try {
+    const points = await intermediatePoints(id);
+    requestAnimationFrame(() => Charts.intermediate(target, [{ label: id, points }]));
+  } catch (e) { target.textContent = String(e.message || e); }
+}
+
+function toggleExpanded(id) {
+  if (state.expanded.has(id)) state.expanded.delete(id); else state.expanded.add(id);
+  loadTrials().catch(showError);
+}
+
+function toggleSelected(id, on) {
+  if (on) state.selected.add(id); else state.selected.delete(id);
+  $('compare-count').textContent = state.selected.size ? `(${state.selected.size})` : '';
+}
+
+async function killTrial(id) {
+  if (!confirm(`Kill trial ${id}?`)) return;
+  try {
+    await api('trial-jobs/' + encodeURIComponent(id), { method: 'DELETE' });
+    await refresh(true);
+  } catch (e) { showError(e); }
+}
+
+async function exportTrials(kind) {
+  const page = await api('trials-page?' + pageQuery(true));
+  const keys = state.overview ? Object.keys(state.overview.searchSpace || {}) : [];
+  if (kind === 'json') {
+    download('trials.json', 'application/json', JSON.stringify(page.trials, null, 2));
+    return;
+  }
+  const quote = v => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  };
+  const head = ['trialJobId', 'sequenceId', 'status', 'startTime', 'endTime', 'durationSeconds', 'value'].concat(keys);
+  const lines = [head.join(',')];
+  for (const t of page.trials) {
+    const choice = k => {
+      const d = t.parameters && t.parameters[k];
+      return d ? (Array.isArray(d._value) ? JSON.stringify(d._value) : d._value) : '';
+    };
+    lines.push([t.trialJobId, t.sequenceId, t.status, t.startTime, t.endTime,
+                t.duration === null ? '' : t.duration / 1000, t.value].concat(keys.map(choice))
+                .map(quote).join(','));
+  }
+  download('trials.csv', 'text/csv', lines.join('\n') + '\n');
+}
+
+// ---- architectures ---------------------------------------------------------
+
+async function loadArchitectures() {
+  const [stats, pc] = await Promise.all([api('choice-stats'), api('parallel-coordinates?limit=2000')]);
+  const box = $('choice-stats');
+  box.textContent = '';
+  for (const key of stats) {
+    const means = key.candidates.map(c => c.mean).filter(v => v !== null);
+    const lo = Math.min(...means), hi = Math.max(...means);
+    const table = el('table', { class: 'grid', dataset: { key: key.key } },
+      el('thead', {}, el('tr', {}, ...['choice', 'trials', 'finished', 'mean', 'best', ''].map(h => el('th', { text: h })))));
+    const body = el('tbody');
+    for (const c of key.candidates) {
+      const frac = c.mean === null || !isFinite(lo) ? 0 : hi === lo ? 1 : 0.1 + 0.9 * (c.mean - lo) / (hi - lo);
+      body.append(el('tr', { dataset: { choice: c.name } },
+        el('td', { class: 'mono', text: c.name === '' ? `#${c.index}` : c.name }),
+        el('td', { text: c.trials }), el('td', { text: c.finished }),
+        el('td', { class: 'mean', text: fmtNumber(c.mean) }), el('td', { text: fmtNumber(c.best) }),
+        el('td', { style: 'width:120px' }, el('div', { class: 'bar', style: `width:${Math.round(frac * 100)}%` }))));
+    }
+    table.append(body);
+    box.append(el('div', { class: 'panel choice' },
+      el('h2', { text: `${key.key} (${key.type})` }), table));
+  }
+  $('pc-note').textContent = pc.total ? `${pc.total} finished trials` : '';
+  Charts.parallel($('parallel'), pc, state.overview && state.overview.optimizeMode === 'minimize');
+  $('pc-legend').textContent = 'Each line is a trial; darker and more saturated lines reached better results.';
+}
+
+// ---- compare ---------------------------------------------------------------
+
+async function loadCompare() {
+  const ids = [...state.selected];
+  $('compare-empty').hidden = ids.length > 0;
+  const table = $('compare-table');
+  table.textContent = '';
+  if (!ids.length) { Charts.intermediate($('compare-chart'), []); return; }
+  const trials = await Promise.all(ids.map(id => api('trials-page?limit=1&q=' + encodeURIComponent(id))
+    .then(p => p.trials.find(t => t.trialJobId === id))));
+  const present = trials.filter(Boolean);
+  const keys = [...new Set(present.flatMap(t => Object.keys(t.parameters || {})))];
+  table.append(el('thead', {}, el('tr', {}, el('th', { text: '' }),
+    ...present.map(t => el('th', { class: 'mono', text: `${t.trialJobId} (#${t.sequenceId})` })))));
+  const body = el('tbody');
+  const row = (label, values) => {
+    const texts = values.map(v => (v === null || v === undefined ? '–' : String(v)));
+    const differs = new Set(texts).size > 1;
+    body.append(el('tr', { class: differs ? 'differs' : '' }, el('td', { text: label }),
+      ...texts.map(t => el('td', { class: 'mono', text: t }))));
+  };
+  row('status', present.map(t => t.status));
+  row('final result', present.map(t => fmtNumber(t.value)));
+  row('duration', present.map(t => fmtDuration(t.duration)));
+  for (const k of keys) {
+    row(k, present.map(t => {
+      const d = t.parameters && t.parameters[k];
+      return d ? (Array.isArray(d._value) ? JSON.stringify(d._value) : d._value) : null;
+    }));
+  }
+  table.append(body);
+  const runs = await Promise.all(present.map(async t => ({ label: t.trialJobId, points: await intermediatePoints(t.trialJobId) })));
+  Charts.intermediate($('compare-chart'), runs);
+}
+
+// ---- refresh loop ----------------------------------------------------------
+
+async function refreshTab() {
+  if (state.tab === 'overview') await loadFinalChart();
+  else if (state.tab === 'trials') await loadTrials();
+  else if (state.tab === 'architectures') await loadArchitectures();
+  else if (state.tab === 'compare') await loadCompare();
+}
+
+async function refresh(force) {
+  try {
+    const ov = await api('overview');
+    const changed = force || state.revision !== ov.revision ||
+                    !state.overview || state.overview.status !== ov.status;
+    state.overview = ov;
+    renderHeader(ov);
+    renderOverview(ov);
+    if (changed) {
+      state.revision = ov.revision;
+      await refreshTab();
+    }
+    showError(null);
+  } catch (e) {
+    showError(e);
+  }
+  document.body.dataset.loaded = 'true';
+}
+
+function schedule() {
+  clearInterval(state.timer);
+  const seconds = Number($('refresh').value);
+  if (seconds > 0) state.timer = setInterval(() => refresh(false), seconds * 1000);
+}
+
+function selectTab(tab) {
+  state.tab = tab;
+  for (const b of document.querySelectorAll('#tabs button'))
+    b.classList.toggle('active', b.dataset.tab === tab);
+  for (const s of document.querySelectorAll('main > section'))
+    s.hidden = s.id !== 'tab-' + tab;
+  refreshTab().catch(showError);
+}
+
+function init() {
+  for (const b of document.querySelectorAll('#tabs button'))
+    b.addEventListener('click', () => selectTab(b.dataset.tab));
+  for (const th of $('trials').tHead.rows[0].cells) {
+    if (!th.dataset.sort) continue;
+    th.addEventListener('click', () => {
+      if (state.sort === th.dataset.sort) state.order = state.order === 'asc' ? 'desc' : 'asc';
+      else { state.sort = th.dataset.sort; state.order = th.dataset.sort === 'value' ? 'desc' : 'asc'; }
+      state.offset = 0;
+      loadTrials().catch(showError);
+    });
+  }
+  const filter = $('status-filter');
+  for (const s of STATUSES) {
+    const box = el('input', { type: 'checkbox', value: s, onchange: ev => {
+      if (ev.target.checked) state.statuses.add(s); else state.statuses.delete(s);
+      state.offset = 0;
+      loadTrials().catch(showError);
+    } });
+    filter.append(el('label', {}, box, ' ' + s));
+  }
+  let typing = null;
+  $('trial-search').addEventListener('input', ev => {
+    clearTimeout(typing);
+    typing = setTimeout(() => { state.search = ev.target.value.trim(); state.offset = 0; loadTrials().catch(showError); }, 250);
+  });
+  $('page-size').addEventListener('change', ev => { state.limit = Number(ev.target.value); state.offset = 0; loadTrials().catch(showError); });
+  $('prev-page').addEventListener('click', () => { state.offset = Math.max(0, state.offset - state.limit); loadTrials().catch(showError); });
+  $('next-page').addEventListener('click', () => { state.offset += state.limit; loadTrials().catch(showError); });
+  $('export-csv').addEventListener('click', () => exportTrials('csv').catch(showError));
+  $('export-json').addEventListener('click', () => exportTrials('json').catch(showError));
+  $('compare-selected').addEventListener('click', () => selectTab('compare'));
+  for (const b of document.querySelectorAll('[data-update]'))
+    b.addEventListener('click', () => {
+      const raw = $(b.dataset.input).value.trim();
+      update(b.dataset.update, b.dataset.update === 'MAX_EXEC_DURATION' ? raw : Number(raw));
+    });
+  $('stop-experiment').addEventListener('click', async () => {
+    if (!confirm('Stop the experiment? Running trials are cancelled.')) return;
+    try {
+      await api('experiment', { method: 'DELETE' });
+      $('action-result').textContent = 'stopping';
+    } catch (e) { $('action-result').textContent = e.message; }
+  });
+  $('refresh').addEventListener('change', schedule);
+  refresh(true);
+  schedule();
+}
+
+document.addEventListener('DOMContentLoaded', init);

@@ -1,0 +1,129 @@
+// Charts for the Archer web UI: uPlot (vendored, MIT) for time series and
+// scatter plots, a small canvas drawer for parallel coordinates. Data from
+// trials are drawn as numbers or canvas text, never parsed as HTML.
+'use strict';
+
+const Charts = (() => {
+  const palette = ['#2c6bed', '#c23b32', '#1f8a4c', '#b7791f', '#7b3fc4', '#0f8b8d',
+                   '#d1495b', '#4f6d7a', '#e07a1f', '#5c946e'];
+
+  function width(target) {
+    return Math.max(320, (target.clientWidth || target.parentElement.clientWidth || 800) - 8);
+  }
+
+  // Replaces the chart held by `target` (destroying the previous one).
+  function mount(target, opts, data) {
+    if (target._plot) target._plot.destroy();
+    target.textContent = '';
+    target._plot = new uPlot(opts, data, target);
+    return target._plot;
+  }
+
+  // Every final result over time (dots) and the best so far (a step line).
+  function finalResults(target, series) {
+    const xs = series.points.map(p => p[0] / 1000);
+    const ys = series.points.map(p => p[1]);
+    const best = series.best.map(p => p[1]);
+    if (xs.length === 0) {
+      if (target._plot) { target._plot.destroy(); target._plot = null; }
+      target.textContent = 'No final results yet.';
+      return;
+    }
+    mount(target, {
+      width: width(target), height: 260,
+      scales: { x: { time: true } },
+      series: [
+        {},
+        { label: 'final result', stroke: palette[0], width: 0,
+          points: { show: true, size: 6, fill: palette[0] }, paths: () => null },
+        { label: 'best so far', stroke: palette[2], width: 2,
+          paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } },
+      ],
+      legend: { live: false },
+    }, [xs, ys, best]);
+  }
+
+  // Intermediate results of one or more trials: lines over the step number.
+  // `runs`: [{label, points: [[step, value]...]}].
+  function intermediate(target, runs) {
+    const steps = new Set();
+    runs.forEach(r => r.points.forEach(p => steps.add(p[0])));
+    const xs = [...steps].sort((a, b) => a - b);
+    if (xs.length === 0) {
+      if (target._plot) { target._plot.destroy(); target._plot = null; }
+      target.textContent = 'No intermediate results.';
+      return;
+    }
+    const data = [xs];
+    const series = [{ label: 'step' }];
+    runs.forEach((r, i) => {
+      const at = new Map(r.points.map(p => [p[0], p[1]]));
+      data.push(xs.map(x => (at.has(x) ? at.get(x) : null)));
+      series.push({ label: r.label, stroke: palette[i % palette.length], width: 2,
+                    spanGaps: true, points: { show: true, size: 4 } });
+    });
+    mount(target, { width: width(target), height: 220, scales: { x: { time: false } },
+                    series, axes: [{ label: 'step' }, {}] }, data);
+  }
+
+  // Parallel coordinates on a canvas: one ordinal axis per search-space key
+  // plus the result; a line per trial coloured from worst (light) to best.
+  function parallel(canvas, pc, minimize) {
+    const ctx = canvas.getContext('2d');
+    const w = canvas.width, h = canvas.height;
+    ctx.clearRect(0, 0, w, h);
+    const axes = pc.axes.length + 1;
+    if (pc.rows.length === 0 || axes < 2) {
+      ctx.fillStyle = '#6b7480';
+      ctx.font = '14px sans-serif';
+      ctx.fillText('No finished trials yet.', 20, 30);
+      return;
+    }
+    const top = 40, bottom = h - 30, left = 60, right = w - 60;
+    const x = i => left + (right - left) * (i / (axes - 1));
+    const values = pc.rows.map(r => r[pc.axes.length]);
+    let lo = Math.min(...values), hi = Math.max(...values);
+    if (hi === lo) { hi += 1; lo -= 1; }
+    const yOrd = (k, n) => (n <= 1 ? (top + bottom) / 2 : top + (bottom - top) * (k / (n - 1)));
+    const yVal = v => bottom - (bottom - top) * ((v - lo) / (hi - lo));
+    const goodness = v => (minimize ? (hi - v) / (hi - lo) : (v - lo) / (hi - lo));
+    // Worst first, so the best lines are drawn on top.
+    const rows = pc.rows.slice().sort((a, b) =>
+      goodness(a[pc.axes.length]) - goodness(b[pc.axes.length]));
+    ctx.lineWidth = 1.2;
+    for (const r of rows) {
+      const g = goodness(r[pc.axes.length]);
+      ctx.strokeStyle = `hsla(${220 - 200 * g}, 75%, ${70 - 30 * g}%, ${0.25 + 0.6 * g})`;
+      ctx.beginPath();
+      pc.axes.forEach((a, i) => {
+        const y = yOrd(r[i], a.labels.length);
+        if (i === 0) ctx.moveTo(x(i), y); else ctx.lineTo(x(i), y);
+      });
+      ctx.lineTo(x(axes - 1), yVal(r[pc.axes.length]));
+      ctx.stroke();
+    }
+    ctx.strokeStyle = '#333';
+    ctx.fillStyle = '#1d232b';
+    ctx.font = '11px sans-serif';
+    ctx.textAlign = 'center';
+    pc.axes.forEach((a, i) => {
+      ctx.beginPath(); ctx.moveTo(x(i), top); ctx.lineTo(x(i), bottom); ctx.stroke();
+      ctx.font = 'bold 11px sans-serif';
+      ctx.fillText(a.key, x(i), top - 22);
+      ctx.font = '11px sans-serif';
+      a.labels.forEach((label, k) => {
+        ctx.fillText(label.length > 18 ? label.slice(0, 17) + '…' : label,
+                     x(i), yOrd(k, a.labels.length) - 4);
+      });
+    });
+    const xv = x(axes - 1);
+    ctx.beginPath(); ctx.moveTo(xv, top); ctx.lineTo(xv, bottom); ctx.stroke();
+    ctx.font = 'bold 11px sans-serif';
+    ctx.fillText('result', xv, top - 22);
+    ctx.font = '11px sans-serif';
+    ctx.fillText(String(+hi.toPrecision(5)), xv, top - 6);
+    ctx.fillText(String(+lo.toPrecision(5)), xv, bottom + 14);
+  }
+
+  return { finalResults, intermediate, parallel };
+})();
