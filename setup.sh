@@ -21,6 +21,8 @@ PACKAGES=(
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev dataset-fashion-mnist
   openssh-server slurm-wlm munge
 )
+# Only the tests need a browser (the web UI's browser tests).
+[ "$mode" = test ] && PACKAGES+=(chromium chromium-driver fonts-liberation)
 
 install_packages() {
   local missing=() p

@@ -63,7 +63,7 @@ const Charts = (() => {
                     spanGaps: true, points: { show: true, size: 4 } });
     });
     mount(target, { width: width(target), height: 220, scales: { x: { time: false } },
-                    series, axes: [{ label: 'step' }, {}] }, data);
+                    series, axes: [{ label: 'step', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000] }, {}] }, data);
   }
 
   // Parallel coordinates on a canvas: one ordinal axis per search-space key

@@ -345,6 +345,17 @@ Json TrialIndex::parallel_coordinates(size_t limit) const {
   Json axes = Json::array();
   std::vector<std::map<std::string, int>> label_index(space_.size());
   std::vector<std::vector<std::string>> labels(space_.size());
+  // Layer choices: every candidate, in the space's order.
+  for (size_t i = 0; i < space_.size(); ++i) {
+    const Choice& c = space_.choices()[i];
+    if (c.type != ChoiceType::kLayerChoice) continue;
+    for (const auto& name : c.candidates) {
+      if (label_index[i]
+              .emplace(name, static_cast<int>(labels[i].size()))
+              .second)
+        labels[i].push_back(name);
+    }
+  }
   Json rows = Json::array();
   for (const auto* t : done) {
     Json row = Json::array();

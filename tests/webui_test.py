@@ -1,0 +1,313 @@
+"""Browser test of the web UI against a real experiment, in Debian's headless
+Chromium through chromedriver (both on loopback, bounded in time).
+
+An experiment of Python trials (tests/webui_trial.py: each waits for its gate
+file) runs under --url_prefix; the test loads every tab, checks what it shows
+against the experiment's SQLite store, sorts, filters, searches, expands a
+trial (its stdout holds script that must stay text), watches counts change
+without a reload, kills a trial, compares two, exports CSV, changes the
+concurrency (and sees a bad value refused), stops the experiment from the page,
+then views it read-only. Screenshots go to SHOT_DIR (CI artifacts).
+
+Usage: webui_test.py ARCHER PYTHON_MODULE_DIR SHOT_DIR
+"""
+import csv
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webdriver import Browser  # noqa: E402
+
+ARCHER, MODULE_DIR, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
+HERE = os.path.dirname(os.path.abspath(__file__))
+SPACE = {
+    "op1": {"_type": "layer_choice",
+            "_value": ["conv3x3", "conv5x5", "<img src=x onerror=\"window.__xss=3\">"]},
+    "op2": {"_type": "layer_choice", "_value": ["maxpool", "avgpool", "identity"]},
+    "skip": {"_type": "input_choice",
+             "_value": {"candidates": ["", "op1"], "n_chosen": 1}},
+}
+TOTAL = 10
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def run_archer(*args, env=None):
+    out = subprocess.run([ARCHER] + list(args), capture_output=True, text=True,
+                         timeout=120, env=env)
+    check(out.returncode == 0, "archer %s failed: %s%s" % (args, out.stdout, out.stderr))
+    return out.stdout
+
+
+class Store:
+    def __init__(self, path):
+        self.path = path
+
+    def rows(self, sql, *args):
+        con = sqlite3.connect("file:%s?mode=ro" % self.path, uri=True, timeout=10)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
+    def trials(self):
+        return self.rows("SELECT trial_id, sequence_id, status, parameters FROM trial "
+                         "ORDER BY sequence_id")
+
+    def counts(self):
+        return dict(self.rows("SELECT status, count(*) FROM trial GROUP BY status"))
+
+    def finals(self):
+        out = {}
+        for tid, value in self.rows("SELECT trial_id, value FROM metric WHERE type='FINAL'"):
+            v = json.loads(value)
+            out[tid] = v["default"] if isinstance(v, dict) else v
+        return out
+
+    def value(self, key):
+        r = self.rows("SELECT value FROM experiment WHERE key=?", key)
+        return json.loads(r[0][0]) if r else None
+
+
+def wait_for(fn, what, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def main():
+    for tool in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
+        if not os.path.exists(tool):
+            print("SKIP: %s is missing (apt install chromium chromium-driver)" % tool)
+            sys.exit(77)
+    os.makedirs(SHOTS, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="archer-webui-")
+    gates = os.path.join(tmp, "gates")
+    downloads = os.path.join(tmp, "downloads")
+    os.makedirs(gates)
+    os.makedirs(downloads)
+    with open(os.path.join(tmp, "space.json"), "w") as f:
+        json.dump(SPACE, f)
+    work = os.path.join(tmp, "work")
+    with open(os.path.join(tmp, "exp.yml"), "w") as f:
+        f.write('experimentName: "ui <b>test</b>"\n'
+                "searchSpaceFile: space.json\n"
+                "trialCommand: %s %s/webui_trial.py\n"
+                "trialCodeDirectory: .\n"
+                "trialConcurrency: 2\nmaxTrialNumber: %d\n"
+                "experimentWorkingDirectory: %s\n"
+                "tuner: {name: Random, classArgs: {seed: 4}}\n"
+                "trainingService: {platform: local}\n"
+                % (sys.executable, HERE, TOTAL, work))
+    env = dict(os.environ, GATE_DIR=gates, PYTHONPATH=MODULE_DIR)
+    browser = None
+    exp_id = None
+    try:
+        out = run_archer("create", "--config", os.path.join(tmp, "exp.yml"),
+                         "--port", "0", "--url_prefix", "archer-ui", env=env)
+        url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
+        exp_id = re.search(r"Experiment (\S+) started", out).group(1)
+        check(url.endswith("/archer-ui/"), "url prefix: " + url)
+        store = Store(os.path.join(work, exp_id, "db", "archer.sqlite"))
+        wait_for(lambda: store.counts().get("RUNNING") == 2, "2 running trials")
+
+        browser = b = Browser(downloads=downloads)
+        shot = lambda name: b.screenshot(os.path.join(SHOTS, name + ".png"))  # noqa: E731
+        b.get(url)
+        b.wait("return document.body.dataset.loaded", what="the page")
+        check(b.js("return document.getElementById('exp-id').textContent") == exp_id, "id")
+        check(b.js("return document.getElementById('exp-name').textContent") == "ui <b>test</b>",
+              "the name is shown as text")
+        check(b.js("return document.querySelector('header b') === null"), "no <b> injected")
+        b.wait("return document.getElementById('count-RUNNING')?.textContent === 'RUNNING 2'",
+               what="2 running on the page")
+
+        # Live: 8 trials end while the page is open; no reload.
+        for seq in range(8):
+            open(os.path.join(gates, str(seq)), "w").close()
+        wait_for(lambda: store.counts().get("SUCCEEDED") == 8 and
+                 store.counts().get("RUNNING") == 2, "8 succeeded + 2 running")
+        b.wait("return document.getElementById('count-SUCCEEDED')?.textContent === 'SUCCEEDED 8'"
+               " && document.getElementById('count-RUNNING')?.textContent === 'RUNNING 2'",
+               what="the counts updated live")
+        finals = store.finals()
+        best = max(finals.values())
+        b.wait("return document.getElementById('best-value').textContent !== '–'", what="best")
+        shown = float(b.js("return document.getElementById('best-value').textContent"))
+        check(abs(shown - best) < 1e-6, "best %s shown, store has %s" % (shown, best))
+        b.wait("return document.querySelector('#final-chart canvas')", what="the results chart")
+        shot("01-overview")
+
+        # Trials table: rows as in the store.
+        b.click("#tabs button[data-tab=trials]")
+        b.wait("return document.querySelectorAll('#trials tr.trial').length === %d" % TOTAL,
+               what="%d rows" % TOTAL)
+        rows = b.js("return [...document.querySelectorAll('#trials tr.trial')].map(r => "
+                    "[r.dataset.id, r.cells[3].textContent, r.cells[5].textContent])")
+        trials = store.trials()
+        check([r[0] for r in rows] == [t[0] for t in trials], "rows by sequence")
+        for r in rows:
+            if r[0] in finals:
+                check(abs(float(r[2]) - finals[r[0]]) < 1e-6, "value of " + r[0])
+        # Sort by the final result, best first, then worst first.
+        b.click("#trials th[data-sort=value]")
+        b.wait("return document.querySelector('#trials th[data-sort=value]')"
+               ".classList.contains('sorted-desc')", what="sorted desc")
+        b.wait("return document.querySelector('#trials tr.trial').dataset.id === %s"
+               % json.dumps(max(finals, key=finals.get)), what="best first")
+        values = b.js("return [...document.querySelectorAll('#trials tr.trial td.value')]"
+                      ".map(c => c.textContent).filter(t => t !== '–').map(Number)")
+        check(values == sorted(values, reverse=True) and len(values) == 8, "desc: %s" % values)
+        shot("02-trials-sorted")
+        b.click("#trials th[data-sort=value]")
+        b.wait("return document.querySelector('#trials th[data-sort=value]')"
+               ".classList.contains('sorted-asc')", what="sorted asc")
+        values = b.js("return [...document.querySelectorAll('#trials tr.trial td.value')]"
+                      ".map(c => c.textContent).filter(t => t !== '–').map(Number)")
+        check(values == sorted(values), "asc: %s" % values)
+        # Filter by state, then search by a choice.
+        b.click("#status-filter input[value=RUNNING]")
+        b.wait("return document.querySelectorAll('#trials tr.trial').length === 2",
+               what="2 running rows")
+        b.click("#status-filter input[value=RUNNING]")
+        with_conv5 = [t[0] for t in trials
+                      if "conv5x5" in json.dumps(json.loads(t[3])["parameters"])]
+        b.type("#trial-search", "conv5x5")
+        b.wait("return document.querySelectorAll('#trials tr.trial').length === %d"
+               % len(with_conv5), what="search rows")
+        b.js("const s = document.getElementById('trial-search'); s.value = '';"
+             "s.dispatchEvent(new Event('input'));")
+        b.click("#trials th[data-sort=sequence]")
+        b.wait("return document.querySelectorAll('#trials tr.trial').length === %d" % TOTAL,
+               what="all rows again")
+
+        # Expand the first trial: parameters, intermediate chart, stdout as text.
+        first = trials[0][0]
+        b.click("#trials tr.trial[data-id=%s] td:nth-child(3)" % first)
+        b.wait("return document.getElementById('detail-%s')" % first, what="the detail row")
+        params = json.loads(b.js("return document.querySelector('#detail-%s pre.params')"
+                                 ".textContent" % first))
+        check(params == json.loads(trials[0][3])["parameters"], "parameters")
+        b.wait("return document.querySelector('#detail-chart-%s canvas')" % first,
+               what="the intermediate chart")
+        b.click("#detail-%s .files button" % first)  # stdout
+        log = b.wait("return document.getElementById('detail-log-%s').textContent" % first,
+                     what="stdout")
+        with open(os.path.join(work, exp_id, "trials", first, "stdout")) as f:
+            check(log == f.read(), "stdout shown as is")
+        check("<script>" in log, "the script is shown as text")
+        check(b.js("return window.__xss === undefined && "
+                   "document.querySelectorAll('main script, main img').length === 0"),
+              "nothing from a trial ran or became an element")
+        shot("03-trial-expanded")
+
+        # Kill a running trial from its row.
+        running = [t[0] for t in store.trials() if t[2] == "RUNNING"]
+        victim = running[0]
+        b.click("#trials tr.trial[data-id=%s] button.kill" % victim)
+        b.accept_alert()
+        wait_for(lambda: dict((t[0], t[2]) for t in store.trials())[victim] == "USER_CANCELED",
+                 "the trial killed")
+        b.wait("return document.querySelector('#trials tr.trial[data-id=%s]')"
+               ".cells[3].textContent === 'USER_CANCELED'" % victim, what="killed on the page")
+        shot("04-trial-killed")
+
+        # Export the table as CSV (the page builds it; Chromium saves it).
+        b.click("#export-csv")
+        path = os.path.join(downloads, "trials.csv")
+        wait_for(lambda: os.path.exists(path) and os.path.getsize(path) > 0, "trials.csv")
+        with open(path) as f:
+            exported = list(csv.DictReader(f))
+        check([r["trialJobId"] for r in exported] == [t[0] for t in store.trials()],
+              "exported rows")
+        check(all(r["op1"] for r in exported), "choices exported")
+
+        # Compare two trials.
+        b.click("#trials tr.trial[data-id=%s] input.select" % trials[0][0])
+        b.click("#trials tr.trial[data-id=%s] input.select" % trials[1][0])
+        b.click("#compare-selected")
+        b.wait("return document.querySelectorAll('#compare-table thead th').length === 3",
+               what="two trials side by side")
+        b.wait("return document.querySelector('#compare-chart canvas')", what="compare chart")
+        shot("05-compare")
+
+        # Architectures: counts per choice as in the store.
+        b.click("#tabs button[data-tab=architectures]")
+        b.wait("return document.querySelectorAll('#choice-stats table').length === 3",
+               what="a table per key")
+        op1 = {}
+        for t in store.trials():
+            name = json.loads(t[3])["parameters"]["op1"]["_value"]
+            op1[name] = op1.get(name, 0) + 1
+        shown = b.js("return Object.fromEntries([...document.querySelectorAll("
+                     "'#choice-stats table[data-key=op1] tbody tr')].map(r => "
+                     "[r.dataset.choice, Number(r.cells[1].textContent)]))")
+        check({k: v for k, v in shown.items() if v} == op1, "op1 counts %s vs %s" % (shown, op1))
+        check(b.js("const c = document.getElementById('parallel');"
+                   "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                   "for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false;"),
+              "parallel coordinates drawn")
+        shot("06-architectures")
+
+        # Change the concurrency; a bad duration is refused with the reason.
+        b.click("#tabs button[data-tab=overview]")
+        b.js("document.getElementById('set-concurrency').value = '3'")
+        b.click("button[data-update=TRIAL_CONCURRENCY]")
+        b.wait("return document.getElementById('action-result').textContent"
+               ".includes('TRIAL_CONCURRENCY: updated')", what="update answered")
+        wait_for(lambda: store.value("config")["trialConcurrency"] == 3, "concurrency 3 stored")
+        b.js("document.getElementById('set-duration').value = 'soon'")
+        b.click("button[data-update=MAX_EXEC_DURATION]")
+        b.wait("return document.getElementById('action-result').textContent"
+               ".includes('maxExperimentDuration')", what="the refusal")
+        shot("07-actions")
+
+        # Stop the experiment from the page.
+        b.click("#stop-experiment")
+        b.accept_alert()
+        wait_for(lambda: store.value("status") == "STOPPED", "stopped", timeout=60)
+
+        # View it read-only.
+        out = run_archer("view", exp_id, "--port", "0", "--url_prefix", "archer-ui",
+                         "--experiment_working_directory", work)
+        view_url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
+        b.get(view_url)
+        b.wait("return document.body.dataset.loaded", what="the viewed page")
+        b.wait("return !document.getElementById('read-only').hidden", what="read-only badge")
+        check(b.js("return document.getElementById('actions').hidden"), "no actions")
+        b.click("#tabs button[data-tab=trials]")
+        b.wait("return document.querySelectorAll('#trials tr.trial').length === %d" % TOTAL,
+               what="rows in view")
+        check(b.js("return document.querySelectorAll('button.kill').length") == 0, "no kill")
+        status = b.js("return fetch('api/v1/nni/experiment', {method: 'DELETE'})"
+                      ".then(r => r.status)")
+        check(status == 403, "writes refused when viewed: %s" % status)
+        shot("08-view-read-only")
+        print("webui browser test: all checks passed; screenshots in " + SHOTS)
+    finally:
+        if browser:
+            browser.quit()
+        if exp_id:
+            subprocess.run([ARCHER, "stop", exp_id, "--experiment_working_directory", work],
+                           capture_output=True, timeout=60)
+        subprocess.run(["pkill", "-9", "-f", tmp], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
