@@ -21,9 +21,9 @@ const Charts = (() => {
 
   // Every final result over time (dots) and the best so far (a step line).
   function finalResults(target, series) {
-    const xs = series.points.map(p => p[0] / 1000);
-    const ys = series.points.map(p => p[1]);
-    const best = series.best.map(p => p[1]);
+    const xs = series.time.map(t => t / 1000);
+    const ys = series.value;
+    const best = series.best;
     if (xs.length === 0) {
       if (target._plot) { target._plot.destroy(); target._plot = null; }
       target.textContent = 'No final results yet.';

@@ -66,6 +66,9 @@ class Store {
   // A number that changes whenever a trial is added, changes state (its
   // start or end time is set) or gets a metric; readers cache on it.
   virtual std::int64_t trials_revision() = 0;
+  // Changes whenever anything was committed since the last call (by this
+  // connection or another); cheaper than trials_revision().
+  virtual std::int64_t data_version() = 0;
 
   // Experiment-level values (config, status, counters, tuner checkpoint), as
   // JSON.

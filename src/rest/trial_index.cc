@@ -112,7 +112,7 @@ StatusOr<TrialPageQuery> parse_page_query(
 }
 
 StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
-    Store& store, std::int64_t revision) {
+    Store& store, std::int64_t revision, const TrialIndex* previous) {
   auto index = std::make_shared<TrialIndex>();
   index->revision = revision;
   auto config = store.get_value("config");
@@ -136,17 +136,31 @@ StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
   if (!counts.is_ok()) return counts.status();
   std::map<std::string, const MetricRow*> first_final;
   for (const auto& m : finals.value()) first_final.emplace(m.trial_id, &m);
+  // Ended trials of the previous index, reused (same search space only).
+  std::map<std::string, const IndexedTrial*> ended;
+  if (previous && previous->space_.to_json() == index->space_.to_json()) {
+    for (const auto& t : previous->trials_) {
+      if (is_terminal_trial_status(t.row.status))
+        ended.emplace(t.row.trial_id, &t);
+    }
+  }
   index->trials_.reserve(trials.value().size());
   for (auto& row : trials.value()) {
+    auto old = ended.find(row.trial_id);
+    if (old != ended.end()) {
+      index->trials_.push_back(*old->second);
+      continue;
+    }
     IndexedTrial t;
     auto record = parse_json(row.parameters, "trial " + row.trial_id);
-    if (record.is_ok() && record.value().is_object() &&
-        record.value().contains("parameters"))
-      t.architecture = record.value()["parameters"];
+    t.architecture = std::make_shared<const Json>(
+        record.is_ok() && record.value().is_object() &&
+                record.value().contains("parameters")
+            ? record.value()["parameters"]
+            : Json());
     for (const auto& c : index->space_.choices()) {
-      if (t.architecture.is_object() && t.architecture.contains(c.key))
-        t.choices +=
-            c.key + "=" + choice_label(c, t.architecture[c.key]) + "; ";
+      if (t.arch().is_object() && t.arch().contains(c.key))
+        t.choices += c.key + "=" + choice_label(c, t.arch()[c.key]) + "; ";
     }
     auto f = first_final.find(row.trial_id);
     if (f != first_final.end()) {
@@ -176,7 +190,7 @@ Json TrialIndex::row_json(const IndexedTrial& t) const {
             {"value", t.value ? Json(*t.value) : Json()},
             {"finalMetric", t.final_text},
             {"intermediateCount", t.intermediate_count},
-            {"parameters", t.architecture},
+            {"parameters", t.arch()},
             {"message", t.row.message},
             {"trialDir", t.row.trial_dir}};
   return j;
@@ -262,6 +276,18 @@ Json TrialIndex::overview(const Json& values) const {
 }
 
 Json TrialIndex::final_series() const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (final_series_.is_null()) final_series_ = compute_final_series();
+  return final_series_;
+}
+
+Json TrialIndex::choice_stats() const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (choice_stats_.is_null()) choice_stats_ = compute_choice_stats();
+  return choice_stats_;
+}
+
+Json TrialIndex::compute_final_series() const {
   std::vector<const IndexedTrial*> done;
   for (const auto& t : trials_) {
     if (t.value) done.push_back(&t);
@@ -270,18 +296,21 @@ Json TrialIndex::final_series() const {
                    [](const IndexedTrial* a, const IndexedTrial* b) {
                      return a->row.end_time < b->row.end_time;
                    });
-  Json points = Json::array(), best = Json::array();
+  Json time = Json::array(), value = Json::array(), sequence = Json::array(),
+       best = Json::array();
   std::optional<double> so_far;
   for (const auto* t : done) {
-    points.push_back(Json::array(
-        {t->row.end_time, *t->value, t->row.sequence_id, t->row.trial_id}));
+    time.push_back(t->row.end_time);
+    value.push_back(*t->value);
+    sequence.push_back(t->row.sequence_id);
     if (!so_far || better(*t->value, *so_far, minimize_)) so_far = t->value;
-    best.push_back(Json::array({t->row.end_time, *so_far}));
+    best.push_back(*so_far);
   }
-  return {{"points", points}, {"best", best}};
+  return {
+      {"time", time}, {"value", value}, {"sequence", sequence}, {"best", best}};
 }
 
-Json TrialIndex::choice_stats() const {
+Json TrialIndex::compute_choice_stats() const {
   Json out = Json::array();
   for (const auto& c : space_.choices()) {
     struct Acc {
@@ -291,9 +320,8 @@ Json TrialIndex::choice_stats() const {
     };
     std::vector<Acc> acc(c.candidates.size());
     for (const auto& t : trials_) {
-      if (!t.architecture.is_object() || !t.architecture.contains(c.key))
-        continue;
-      const Json& idx = t.architecture[c.key].value("_idx", Json());
+      if (!t.arch().is_object() || !t.arch().contains(c.key)) continue;
+      const Json& idx = t.arch()[c.key].value("_idx", Json());
       std::vector<int> chosen;
       if (idx.is_number_integer()) chosen.push_back(idx.get<int>());
       if (idx.is_array()) {
@@ -333,7 +361,7 @@ Json TrialIndex::choice_stats() const {
 Json TrialIndex::parallel_coordinates(size_t limit) const {
   std::vector<const IndexedTrial*> done;
   for (const auto& t : trials_) {
-    if (t.value && t.architecture.is_object()) done.push_back(&t);
+    if (t.value && t.arch().is_object()) done.push_back(&t);
   }
   if (limit > 0 && done.size() > limit) {
     std::stable_sort(done.begin(), done.end(),
@@ -361,8 +389,8 @@ Json TrialIndex::parallel_coordinates(size_t limit) const {
     Json row = Json::array();
     for (size_t i = 0; i < space_.size(); ++i) {
       const Choice& c = space_.choices()[i];
-      const std::string label = t->architecture.contains(c.key)
-                                    ? choice_label(c, t->architecture[c.key])
+      const std::string label = t->arch().contains(c.key)
+                                    ? choice_label(c, t->arch()[c.key])
                                     : "(none)";
       auto [it, fresh] =
           label_index[i].emplace(label, static_cast<int>(labels[i].size()));
@@ -382,7 +410,7 @@ Json TrialIndex::export_data() const {
   Json out = Json::array();
   for (const auto& t : trials_) {
     if (t.final_text.empty()) continue;
-    out.push_back({{"parameter", t.architecture},
+    out.push_back({{"parameter", t.arch()},
                    {"value", t.final_text},
                    {"trialJobId", t.row.trial_id}});
   }
@@ -408,9 +436,13 @@ StatusOr<std::shared_ptr<const TrialIndex>> WebUiData::get() {
   std::lock_guard<std::mutex> lock(mu_);
   Status st = open_locked();
   if (!st.is_ok()) return st;
+  // Nothing committed since the last check: the index is current.
+  const std::int64_t version = store_->data_version();
+  if (index_ && version == data_version_) return index_;
+  data_version_ = version;
   const std::int64_t revision = store_->trials_revision();
   if (index_ && index_->revision == revision) return index_;
-  auto loaded = TrialIndex::load(*store_, revision);
+  auto loaded = TrialIndex::load(*store_, revision, index_.get());
   if (!loaded.is_ok()) return loaded.status();
   index_ = loaded.value();
   return index_;

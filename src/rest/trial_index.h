@@ -25,8 +25,11 @@
 namespace archer {
 
 struct IndexedTrial {
-  TrialRow row;                 // parameters cleared (kept in `architecture`)
-  Json architecture;            // the record's "parameters"
+  TrialRow row;  // parameters cleared (kept in `architecture`)
+  // The record's "parameters" (shared with the next index: a trial that
+  // ended never changes, so a rebuild does not parse it again).
+  std::shared_ptr<const Json> architecture;
+  const Json& arch() const { return *architecture; }
   std::string choices;          // "key=value; ..." for text search
   std::optional<double> value;  // the default final metric
   std::string final_text;       // the first FINAL metric's JSON text
@@ -51,8 +54,10 @@ StatusOr<TrialPageQuery> parse_page_query(
 class TrialIndex {
  public:
   // `revision`: the store's trials_revision() read before loading.
+  // `previous`: an older index whose ended trials are reused as they are.
   static StatusOr<std::shared_ptr<const TrialIndex>> load(
-      Store& store, std::int64_t revision);
+      Store& store, std::int64_t revision,
+      const TrialIndex* previous = nullptr);
 
   // {total, offset, trials: [row...]} after filtering and sorting.
   Json page(const TrialPageQuery& q) const;
@@ -61,8 +66,8 @@ class TrialIndex {
   //  total, best{trial row}|null, config, searchSpace, revision} from the
   //  index and the store's experiment values (`values`: key -> JSON).
   Json overview(const Json& values) const;
-  // Every final value over time: {points: [[endTime, value, sequenceId,
-  // trialJobId]...], best: [[endTime, best so far]...]} in end-time order.
+  // Every final value over time, in end-time order, as columns: {time: [end
+  // times], value: [...], sequence: [...], best: [best so far]}.
   Json final_series() const;
   // Per search-space key and candidate: {key, type, candidates: [{name,
   // index, trials, finished, mean, best}]}; an input choice counts each
@@ -81,7 +86,12 @@ class TrialIndex {
 
  private:
   Json row_json(const IndexedTrial& t) const;
+  Json compute_final_series() const;
+  Json compute_choice_stats() const;
   std::vector<IndexedTrial> trials_;
+  // The whole-experiment answers, computed once per index.
+  mutable std::mutex cache_mu_;
+  mutable Json final_series_, choice_stats_;
   SearchSpace space_;
   bool minimize_ = false;
 };
@@ -101,6 +111,7 @@ class WebUiData {
   std::mutex mu_;
   std::unique_ptr<Store> store_;
   std::shared_ptr<const TrialIndex> index_;
+  std::int64_t data_version_ = -1;  // at index_'s revision check
 };
 
 }  // namespace archer

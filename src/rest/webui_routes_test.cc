@@ -195,11 +195,10 @@ TEST_F(WebUiApi, TrialsPageSortsFiltersSearchesAndPages) {
 
 TEST_F(WebUiApi, ChartsAndStats) {
   auto series = get("final-series").second;
-  ASSERT_EQ(series["points"].size(), 3u);
-  EXPECT_EQ(series["points"][0][3], "t0");
-  EXPECT_EQ(series["best"][0][1], 0.5);
-  EXPECT_EQ(series["best"][1][1], 0.9);
-  EXPECT_EQ(series["best"][2][1], 0.9);  // t2 (0.7) does not beat t1
+  ASSERT_EQ(series["time"].size(), 3u);
+  EXPECT_EQ(series["sequence"], Json::array({0, 1, 2}));
+  EXPECT_EQ(series["value"][2], 0.7);
+  EXPECT_EQ(series["best"], Json::array({0.5, 0.9, 0.9}));  // t2 < t1
   auto stats = get("choice-stats").second;
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_EQ(stats[0]["key"], "op");
@@ -289,6 +288,32 @@ TEST(TrialIndex, ManyTrialsPageInMemory) {
   Json page = index.value()->page(q);
   EXPECT_EQ(page["total"], 2000);
   EXPECT_EQ(page["trials"][0]["value"], 96);
+}
+
+TEST(TrialIndex, ARebuildReusesEndedTrialsAndReReadsRunningOnes) {
+  testing::TempDir dir;
+  auto store = std::move(Store::open(dir.file("db.sqlite"))).value();
+  TrialRow a, b;
+  a.trial_id = "a";
+  a.parameters = R"({"parameters": {"k": 1}})";
+  b.trial_id = "b";
+  b.sequence_id = 1;
+  b.parameters = R"({"parameters": {"k": 2}})";
+  ASSERT_TRUE(store->insert_trial(a).is_ok());
+  ASSERT_TRUE(store->insert_trial(b).is_ok());
+  a.status = "SUCCEEDED";
+  a.end_time = 5;
+  ASSERT_TRUE(store->update_trial(a).is_ok());
+  auto first = std::move(TrialIndex::load(*store, 1)).value();
+  b.status = "RUNNING";
+  b.start_time = 7;
+  ASSERT_TRUE(store->update_trial(b).is_ok());
+  ASSERT_TRUE(
+      store->insert_metric(MetricRow{"b", 1, "FINAL", 0, "3", 9}).is_ok());
+  auto second = std::move(TrialIndex::load(*store, 2, first.get())).value();
+  EXPECT_EQ(second->trial("a")["parameters"]["k"], 1);
+  EXPECT_EQ(second->trial("b")["status"], "RUNNING");
+  EXPECT_EQ(second->trial("b")["value"], 3);
 }
 
 }  // namespace

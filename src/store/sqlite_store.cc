@@ -139,6 +139,13 @@ class SqliteStore : public Store {
     return Status::ok();
   }
 
+  std::int64_t data_version() override {
+    Statement s(db_, "PRAGMA data_version");
+    const std::int64_t others =
+        s.ok() && s.step() == SQLITE_ROW ? s.int64(0) : -1;
+    return (others << 32) + sqlite3_total_changes(db_);
+  }
+
   std::int64_t trials_revision() override {
     Statement t(db_,
                 "SELECT count(*), ifnull(sum(start_time), 0), "
