@@ -35,7 +35,7 @@ const Charts = (() => {
       series: [
         {},
         { label: 'final result', stroke: palette[0], width: 0,
-          points: { show: true, size: 6, fill: palette[0] }, paths: () => null },
+          points: { show: true, size: xs.length > 5000 ? 2 : 6, fill: palette[0] }, paths: () => null },
         { label: 'best so far', stroke: palette[2], width: 2,
           paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } },
       ],

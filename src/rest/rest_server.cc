@@ -6,6 +6,7 @@
 
 #include "archer/store.h"
 #include "manager/commands.h"
+#include "rest/http_reply.h"
 #include "rest/trial_index.h"
 #include "rest/webui_routes.h"
 
@@ -53,7 +54,7 @@ Json metric_record(const MetricRow& m) {
 
 void reply(httplib::Response& res, const Json& body, int status = 200) {
   res.status = status;
-  res.set_content(dumps(body), "application/json");
+  res.set_content(dumps(body), "application/json; charset=utf-8");
 }
 
 void fail(httplib::Response& res, const std::string& message, int status) {
@@ -280,6 +281,12 @@ Status RestServer::start(int port) {
             reply(res, out);
           });
         });
+  s.set_pre_routing_handler(
+      [](const httplib::Request& req, httplib::Response&) {
+        prefer_gzip(req);
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+  s.set_post_routing_handler(compress_reply);
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would
   // let a second experiment share (and steal requests of) a busy port.
   s.set_socket_options([](socket_t sock) {

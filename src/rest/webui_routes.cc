@@ -14,7 +14,7 @@ namespace {
 void reply(httplib::Response& res, const Json& body, int status = 200) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(dumps(body), "application/json");
+  res.set_content(dumps(body), "application/json; charset=utf-8");
 }
 
 void fail(httplib::Response& res, const std::string& message, int status) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "archer/store.h"
 #include "rest/rest_server.h"
@@ -257,6 +258,31 @@ TEST_F(WebUiApi, TrialFilesAndOneTrial) {
   EXPECT_EQ(one["finalMetricData"].size(), 1u);
   auto periodical = get("metric-data/t0?type=PERIODICAL").second;
   EXPECT_EQ(periodical.size(), 3u);
+}
+
+TEST_F(WebUiApi, BigAnswersAreGzippedNeverBrotli) {
+  for (int i = 10; i < 300; ++i)
+    add("m" + std::to_string(i), i, "c", 0, "SUCCEEDED", "0.1");
+  const httplib::Headers accept = {{"Accept-Encoding", "gzip, deflate, br"}};
+  auto json = client_->Get("/ui/api/v1/nni/trials-page?limit=all", accept);
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(Json::parse(json->body)["total"], 295);  // decompressed by httplib
+  auto js = client_->Get("/ui/static/vendor/uplot/uPlot.iife.min.js", accept);
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->get_header_value("Content-Encoding"), "gzip");
+  std::ifstream file(std::string(ARCHER_SOURCE_DIR) +
+                     "/webui/vendor/uplot/uPlot.iife.min.js");
+  std::stringstream bytes;
+  bytes << file.rdbuf();
+  EXPECT_EQ(js->body, bytes.str());
+  // Small answers and clients without gzip get plain bodies.
+  auto small = client_->Get("/ui/api/v1/nni/overview", accept);
+  EXPECT_FALSE(small->has_header("Content-Encoding"));
+  auto plain = client_->Get("/ui/api/v1/nni/trials-page?limit=all",
+                            httplib::Headers{{"Accept-Encoding", "br"}});
+  EXPECT_FALSE(plain->has_header("Content-Encoding"));
+  EXPECT_EQ(Json::parse(plain->body)["total"], 295);
 }
 
 TEST(TrialIndex, ManyTrialsPageInMemory) {
