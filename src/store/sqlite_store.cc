@@ -265,40 +265,13 @@ class SqliteStore : public Store {
 
   StatusOr<std::vector<MetricRow>> metrics(
       const std::string& trial_id) override {
-    Statement s(
-        db_,
-        trial_id.empty()
-            ? "SELECT trial_id, parameter_id, type, sequence, value, timestamp "
-              "FROM metric ORDER BY id"
-            : "SELECT trial_id, parameter_id, type, sequence, value, timestamp "
-              "FROM metric WHERE trial_id = ?1 ORDER BY id");
-    if (!s.ok()) return error("prepare");
-    if (!trial_id.empty()) s.bind(1, trial_id);
-    std::vector<MetricRow> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      out.push_back(MetricRow{s.text(0), s.opt_int64(1), s.text(2), s.int64(3),
-                              s.text(4), s.int64(5)});
-    }
-    if (rc != SQLITE_DONE) return error("metrics");
-    return out;
+    return select_metrics(trial_id.empty() ? "" : "WHERE trial_id = ?1",
+                          trial_id);
   }
 
   StatusOr<std::vector<MetricRow>> metrics_of_type(
       const std::string& type) override {
-    Statement s(db_,
-                "SELECT trial_id, parameter_id, type, sequence, value, "
-                "timestamp FROM metric WHERE type = ?1 ORDER BY id");
-    if (!s.ok()) return error("prepare");
-    s.bind(1, type);
-    std::vector<MetricRow> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      out.push_back(MetricRow{s.text(0), s.opt_int64(1), s.text(2), s.int64(3),
-                              s.text(4), s.int64(5)});
-    }
-    if (rc != SQLITE_DONE) return error("metrics");
-    return out;
+    return select_metrics("WHERE type = ?1", type);
   }
 
   StatusOr<std::map<std::string, int>> metric_counts(
@@ -328,6 +301,27 @@ class SqliteStore : public Store {
   }
 
  private:
+  // Metrics matching `where` (with ?1 = `arg` when it is not empty), in
+  // insertion order.
+  StatusOr<std::vector<MetricRow>> select_metrics(const std::string& where,
+                                                  const std::string& arg) {
+    const std::string sql =
+        "SELECT trial_id, parameter_id, type, sequence, value, timestamp FROM "
+        "metric " +
+        where + " ORDER BY id";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return error("prepare");
+    if (!where.empty()) s.bind(1, arg);
+    std::vector<MetricRow> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      out.push_back(MetricRow{s.text(0), s.opt_int64(1), s.text(2), s.int64(3),
+                              s.text(4), s.int64(5)});
+    }
+    if (rc != SQLITE_DONE) return error("metrics");
+    return out;
+  }
+
   StatusOr<std::vector<TrialRow>> select_trials(const std::string& where,
                                                 const std::string& arg) {
     const std::string sql =
