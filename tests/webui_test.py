@@ -5,7 +5,7 @@ An experiment of Python trials (tests/webui_trial.py: each waits for its gate
 file) runs under --url_prefix; the test loads every tab, checks what it shows
 against the experiment's SQLite store, sorts, filters, searches, expands a
 trial (its stdout holds script that must stay text), watches counts change
-without a reload, kills a trial, compares two, exports CSV, changes the
+without a reload, kills a trial, compares two, exports CSV and JSON, changes the
 concurrency (and sees a bad value refused), stops the experiment from the page,
 then views it read-only. Screenshots go to SHOT_DIR (CI artifacts).
 
@@ -236,6 +236,16 @@ def main():
         check([r["trialJobId"] for r in exported] == [t[0] for t in store.trials()],
               "exported rows")
         check(all(r["op1"] for r in exported), "choices exported")
+        b.click("#export-json")
+        path = os.path.join(downloads, "trials.json")
+        wait_for(lambda: os.path.exists(path) and os.path.getsize(path) > 0, "trials.json")
+        time.sleep(0.2)  # the download is renamed into place when complete
+        with open(path) as f:
+            exported = json.load(f)
+        check([r["trialJobId"] for r in exported] == [t[0] for t in store.trials()],
+              "JSON export rows")
+        check(exported[0]["parameters"] == json.loads(trials[0][3])["parameters"],
+              "JSON export parameters")
 
         # Compare two trials.
         b.click("#trials tr.trial[data-id=%s] input.select" % trials[0][0])
@@ -283,8 +293,11 @@ def main():
         wait_for(lambda: store.value("status") == "STOPPED", "stopped", timeout=60)
 
         # View it read-only.
-        out = run_archer("view", exp_id, "--port", "0", "--url_prefix", "archer-ui",
-                         "--experiment_working_directory", work)
+        # (the manager may still be exiting: `view` refuses a running one)
+        view = [ARCHER, "view", exp_id, "--port", "0", "--url_prefix", "archer-ui",
+                "--experiment_working_directory", work]
+        out = wait_for(lambda: subprocess.run(view, capture_output=True, text=True,
+                                              timeout=60).stdout, "archer view to start")
         view_url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
         b.get(view_url)
         b.wait("return document.body.dataset.loaded", what="the viewed page")
