@@ -20,6 +20,7 @@ const state = {
   expanded: new Set(),
   selected: new Set(),
   timer: null,
+  trialsTicket: 0,
 };
 
 // ---- helpers -------------------------------------------------------------
@@ -196,7 +197,11 @@ function pageQuery(all) {
 }
 
 async function loadTrials() {
+  // Answers can come back out of order (a search typed while a sort loads):
+  // only the newest request's answer is shown.
+  const ticket = ++state.trialsTicket;
   const page = await api('trials-page?' + pageQuery(false));
+  if (ticket !== state.trialsTicket) return;
   const body = $('trials').tBodies[0];
   body.textContent = '';
   for (const t of page.trials) {

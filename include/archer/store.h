@@ -86,6 +86,9 @@ class Store {
       const std::string& trial_id) = 0;
   // All trials by sequence id.
   virtual StatusOr<std::vector<TrialRow>> trials() = 0;
+  // The trials with a sequence id above `sequence_id`, by sequence id.
+  virtual StatusOr<std::vector<TrialRow>> trials_after(
+      std::int64_t sequence_id) = 0;
 
   // Adds a metric; returns false (and changes nothing) if the same (trial,
   // type, sequence) is already stored.

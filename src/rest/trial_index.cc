@@ -111,6 +111,39 @@ StatusOr<TrialPageQuery> parse_page_query(
   return q;
 }
 
+namespace {
+
+// A trial row as the index keeps it; `final_metric` is its first FINAL
+// metric's text ("" if none).
+IndexedTrial index_row(TrialRow row, const SearchSpace& space,
+                       const std::string& final_metric, int intermediates) {
+  IndexedTrial t;
+  auto record = parse_json(row.parameters, "trial " + row.trial_id);
+  t.architecture = std::make_shared<const Json>(
+      record.is_ok() && record.value().is_object() &&
+              record.value().contains("parameters")
+          ? record.value()["parameters"]
+          : Json());
+  for (const auto& c : space.choices()) {
+    if (t.arch().is_object() && t.arch().contains(c.key))
+      t.choices += c.key + "=" + choice_label(c, t.arch()[c.key]) + "; ";
+  }
+  if (!final_metric.empty()) {
+    t.final_text = final_metric;
+    auto v = parse_json(t.final_text, "metric");
+    if (v.is_ok()) {
+      auto r = extract_scalar_reward(v.value());
+      if (r.is_ok()) t.value = r.value();
+    }
+  }
+  t.intermediate_count = intermediates;
+  row.parameters.clear();
+  t.row = std::move(row);
+  return t;
+}
+
+}  // namespace
+
 StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
     Store& store, std::int64_t revision, const TrialIndex* previous) {
   auto index = std::make_shared<TrialIndex>();
@@ -128,6 +161,12 @@ StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
     auto parsed = SearchSpace::from_json(space.value(), "search space");
     if (parsed.is_ok()) index->space_ = std::move(parsed).value();
   }
+  if (previous && previous->space_.to_json() == index->space_.to_json()) {
+    Status st = index->load_changes(store, *previous);
+    if (st.is_ok()) return std::shared_ptr<const TrialIndex>(index);
+    if (st.code() != Status::Code::kNotFound) return st;
+    index->trials_.clear();  // too much changed: read everything
+  }
   auto trials = store.trials();
   if (!trials.is_ok()) return trials.status();
   auto finals = store.metrics_of_type("FINAL");
@@ -136,48 +175,59 @@ StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
   if (!counts.is_ok()) return counts.status();
   std::map<std::string, const MetricRow*> first_final;
   for (const auto& m : finals.value()) first_final.emplace(m.trial_id, &m);
-  // Ended trials of the previous index, reused (same search space only).
-  std::map<std::string, const IndexedTrial*> ended;
-  if (previous && previous->space_.to_json() == index->space_.to_json()) {
-    for (const auto& t : previous->trials_) {
-      if (is_terminal_trial_status(t.row.status))
-        ended.emplace(t.row.trial_id, &t);
-    }
-  }
   index->trials_.reserve(trials.value().size());
   for (auto& row : trials.value()) {
-    auto old = ended.find(row.trial_id);
-    if (old != ended.end()) {
-      index->trials_.push_back(*old->second);
-      continue;
-    }
-    IndexedTrial t;
-    auto record = parse_json(row.parameters, "trial " + row.trial_id);
-    t.architecture = std::make_shared<const Json>(
-        record.is_ok() && record.value().is_object() &&
-                record.value().contains("parameters")
-            ? record.value()["parameters"]
-            : Json());
-    for (const auto& c : index->space_.choices()) {
-      if (t.arch().is_object() && t.arch().contains(c.key))
-        t.choices += c.key + "=" + choice_label(c, t.arch()[c.key]) + "; ";
-    }
     auto f = first_final.find(row.trial_id);
-    if (f != first_final.end()) {
-      t.final_text = f->second->value;
-      auto v = parse_json(t.final_text, "metric");
-      if (v.is_ok()) {
-        auto r = extract_scalar_reward(v.value());
-        if (r.is_ok()) t.value = r.value();
-      }
-    }
     auto c = counts.value().find(row.trial_id);
-    t.intermediate_count = c == counts.value().end() ? 0 : c->second;
-    row.parameters.clear();
-    t.row = std::move(row);
-    index->trials_.push_back(std::move(t));
+    index->trials_.push_back(
+        index_row(std::move(row), index->space_,
+                  f == first_final.end() ? "" : f->second->value,
+                  c == counts.value().end() ? 0 : c->second));
   }
   return std::shared_ptr<const TrialIndex>(index);
+}
+
+Status TrialIndex::load_changes(Store& store, const TrialIndex& previous) {
+  // Ended trials never change: keep them; read again the ones that had not
+  // ended, and the new ones.
+  std::int64_t last = -1;
+  std::vector<std::string> open;
+  for (const auto& t : previous.trials_) {
+    last = std::max(last, t.row.sequence_id);
+    if (!is_terminal_trial_status(t.row.status)) open.push_back(t.row.trial_id);
+  }
+  auto fresh = store.trials_after(last);
+  if (!fresh.is_ok()) return fresh.status();
+  constexpr size_t kMostPerTrialReads = 2000;
+  if (open.size() + fresh.value().size() > kMostPerTrialReads)
+    return Status::not_found("many changes");
+  std::vector<TrialRow> changed = std::move(fresh).value();
+  for (const auto& id : open) {
+    auto row = store.trial(id);
+    if (!row.is_ok()) return row.status();
+    if (row.value()) changed.push_back(*row.value());
+  }
+  trials_.reserve(previous.trials_.size() + changed.size());
+  for (const auto& t : previous.trials_) {
+    if (is_terminal_trial_status(t.row.status)) trials_.push_back(t);
+  }
+  for (auto& row : changed) {
+    auto metrics = store.metrics(row.trial_id);
+    if (!metrics.is_ok()) return metrics.status();
+    std::string final_metric;
+    int intermediates = 0;
+    for (const auto& m : metrics.value()) {
+      if (m.type == "FINAL" && final_metric.empty()) final_metric = m.value;
+      intermediates += m.type == "PERIODICAL";
+    }
+    trials_.push_back(
+        index_row(std::move(row), space_, final_metric, intermediates));
+  }
+  std::stable_sort(trials_.begin(), trials_.end(),
+                   [](const IndexedTrial& a, const IndexedTrial& b) {
+                     return a.row.sequence_id < b.row.sequence_id;
+                   });
+  return Status::ok();
 }
 
 Json TrialIndex::row_json(const IndexedTrial& t) const {

@@ -54,7 +54,8 @@ StatusOr<TrialPageQuery> parse_page_query(
 class TrialIndex {
  public:
   // `revision`: the store's trials_revision() read before loading.
-  // `previous`: an older index whose ended trials are reused as they are.
+  // `previous`: an older index whose ended trials are reused as they are
+  // (only the trials that had not ended and the new ones are read).
   static StatusOr<std::shared_ptr<const TrialIndex>> load(
       Store& store, std::int64_t revision,
       const TrialIndex* previous = nullptr);
@@ -86,6 +87,9 @@ class TrialIndex {
 
  private:
   Json row_json(const IndexedTrial& t) const;
+  // Builds trials_ from `previous` plus what changed since; not_found when
+  // so much changed that one full read is cheaper.
+  Status load_changes(Store& store, const TrialIndex& previous);
   Json compute_final_series() const;
   Json compute_choice_stats() const;
   std::vector<IndexedTrial> trials_;

@@ -336,10 +336,25 @@ TEST(TrialIndex, ARebuildReusesEndedTrialsAndReReadsRunningOnes) {
   ASSERT_TRUE(store->update_trial(b).is_ok());
   ASSERT_TRUE(
       store->insert_metric(MetricRow{"b", 1, "FINAL", 0, "3", 9}).is_ok());
+  TrialRow c;
+  c.trial_id = "c";
+  c.sequence_id = 2;
+  c.parameters = R"({"parameters": {"k": 3}})";
+  ASSERT_TRUE(store->insert_trial(c).is_ok());
+  ASSERT_TRUE(
+      store->insert_metric(MetricRow{"c", 2, "PERIODICAL", 0, "1", 9}).is_ok());
   auto second = std::move(TrialIndex::load(*store, 2, first.get())).value();
   EXPECT_EQ(second->trial("a")["parameters"]["k"], 1);
   EXPECT_EQ(second->trial("b")["status"], "RUNNING");
   EXPECT_EQ(second->trial("b")["value"], 3);
+  EXPECT_EQ(second->trial("c")["intermediateCount"], 1);
+  TrialPageQuery q;
+  Json page = second->page(q);
+  ASSERT_EQ(page["total"], 3);
+  EXPECT_EQ(page["trials"][2]["trialJobId"], "c");  // in sequence order
+  // The same as a full read.
+  auto full = std::move(TrialIndex::load(*store, 2)).value();
+  EXPECT_EQ(full->page(q), page);
 }
 
 }  // namespace

@@ -246,6 +246,12 @@ class SqliteStore : public Store {
     return select_trials("", "");
   }
 
+  StatusOr<std::vector<TrialRow>> trials_after(
+      std::int64_t sequence_id) override {
+    return select_trials("WHERE sequence_id > " + std::to_string(sequence_id),
+                         "");
+  }
+
   StatusOr<bool> insert_metric(const MetricRow& m) override {
     Statement s(db_,
                 "INSERT OR IGNORE INTO metric (trial_id, parameter_id, type, "
