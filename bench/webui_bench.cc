@@ -245,7 +245,8 @@ int main(int argc, char** argv) {
         "browser renders 50 rows instead of "
      << trials
      << ". The index is rebuilt only when trials change (start, end, a new "
-        "metric), not on every refresh.\n";
+        "metric), not on every refresh, and then reads only the new and "
+        "unfinished trials.\n";
   if (write) {
     Status st = bench::update_markdown_section(
         std::string(ARCHER_DOCS_DIR) + "/benchmarks.md", "webui", md.str());
