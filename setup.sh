@@ -85,6 +85,7 @@ if [ "$mode" = demo ]; then
   "$archer" trial ls --head 5
   echo
   echo "Demo phases: build/setup ${build_seconds}s, ss_gen $((t1 - t0))s, experiment $((t2 - t1))s."
+  echo "Look at it in the browser: $archer view (then open the Web UI address it prints)."
   echo "Train the best architecture on all the data: see examples/mnist/README.md."
 elif [ "$mode" = test ]; then
   echo "== tests"
