@@ -21,8 +21,9 @@ PACKAGES=(
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev dataset-fashion-mnist
   openssh-server slurm-wlm munge
 )
-# Only the tests need a browser (the web UI's browser tests).
-[ "$mode" = test ] && PACKAGES+=(chromium chromium-driver fonts-liberation)
+# Only the tests need a browser (the web UI's browser tests) and inotify-tools (the
+# remote tests' hosts then use the inotify watcher, as a host with it installed does).
+[ "$mode" = test ] && PACKAGES+=(chromium chromium-driver fonts-liberation inotify-tools)
 
 install_packages() {
   local missing=() p
