@@ -58,7 +58,8 @@ send() {  # id offset size: the bytes of .nni/metrics in [offset, size)
 # 0.2 s. The wait starts before the scan, so a change during the scan wakes
 # the next one; a process that dies without an exit state is seen within 1 s.
 notify=
-command -v inotifywait >/dev/null 2>&1 && notify=1
+[ -z "${ARCHER_WATCH_POLL:-}" ] && command -v inotifywait >/dev/null 2>&1 &&
+  notify=1
 beat=0
 while :; do
   beat=$((beat + 1))

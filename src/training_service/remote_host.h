@@ -87,7 +87,11 @@ class RemoteHost {
   std::thread reader_;
 };
 
-// The watcher's shell script for trial directories under `trials_dir`.
+// The watcher's shell script for trial directories under `trials_dir`: lines
+// "M <id> <base64 of new .nni/metrics bytes>", "S <id> <exit code> <ms>",
+// "D <id>" (died without a state) and "H" (heartbeat). It waits on inotify
+// when the host has inotifywait (unless ARCHER_WATCH_POLL is set), else polls
+// every 200 ms.
 std::string remote_watcher_script(const std::string& trials_dir);
 
 }  // namespace archer
