@@ -15,73 +15,13 @@
 #include <sstream>
 
 #include "bench_util.h"
-#include "manager/experiment_manager.h"
+#include "overhead_run.h"
 #include "testing/slurm_cluster.h"
 #include "testing/sshd.h"
 #include "testing/temp_dir.h"
 #include "training_service/local_training_service.h"
 #include "training_service/remote_training_service.h"
 #include "training_service/slurm_training_service.h"
-
-namespace archer {
-namespace {
-
-const char* kTrial =
-    "m='{\"parameter_id\": 0, \"trial_job_id\": \"'$NNI_TRIAL_JOB_ID'\", "
-    "\"type\": \"FINAL\", \"sequence\": 0, \"value\": \"0.5\"}'; "
-    "printf 'ME%06d%s\\n' $((${#m}+1)) \"$m\" >> "
-    "\"$NNI_OUTPUT_DIR/.nni/metrics\"";
-
-struct Result {
-  double seconds = 0, per_second = 0, gap_ms = 0;
-  int succeeded = 0;
-};
-
-ExperimentConfig config(int trials, const std::string& dir) {
-  const std::string yaml =
-      "searchSpace: {op: {_type: layer_choice, _value: [a, b, c]}}\n"
-      "trialCommand: x\ntrialConcurrency: 1\nmaxTrialNumber: " +
-      std::to_string(trials) +
-      "\ntuner: {name: Random, classArgs: {dedup: false, seed: 1}}\n";
-  ExperimentConfig c = parse_experiment_config(yaml, "bench", dir).value();
-  c.trial_command = kTrial;
-  c.trial_code_directory = dir;
-  return c;
-}
-
-Result run(const ExperimentConfig& c, std::unique_ptr<TrainingService> service,
-           const std::string& dir) {
-  std::filesystem::create_directories(dir + "/exp");
-  auto store = std::move(Store::open(dir + "/exp/db.sqlite")).value();
-  ExperimentManager m(
-      c, "bench", dir + "/exp",
-      std::move(create_tuner("Random", c.tuner_class_args)).value(),
-      std::move(service), store.get(), 1);
-  if (!m.start().is_ok()) throw std::runtime_error("start");
-  const auto t0 = std::chrono::steady_clock::now();
-  while (m.step(std::chrono::milliseconds(1000)).value()) {
-  }
-  Result r;
-  r.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-          .count();
-  r.succeeded = m.progress().succeeded;
-  r.per_second = r.succeeded / r.seconds;
-  auto rows = store->trials().value();
-  double gaps = 0;
-  int n = 0;
-  for (size_t i = 1; i < rows.size(); ++i) {
-    if (rows[i].start_time && rows[i - 1].end_time) {
-      gaps += static_cast<double>(rows[i].start_time - rows[i - 1].end_time);
-      ++n;
-    }
-  }
-  r.gap_ms = n ? gaps / n : 0;
-  return r;
-}
-
-}  // namespace
-}  // namespace archer
 
 int main(int argc, char** argv) {
   using namespace archer;
@@ -108,7 +48,7 @@ int main(int argc, char** argv) {
           "server; Slurm: a single-node cluster, pollInterval 0.2 s).\n\n"
           "| platform | trials | wall time | trials/s | mean exit→next start "
           "gap |\n|---|---:|---:|---:|---:|\n";
-    auto row = [&](const std::string& name, const Result& r) {
+    auto row = [&](const std::string& name, const bench::OverheadResult& r) {
       char line[256];
       std::snprintf(line, sizeof(line),
                     "| %s | %d | %.1f s | %.2f | %.0f ms |\n", name.c_str(),
@@ -117,15 +57,16 @@ int main(int argc, char** argv) {
       md << line;
     };
     {
-      ExperimentConfig c = config(trials, dir.path());
+      ExperimentConfig c = bench::overhead_config(trials, 1, dir.path());
       LocalTrainingService::Options o;
-      row("local", run(c, std::move(LocalTrainingService::create(o)).value(),
+      row("local", bench::run_overhead(
+                       c, std::move(LocalTrainingService::create(o)).value(),
                        dir.file("local")));
     }
     {
       testing::Sshd sshd;
       if (!sshd.available()) throw std::runtime_error(sshd.why_unavailable());
-      ExperimentConfig c = config(trials, dir.path());
+      ExperimentConfig c = bench::overhead_config(trials, 1, dir.path());
       RemoteMachine m;
       m.host = "127.0.0.1";
       m.port = sshd.port();
@@ -141,19 +82,21 @@ int main(int argc, char** argv) {
       o.remote_directory = sshd.user_dir();
       auto s = RemoteTrainingService::create(o);
       if (!s.is_ok()) throw std::runtime_error(s.status().message());
-      row("remote (SSH)", run(c, std::move(s).value(), dir.file("remote")));
+      row("remote (SSH)",
+          bench::run_overhead(c, std::move(s).value(), dir.file("remote")));
     }
     {
       testing::SlurmCluster cluster;
       if (!cluster.available())
         throw std::runtime_error(cluster.why_unavailable());
-      ExperimentConfig c = config(trials, dir.path());
+      ExperimentConfig c = bench::overhead_config(trials, 1, dir.path());
       SlurmTrainingService::Options o;
       o.experiment_id = "bench";
       o.slurm.poll_interval = 0.2;
       o.env = cluster.env();
       row("slurm",
-          run(c, std::make_unique<SlurmTrainingService>(o), dir.file("slurm")));
+          bench::run_overhead(c, std::make_unique<SlurmTrainingService>(o),
+                              dir.file("slurm")));
     }
     md << "\nRemote: a trial costs one ssh command on the shared connection "
           "to start, the watcher noticing its end (at once through inotify "

@@ -14,65 +14,19 @@
 #include <sstream>
 
 #include "bench_util.h"
-#include "manager/experiment_manager.h"
+#include "overhead_run.h"
 #include "training_service/local_training_service.h"
 
 namespace archer {
 namespace {
 
-const char* kTrial =
-    "m='{\"parameter_id\": 0, \"trial_job_id\": \"'$NNI_TRIAL_JOB_ID'\", "
-    "\"type\": \"FINAL\", "
-    "\"sequence\": 0, \"value\": \"0.5\"}'; "
-    "printf 'ME%06d%s\\n' $((${#m}+1)) \"$m\" >> "
-    "\"$NNI_OUTPUT_DIR/.nni/metrics\"";
-
-struct Result {
-  double seconds = 0, trials_per_second = 0, mean_gap_ms = 0;
-  int succeeded = 0;
-};
-
-Result run(int trials, int concurrency, const std::string& dir) {
-  std::string yaml =
-      "searchSpace: {op: {_type: layer_choice, _value: [a, b, "
-      "c]}}\ntrialCommand: x\n"
-      "trialConcurrency: " +
-      std::to_string(concurrency) +
-      "\nmaxTrialNumber: " + std::to_string(trials) +
-      "\ntuner: {name: Random, classArgs: {dedup: false, seed: 1}}\n";
-  std::filesystem::create_directories(dir);
-  ExperimentConfig c = parse_experiment_config(yaml, "bench", dir).value();
-  c.trial_command = kTrial;
-  c.trial_code_directory = dir;
-  std::filesystem::create_directories(dir + "/exp");
-  auto store = std::move(Store::open(dir + "/exp/db.sqlite")).value();
+// Local trials, `concurrency` at once.
+bench::OverheadResult run(int trials, int concurrency, const std::string& dir) {
   LocalTrainingService::Options o;
   o.max_parallel = concurrency;
-  ExperimentManager m(
-      c, "bench", dir + "/exp",
-      std::move(create_tuner("Random", c.tuner_class_args)).value(),
-      std::move(LocalTrainingService::create(o)).value(), store.get(), 1);
-  if (!m.start().is_ok()) throw std::runtime_error("start");
-  auto t0 = std::chrono::steady_clock::now();
-  while (m.step(std::chrono::milliseconds(1000)).value()) {
-  }
-  Result r;
-  r.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-          .count();
-  r.succeeded = m.progress().succeeded;
-  r.trials_per_second = r.succeeded / r.seconds;
-  auto rows = store->trials().value();
-  double gaps = 0;
-  int n = 0;
-  for (size_t i = 1; i < rows.size(); ++i) {
-    if (rows[i].start_time && rows[i - 1].end_time) {
-      gaps += static_cast<double>(rows[i].start_time - rows[i - 1].end_time);
-      ++n;
-    }
-  }
-  r.mean_gap_ms = n ? gaps / n : 0;
-  return r;
+  return bench::run_overhead(bench::overhead_config(trials, concurrency, dir),
+                             std::move(LocalTrainingService::create(o)).value(),
+                             dir);
 }
 
 }  // namespace
@@ -114,9 +68,9 @@ int main(int argc, char** argv) {
       char line[256];
       std::snprintf(
           line, sizeof(line), "| %d | %d | %.2f s | %.1f | %s |\n", concurrency,
-          r.succeeded, r.seconds, r.trials_per_second,
+          r.succeeded, r.seconds, r.per_second,
           concurrency == 1
-              ? (std::to_string(r.mean_gap_ms).substr(0, 5) + " ms").c_str()
+              ? (std::to_string(r.gap_ms).substr(0, 5) + " ms").c_str()
               : "—");
       std::cout << line << std::flush;
       md << line;

@@ -2,16 +2,13 @@
 // kill, experiment import).
 #include "common/log.h"
 #include "manager/experiment_manager.h"
+#include "training_service/max_parallel.h"
 
 namespace archer {
 
 Status ExperimentManager::update_concurrency(int trial_concurrency) {
-  if (trial_concurrency < 1) {
-    return Status::invalid_argument(
-        "trialConcurrency: expected an integer >= 1, got " +
-        std::to_string(trial_concurrency));
-  }
-  Status st = tuner_->check_concurrency(trial_concurrency);
+  Status st = check_max_parallel(trial_concurrency);
+  if (st.is_ok()) st = tuner_->check_concurrency(trial_concurrency);
   if (st.is_ok()) st = service_->set_max_parallel(trial_concurrency);
   if (!st.is_ok()) return st;
   config_.trial_concurrency = trial_concurrency;

@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "common/time_util.h"
+#include "training_service/max_parallel.h"
 #include "training_service/metric_events.h"
 #include "training_service/run_script.h"
 
@@ -107,14 +108,9 @@ LocalTrainingService::LocalTrainingService(Options options, int inotify_fd,
 LocalTrainingService::~LocalTrainingService() { ::close(inotify_fd_); }
 
 Status LocalTrainingService::set_max_parallel(int max_parallel) {
-  if (max_parallel < 1) {
-    return Status::invalid_argument(
-        "trialConcurrency: expected an integer >= "
-        "1, got " +
-        std::to_string(max_parallel));
-  }
-  options_.max_parallel = max_parallel;
-  return Status::ok();
+  Status st = check_max_parallel(max_parallel);
+  if (st.is_ok()) options_.max_parallel = max_parallel;
+  return st;
 }
 
 int LocalTrainingService::free_slots() const {

@@ -12,6 +12,7 @@
 #include "common/base64.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "training_service/max_parallel.h"
 #include "training_service/metric_events.h"
 #include "training_service/run_script.h"
 
@@ -125,13 +126,9 @@ int RemoteTrainingService::free_slots() const {
 }
 
 Status RemoteTrainingService::set_max_parallel(int max_parallel) {
-  if (max_parallel < 1) {
-    return Status::invalid_argument(
-        "trialConcurrency: expected an integer >= 1, got " +
-        std::to_string(max_parallel));
-  }
-  options_.max_parallel = max_parallel;
-  return Status::ok();
+  Status st = check_max_parallel(max_parallel);
+  if (st.is_ok()) options_.max_parallel = max_parallel;
+  return st;
 }
 
 int RemoteTrainingService::host_of(const std::string& trial_id) const {

@@ -10,6 +10,7 @@
 #include "common/subprocess.h"
 #include "common/time_util.h"
 #include "training_service/code_files.h"
+#include "training_service/max_parallel.h"
 #include "training_service/metric_events.h"
 #include "training_service/run_script.h"
 
@@ -49,13 +50,9 @@ int SlurmTrainingService::free_slots() const {
 }
 
 Status SlurmTrainingService::set_max_parallel(int max_parallel) {
-  if (max_parallel < 1) {
-    return Status::invalid_argument(
-        "trialConcurrency: expected an integer >= 1, got " +
-        std::to_string(max_parallel));
-  }
-  options_.max_parallel = max_parallel;
-  return Status::ok();
+  Status st = check_max_parallel(max_parallel);
+  if (st.is_ok()) options_.max_parallel = max_parallel;
+  return st;
 }
 
 std::vector<std::string> SlurmTrainingService::sbatch_command(

@@ -1,0 +1,21 @@
+// The one check of a trialConcurrency value (the config, `archer update
+// concurrency`, and every training service's set_max_parallel).
+#ifndef ARCHER_TRAINING_SERVICE_MAX_PARALLEL_H_
+#define ARCHER_TRAINING_SERVICE_MAX_PARALLEL_H_
+
+#include <string>
+
+#include "archer/status.h"
+
+namespace archer {
+
+inline Status check_max_parallel(int max_parallel) {
+  if (max_parallel >= 1) return Status::ok();
+  return Status::invalid_argument(
+      "trialConcurrency: expected an integer >= 1, got " +
+      std::to_string(max_parallel));
+}
+
+}  // namespace archer
+
+#endif  // ARCHER_TRAINING_SERVICE_MAX_PARALLEL_H_
