@@ -15,7 +15,7 @@
 
 #include "archer/store.h"
 #include "common/subprocess.h"
-#include "crash_resume.h"
+#include "platform_e2e.h"
 #include "testing/sshd.h"
 #include "testing/temp_dir.h"
 
@@ -36,12 +36,9 @@ class RemoteE2E : public ::testing::Test {
                     fs::perms::owner_all | fs::perms::group_read |
                         fs::perms::others_read | fs::perms::others_exec |
                         fs::perms::group_exec);
-    auto ss = run_process(
-        {ARCHER_BIN, "ss_gen", "-t", code_.file("mnist_nas") + " --space cells",
-         "-f", work_.file("space.json")},
-        {}, "", std::chrono::seconds(120));
-    ASSERT_TRUE(ss.is_ok() && ss.value().exit_code == 0)
-        << (ss.is_ok() ? ss.value().err : ss.status().message());
+    ASSERT_EQ(testing::generate_cells_space(ARCHER_BIN, code_.file("mnist_nas"),
+                                            work_.file("space.json")),
+              "");
   }
   std::string machine(const testing::Sshd& s) const {
     return "    - {host: 127.0.0.1, port: " + std::to_string(s.port()) +
@@ -59,15 +56,6 @@ class RemoteE2E : public ::testing::Test {
            "\ntrainingService:\n  platform: remote\n  remoteDirectory: " +
            a_.user_dir() + "\n  machineList:\n" + machine(a_) + machine(b_);
   }
-  // The only experiment's store under work/<name>.
-  std::unique_ptr<Store> store_of(const std::string& name) const {
-    for (const auto& e : fs::directory_iterator(work_.file(name))) {
-      if (fs::exists(e.path() / "db/archer.sqlite"))
-        return std::move(Store::open((e.path() / "db/archer.sqlite").string()))
-            .value();
-    }
-    return nullptr;
-  }
   const std::string tiny_ =
       "./mnist_nas --space cells --epochs 2 --train_samples 128 "
       "--test_samples 128 --log_interval 0";
@@ -76,28 +64,19 @@ class RemoteE2E : public ::testing::Test {
 };
 
 TEST_F(RemoteE2E, EachTunerOnTwoHosts) {
-  const std::pair<const char*, const char*> tuners[] = {
-      {"random", "{name: Random, classArgs: {seed: 1}}"},
-      {"evolution",
-       "{name: RegularizedEvolutionTuner, classArgs: {population_size: 3, "
-       "sample_size: 2, seed: 1}}"},
-      {"ppo",
-       "{name: PPOTuner, classArgs: {trials_per_update: 2, minibatch_size: 1, "
-       "seed: 1}}"}};
-  for (const auto& [name, tuner] : tuners) {
-    std::ofstream(work_.file(std::string(name) + ".yml"))
-        << config(name, tuner, tiny_, 4);
-    auto r = run_process(
-        {ARCHER_BIN, "create", "--config",
-         work_.file(std::string(name) + ".yml"), "--foreground", "--no_server"},
-        {}, "", std::chrono::minutes(5));
+  for (const auto& [name, tuner] : testing::each_tuner()) {
+    std::ofstream(work_.file(name + ".yml")) << config(name, tuner, tiny_, 4);
+    auto r =
+        run_process({ARCHER_BIN, "create", "--config",
+                     work_.file(name + ".yml"), "--foreground", "--no_server"},
+                    {}, "", std::chrono::minutes(5));
     ASSERT_TRUE(r.is_ok());
     EXPECT_EQ(r.value().exit_code, 0) << r.value().out << r.value().err;
     EXPECT_NE(r.value().out.find("DONE: 4 succeeded, 0 failed"),
               std::string::npos)
         << name << "\n"
         << r.value().out << r.value().err;
-    auto store = store_of(name);
+    auto store = testing::only_store(work_.file(name));
     ASSERT_NE(store, nullptr);
     std::set<std::string> hosts;
     for (const auto& t : store->trials().value()) {
@@ -129,7 +108,7 @@ TEST_F(RemoteE2E, AHostKilledMidExperiment) {
   for (int i = 0; i < 300 && !both; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (!fs::exists(work_.file("kill"))) continue;
-    auto store = store_of("kill");
+    auto store = testing::only_store(work_.file("kill"));
     if (!store) continue;
     std::set<std::string> hosts;
     for (const auto& t : store->trials().value()) {
@@ -144,7 +123,7 @@ TEST_F(RemoteE2E, AHostKilledMidExperiment) {
   ::waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << testing::read_file(out);
-  auto store = store_of("kill");
+  auto store = testing::only_store(work_.file("kill"));
   int canceled = 0, succeeded = 0;
   for (const auto& t : store->trials().value()) {
     if (t.status == "SYS_CANCELED") {

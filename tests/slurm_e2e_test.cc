@@ -8,7 +8,7 @@
 
 #include "archer/store.h"
 #include "common/subprocess.h"
-#include "crash_resume.h"
+#include "platform_e2e.h"
 #include "testing/slurm_cluster.h"
 #include "testing/temp_dir.h"
 
@@ -21,21 +21,11 @@ TEST(SlurmE2E, EachTunerThroughSbatch) {
   testing::SlurmCluster cluster;
   if (!cluster.available()) GTEST_SKIP() << cluster.why_unavailable();
   testing::TempDir work;
-  auto ss = run_process(
-      {ARCHER_BIN, "ss_gen", "-t", std::string(ARCHER_MNIST) + " --space cells",
-       "-f", work.file("space.json")},
-      {}, "", std::chrono::seconds(120));
-  ASSERT_TRUE(ss.is_ok() && ss.value().exit_code == 0);
-  const std::pair<const char*, const char*> tuners[] = {
-      {"random", "{name: Random, classArgs: {seed: 1}}"},
-      {"evolution",
-       "{name: RegularizedEvolutionTuner, classArgs: {population_size: 3, "
-       "sample_size: 2, seed: 1}}"},
-      {"ppo",
-       "{name: PPOTuner, classArgs: {trials_per_update: 2, minibatch_size: 1, "
-       "seed: 1}}"}};
-  for (const auto& [name, tuner] : tuners) {
-    std::ofstream(work.file(std::string(name) + ".yml"))
+  ASSERT_EQ(testing::generate_cells_space(ARCHER_BIN, ARCHER_MNIST,
+                                          work.file("space.json")),
+            "");
+  for (const auto& [name, tuner] : testing::each_tuner()) {
+    std::ofstream(work.file(name + ".yml"))
         << "searchSpaceFile: " << work.file("space.json")
         << "\ntrialCommand: " << ARCHER_MNIST
         << " --space cells --epochs 2 --train_samples 128 --test_samples 128 "
@@ -45,25 +35,21 @@ TEST(SlurmE2E, EachTunerThroughSbatch) {
         << "\ntuner: " << tuner
         << "\ntrainingService:\n  platform: slurm\n  cpusPerTrial: 1\n"
            "  pollInterval: 0.2s\n";
-    auto r = run_process(
-        {ARCHER_BIN, "create", "--config",
-         work.file(std::string(name) + ".yml"), "--foreground", "--no_server"},
-        cluster.env(), "", std::chrono::minutes(5));
+    auto r =
+        run_process({ARCHER_BIN, "create", "--config", work.file(name + ".yml"),
+                     "--foreground", "--no_server"},
+                    cluster.env(), "", std::chrono::minutes(5));
     ASSERT_TRUE(r.is_ok());
     EXPECT_NE(r.value().out.find("DONE: 3 succeeded, 0 failed"),
               std::string::npos)
         << name << "\n"
         << r.value().out << r.value().err;
-    for (const auto& e : fs::directory_iterator(work.file(name))) {
-      if (!fs::exists(e.path() / "db/archer.sqlite")) continue;
-      auto store =
-          std::move(Store::open((e.path() / "db/archer.sqlite").string()))
-              .value();
-      for (const auto& t : store->trials().value()) {
-        EXPECT_FALSE(t.handle.empty());  // the Slurm job id
-        EXPECT_TRUE(fs::exists(t.trial_dir + "/slurm.out"));
-        EXPECT_FALSE(store->metrics(t.trial_id).value().empty());
-      }
+    auto store = testing::only_store(work.file(name));
+    ASSERT_NE(store, nullptr) << name;
+    for (const auto& t : store->trials().value()) {
+      EXPECT_FALSE(t.handle.empty());  // the Slurm job id
+      EXPECT_TRUE(fs::exists(t.trial_dir + "/slurm.out"));
+      EXPECT_FALSE(store->metrics(t.trial_id).value().empty());
     }
   }
 }
@@ -72,11 +58,9 @@ TEST(SlurmE2E, ResumeAfterTheManagerIsKilledFindsTheJobsAgain) {
   testing::SlurmCluster cluster;
   if (!cluster.available()) GTEST_SKIP() << cluster.why_unavailable();
   testing::TempDir work, shared;
-  auto ss = run_process(
-      {ARCHER_BIN, "ss_gen", "-t", std::string(ARCHER_MNIST) + " --space cells",
-       "-f", work.file("space.json")},
-      {}, "", std::chrono::seconds(120));
-  ASSERT_TRUE(ss.is_ok() && ss.value().exit_code == 0);
+  ASSERT_EQ(testing::generate_cells_space(ARCHER_BIN, ARCHER_MNIST,
+                                          work.file("space.json")),
+            "");
   fs::create_directories(work.file("code"));
   fs::copy_file(ARCHER_MNIST, work.file("code/mnist_nas"));
   std::ofstream(work.file("resume.yml"))

@@ -1,8 +1,8 @@
-// End-to-end helper shared by the platform tests: start `archer create` in
-// the foreground, SIGKILL the manager while trials run, `archer resume` it
-// and check that the experiment finishes as if nothing had happened.
-#ifndef ARCHER_TESTS_CRASH_RESUME_H_
-#define ARCHER_TESTS_CRASH_RESUME_H_
+// Helpers shared by the platform end-to-end tests (remote, Slurm): the
+// example's search space, the three tuners, the store of an experiment, and
+// a crash of the manager followed by `archer resume`.
+#ifndef ARCHER_TESTS_PLATFORM_E2E_H_
+#define ARCHER_TESTS_PLATFORM_E2E_H_
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -17,6 +17,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "archer/store.h"
 #include "common/subprocess.h"
@@ -38,6 +40,31 @@ inline std::unique_ptr<Store> only_store(const std::string& working_dir,
     return std::move(store).value();
   }
   return nullptr;
+}
+
+// Writes the example's cell search space (`archer ss_gen` on `mnist`) to
+// `out`; "" on success, else what went wrong.
+inline std::string generate_cells_space(const std::string& archer,
+                                        const std::string& mnist,
+                                        const std::string& out) {
+  auto r =
+      run_process({archer, "ss_gen", "-t", mnist + " --space cells", "-f", out},
+                  {}, "", std::chrono::seconds(120));
+  if (!r.is_ok()) return r.status().message();
+  return r.value().exit_code == 0 ? "" : "ss_gen failed: " + r.value().err;
+}
+
+// Each tuner with settings small enough for a few trials: (name, YAML).
+inline const std::vector<std::pair<std::string, std::string>>& each_tuner() {
+  static const std::vector<std::pair<std::string, std::string>> tuners = {
+      {"random", "{name: Random, classArgs: {seed: 1}}"},
+      {"evolution",
+       "{name: RegularizedEvolutionTuner, classArgs: {population_size: 3, "
+       "sample_size: 2, seed: 1}}"},
+      {"ppo",
+       "{name: PPOTuner, classArgs: {trials_per_update: 2, minibatch_size: 1, "
+       "seed: 1}}"}};
+  return tuners;
 }
 
 // Runs `archer create --config <config> --foreground --no_server` (with
@@ -114,4 +141,4 @@ inline void crash_and_resume(const std::string& archer,
 }  // namespace testing
 }  // namespace archer
 
-#endif  // ARCHER_TESTS_CRASH_RESUME_H_
+#endif  // ARCHER_TESTS_PLATFORM_E2E_H_
