@@ -9,6 +9,7 @@
 
 #include "testing/sshd.h"
 #include "testing/temp_dir.h"
+#include "testing/trial_events.h"
 
 namespace archer {
 namespace {
@@ -70,26 +71,12 @@ class RemoteTest : public ::testing::Test {
     return s;
   }
   // Polls until `n` trials ended (or 30 s); returns every event.
-  std::vector<TrialEvent> until_ended(TrainingService& ts, int n) {
-    std::vector<TrialEvent> all;
-    int ended = 0;
-    const auto limit =
-        std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (ended < n && std::chrono::steady_clock::now() < limit) {
-      for (auto& e : ts.poll(milliseconds(200))) {
-        ended += e.kind == TrialEvent::Kind::kEnded;
-        all.push_back(std::move(e));
-      }
-    }
-    EXPECT_EQ(ended, n);
-    return all;
+  static std::vector<TrialEvent> until_ended(TrainingService& ts, int n) {
+    return testing::poll_until_ended(ts, n, 30);
   }
   static const TrialEvent* ended(const std::vector<TrialEvent>& events,
                                  const std::string& id) {
-    for (const auto& e : events) {
-      if (e.kind == TrialEvent::Kind::kEnded && e.trial_id == id) return &e;
-    }
-    return nullptr;
+    return testing::find_event(events, TrialEvent::Kind::kEnded, id);
   }
   std::unique_ptr<testing::Sshd> a_;
   testing::TempDir code_, local_;

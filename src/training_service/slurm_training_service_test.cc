@@ -10,6 +10,7 @@
 
 #include "testing/slurm_cluster.h"
 #include "testing/temp_dir.h"
+#include "testing/trial_events.h"
 
 namespace archer {
 namespace {
@@ -41,27 +42,12 @@ class SlurmTest : public ::testing::Test {
     s.experiment_id = "exp";
     return s;
   }
-  std::vector<TrialEvent> until_ended(TrainingService& ts, int n,
-                                      int seconds = 60) {
-    std::vector<TrialEvent> all;
-    int ended = 0;
-    const auto limit =
-        std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (ended < n && std::chrono::steady_clock::now() < limit) {
-      for (auto& e : ts.poll(milliseconds(200))) {
-        ended += e.kind == TrialEvent::Kind::kEnded;
-        all.push_back(std::move(e));
-      }
-    }
-    EXPECT_EQ(ended, n);
-    return all;
+  static std::vector<TrialEvent> until_ended(TrainingService& ts, int n) {
+    return testing::poll_until_ended(ts, n, 60);
   }
   static const TrialEvent* find(const std::vector<TrialEvent>& events,
                                 TrialEvent::Kind kind, const std::string& id) {
-    for (const auto& e : events) {
-      if (e.kind == kind && e.trial_id == id) return &e;
-    }
-    return nullptr;
+    return testing::find_event(events, kind, id);
   }
   const std::string report_ =
       "cd \"$NNI_OUTPUT_DIR\"; echo \"platform=$NNI_PLATFORM "
