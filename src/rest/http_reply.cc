@@ -21,6 +21,17 @@ std::string gzip(const std::string& text) {
   return rc == Z_STREAM_END ? out : "";
 }
 
+void reply_json(httplib::Response& res, const Json& body, int status) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(dumps(body), "application/json; charset=utf-8");
+}
+
+void reply_error(httplib::Response& res, const std::string& message,
+                 int status) {
+  reply_json(res, Json{{"error", message}}, status);
+}
+
 void compress_reply(const httplib::Request& req, httplib::Response& res) {
   constexpr size_t kWorthIt = 16 * 1024;
   if (res.body.size() < kWorthIt || res.has_header("Content-Encoding") ||

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "archer/json.h"
+
 namespace httplib {
 struct Request;
 struct Response;
@@ -14,9 +16,15 @@ struct Response;
 
 namespace archer {
 
-// The server's post-routing step: compresses a JSON body with gzip when the
-// client accepts it and it is 16 KiB or more. Handlers set JSON as
-// "application/json; charset=utf-8", a type httplib does not compress itself.
+// A JSON answer, never cached, typed "application/json; charset=utf-8" (a
+// type httplib does not compress itself: compress_reply does).
+void reply_json(httplib::Response& res, const Json& body, int status = 200);
+// {"error": message}.
+void reply_error(httplib::Response& res, const std::string& message,
+                 int status);
+
+// The server's post-routing step: compresses a JSON body (reply_json) with
+// gzip when the client accepts it and it is 16 KiB or more.
 void compress_reply(const httplib::Request& req, httplib::Response& res);
 
 // The server's pre-routing step: drops "br" from the request's

@@ -52,15 +52,6 @@ Json metric_record(const MetricRow& m) {
           {"data", dumps(Json(m.value))}};
 }
 
-void reply(httplib::Response& res, const Json& body, int status = 200) {
-  res.status = status;
-  res.set_content(dumps(body), "application/json; charset=utf-8");
-}
-
-void fail(httplib::Response& res, const std::string& message, int status) {
-  reply(res, Json{{"error", message}}, status);
-}
-
 int http_status(const Status& st) {
   switch (st.code()) {
     case Status::Code::kInvalidArgument:
@@ -116,7 +107,7 @@ Status RestServer::start(int port) {
   auto with_store = [db](httplib::Response& res,
                          const std::function<void(Store&)>& body) {
     auto store = Store::open(db);
-    if (!store.is_ok()) return fail(res, store.status().message(), 500);
+    if (!store.is_ok()) return reply_error(res, store.status().message(), 500);
     body(*store.value());
   };
   httplib::Server& s = *server_;
@@ -124,7 +115,8 @@ Status RestServer::start(int port) {
                                                 httplib::Response& res) {
     with_store(res, [&](Store& store) {
       auto status = store.get_value("status");
-      reply(res, Json{{"status", status.is_ok() && status.value().is_string()
+      reply_json(res,
+                 Json{{"status", status.is_ok() && status.value().is_string()
                                      ? status.value()
                                      : Json("INITIALIZED")},
                       {"errors", Json::array()}});
@@ -132,7 +124,7 @@ Status RestServer::start(int port) {
   });
   s.Get(kPrefix + "/version",
         [](const httplib::Request&, httplib::Response& res) {
-          reply(res, Json("archer-" ARCHER_VERSION_STRING));
+          reply_json(res, Json("archer-" ARCHER_VERSION_STRING));
         });
   s.Get(kPrefix + "/experiment",
         [with_store](const httplib::Request&, httplib::Response& res) {
@@ -152,20 +144,21 @@ Status RestServer::start(int port) {
                 {"nextSequenceId", profile.value("next_sequence_id", Json(0))},
                 {"status", profile.value("status", Json())},
                 {"execDuration", profile.value("elapsed_seconds", Json(0))}};
-            reply(res, out);
+            reply_json(res, out);
           });
         });
   s.Get(kPrefix + "/job-statistics", [with_store](const httplib::Request&,
                                                   httplib::Response& res) {
     with_store(res, [&](Store& store) {
       auto trials = store.trials();
-      if (!trials.is_ok()) return fail(res, trials.status().message(), 500);
+      if (!trials.is_ok())
+        return reply_error(res, trials.status().message(), 500);
       std::map<std::string, int> counts;
       for (const auto& t : trials.value()) ++counts[t.status];
       Json out = Json::array();
       for (const auto& [status, n] : counts)
         out.push_back({{"trialJobStatus", status}, {"trialJobNumber", n}});
-      reply(res, out);
+      reply_json(res, out);
     });
   });
   auto trial_jobs = [with_store](const httplib::Request& req,
@@ -177,14 +170,15 @@ Status RestServer::start(int port) {
         auto row = store.trial(id);
         auto own = store.metrics(id);
         if (!row.is_ok() || !own.is_ok())
-          return fail(res, "cannot read the store", 500);
-        if (!row.value()) return fail(res, "trial '" + id + "' not found", 404);
-        return reply(res, trial_job(*row.value(), own.value()));
+          return reply_error(res, "cannot read the store", 500);
+        if (!row.value())
+          return reply_error(res, "trial '" + id + "' not found", 404);
+        return reply_json(res, trial_job(*row.value(), own.value()));
       }
       auto trials = store.trials();
       auto metrics = store.metrics_of_type("FINAL");
       if (!trials.is_ok() || !metrics.is_ok())
-        return fail(res, "cannot read the store", 500);
+        return reply_error(res, "cannot read the store", 500);
       const std::string status =
           req.has_param("status") ? req.get_param_value("status") : "";
       Json out = Json::array();
@@ -196,7 +190,7 @@ Status RestServer::start(int port) {
         auto f = finals.find(t.trial_id);
         out.push_back(trial_job(t, f == finals.end() ? none : f->second));
       }
-      reply(res, out);
+      reply_json(res, out);
     });
   };
   s.Get(kPrefix + "/trial-jobs", trial_jobs);
@@ -207,14 +201,15 @@ Status RestServer::start(int port) {
       const std::string id =
           req.matches.size() > 1 ? std::string(req.matches[1]) : "";
       auto metrics = store.metrics(id);
-      if (!metrics.is_ok()) return fail(res, metrics.status().message(), 500);
+      if (!metrics.is_ok())
+        return reply_error(res, metrics.status().message(), 500);
       const std::string type =
           req.has_param("type") ? req.get_param_value("type") : "";
       Json out = Json::array();
       for (const auto& m : metrics.value()) {
         if (type.empty() || m.type == type) out.push_back(metric_record(m));
       }
-      reply(res, out);
+      reply_json(res, out);
     });
   };
   s.Get(kPrefix + "/metric-data", metric_data);
@@ -224,21 +219,23 @@ Status RestServer::start(int port) {
   auto command = [commands](httplib::Response& res, const std::string& op,
                             const Json& args) {
     if (!commands) {
-      return fail(res,
-                  "this experiment is viewed read-only (no manager runs it); "
-                  "resume it with `archer resume` to change it",
-                  403);
+      return reply_error(
+          res,
+          "this experiment is viewed read-only (no manager runs it); "
+          "resume it with `archer resume` to change it",
+          403);
     }
     auto answer = commands->call(op, args, std::chrono::seconds(30));
     if (!answer.is_ok())
-      return fail(res, answer.status().message(), http_status(answer.status()));
-    reply(res, answer.value());
+      return reply_error(res, answer.status().message(),
+                         http_status(answer.status()));
+    reply_json(res, answer.value());
   };
   auto body_json = [](const httplib::Request& req, httplib::Response& res,
                       Json* out) {
     auto parsed = parse_json(req.body, "request body");
     if (!parsed.is_ok()) {
-      fail(res, parsed.status().message(), 400);
+      reply_error(res, parsed.status().message(), 400);
       return false;
     }
     *out = parsed.value();
@@ -278,7 +275,7 @@ Status RestServer::start(int port) {
                 out.push_back({{"parameter", r["parameter"]},
                                {"value", dumps(r["value"])}});
             }
-            reply(res, out);
+            reply_json(res, out);
           });
         });
   s.set_pre_routing_handler(

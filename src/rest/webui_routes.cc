@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "rest/http_reply.h"
 #include "rest/trial_index.h"
 #include "rest/webui_assets.h"
 
@@ -11,19 +12,9 @@ namespace archer {
 
 namespace {
 
-void reply(httplib::Response& res, const Json& body, int status = 200) {
-  res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(dumps(body), "application/json; charset=utf-8");
-}
-
-void fail(httplib::Response& res, const std::string& message, int status) {
-  reply(res, Json{{"error", message}}, status);
-}
-
 void serve_asset(httplib::Response& res, const std::string& path) {
   const WebAsset* asset = find_webui_asset(path);
-  if (!asset) return fail(res, "no such file: " + path, 404);
+  if (!asset) return reply_error(res, "no such file: " + path, 404);
   res.set_header("X-Content-Type-Options", "nosniff");
   if (path == "index.html") {
     // Scripts only from this origin: trial text can never run as script.
@@ -72,13 +63,13 @@ void add_webui_routes(httplib::Server& s, const std::string& url_prefix,
         [](const httplib::Request& req, httplib::Response& res) {
           const std::string path = req.matches[1].str();
           if (path.find("..") != std::string::npos)
-            return fail(res, "bad path", 400);
+            return reply_error(res, "bad path", 400);
           serve_asset(res, path);
         });
   auto with_index = [data](httplib::Response& res,
                            const std::function<void(const TrialIndex&)>& body) {
     auto index = data->get();
-    if (!index.is_ok()) return fail(res, index.status().message(), 500);
+    if (!index.is_ok()) return reply_error(res, index.status().message(), 500);
     body(*index.value());
   };
   s.Get(api + "/overview",
@@ -87,10 +78,10 @@ void add_webui_routes(httplib::Server& s, const std::string& url_prefix,
           with_index(res, [&](const TrialIndex& index) {
             auto values = data->experiment_values();
             if (!values.is_ok())
-              return fail(res, values.status().message(), 500);
+              return reply_error(res, values.status().message(), 500);
             Json out = index.overview(values.value());
             out["writable"] = writable;
-            reply(res, out);
+            reply_json(res, out);
           });
         });
   s.Get(api + "/trials-page", [with_index](const httplib::Request& req,
@@ -98,21 +89,21 @@ void add_webui_routes(httplib::Server& s, const std::string& url_prefix,
     auto q = parse_page_query([&](const std::string& name) {
       return req.has_param(name) ? req.get_param_value(name) : std::string();
     });
-    if (!q.is_ok()) return fail(res, q.status().message(), 400);
+    if (!q.is_ok()) return reply_error(res, q.status().message(), 400);
     with_index(res, [&](const TrialIndex& index) {
-      reply(res, index.page(q.value()));
+      reply_json(res, index.page(q.value()));
     });
   });
   s.Get(api + "/final-series",
         [with_index](const httplib::Request&, httplib::Response& res) {
           with_index(res, [&](const TrialIndex& index) {
-            reply(res, index.final_series());
+            reply_json(res, index.final_series());
           });
         });
   s.Get(api + "/choice-stats",
         [with_index](const httplib::Request&, httplib::Response& res) {
           with_index(res, [&](const TrialIndex& index) {
-            reply(res, index.choice_stats());
+            reply_json(res, index.choice_stats());
           });
         });
   s.Get(api + "/parallel-coordinates", [with_index](const httplib::Request& req,
@@ -123,20 +114,20 @@ void add_webui_routes(httplib::Server& s, const std::string& url_prefix,
       char* end = nullptr;
       const unsigned long n = std::strtoul(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0' || v[0] == '-' || n > 100000) {
-        return fail(
+        return reply_error(
             res, "limit: expected an integer in [0, 100000], got '" + v + "'",
             400);
       }
       limit = n;
     }
     with_index(res, [&](const TrialIndex& index) {
-      reply(res, index.parallel_coordinates(limit));
+      reply_json(res, index.parallel_coordinates(limit));
     });
   });
   s.Get(api + "/export-data",
         [with_index](const httplib::Request&, httplib::Response& res) {
           with_index(res, [&](const TrialIndex& index) {
-            reply(res, index.export_data());
+            reply_json(res, index.export_data());
           });
         });
   s.Get(api + R"(/trial-file/([A-Za-z0-9]+)/([A-Za-z0-9_.]+))",
@@ -147,20 +138,21 @@ void add_webui_routes(httplib::Server& s, const std::string& url_prefix,
                                          "run.sh", "parameter.cfg"};
           if (std::find(std::begin(kFiles), std::end(kFiles), name) ==
               std::end(kFiles)) {
-            return fail(res,
-                        "file: expected one of stdout, stderr, trial.log, "
-                        "run.sh, parameter.cfg; got '" +
-                            name + "'",
-                        400);
+            return reply_error(
+                res,
+                "file: expected one of stdout, stderr, trial.log, "
+                "run.sh, parameter.cfg; got '" +
+                    name + "'",
+                400);
           }
           with_index(res, [&](const TrialIndex& index) {
             const Json t = index.trial(id);
             if (t.is_null())
-              return fail(res, "trial '" + id + "' not found", 404);
+              return reply_error(res, "trial '" + id + "' not found", 404);
             const std::string path =
                 t["trialDir"].get<std::string>() + "/" + name;
             std::ifstream in(path, std::ios::binary | std::ios::ate);
-            if (!in) return fail(res, path + ": not found", 404);
+            if (!in) return reply_error(res, path + ": not found", 404);
             constexpr std::streamoff kMax = 1 << 20;
             const std::streamoff size = in.tellg();
             const std::streamoff from = size > kMax ? size - kMax : 0;
