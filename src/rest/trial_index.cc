@@ -124,10 +124,14 @@ IndexedTrial index_row(TrialRow row, const SearchSpace& space,
               record.value().contains("parameters")
           ? record.value()["parameters"]
           : Json());
+  // What a search matches, lower-cased once here rather than per request.
+  t.search_text = row.trial_id + " " + std::to_string(row.sequence_id) + " " +
+                  row.status + " ";
   for (const auto& c : space.choices()) {
     if (t.arch().is_object() && t.arch().contains(c.key))
-      t.choices += c.key + "=" + choice_label(c, t.arch()[c.key]) + "; ";
+      t.search_text += c.key + "=" + choice_label(c, t.arch()[c.key]) + "; ";
   }
+  t.search_text = lower(t.search_text);
   if (!final_metric.empty()) {
     t.final_text = final_metric;
     auto v = parse_json(t.final_text, "metric");
@@ -253,12 +257,8 @@ Json TrialIndex::page(const TrialPageQuery& q) const {
     if (!q.statuses.empty() && std::find(q.statuses.begin(), q.statuses.end(),
                                          t.row.status) == q.statuses.end())
       continue;
-    if (!q.text.empty()) {
-      const std::string hay =
-          lower(t.row.trial_id + " " + std::to_string(t.row.sequence_id) + " " +
-                t.row.status + " " + t.choices);
-      if (hay.find(q.text) == std::string::npos) continue;
-    }
+    if (!q.text.empty() && t.search_text.find(q.text) == std::string::npos)
+      continue;
     rows.push_back(&t);
   }
   // Trials without a value sort last in either order.

@@ -30,7 +30,8 @@ struct IndexedTrial {
   // ended never changes, so a rebuild does not parse it again).
   std::shared_ptr<const Json> architecture;
   const Json& arch() const { return *architecture; }
-  std::string choices;          // "key=value; ..." for text search
+  // "id sequence status key=value; ...", lower case, for text search.
+  std::string search_text;
   std::optional<double> value;  // the default final metric
   std::string final_text;       // the first FINAL metric's JSON text
   int intermediate_count = 0;
