@@ -4,9 +4,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <vector>
+
+#include "common/bounded_file.h"
 
 namespace archer {
 
@@ -242,64 +242,6 @@ void dump_value(const Json& v, const DumpOptions& opt, int depth,
   }
 }
 
-constexpr std::string_view kSentinelPrefix =
-    "\x01"
-    "archer-nonfinite:";
-
-// Rewrites bare NaN / Infinity / -Infinity tokens (outside strings) into
-// sentinel strings. Returns true when something was replaced.
-bool rewrite_nonfinite(std::string_view text, std::string& out) {
-  bool replaced = false;
-  bool in_string = false;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      out += c;
-      if (c == '\\' && i + 1 < text.size()) {
-        out += text[++i];
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      out += c;
-      continue;
-    }
-    for (std::string_view token : {"NaN", "Infinity", "-Infinity"}) {
-      if (text.substr(i, token.size()) == token) {
-        out += "\"\\u0001archer-nonfinite:";
-        out += token;
-        out += '"';
-        i += token.size() - 1;
-        replaced = true;
-        c = 0;
-        break;
-      }
-    }
-    if (c != 0) out += c;
-  }
-  return replaced;
-}
-
-void restore_nonfinite(Json& v) {
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    if (s.rfind(kSentinelPrefix, 0) == 0) {
-      std::string token = s.substr(kSentinelPrefix.size());
-      if (token == "NaN") {
-        v = std::nan("");
-      } else {
-        v = token == "Infinity" ? HUGE_VAL : -HUGE_VAL;
-      }
-    }
-  } else if (v.is_structured()) {
-    for (auto& item : v) restore_nonfinite(item);
-  }
-}
-
 }  // namespace
 
 std::string dumps(const Json& value, const DumpOptions& options) {
@@ -308,27 +250,11 @@ std::string dumps(const Json& value, const DumpOptions& options) {
   return out;
 }
 
-StatusOr<Json> parse_json(std::string_view text, const std::string& source) {
-  std::string rewritten;
-  bool nonfinite = rewrite_nonfinite(text, rewritten);
-  try {
-    Json j = Json::parse(rewritten);
-    if (nonfinite) restore_nonfinite(j);
-    return j;
-  } catch (const Json::parse_error& e) {
-    std::string msg = e.what();
-    auto close = msg.find("] ");
-    if (close != std::string::npos) msg = msg.substr(close + 2);
-    return Status::invalid_argument(source + ": invalid JSON: " + msg);
-  }
-}
-
-StatusOr<Json> load_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::not_found(path + ": cannot open file for reading");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_json(ss.str(), path);
+StatusOr<Json> load_json_file(const std::string& path,
+                              const JsonLimits& limits) {
+  auto text = read_regular_file(path, limits.max_bytes);
+  if (!text.is_ok()) return text.status();
+  return parse_json(text.value(), path, limits);
 }
 
 }  // namespace archer

@@ -1,10 +1,8 @@
 #include "common/metric_stream.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <cstdio>
 
-#include <cerrno>
-#include <cstring>
+#include "common/bounded_file.h"
 
 namespace archer {
 
@@ -121,11 +119,35 @@ void MetricStreamDecoder::compact() {
   }
 }
 
+Status MetricStreamDecoder::finish() {
+  const size_t pending = pending_bytes();
+  if (pending == 0) return Status::ok();
+  const std::uint64_t offset = base_offset_ + pos_;
+  std::string what = "incomplete record";
+  if (is_header_at(buffer_, pos_)) {
+    what = "record header \"" + buffer_.substr(pos_, 8) + "\" announces " +
+           std::to_string(std::stoul(buffer_.substr(pos_ + 2, 6))) +
+           " bytes, but the stream ended after " + std::to_string(pending - 8);
+  }
+  // Skip the header and look for records in what followed it.
+  size_t next = pos_ + 1;
+  while (next + 8 <= buffer_.size() && !is_header_at(buffer_, next)) ++next;
+  if (next + 8 > buffer_.size()) next = buffer_.size();
+  pos_ = next;
+  return Status::corruption(
+      "byte offset " + std::to_string(offset) + ": " + what + "; skipped " +
+      std::to_string(next - (offset - base_offset_)) + " bytes");
+}
+
 StatusOr<std::optional<MetricRecord>> MetricStreamDecoder::next() {
   if (buffer_.size() - pos_ < 8) return std::optional<MetricRecord>();
   const std::uint64_t offset = base_offset_ + pos_;
   const std::string where = "byte offset " + std::to_string(offset);
-  if (!is_header_at(buffer_, pos_)) {
+  // The SDKs' payload is a JSON object: a header not followed by '{' is a
+  // stray one (it would otherwise swallow up to 999,999 following bytes).
+  const bool stray = is_header_at(buffer_, pos_) && buffer_.size() - pos_ > 8 &&
+                     buffer_[pos_ + 8] != '{' && buffer_[pos_ + 8] != ' ';
+  if (stray || !is_header_at(buffer_, pos_)) {
     std::string seen = printable(std::string_view(buffer_).substr(pos_, 8));
     // Resynchronise: skip to the next plausible header, keeping a possibly
     // partial one.
@@ -140,10 +162,16 @@ StatusOr<std::optional<MetricRecord>> MetricStreamDecoder::next() {
     size_t skipped = next - pos_;
     pos_ = next;
     return Status::corruption(
-        where + ": expected a record header \"ME\" + 6 digits, got \"" + seen +
-        "\"; skipped " + std::to_string(skipped) + " bytes");
+        where +
+        (stray ? ": record header \"" + seen +
+                     "\" is not followed by a JSON object"
+               : ": expected a record header \"ME\" + 6 digits, got \"" + seen +
+                     "\"") +
+        "; skipped " + std::to_string(skipped) + " bytes");
   }
-  size_t length = std::stoul(buffer_.substr(pos_ + 2, 6));
+  size_t length = 0;
+  for (size_t i = pos_ + 2; i < pos_ + 8; ++i)
+    length = length * 10 + static_cast<size_t>(buffer_[i] - '0');
   if (buffer_.size() - pos_ - 8 < length) return std::optional<MetricRecord>();
   std::string_view payload(buffer_.data() + pos_ + 8, length);
   pos_ += 8 + length;
@@ -162,28 +190,37 @@ StatusOr<std::optional<MetricRecord>> MetricStreamDecoder::next() {
   return std::optional<MetricRecord>(std::move(out));
 }
 
+MetricFileReader::MetricFileReader(std::string path) : path_(path) {
+  auto slash = path.rfind('/');
+  root_ = slash == std::string::npos ? "." : path.substr(0, slash);
+  if (root_.empty()) root_ = "/";
+  relative_ = path.substr(slash == std::string::npos ? 0 : slash + 1);
+}
+
+MetricFileReader::MetricFileReader(std::string root, std::string relative)
+    : path_(root + "/" + relative),
+      root_(std::move(root)),
+      relative_(std::move(relative)) {}
+
 StatusOr<std::vector<MetricRecord>> MetricFileReader::poll(
-    std::vector<Status>* errors) {
+    std::vector<Status>* errors, size_t max_bytes) {
   std::vector<MetricRecord> out;
-  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return out;
-    return Status::io_error(path_ + ": cannot open: " + std::strerror(errno));
+  auto fd = open_beneath(root_, relative_);
+  if (!fd.is_ok()) {
+    if (fd.status().code() == Status::Code::kNotFound) return out;
+    return fd.status();
   }
-  char buf[65536];
-  while (true) {
-    ssize_t n = ::pread(fd, buf, sizeof(buf), static_cast<off_t>(read_offset_));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return Status::io_error(path_ + ": read failed: " + std::strerror(err));
-    }
-    if (n == 0) break;
-    read_offset_ += static_cast<std::uint64_t>(n);
-    decoder_.feed(std::string_view(buf, static_cast<size_t>(n)));
-  }
-  ::close(fd);
+  auto bytes = read_at(fd.value().get(), read_offset_, max_bytes, path_);
+  if (!bytes.is_ok()) return bytes.status();
+  read_offset_ += bytes.value().size();
+  caught_up_ = bytes.value().size() < max_bytes;
+  decoder_.feed(bytes.value());
+  drain(&out, errors);
+  return out;
+}
+
+void MetricFileReader::drain(std::vector<MetricRecord>* out,
+                             std::vector<Status>* errors) {
   while (true) {
     auto rec = decoder_.next();
     if (!rec.is_ok()) {
@@ -191,7 +228,17 @@ StatusOr<std::vector<MetricRecord>> MetricFileReader::poll(
       continue;
     }
     if (!rec.value().has_value()) break;
-    out.push_back(std::move(*rec.value()));
+    out->push_back(std::move(*rec.value()));
+  }
+}
+
+std::vector<MetricRecord> MetricFileReader::finish(
+    std::vector<Status>* errors) {
+  std::vector<MetricRecord> out;
+  while (decoder_.pending_bytes() > 0) {
+    Status st = decoder_.finish();
+    if (errors && !st.is_ok()) errors->push_back(st.with_context(path_));
+    drain(&out, errors);
   }
   return out;
 }

@@ -54,6 +54,11 @@ class MetricStreamDecoder {
  public:
   void feed(std::string_view bytes);
   StatusOr<std::optional<MetricRecord>> next();
+  // The stream has ended (the writer exited): an incomplete record left is
+  // reported (kCorruption naming its offset and what its header announced)
+  // and skipped past its header, so the records that followed it can still
+  // be decoded by next(). Ok when nothing is pending.
+  Status finish();
   // Bytes received but not yet decoded (an incomplete record at the end of the
   // stream).
   size_t pending_bytes() const { return buffer_.size() - pos_; }
@@ -69,24 +74,40 @@ class MetricStreamDecoder {
 StatusOr<MetricRecord> parse_metric_payload(std::string_view payload,
                                             const std::string& where);
 
-// Tails a metrics file: each poll() reads what was appended since the last one.
+// Tails a metrics file a trial controls: each poll() reads what was appended
+// since the last one, at most `max_bytes` per call (the rest comes on the next
+// call), so a trial writing without end cannot stall the caller. The file is
+// opened beneath its root with no symlink followed and must be a regular file
+// (a FIFO, a device or a symlink is reported as an error, never blocks).
 // A missing file is not an error (the trial has not written yet). Corrupt
 // records are reported in `errors` (each naming the file and offset) and
 // skipped.
 class MetricFileReader {
  public:
-  explicit MetricFileReader(std::string path) : path_(std::move(path)) {}
+  static constexpr size_t kPollBytes = size_t{4} << 20;
+  // `path`'s directory is the root.
+  explicit MetricFileReader(std::string path);
+  // The file `relative` (e.g. ".nni/metrics") beneath the directory `root`.
+  MetricFileReader(std::string root, std::string relative);
   // Returns the complete records appended since the previous call. Fails only
-  // on an I/O error.
-  StatusOr<std::vector<MetricRecord>> poll(std::vector<Status>* errors);
+  // when the file cannot be read (I/O error, not a regular file, a symlink).
+  StatusOr<std::vector<MetricRecord>> poll(std::vector<Status>* errors,
+                                           size_t max_bytes = kPollBytes);
+  // After the writer exited and a last poll(): reports an incomplete trailing
+  // record in `errors` and returns the records found after its header.
+  std::vector<MetricRecord> finish(std::vector<Status>* errors);
   const std::string& path() const { return path_; }
+  // The last poll() read everything the file had.
+  bool caught_up() const { return caught_up_; }
   // Bytes of an incomplete trailing record (should be 0 once the writer has
   // exited).
   size_t pending_bytes() const { return decoder_.pending_bytes(); }
 
  private:
-  std::string path_;
+  void drain(std::vector<MetricRecord>* out, std::vector<Status>* errors);
+  std::string path_, root_, relative_;
   std::uint64_t read_offset_ = 0;
+  bool caught_up_ = true;
   MetricStreamDecoder decoder_;
 };
 

@@ -1,6 +1,8 @@
 #include "common/metric_stream.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmath>
 
@@ -187,6 +189,107 @@ TEST(MetricFileReader, TailsAppendsAndReportsCorruption) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].message().find(dir.file("metrics")), std::string::npos);
   EXPECT_EQ(reader.pending_bytes(), 0u);
+}
+
+// Regression (issue 12): a stray "ME999999" swallowed the FINAL after it.
+TEST(MetricStream, StrayHeaderDoesNotSwallowTheNextRecord) {
+  const std::string fin = frame(metric_payload(1, "t", "FINAL", 0, Json(0.9)));
+  MetricStreamDecoder d;
+  d.feed("ME999999" + fin);
+  std::vector<std::string> errors;
+  auto recs = drain(d, &errors);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].type, "FINAL");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("\"ME999999\" is not followed by a JSON object"),
+            std::string::npos)
+      << errors[0];
+}
+
+TEST(MetricStream, FinishReportsAnIncompleteRecordAndFindsWhatFollowed) {
+  const std::string fin = frame(metric_payload(1, "t", "FINAL", 0, Json(0.9)));
+  MetricStreamDecoder d;
+  d.feed("ME500000{\"x\": 1}\n" + fin);  // announces more than ever comes
+  std::vector<std::string> errors;
+  EXPECT_TRUE(drain(d, &errors).empty());  // still waiting, as it must
+  Status st = d.finish();
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("byte offset 0: record header \"ME500000\" "
+                              "announces 500000 bytes"),
+            std::string::npos)
+      << st.message();
+  auto recs = drain(d, &errors);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].metric, Json(0.9));
+  EXPECT_TRUE(d.finish().is_ok());
+}
+
+TEST(MetricStream, HostileValuesAreErrorsNotCrashes) {
+  std::vector<std::string> values = {
+      std::string(30000, '[') + std::string(30000, ']'),
+      R"({"default": 0.5, "x": 1e999})", "1e309", "\"\\ud800\"", "[1,"};
+  for (const auto& v : values) {
+    Json rec = {{"parameter_id", 1},
+                {"trial_job_id", "t"},
+                {"type", "FINAL"},
+                {"sequence", 0},
+                {"value", v}};
+    auto framed = frame_metric(dumps(rec));
+    ASSERT_TRUE(framed.is_ok());
+    MetricStreamDecoder d;
+    d.feed(framed.value());
+    std::vector<std::string> errors;
+    EXPECT_TRUE(drain(d, &errors).empty() || v == "\"\\ud800\"") << v;
+    EXPECT_LE(errors.size(), 1u);
+    for (const auto& e : errors) EXPECT_LT(e.size(), 600u);
+  }
+}
+
+TEST(MetricFileReader, RefusesFifoSymlinkAndDirectoryWithoutBlocking) {
+  testing::TempDir dir;
+  ASSERT_EQ(::mkdir(dir.file(".nni").c_str(), 0755), 0);
+  MetricFileReader reader(dir.path(), ".nni/metrics");
+  ASSERT_EQ(::mkfifo(dir.file(".nni/metrics").c_str(), 0600), 0);
+  std::vector<Status> errors;
+  auto fifo = reader.poll(&errors);
+  ASSERT_FALSE(fifo.is_ok());
+  EXPECT_NE(fifo.status().message().find("found a FIFO"), std::string::npos);
+  ::unlink(dir.file(".nni/metrics").c_str());
+  ASSERT_EQ(::symlink("/dev/zero", dir.file(".nni/metrics").c_str()), 0);
+  auto link = reader.poll(&errors);
+  ASSERT_FALSE(link.is_ok());
+  EXPECT_NE(link.status().message().find("symlink"), std::string::npos);
+  // A symlinked .nni directory is not followed either.
+  ::unlink(dir.file(".nni/metrics").c_str());
+  ::rmdir(dir.file(".nni").c_str());
+  testing::TempDir elsewhere;
+  testing::write_file(elsewhere.file("metrics"), "x");
+  ASSERT_EQ(::symlink(elsewhere.path().c_str(), dir.file(".nni").c_str()), 0);
+  auto linked_dir = reader.poll(&errors);
+  ASSERT_FALSE(linked_dir.is_ok());
+  EXPECT_NE(linked_dir.status().message().find("'.nni' is a symlink"),
+            std::string::npos)
+      << linked_dir.status().message();
+}
+
+TEST(MetricFileReader, ReadsABoundedAmountPerPoll) {
+  testing::TempDir dir;
+  std::string bytes;
+  for (int i = 0; i < 100; ++i)
+    bytes += frame(metric_payload(1, "t", "PERIODICAL", i, Json(0.5)));
+  testing::write_file(dir.file("metrics"), bytes);
+  MetricFileReader reader(dir.file("metrics"));
+  std::vector<Status> errors;
+  size_t total = 0, polls = 0;
+  do {
+    auto got = reader.poll(&errors, 1000);
+    ASSERT_TRUE(got.is_ok());
+    total += got.value().size();
+    ++polls;
+  } while (!reader.caught_up());
+  EXPECT_EQ(total, 100u);
+  EXPECT_GT(polls, 5u);
+  EXPECT_TRUE(errors.empty());
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ StatusOr<std::int64_t> positive_integer(const Json& v, const char* key) {
     if (!s.empty() && *end == '\0' && n >= 1) return n;
   }
   return Status::invalid_argument(
-      std::string(key) + ": expected an integer >= 1, got " + dumps(v));
+      std::string(key) + ": expected an integer >= 1, got " + json_excerpt(v));
 }
 
 StatusOr<Json> update(ExperimentManager& m, const Json& args) {

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "common/bounded_file.h"
 #include "rest/http_reply.h"
 #include "rest/trial_index.h"
 #include "rest/webui_assets.h"
@@ -130,43 +131,51 @@ void add_webui_routes(httplib::Server& s, const std::string& url_prefix,
             reply_json(res, index.export_data());
           });
         });
-  s.Get(api + R"(/trial-file/([A-Za-z0-9]+)/([A-Za-z0-9_.]+))",
-        [with_index](const httplib::Request& req, httplib::Response& res) {
-          const std::string id = req.matches[1].str();
-          const std::string name = req.matches[2].str();
-          static const char* kFiles[] = {"stdout", "stderr", "trial.log",
-                                         "run.sh", "parameter.cfg"};
-          if (std::find(std::begin(kFiles), std::end(kFiles), name) ==
-              std::end(kFiles)) {
-            return reply_error(
-                res,
-                "file: expected one of stdout, stderr, trial.log, "
-                "run.sh, parameter.cfg; got '" +
-                    name + "'",
-                400);
+  s.Get(
+      api + R"(/trial-file/([A-Za-z0-9]+)/([A-Za-z0-9_.]+))",
+      [with_index](const httplib::Request& req, httplib::Response& res) {
+        const std::string id = req.matches[1].str();
+        const std::string name = req.matches[2].str();
+        static const char* kFiles[] = {"stdout", "stderr", "trial.log",
+                                       "run.sh", "parameter.cfg"};
+        if (std::find(std::begin(kFiles), std::end(kFiles), name) ==
+            std::end(kFiles)) {
+          return reply_error(res,
+                             "file: expected one of stdout, stderr, trial.log, "
+                             "run.sh, parameter.cfg; got '" +
+                                 name + "'",
+                             400);
+        }
+        with_index(res, [&](const TrialIndex& index) {
+          const Json t = index.trial(id);
+          if (t.is_null())
+            return reply_error(res, "trial '" + id + "' not found", 404);
+          const std::string dir = t["trialDir"].get<std::string>();
+          // The trial controls its directory: no symlink is followed, only
+          // a regular file is read (a FIFO cannot block this worker).
+          auto fd = open_beneath(dir, name);
+          if (!fd.is_ok()) {
+            const bool missing = fd.status().code() == Status::Code::kNotFound;
+            return reply_error(res, fd.status().message(), missing ? 404 : 403);
           }
-          with_index(res, [&](const TrialIndex& index) {
-            const Json t = index.trial(id);
-            if (t.is_null())
-              return reply_error(res, "trial '" + id + "' not found", 404);
-            const std::string path =
-                t["trialDir"].get<std::string>() + "/" + name;
-            std::ifstream in(path, std::ios::binary | std::ios::ate);
-            if (!in) return reply_error(res, path + ": not found", 404);
-            constexpr std::streamoff kMax = 1 << 20;
-            const std::streamoff size = in.tellg();
-            const std::streamoff from = size > kMax ? size - kMax : 0;
-            in.seekg(from);
-            std::string text(static_cast<size_t>(size - from), '\0');
-            in.read(text.data(), static_cast<std::streamsize>(text.size()));
-            if (from > 0)
-              text = "[... the first " + std::to_string(from) +
-                     " bytes are not shown ...]\n" + text;
-            res.set_header("X-Content-Type-Options", "nosniff");
-            res.set_header("Cache-Control", "no-store");
-            res.set_content(text, "text/plain; charset=utf-8");
-          });
+          constexpr std::uint64_t kMax = 1 << 20;
+          auto size = file_size(fd.value().get(), dir + "/" + name);
+          if (!size.is_ok())
+            return reply_error(res, size.status().message(), 500);
+          const std::uint64_t from =
+              size.value() > kMax ? size.value() - kMax : 0;
+          auto read = read_at(fd.value().get(), from, kMax, name);
+          if (!read.is_ok())
+            return reply_error(res, read.status().message(), 500);
+          std::string text = std::move(read).value();
+          if (from > 0)
+            text = "[... the first " + std::to_string(from) +
+                   " bytes are not shown ...]\n" + text;
+          res.set_header("X-Content-Type-Options", "nosniff");
+          res.set_header("Cache-Control", "no-store");
+          res.set_content(text, "text/plain; charset=utf-8");
         });
+      });
 }
 
 }  // namespace archer

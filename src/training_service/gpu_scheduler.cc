@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/bounded_file.h"
 #include "common/log.h"
 
 namespace archer {
@@ -91,7 +92,9 @@ StatusOr<std::vector<GpuInfo>> query_gpus_with(const ShellRunner& runner) {
 StatusOr<std::vector<GpuInfo>> query_gpus() { return query_gpus_with(run); }
 
 std::vector<int> gpus_in_run_script(const std::string& run_sh_path) {
-  std::ifstream script(run_sh_path);
+  // The trial may have rewritten its run.sh: read it as untrusted.
+  auto text = read_regular_file(run_sh_path, size_t{1} << 20);
+  std::istringstream script(text.is_ok() ? text.value() : "");
   std::string line;
   const std::string key = "export CUDA_VISIBLE_DEVICES='";
   std::vector<int> gpus;

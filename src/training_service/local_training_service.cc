@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/bounded_file.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "training_service/max_parallel.h"
@@ -132,7 +133,7 @@ Status LocalTrainingService::prepare(const TrialSpec& spec, Trial& trial) {
   }
   trial.spec = spec;
   trial.reader =
-      std::make_unique<MetricFileReader>(spec.trial_dir + "/.nni/metrics");
+      std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
   trial.watch =
       ::inotify_add_watch(inotify_fd_, (spec.trial_dir + "/.nni").c_str(),
                           IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
@@ -210,7 +211,8 @@ Status LocalTrainingService::adopt(const TrialSpec& spec,
                                    const std::string& handle) {
   std::string text = handle;
   if (text.empty()) {  // the manager died before it stored the handle
-    std::ifstream in(spec.trial_dir + "/.nni/pid");
+    auto pid_text = read_beneath(spec.trial_dir, ".nni/pid", 64);
+    std::istringstream in(pid_text.is_ok() ? pid_text.value() : "");
     in >> text;
   }
   char* end = nullptr;
@@ -269,8 +271,8 @@ Status LocalTrainingService::cancel(const std::string& trial_id,
   return Status::ok();
 }
 
-void LocalTrainingService::read_metrics(Trial& trial) {
-  read_metric_events(*trial.reader, trial.spec.trial_id, &ready_);
+void LocalTrainingService::read_metrics(Trial& trial, bool ended) {
+  read_metric_events(*trial.reader, trial.spec.trial_id, &ready_, ended);
 }
 
 void LocalTrainingService::finish(const std::string& trial_id,
@@ -278,12 +280,13 @@ void LocalTrainingService::finish(const std::string& trial_id,
   auto it = trials_.find(trial_id);
   if (it == trials_.end()) return;
   Trial& t = it->second;
-  read_metrics(t);  // metrics written just before the exit
+  read_metrics(t, true);  // metrics written just before the exit
   TrialEvent ev;
   ev.kind = TrialEvent::Kind::kEnded;
   ev.trial_id = trial_id;
   ev.time_ms = now_ms();
-  std::ifstream state(t.spec.trial_dir + "/.nni/state");
+  auto state_text = read_beneath(t.spec.trial_dir, ".nni/state", 256);
+  std::istringstream state(state_text.is_ok() ? state_text.value() : "");
   long long code = -1, ms = 0;
   bool have_state = static_cast<bool>(state >> code >> ms);
   if (have_state) {

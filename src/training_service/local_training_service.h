@@ -78,7 +78,7 @@ class LocalTrainingService : public TrainingService {
                        std::shared_ptr<Exits> exits);
   Status prepare(const TrialSpec& spec, Trial& trial);
   Status start(const TrialSpec& spec);
-  void read_metrics(Trial& trial);
+  void read_metrics(Trial& trial, bool ended = false);
   void finish(const std::string& trial_id, int wait_status);
   void drain_inotify();
 

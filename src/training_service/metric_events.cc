@@ -5,17 +5,11 @@
 
 namespace archer {
 
-void read_metric_events(MetricFileReader& reader, const std::string& trial_id,
-                        std::deque<TrialEvent>* out) {
-  std::vector<Status> errors;
-  auto records = reader.poll(&errors);
-  for (const auto& e : errors)
-    log_warning("archer", e.message() + " (record skipped)");
-  if (!records.is_ok()) {
-    log_warning("archer", records.status().message());
-    return;
-  }
-  for (auto& r : records.value()) {
+namespace {
+
+void append_events(std::vector<MetricRecord>& records,
+                   const std::string& trial_id, std::deque<TrialEvent>* out) {
+  for (auto& r : records) {
     TrialEvent ev;
     ev.kind = TrialEvent::Kind::kMetric;
     ev.trial_id = trial_id;
@@ -26,6 +20,39 @@ void read_metric_events(MetricFileReader& reader, const std::string& trial_id,
     ev.metric_value = r.value;
     out->push_back(std::move(ev));
   }
+}
+
+void log_skipped(const std::vector<Status>& errors) {
+  for (const auto& e : errors)
+    log_warning("archer", e.message() + " (record skipped)");
+}
+
+}  // namespace
+
+void read_metric_events(MetricFileReader& reader, const std::string& trial_id,
+                        std::deque<TrialEvent>* out, bool ended) {
+  size_t read = 0;
+  do {
+    std::vector<Status> errors;
+    auto records = reader.poll(&errors);
+    log_skipped(errors);
+    if (!records.is_ok()) {
+      log_warning("archer", records.status().message());
+      return;
+    }
+    append_events(records.value(), trial_id, out);
+    read += MetricFileReader::kPollBytes;
+  } while (ended && !reader.caught_up() && read < kMaxTrailingBytes);
+  if (!ended) return;
+  if (!reader.caught_up()) {
+    log_warning("archer", reader.path() + ": more than " +
+                              std::to_string(kMaxTrailingBytes) +
+                              " bytes of metrics; the rest is not read");
+  }
+  std::vector<Status> errors;
+  auto rest = reader.finish(&errors);
+  log_skipped(errors);
+  append_events(rest, trial_id, out);
 }
 
 }  // namespace archer

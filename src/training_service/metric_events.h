@@ -10,11 +10,14 @@
 
 namespace archer {
 
-// Reads what `reader`'s file gained and appends a kMetric event per record
-// to `out`; corrupt records are logged (naming the file and offset) and
-// skipped, as is an unreadable file.
+// Reads what `reader`'s file gained (a bounded amount per call) and appends a
+// kMetric event per record to `out`; corrupt records are logged (naming the
+// file and offset) and skipped, as is an unreadable file. `ended`: the trial
+// has exited, so the rest of the file is read (up to kMaxTrailingBytes) and an
+// incomplete last record is reported and searched for the records after it.
 void read_metric_events(MetricFileReader& reader, const std::string& trial_id,
-                        std::deque<TrialEvent>* out);
+                        std::deque<TrialEvent>* out, bool ended = false);
+constexpr size_t kMaxTrailingBytes = size_t{256} << 20;
 
 }  // namespace archer
 

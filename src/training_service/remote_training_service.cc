@@ -207,8 +207,7 @@ Status RemoteTrainingService::launch(const TrialSpec& spec, size_t index,
     return Status::io_error("ssh " + best->machine().name() +
                             ": the trial did not start (no pid)");
   }
-  t.reader =
-      std::make_unique<MetricFileReader>(spec.trial_dir + "/.nni/metrics");
+  t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
   ++best->running;
   TrialEvent started;
   started.kind = TrialEvent::Kind::kStarted;
@@ -236,8 +235,7 @@ Status RemoteTrainingService::adopt(const TrialSpec& spec,
       found = true;
     }
   }
-  t.reader =
-      std::make_unique<MetricFileReader>(spec.trial_dir + "/.nni/metrics");
+  t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
   // The local copy is rebuilt from what the watcher sends again.
   std::error_code ec;
   fs::create_directories(spec.trial_dir + "/.nni", ec);
@@ -279,8 +277,8 @@ Status RemoteTrainingService::cancel(const std::string& trial_id,
   return signal_group(t, "TERM");
 }
 
-void RemoteTrainingService::read_metrics(Trial& t) {
-  read_metric_events(*t.reader, t.spec.trial_id, &ready_);
+void RemoteTrainingService::read_metrics(Trial& t, bool ended) {
+  read_metric_events(*t.reader, t.spec.trial_id, &ready_, ended);
 }
 
 void RemoteTrainingService::append_metrics(Trial& t,
@@ -313,7 +311,7 @@ void RemoteTrainingService::end(const std::string& trial_id,
   auto it = trials_.find(trial_id);
   if (it == trials_.end()) return;
   Trial& t = it->second;
-  read_metrics(t);
+  read_metrics(t, true);
   RemoteHost& h = *hosts_[t.host];
   if (h.up() && !t.remote_dir.empty()) {  // fetch the outputs
     for (const char* f : {"stdout", "stderr"}) {

@@ -87,7 +87,7 @@ class RemoteTrainingService : public TrainingService {
   void handle_line(const RemoteInbox::Line& line);
   void append_metrics(Trial& t, const RemoteInbox::Line& line,
                       const std::string& bytes);
-  void read_metrics(Trial& t);
+  void read_metrics(Trial& t, bool ended = false);
   void end(const std::string& trial_id, const std::string& status,
            std::optional<int> exit_code, std::int64_t time_ms,
            const std::string& message);

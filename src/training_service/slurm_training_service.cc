@@ -6,6 +6,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/bounded_file.h"
 #include "common/log.h"
 #include "common/subprocess.h"
 #include "common/time_util.h"
@@ -116,8 +117,7 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
   Trial t;
   t.spec = spec;
   t.job = out.substr(0, out.find(';'));  // "<id>[;cluster]"
-  t.reader =
-      std::make_unique<MetricFileReader>(spec.trial_dir + "/.nni/metrics");
+  t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
   write_file(spec.trial_dir + "/.nni/jobid", t.job + "\n");
   trials_.emplace(spec.trial_id, std::move(t));
   next_refresh_ = {};  // ask about it soon
@@ -156,15 +156,15 @@ Status SlurmTrainingService::adopt(const TrialSpec& spec,
                                    const std::string& handle) {
   std::string job = handle;
   if (job.empty()) {
-    std::ifstream in(spec.trial_dir + "/.nni/jobid");
+    auto job_text = read_beneath(spec.trial_dir, ".nni/jobid", 64);
+    std::istringstream in(job_text.is_ok() ? job_text.value() : "");
     in >> job;
   }
   Trial t;
   t.spec = spec;
   t.job = job;
   t.started = true;  // its start (if any) was stored before
-  t.reader =
-      std::make_unique<MetricFileReader>(spec.trial_dir + "/.nni/metrics");
+  t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
   trials_.emplace(spec.trial_id, std::move(t));
   if (job.empty()) finish(spec.trial_id);
   return Status::ok();
@@ -198,8 +198,8 @@ void SlurmTrainingService::mark_started(const std::string& trial_id, Trial& t) {
   ready_.push_back(std::move(ev));
 }
 
-void SlurmTrainingService::read_metrics(Trial& t) {
-  read_metric_events(*t.reader, t.spec.trial_id, &ready_);
+void SlurmTrainingService::read_metrics(Trial& t, bool ended) {
+  read_metric_events(*t.reader, t.spec.trial_id, &ready_, ended);
 }
 
 // The job's state from scontrol (or sacct once scontrol forgot it).
@@ -231,12 +231,13 @@ void SlurmTrainingService::finish(const std::string& trial_id) {
   auto it = trials_.find(trial_id);
   if (it == trials_.end()) return;
   Trial& t = it->second;
-  read_metrics(t);
+  read_metrics(t, true);
   TrialEvent ev;
   ev.kind = TrialEvent::Kind::kEnded;
   ev.trial_id = trial_id;
   ev.time_ms = now_ms();
-  std::ifstream state(t.spec.trial_dir + "/.nni/state");
+  auto state_text = read_beneath(t.spec.trial_dir, ".nni/state", 256);
+  std::istringstream state(state_text.is_ok() ? state_text.value() : "");
   long long code = -1, ms = 0;
   if (state >> code >> ms) {
     ev.exit_code = static_cast<int>(code);

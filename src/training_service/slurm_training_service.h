@@ -68,7 +68,7 @@ class SlurmTrainingService : public TrainingService {
   };
   void refresh();
   void finish(const std::string& trial_id);
-  void read_metrics(Trial& t);
+  void read_metrics(Trial& t, bool ended = false);
   // Emits the trial's one kStarted (handle: the job id), unless it was.
   void mark_started(const std::string& trial_id, Trial& t);
   std::string job_state(const std::string& job, std::string* reason);

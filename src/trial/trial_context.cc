@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "archer/trial.h"
+#include "common/bounded_file.h"
 #include "common/log.h"
 #include "common/metric_stream.h"
 
@@ -41,12 +42,15 @@ TrialContext::Env filter(TrialContext::Env env) {
   return out;
 }
 
+// False while the file does not exist; throws if it cannot be read (not a
+// regular file, over the JSON size limit).
 bool read_file(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
+  auto text = read_regular_file(path, kJsonMaxBytes);
+  if (!text.is_ok()) {
+    if (text.status().code() == Status::Code::kNotFound) return false;
+    throw Error(text.status().message());
+  }
+  *out = std::move(text).value();
   return true;
 }
 
@@ -63,13 +67,19 @@ void mkdir_p(const std::string& dir) {
 
 void check_metric(const Json& metric, const char* api) {
   if (metric.is_number()) return;
-  if (metric.is_object() && metric.contains("default") &&
-      metric["default"].is_number())
-    return;
-  throw Error(std::string(api) +
-              ": a metric must be a number or a JSON object with a numeric "
-              "\"default\", got " +
-              dumps(metric));
+  if (!metric.is_object() || !metric.contains("default") ||
+      !metric["default"].is_number()) {
+    throw Error(std::string(api) +
+                ": a metric must be a number or a JSON object with a numeric "
+                "\"default\", got " +
+                json_excerpt(metric));
+  }
+  if (json_depth(metric) > kJsonMaxDepth) {
+    throw Error(std::string(api) + ": a metric nested " +
+                std::to_string(json_depth(metric)) +
+                " levels deep; the manager accepts at most " +
+                std::to_string(kJsonMaxDepth));
+  }
 }
 
 TrialContext::TrialContext(Env env)
@@ -136,7 +146,7 @@ Json TrialContext::read_parameter_record() {
   if (record.contains("parameter_id") && !record["parameter_id"].is_null() &&
       !record["parameter_id"].is_number_integer()) {
     throw Error(path + ": \"parameter_id\" must be an integer or null, got " +
-                dumps(record["parameter_id"]));
+                json_excerpt(record["parameter_id"]));
   }
   return record;
 }

@@ -169,7 +169,7 @@ Status check_arg(const std::string& tuner, const TunerArg& arg, const Json& v) {
   if (!arg.choices.empty()) expected = "one of " + join(arg.choices);
   auto bad = [&] {
     return Status::invalid_argument(where + ": expected " + expected +
-                                    ", got " + dumps(v));
+                                    ", got " + json_excerpt(v));
   };
   switch (arg.type) {
     case Type::kInt:
@@ -189,7 +189,7 @@ Status check_arg(const std::string& tuner, const TunerArg& arg, const Json& v) {
         for (const auto& c : arg.choices) ok = ok || c == s;
         if (!ok) {
           return Status::invalid_argument(where + ": expected " + expected +
-                                          ", got " + dumps(v) +
+                                          ", got " + json_excerpt(v) +
                                           did_you_mean(s, arg.choices));
         }
       }
@@ -211,7 +211,7 @@ StatusOr<double> extract_scalar_reward(const Json& metric) {
   const Json* value = &metric;
   if (metric.is_object()) {
     if (!metric.contains("default")) {
-      return Status::invalid_argument("final metric " + dumps(metric) +
+      return Status::invalid_argument("final metric " + json_excerpt(metric) +
                                       " has no \"default\" key: a final metric "
                                       "must be a number or an object with a "
                                       "numeric \"default\"");
@@ -220,12 +220,12 @@ StatusOr<double> extract_scalar_reward(const Json& metric) {
   }
   if (!value->is_number() || value->is_boolean()) {
     return Status::invalid_argument(
-        "final metric " + dumps(metric) +
+        "final metric " + json_excerpt(metric) +
         " is not a number or an object with a numeric \"default\"");
   }
   double d = value->get<double>();
   if (!std::isfinite(d)) {
-    return Status::invalid_argument("final metric " + dumps(metric) +
+    return Status::invalid_argument("final metric " + json_excerpt(metric) +
                                     " is not finite");
   }
   return d;
