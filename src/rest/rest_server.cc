@@ -2,10 +2,14 @@
 
 #include <httplib.h>
 
+#include <cctype>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "archer/store.h"
 #include "manager/commands.h"
+#include "rest/elastic_task_queue.h"
 #include "rest/http_reply.h"
 #include "rest/trial_index.h"
 #include "rest/webui_routes.h"
@@ -88,15 +92,35 @@ Json update_value(const std::string& type, const Json& body) {
 RestServer::RestServer(std::string db_path, std::string host)
     : db_path_(std::move(db_path)),
       host_(std::move(host)),
+      guard_(host_),
       server_(new httplib::Server()) {}
 
 RestServer::~RestServer() { stop(); }
 
-void RestServer::set_url_prefix(const std::string& prefix) {
+Status RestServer::set_url_prefix(const std::string& prefix) {
+  auto p = normalize_url_prefix(prefix);
+  if (!p.is_ok()) return p.status();
+  url_prefix_ = p.value();
+  return Status::ok();
+}
+
+StatusOr<std::string> normalize_url_prefix(const std::string& prefix) {
   std::string p = prefix;
   while (!p.empty() && p.front() == '/') p.erase(0, 1);
   while (!p.empty() && p.back() == '/') p.pop_back();
-  url_prefix_ = p.empty() ? "" : "/" + p;
+  // Pasted into route patterns: only characters that mean nothing there.
+  for (unsigned char c : p) {
+    if (!std::isalnum(c) && c != '-' && c != '_' && c != '~' && c != '/') {
+      return Status::invalid_argument(
+          "--url_prefix: expected letters, digits, '-', '_', '~' and '/', "
+          "got '" +
+          prefix.substr(0, 100) + "'");
+    }
+  }
+  if (p.find("//") != std::string::npos)
+    return Status::invalid_argument("--url_prefix: empty path segment in '" +
+                                    prefix.substr(0, 100) + "'");
+  return p.empty() ? std::string() : "/" + p;
 }
 
 Status RestServer::start(int port) {
@@ -233,7 +257,9 @@ Status RestServer::start(int port) {
   };
   auto body_json = [](const httplib::Request& req, httplib::Response& res,
                       Json* out) {
-    auto parsed = parse_json(req.body, "request body");
+    JsonLimits limits;
+    limits.max_bytes = kMaxRequestBody;
+    auto parsed = parse_json(req.body, "request body", limits);
     if (!parsed.is_ok()) {
       reply_error(res, parsed.status().message(), 400);
       return false;
@@ -278,11 +304,22 @@ Status RestServer::start(int port) {
             reply_json(res, out);
           });
         });
+  const RequestGuard guard = guard_;
   s.set_pre_routing_handler(
-      [](const httplib::Request& req, httplib::Response&) {
+      [guard](const httplib::Request& req, httplib::Response& res) {
+        if (!guard.check(req, res))
+          return httplib::Server::HandlerResponse::Handled;
         prefer_gzip(req);
         return httplib::Server::HandlerResponse::Unhandled;
       });
+  s.set_payload_max_length(kMaxRequestBody);
+  auto queue_state = std::make_shared<std::shared_ptr<TaskQueueState>>();
+  workers_ = queue_state;
+  s.new_task_queue = [queue_state] {
+    auto* q = new ElasticTaskQueue(kMinWorkers, kMaxWorkers, kStopGrace);
+    *queue_state = q->state();
+    return q;
+  };
   s.set_post_routing_handler(compress_reply);
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would
   // let a second experiment share (and steal requests of) a busy port.
@@ -293,6 +330,7 @@ Status RestServer::start(int port) {
   });
   s.set_read_timeout(5, 0);
   s.set_write_timeout(5, 0);
+  s.set_keep_alive_timeout(2);
   if (port == 0) {
     port_ = s.bind_to_any_port(host_);
     if (port_ < 0) return Status::io_error("cannot listen on " + host_);
@@ -304,13 +342,36 @@ Status RestServer::start(int port) {
     }
     port_ = port;
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  listening_ended_ = std::make_shared<std::atomic<bool>>(false);
+  thread_ = std::thread([this, ended = listening_ended_] {
+    server_->listen_after_bind();
+    *ended = true;
+  });
+  // stop() is a no-op until httplib's loop runs: wait for it, so a stop
+  // right after start cannot leave the loop running for ever.
+  const auto deadline = std::chrono::steady_clock::now() + kStartWait;
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return Status::ok();
 }
 
 void RestServer::stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (!server_) return;
+  if (thread_.joinable()) {
+    // The loop may still be starting: repeat stop() until it ended (the
+    // queue's shutdown inside it waits at most kStopGrace).
+    while (!*listening_ended_) {
+      server_->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    thread_.join();
+  }
+  auto state = workers_ ? *workers_ : nullptr;
+  if (state && stragglers(*state) > 0) {
+    // A worker is still stuck on a slow client and uses the server: leave it
+    // alive (the process is ending or moving on; never hang here).
+    (void)server_.release();
+  }
 }
 
 }  // namespace archer

@@ -16,11 +16,14 @@
 #ifndef ARCHER_REST_REST_SERVER_H_
 #define ARCHER_REST_REST_SERVER_H_
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "archer/status.h"
+#include "rest/request_guard.h"
 
 namespace httplib {
 class Server;
@@ -29,6 +32,11 @@ class Server;
 namespace archer {
 
 class CommandQueue;
+struct TaskQueueState;
+
+// "" or "/a/b" from "a/b", "/a/b/"...; refused unless made of letters,
+// digits, '-', '_', '~' and '/' (it becomes part of the route patterns).
+StatusOr<std::string> normalize_url_prefix(const std::string& prefix);
 
 class RestServer {
  public:
@@ -39,15 +47,25 @@ class RestServer {
   // start(); `queue` must outlive the server.
   void set_commands(CommandQueue* queue) { commands_ = queue; }
   // NNI's --url_prefix: everything (the web UI at <prefix>/, the API at
-  // <prefix>/api/v1/nni) moves under "/<prefix>". Call before start().
-  void set_url_prefix(const std::string& prefix);
+  // <prefix>/api/v1/nni) moves under "/<prefix>". Call before start(). Fails
+  // (and changes nothing) unless normalize_url_prefix accepts it.
+  Status set_url_prefix(const std::string& prefix);
+  // Accept requests whose Host (and Origin) names `host`, e.g. the name of
+  // a reverse proxy in front of the server (request_guard.h). Before start().
+  void allow_host(const std::string& host) { guard_.allow_host(host); }
   // "" or "/<prefix>".
   const std::string& url_prefix() const { return url_prefix_; }
   // Listens on `port` (0: any free port) in a background thread. Fails if the
-  // port is busy.
+  // port is busy. Requests are checked by a RequestGuard first.
   Status start(int port);
   int port() const { return port_; }
+  // Stops listening and waits for the workers, at most kStopGrace for one
+  // stuck on a slow client (then it is left running, detached). Never hangs.
   void stop();
+
+  static constexpr size_t kMinWorkers = 8, kMaxWorkers = 128;
+  static constexpr std::chrono::milliseconds kStopGrace{2000};
+  static constexpr std::chrono::milliseconds kStartWait{5000};
 
  private:
   std::string db_path_;
@@ -55,8 +73,11 @@ class RestServer {
   int port_ = 0;
   CommandQueue* commands_ = nullptr;
   std::string url_prefix_;
+  RequestGuard guard_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::shared_ptr<std::atomic<bool>> listening_ended_;
+  std::shared_ptr<std::shared_ptr<TaskQueueState>> workers_;
 };
 
 }  // namespace archer

@@ -21,7 +21,7 @@ void serve_asset(httplib::Response& res, const std::string& path) {
     // Scripts only from this origin: trial text can never run as script.
     res.set_header("Content-Security-Policy",
                    "default-src 'self'; img-src 'self' data:; "
-                   "style-src 'self' 'unsafe-inline'");
+                   "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
   }
   res.set_content(reinterpret_cast<const char*>(asset->data), asset->size,
                   webui_content_type(path));

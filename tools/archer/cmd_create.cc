@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "experiment_runner.h"
 #include "manager/experiment_manager.h"
+#include "rest/rest_server.h"
 
 namespace archer {
 namespace cli {
@@ -34,15 +35,28 @@ int run_create(const std::string& config_path, const RunOptions& options) {
 
 }  // namespace
 
-void add_server_options(CLI::App* cmd, RunOptions* options) {
-  cmd->add_flag("-f,--foreground", options->foreground,
-                "run in this terminal with a live progress line");
+void add_web_options(CLI::App* cmd, RunOptions* options) {
   cmd->add_option("-p,--port", options->port,
                   "REST API port on 127.0.0.1 (0: any free port)")
+      ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   cmd->add_option("--url_prefix", options->url_prefix,
                   "serve the web UI and the API under /<prefix> (as NNI's "
-                  "--url_prefix, for a reverse proxy)");
+                  "--url_prefix, for a reverse proxy)")
+      ->check([](const std::string& v) {
+        auto p = normalize_url_prefix(v);
+        return p.is_ok() ? std::string() : p.status().message();
+      });
+  cmd->add_option("--allowed_host", options->allowed_hosts,
+                  "also accept requests addressed to this host name (a "
+                  "reverse proxy's; 127.0.0.1, localhost and [::1] always "
+                  "are); repeatable");
+}
+
+void add_server_options(CLI::App* cmd, RunOptions* options) {
+  cmd->add_flag("-f,--foreground", options->foreground,
+                "run in this terminal with a live progress line");
+  add_web_options(cmd, options);
   cmd->add_flag("--no_server", options->no_server,
                 "do not open a port (shared clusters); read-only commands read "
                 "the store");

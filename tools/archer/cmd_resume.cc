@@ -93,11 +93,7 @@ void add_resume(CLI::App& app, Action& run) {
   view->add_option("id", *vid, "experiment id (default: the most recent)");
   view->add_flag("-f,--foreground", voptions->foreground,
                  "serve from this terminal until Ctrl-C");
-  view->add_option("-p,--port", voptions->port,
-                   "REST API port on 127.0.0.1 (0: any free port)")
-      ->capture_default_str();
-  view->add_option("--url_prefix", voptions->url_prefix,
-                   "serve the web UI and the API under /<prefix>");
+  add_web_options(view, voptions.get());
   view->add_option("-e,--experiment_working_directory", *vworking,
                    "where experiments live")
       ->capture_default_str();

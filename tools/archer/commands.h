@@ -29,6 +29,9 @@ void add_top(CLI::App& app, Action& run);  // top and webui url
 struct RunOptions;
 // --foreground, --port, --no_server (create and resume).
 void add_server_options(CLI::App* cmd, RunOptions* options);
+// --port (0..65535), --url_prefix (checked), --allowed_host: for create,
+// resume and view.
+void add_web_options(CLI::App* cmd, RunOptions* options);
 
 // The experiments index under a working directory: id -> {dir, status, ...}.
 std::string experiments_index(const std::string& working_dir);

@@ -71,7 +71,9 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
 // Starts the REST server unless disabled; returns the lines to announce.
 std::string start_server(RestServer& rest, const RunOptions& options) {
   if (options.no_server) return "";
-  rest.set_url_prefix(options.url_prefix);
+  Status prefix = rest.set_url_prefix(options.url_prefix);
+  if (!prefix.is_ok()) throw Error(prefix.message());
+  for (const auto& h : options.allowed_hosts) rest.allow_host(h);
   Status listening = rest.start(options.port);
   if (!listening.is_ok()) throw Error(listening.message());
   const std::string base =

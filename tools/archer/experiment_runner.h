@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "archer/config.h"
 
@@ -16,6 +17,7 @@ struct RunOptions {
   bool no_server = false;  // no REST server (read-only commands still work)
   bool foreground = false;
   std::string url_prefix;  // NNI's --url_prefix: web UI and API under it
+  std::vector<std::string> allowed_hosts;  // extra Host names (a proxy's)
 };
 
 // Runs `body(ready_fd)` in this process (foreground: ready_fd -1) or in a
