@@ -152,7 +152,7 @@ import json, sys, urllib.request, urllib.error
 base = "http://127.0.0.1:%s/api/v1/nni" % sys.argv[1]
 assert len(json.load(urllib.request.urlopen(base + "/trial-jobs", timeout=10))) == 4
 req = urllib.request.Request(base + "/experiment?update_type=TRIAL_CONCURRENCY", method="PUT",
-                             data=b'{"value": 2}')
+                             data=b'{"value": 2}', headers={"Content-Type": "application/json"})
 try:
     urllib.request.urlopen(req, timeout=10)
     sys.exit("a viewed experiment accepted an update")

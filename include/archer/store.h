@@ -39,6 +39,10 @@ struct TrialRow {
   // Where the training service finds the trial again after a manager restart
   // (local: the run.sh process id); "" until the trial started.
   std::string handle;
+  // The search-space generation the trial was proposed in: 0 for the
+  // experiment's first space, +1 for each `update searchspace`. Never
+  // changes after insertion.
+  int generation = 0;
 };
 
 struct MetricRow {

@@ -60,6 +60,8 @@ Status ExperimentManager::start() {
   start_ = elapsed_saved_ = std::chrono::steady_clock::now();
   Status st = prepare_tuner();
   if (!st.is_ok()) return st;
+  spaces_ = {config_.search_space};
+  space_generation_ = 0;
   st = save_config();
   if (st.is_ok()) st = store_->put_value("experiment_id", id_);
   if (st.is_ok()) st = store_->put_value("start_time", now_ms());
@@ -77,6 +79,10 @@ Status ExperimentManager::save_config() {
   Status st = store_->put_value("config", config_.canonical);
   if (st.is_ok())
     st = store_->put_value("search_space", config_.search_space.to_json());
+  // Every generation's space, so a trial is always read with its own.
+  Json spaces = Json::array();
+  for (const auto& sp : spaces_) spaces.push_back(sp.to_json());
+  if (st.is_ok()) st = store_->put_value("search_spaces", spaces);
   return st;
 }
 
@@ -163,6 +169,7 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
   row.status = "WAITING";
   row.submit_time = now_ms();
   row.trial_dir = dir_ + "/trials/" + row.trial_id;
+  row.generation = space_generation_;
   // The trial and the counters that produced it are stored together.
   Status st = store_->transaction([&] {
     Status s = store_->insert_trial(row);
@@ -188,8 +195,12 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
     // rather than turning every remaining proposal into a failed trial.
     return started.with_context("cannot start trial " + row.trial_id);
   }
-  live_[row.trial_id] = Live{pid, arch, std::chrono::steady_clock::now(), false,
-                             space_generation_};
+  live_[row.trial_id] = Live{pid,
+                             arch,
+                             std::chrono::steady_clock::now(),
+                             false,
+                             space_generation_,
+                             record["parameters"]};
   return Status::ok();
 }
 
@@ -280,8 +291,8 @@ Status ExperimentManager::handle(const TrialEvent& e) {
       if (better) {
         progress_.best_metric = value.value();
         progress_.best_trial_id = e.trial_id;
-        progress_.best_architecture = architecture_to_json(
-            config_.search_space, live->second.architecture);
+        // What the trial was given, in its own generation's space.
+        progress_.best_architecture = live->second.parameters;
       }
       return Status::ok();
     }

@@ -38,6 +38,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "archer/config.h"
 #include "archer/store.h"
@@ -105,6 +106,7 @@ class ExperimentManager {
  private:
   // optimize_mode, the tuner's search space and its concurrency check.
   Status prepare_tuner();
+  Status load_spaces();
   Status fill_slots();
   Status submit_one(const Architecture& arch);
   Status handle(const TrialEvent& event);
@@ -141,8 +143,15 @@ class ExperimentManager {
     Architecture architecture;
     std::chrono::steady_clock::time_point started;
     bool has_final = false;
-    int generation = 0;  // the search space it was proposed from
+    int generation = 0;  // the search space it was proposed from (-1: none
+                         // that fits it; never fed to the tuner)
+    Json parameters;     // the architecture as the trial received it
   };
+  // The search space of each generation (spaces_[space_generation_] is
+  // config_.search_space); stored as "search_spaces".
+  std::vector<SearchSpace> spaces_;
+  // The space of generation `g`, or nullptr if unknown.
+  const SearchSpace* space_of(int g) const;
   std::map<std::string, Live> live_;
   Progress progress_;
 };

@@ -10,25 +10,55 @@ namespace archer {
 
 namespace {
 
-// The architecture in a stored parameter record, if it fits `space` (trials
-// from before an update of the search space do not).
-std::optional<Architecture> stored_architecture(const SearchSpace& space,
-                                                const TrialRow& row) {
+// The "parameters" of a stored parameter record (null if unreadable).
+Json stored_parameters(const TrialRow& row) {
   auto record = parse_json(row.parameters, "trial " + row.trial_id);
   if (!record.is_ok() || !record.value().is_object() ||
       !record.value().contains("parameters")) {
-    return std::nullopt;
+    return Json();
   }
-  auto arch = architecture_from_json(space, record.value()["parameters"],
-                                     "trial " + row.trial_id);
+  return record.value()["parameters"];
+}
+
+// The architecture in a stored parameter record, if it fits `space`.
+std::optional<Architecture> stored_architecture(const SearchSpace* space,
+                                                const TrialRow& row) {
+  if (!space) return std::nullopt;
+  Json params = stored_parameters(row);
+  if (params.is_null()) return std::nullopt;
+  auto arch = architecture_from_json(*space, params, "trial " + row.trial_id);
   if (!arch.is_ok()) return std::nullopt;
   return arch.value();
 }
 
 }  // namespace
 
+const SearchSpace* ExperimentManager::space_of(int g) const {
+  if (g < 0 || g >= static_cast<int>(spaces_.size())) return nullptr;
+  return &spaces_[static_cast<size_t>(g)];
+}
+
+// Every generation's space from the store; an experiment from before
+// generations were kept has one, the current.
+Status ExperimentManager::load_spaces() {
+  spaces_.clear();
+  auto stored = store_->get_value("search_spaces");
+  if (stored.is_ok() && stored.value().is_array() && !stored.value().empty()) {
+    for (const auto& j : stored.value()) {
+      auto sp = SearchSpace::from_json(j, "search_spaces");
+      if (!sp.is_ok()) return sp.status().with_context("stored search_spaces");
+      spaces_.push_back(std::move(sp).value());
+    }
+  }
+  if (spaces_.empty()) spaces_.push_back(config_.search_space);
+  space_generation_ = static_cast<int>(spaces_.size()) - 1;
+  return Status::ok();
+}
+
 Status ExperimentManager::resume() {
   Status st = prepare_tuner();
+  if (!st.is_ok()) return st;
+  st = load_spaces();
   if (!st.is_ok()) return st;
   auto trials_or = store_->trials();
   if (!trials_or.is_ok()) return trials_or.status();
@@ -72,7 +102,7 @@ Status ExperimentManager::resume() {
   std::set<std::string> live_at_checkpoint;
   int imported_at_checkpoint = 0;
   if (checkpoint.is_ok() && checkpoint.value().is_object() &&
-      checkpoint.value().value("generation", 0) == 0) {
+      checkpoint.value().value("generation", 0) == space_generation_) {
     const Json& c = checkpoint.value();
     Status loaded = tuner_->load(c["state"]);
     if (loaded.is_ok()) {
@@ -118,19 +148,20 @@ Status ExperimentManager::resume() {
     }
     ++ended_;
     last_end_ms_ = std::max(last_end_ms_, t->end_time);
-    std::optional<Architecture> arch =
-        stored_architecture(config_.search_space, *t);
-    if (r != result.end() && arch) {
+    if (r != result.end()) {  // the best of any generation
       const bool better = !progress_.best_metric ||
                           to_reward(r->second, mode_) >
                               to_reward(*progress_.best_metric, mode_);
       if (better) {
         progress_.best_metric = r->second;
         progress_.best_trial_id = t->trial_id;
-        progress_.best_architecture =
-            architecture_to_json(config_.search_space, *arch);
+        progress_.best_architecture = stored_parameters(*t);
       }
     }
+    // The tuner learns only from trials of the current space.
+    if (t->generation != space_generation_) continue;
+    std::optional<Architecture> arch =
+        stored_architecture(space_of(t->generation), *t);
     const bool after_checkpoint =
         t->end_time > until || live_at_checkpoint.count(t->trial_id);
     if (!arch || !after_checkpoint) continue;
@@ -142,8 +173,9 @@ Status ExperimentManager::resume() {
   // Still running: proposed already (no result yet), so that e.g. Random does
   // not propose them again; their results reach the tuner when they end.
   for (const auto& t : trials) {
-    if (is_terminal_trial_status(t.status)) continue;
-    if (auto arch = stored_architecture(config_.search_space, t))
+    if (is_terminal_trial_status(t.status) || t.generation != space_generation_)
+      continue;
+    if (auto arch = stored_architecture(space_of(t.generation), t))
       history.push_back({t.parameter_id.value_or(-1), *arch, std::nullopt});
   }
   tuner_->import_data(history);
@@ -153,8 +185,10 @@ Status ExperimentManager::resume() {
   progress_.submitted = static_cast<int>(trials.size());
   for (const auto& t : trials) {
     if (is_terminal_trial_status(t.status)) continue;
+    // Decoded in the trial's own generation's space (an old-space trial
+    // still running after `update searchspace` keeps its architecture).
     std::optional<Architecture> arch =
-        stored_architecture(config_.search_space, t);
+        stored_architecture(space_of(t.generation), t);
     Status adopted = service_->adopt(spec_for(t), t.handle);
     if (!adopted.is_ok()) {
       TrialRow row = t;
@@ -172,10 +206,13 @@ Status ExperimentManager::resume() {
     const auto age = std::chrono::milliseconds(
         std::max<std::int64_t>(0, now_ms() - t.start_time));
     live_[t.trial_id] =
-        Live{t.parameter_id.value_or(-1), arch.value_or(Architecture()),
+        Live{t.parameter_id.value_or(-1),
+             arch.value_or(Architecture()),
              std::chrono::steady_clock::now() -
                  (t.start_time > 0 ? age : std::chrono::milliseconds(0)),
-             false, arch ? space_generation_ : -1};
+             false,
+             arch ? t.generation : -1,
+             stored_parameters(t)};
   }
   log_info("archer", "resumed experiment " + id_ + ": " +
                          std::to_string(ended_) + " trials had ended, " +

@@ -57,7 +57,8 @@ Status ExperimentManager::update_search_space(const SearchSpace& space) {
   config_.search_space = space;
   config_.canonical["searchSpace"] = space.to_json();
   config_.canonical["searchSpaceFile"] = nullptr;
-  ++space_generation_;
+  spaces_.push_back(space);
+  space_generation_ = static_cast<int>(spaces_.size()) - 1;
   exhausted_ = false;
   waiting_for_end_ = false;
   // A checkpoint of the old space's tuner is no use any more.

@@ -46,6 +46,11 @@ CREATE INDEX metric_by_trial ON metric (trial_id);
     R"sql(
 ALTER TABLE trial ADD COLUMN handle TEXT NOT NULL DEFAULT '';
 )sql",
+    // 3: the search-space generation a trial was proposed in (0 before the
+    // first `update searchspace`; the spaces are kept under "search_spaces").
+    R"sql(
+ALTER TABLE trial ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 class Statement {
@@ -191,8 +196,8 @@ class SqliteStore : public Store {
                 "INSERT INTO trial (trial_id, sequence_id, parameter_id, "
                 "parameters, status, "
                 "submit_time, start_time, end_time, exit_code, message, "
-                "trial_dir, handle) VALUES "
-                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+                "trial_dir, handle, generation) VALUES "
+                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     if (!s.ok()) return error("prepare");
     s.bind(1, t.trial_id);
     s.bind(2, t.sequence_id);
@@ -206,6 +211,7 @@ class SqliteStore : public Store {
     s.bind(10, t.message);
     s.bind(11, t.trial_dir);
     s.bind(12, t.handle);
+    s.bind(13, static_cast<std::int64_t>(t.generation));
     return done(s, "insert trial " + t.trial_id);
   }
 
@@ -333,8 +339,8 @@ class SqliteStore : public Store {
     const std::string sql =
         "SELECT trial_id, sequence_id, parameter_id, parameters, status, "
         "submit_time, "
-        "start_time, end_time, exit_code, message, trial_dir, handle FROM "
-        "trial " +
+        "start_time, end_time, exit_code, message, trial_dir, handle, "
+        "generation FROM trial " +
         where + " ORDER BY sequence_id";
     Statement s(db_, sql.c_str());
     if (!s.ok()) return error("prepare");
@@ -355,6 +361,7 @@ class SqliteStore : public Store {
       t.message = s.text(9);
       t.trial_dir = s.text(10);
       t.handle = s.text(11);
+      t.generation = static_cast<int>(s.int64(12));
       out.push_back(std::move(t));
     }
     if (rc != SQLITE_DONE) return error("select trials");

@@ -28,7 +28,7 @@ TEST(SqliteStore, MigratesAndReopens) {
   {
     auto store = Store::open(path);
     ASSERT_TRUE(store.is_ok()) << store.status().message();
-    EXPECT_EQ(store.value()->schema_version(), 2);
+    EXPECT_EQ(store.value()->schema_version(), 3);
     ASSERT_TRUE(store.value()
                     ->put_value("config", Json{{"trialConcurrency", 2}})
                     .is_ok());
@@ -36,7 +36,7 @@ TEST(SqliteStore, MigratesAndReopens) {
   }
   auto again = Store::open(path);  // migrations are not re-applied
   ASSERT_TRUE(again.is_ok()) << again.status().message();
-  EXPECT_EQ(again.value()->schema_version(), 2);
+  EXPECT_EQ(again.value()->schema_version(), 3);
   EXPECT_EQ(again.value()->get_value("config").value()["trialConcurrency"], 2);
   EXPECT_EQ(again.value()->trials().value().size(), 1u);
 }
@@ -67,7 +67,7 @@ TEST(SqliteStore, AVersion1DatabaseIsMigratedWithItsData) {
   }
   auto store = Store::open(path);
   ASSERT_TRUE(store.is_ok()) << store.status().message();
-  EXPECT_EQ(store.value()->schema_version(), 2);
+  EXPECT_EQ(store.value()->schema_version(), 3);
   auto old = store.value()->trial("Old01").value();
   ASSERT_TRUE(old.has_value());
   EXPECT_EQ(old->status, "RUNNING");
@@ -93,7 +93,7 @@ TEST(SqliteStore, ConcurrentFirstOpensMigrateOnce) {
     }
     for (auto& t : openers) t.join();
     for (const auto& e : errors) EXPECT_EQ(e, "");
-    EXPECT_EQ(Store::open(path).value()->schema_version(), 2);
+    EXPECT_EQ(Store::open(path).value()->schema_version(), 3);
   }
 }
 

@@ -1,11 +1,18 @@
 // Helpers shared by the subcommands: the experiments index and experiment
 // lookup.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "archer/json.h"
 #include "commands.h"
+#include "common/bounded_file.h"
+#include "manager/manager_lock.h"
 
 namespace archer {
 namespace cli {
@@ -27,15 +34,36 @@ Json load_index(const std::string& working_dir) {
                                                     : Json::object();
 }
 
-void save_index(const std::string& working_dir, const Json& index) {
+void update_index(const std::string& working_dir,
+                  const std::function<void(Json&)>& change) {
   const std::string path = experiments_index(working_dir);
-  const std::string tmp = path + ".tmp";
+  fs::create_directories(working_dir);
+  UniqueFd lock(::open((path + ".lock").c_str(),
+                       O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (lock.get() < 0)
+    throw Error(path + ".lock: cannot open: " + std::strerror(errno));
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  while (::fcntl(lock.get(), F_OFD_SETLKW, &fl) != 0) {
+    if (errno != EINTR)
+      throw Error(path + ".lock: cannot lock: " + std::strerror(errno));
+  }
+  Json index = load_index(working_dir);
+  change(index);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << dumps(index, DumpOptions{2, false});
     if (!out) throw Error(tmp + ": cannot write the experiments index");
   }
   fs::rename(tmp, path);
+}  // the lock goes with the descriptor
+
+bool experiment_locked(const Json& entry) {
+  if (!entry.is_object() || !entry.contains("dir") || !entry["dir"].is_string())
+    return false;
+  return lock_holder(entry["dir"].get<std::string>()).has_value();
 }
 
 std::string find_experiment_dir(const std::string& id,

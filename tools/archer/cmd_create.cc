@@ -28,7 +28,7 @@ int run_create(const std::string& config_path, const RunOptions& options) {
   fs::create_directories(dir + "/log");
   return run_maybe_detached(
       dir, options.foreground, "Stop it with: archer stop " + id,
-      [&](int ready_fd) {
+      [&](int& ready_fd) {
         return run_experiment(id, dir, config, false, options, ready_fd);
       });
 }

@@ -224,30 +224,36 @@ del->callback([&run, id, del_all, working] {
   run = [id, del_all, working]() -> int {
     if (id->empty() && !*del_all)
       throw Error("name the experiment to delete, or use --all");
-    const Json all = load_index(*working);
-    if (!id->empty() && !all.contains(*id)) {
-      throw Error("experiment '" + *id + "' not found under " + *working);
-    }
-    Json kept = Json::object();
-    for (auto it = all.begin(); it != all.end(); ++it) {
-      const std::string status = it.value().value("status", "");
-      const bool target = *del_all || it.key() == *id;
-      if (target && status != "DONE" && status != "STOPPED") {
-        if (!*del_all) {
-          throw Error("experiment '" + it.key() + "' is " + status +
-                      ": stop it first");
+    update_index(*working, [&](Json& all) {
+      if (!id->empty() && !all.contains(*id)) {
+        throw Error("experiment '" + *id + "' not found under " + *working);
+      }
+      Json kept = Json::object();
+      for (auto it = all.begin(); it != all.end(); ++it) {
+        const std::string status = it.value().value("status", "");
+        const bool target = *del_all || it.key() == *id;
+        const bool locked = experiment_locked(it.value());
+        // --all keeps an experiment whose manager died (it can be resumed);
+        // naming one deletes it once nothing runs it.
+        const bool ended = status == "DONE" || status == "STOPPED";
+        if (target && (locked || (*del_all && !ended))) {
+          if (!*del_all) {
+            throw Error("experiment '" + it.key() + "' is " +
+                        (status == "VIEWED" ? "being viewed" : "running") +
+                        ": stop it first with `archer stop " + it.key() + "`");
+          }
+          kept[it.key()] = it.value();
+          continue;
         }
-        kept[it.key()] = it.value();
-        continue;
+        if (!target) {
+          kept[it.key()] = it.value();
+          continue;
+        }
+        std::filesystem::remove_all(it.value().value("dir", std::string()));
+        std::cout << "Deleted experiment " << it.key() << std::endl;
       }
-      if (!target) {
-        kept[it.key()] = it.value();
-        continue;
-      }
-      std::filesystem::remove_all(it.value().value("dir", std::string()));
-      std::cout << "Deleted experiment " << it.key() << std::endl;
-    }
-    save_index(*working, kept);
+      all = kept;
+    });
     return 0;
   };
 });

@@ -6,6 +6,7 @@
 #include "archer/store.h"
 #include "commands.h"
 #include "experiment_runner.h"
+#include "manager/manager_lock.h"
 
 namespace archer {
 namespace cli {
@@ -31,20 +32,18 @@ ExperimentConfig stored_config(const std::string& dir) {
   return config.value();
 }
 
-// Refuses to resume or view an experiment whose manager still runs.
+// Refuses to resume or view an experiment whose manager (or viewer) still
+// holds its lock. (The runner takes the lock itself too: two resumes started
+// together cannot both run.)
 void check_not_running(const std::string& id, const std::string& working) {
-  const Json entry = load_index(working).value(id, Json::object());
-  const std::int64_t pid = entry.value("pid", std::int64_t{0});
-  const std::string status = entry.value("status", "");
-  if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0 && status != "DONE" &&
-      status != "STOPPED") {
-    throw Error("experiment '" + id + "' is " +
-                (status == "VIEWED" ? "being viewed" : "running") +
-                " (process " + std::to_string(pid) +
-                "); stop it first with "
-                "`archer stop " +
-                id + "`");
-  }
+  const std::string dir = find_experiment_dir(id, working);
+  auto who = lock_holder(dir);
+  if (!who) return;
+  throw Error("experiment '" + id + "' is " +
+              (who->role == "viewer" ? "being viewed" : "running") +
+              (who->pid > 0 ? " (process " + std::to_string(who->pid) + ")"
+                            : std::string()) +
+              "; stop it first with `archer stop " + id + "`");
 }
 
 std::string resolve_id(const std::string& id, const std::string& working) {
@@ -79,7 +78,7 @@ void add_resume(CLI::App& app, Action& run) {
       config.experiment_working_directory = *working;
       return run_maybe_detached(
           dir, options->foreground, "Stop it with: archer stop " + eid,
-          [&](int ready_fd) {
+          [&](int& ready_fd) {
             return run_experiment(eid, dir, config, true, *options, ready_fd);
           });
     };
@@ -105,7 +104,7 @@ void add_resume(CLI::App& app, Action& run) {
       stored_config(dir);  // fails clearly on a broken store
       return run_maybe_detached(
           dir, voptions->foreground, "Stop viewing with: archer stop " + eid,
-          [&](int ready_fd) {
+          [&](int& ready_fd) {
             return run_viewer(eid, dir, *vworking, *voptions, ready_fd);
           });
     };

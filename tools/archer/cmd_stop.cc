@@ -1,6 +1,7 @@
-// archer stop [ID | --all]: SIGTERM to the experiment's manager, which cancels
-// its running trials and marks the experiment STOPPED; waits (bounded) until it
-// has.
+// archer stop [ID | --all]: SIGTERM to the experiment's manager (the process
+// proven to hold its lock), which cancels its running trials and marks the
+// experiment STOPPED; waits (60 s at most) until it has released the lock.
+// Exits 1 if a manager could not be signalled or did not stop.
 #include <signal.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 
 #include "archer/json.h"
 #include "commands.h"
+#include "manager/manager_lock.h"
 #include "manager_client.h"
 
 namespace archer {
@@ -38,21 +40,38 @@ int stop(const std::string& id, bool all, const std::string& working) {
     throw Error("several experiments are running:" + ids +
                 "; name one, or use --all");
   }
+  int failures = 0;
+  std::vector<std::string> signalled;
   for (const auto& t : targets) {
-    ::kill(static_cast<pid_t>(index[t]["pid"].get<std::int64_t>()), SIGTERM);
+    // Only the process proven to hold this experiment's lock is signalled.
+    Status st = signal_holder(index[t]["dir"].get<std::string>(), SIGTERM);
+    if (st.is_ok()) {
+      signalled.push_back(t);
+    } else if (st.code() != Status::Code::kNotFound) {
+      std::cerr << "archer: error: experiment " << t << ": " << st.message()
+                << std::endl;
+      ++failures;
+    }
   }
   const auto limit =
       std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  for (const auto& t : targets) {
+  for (const auto& t : signalled) {
     while (std::chrono::steady_clock::now() < limit &&
-           manager_alive(load_index(working)[t])) {
+           experiment_locked(index[t])) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    const Json entry = load_index(working)[t];
+    if (experiment_locked(index[t])) {
+      std::cerr << "archer: error: experiment " << t
+                << " did not stop within 60 s; its manager still runs"
+                << std::endl;
+      ++failures;
+      continue;
+    }
+    const Json entry = load_index(working).value(t, Json::object());
     std::cout << "Experiment " << t << ": " << entry.value("status", "?")
               << std::endl;
   }
-  return 0;
+  return failures == 0 ? 0 : 1;
 }
 
 }  // namespace

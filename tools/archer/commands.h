@@ -37,8 +37,15 @@ void add_web_options(CLI::App* cmd, RunOptions* options);
 std::string experiments_index(const std::string& working_dir);
 // The index as a JSON object ({} when missing or unreadable).
 Json load_index(const std::string& working_dir);
-// Writes the index atomically (temp file + rename). Throws archer::Error.
-void save_index(const std::string& working_dir, const Json& index);
+// Read-modify-write of the index under its lock (<index>.lock, so
+// processes that end together lose no update), written atomically through a
+// temp file of this process's own. `change` edits the whole index. Throws
+// archer::Error.
+void update_index(const std::string& working_dir,
+                  const std::function<void(Json&)>& change);
+// True if a manager or viewer holds the lock of the experiment the index
+// entry points to (its `dir`).
+bool experiment_locked(const Json& entry);
 // The directory of experiment `id` (or of the most recent one when `id` is
 // empty). Throws archer::Error naming what is missing.
 std::string find_experiment_dir(const std::string& id,

@@ -12,9 +12,11 @@
 
 #include "archer/store.h"
 #include "commands.h"
+#include "common/log.h"
 #include "common/time_util.h"
 #include "manager/commands.h"
 #include "manager/experiment_manager.h"
+#include "manager/manager_lock.h"
 #include "rest/rest_server.h"
 #include "training_service/local_training_service.h"
 #include "training_service/remote_training_service.h"
@@ -35,13 +37,14 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-void update_index(const std::string& working_dir, const std::string& id,
+void update_entry(const std::string& working_dir, const std::string& id,
                   const std::function<void(Json&)>& change) {
-  Json all = load_index(working_dir);
-  Json entry = all.contains(id) ? all[id] : Json::object();
-  change(entry);
-  all[id] = entry;
-  save_index(working_dir, all);
+  update_index(working_dir, [&](Json& all) {
+    Json entry =
+        all.contains(id) && all[id].is_object() ? all[id] : Json::object();
+    change(entry);
+    all[id] = entry;
+  });
 }
 
 std::string progress_line(const Progress& p, const ExperimentConfig& c) {
@@ -83,18 +86,20 @@ std::string start_server(RestServer& rest, const RunOptions& options) {
 
 }  // namespace
 
-void report_ready(int ready_fd, bool ok, const std::string& text) {
+void report_ready(int& ready_fd, bool ok, const std::string& text) {
   if (ready_fd < 0) return;
   const std::string msg = (ok ? "OK\n" : "ERR ") + text;
   ssize_t ignored = write(ready_fd, msg.data(), msg.size());
   (void)ignored;
   close(ready_fd);
+  ready_fd = -1;  // a later failure must not write to a closed (reused) fd
 }
 
 int run_maybe_detached(const std::string& dir, bool foreground,
                        const std::string& stop_hint,
-                       const std::function<int(int ready_fd)>& body) {
-  if (foreground) return body(-1);
+                       const std::function<int(int& ready_fd)>& body) {
+  int no_fd = -1;
+  if (foreground) return body(no_fd);
   int fds[2];
   if (pipe(fds) != 0) throw Error("pipe failed");
   pid_t pid = fork();
@@ -117,7 +122,7 @@ int run_maybe_detached(const std::string& dir, bool foreground,
     return 0;
   }
   close(fds[0]);
-  const int ready_fd = fds[1];
+  int ready_fd = fds[1];
   setsid();
   int log = open((dir + "/log/manager.log").c_str(),
                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -137,7 +142,10 @@ int run_maybe_detached(const std::string& dir, bool foreground,
 
 int run_experiment(const std::string& id, const std::string& dir,
                    const ExperimentConfig& config, bool resume,
-                   const RunOptions& options, int ready_fd) {
+                   const RunOptions& options, int& ready_fd) {
+  // One manager per experiment, held until this process ends.
+  auto lock = ManagerLock::acquire(dir, "manager");
+  if (!lock.is_ok()) throw Error(lock.status().message());
   const std::string db = dir + "/db/archer.sqlite";
   auto store = Store::open(db);
   if (!store.is_ok()) throw Error(store.status().message());
@@ -200,7 +208,7 @@ int run_experiment(const std::string& id, const std::string& dir,
     manager.stop();
     throw;
   }
-  update_index(working, id, [&](Json& e) {
+  update_entry(working, id, [&](Json& e) {
     e["id"] = id;
     e["dir"] = dir;
     if (!resume) {
@@ -220,6 +228,9 @@ int run_experiment(const std::string& id, const std::string& dir,
       e["urlPrefix"] = rest.url_prefix();
     }
   });
+  Status published = lock.value().publish(options.no_server ? 0 : rest.port(),
+                                          rest.url_prefix());
+  if (!published.is_ok()) log_warning("archer", published.message());
   std::cout << announce << std::flush;
   report_ready(ready_fd, true, announce);
   install_signal_handlers();
@@ -258,7 +269,7 @@ int run_experiment(const std::string& id, const std::string& dir,
   if (tty) std::cout << "\n";
   rest.stop();
   Progress p = manager.progress();
-  update_index(working, id, [&](Json& e) {
+  update_entry(working, id, [&](Json& e) {
     e["status"] = p.status;
     e["endTime"] = now_ms();
   });
@@ -279,14 +290,18 @@ int run_experiment(const std::string& id, const std::string& dir,
 
 int run_viewer(const std::string& id, const std::string& dir,
                const std::string& working_dir, const RunOptions& options,
-               int ready_fd) {
+               int& ready_fd) {
+  auto lock = ManagerLock::acquire(dir, "viewer");
+  if (!lock.is_ok()) throw Error(lock.status().message());
   RestServer rest(dir + "/db/archer.sqlite");  // no commands: read-only
   RunOptions serving = options;
   serving.no_server = false;
   std::string announce = "Viewing experiment " + id + " (read-only): " + dir +
                          "\n" + start_server(rest, serving);
+  Status published = lock.value().publish(rest.port(), rest.url_prefix());
+  if (!published.is_ok()) log_warning("archer", published.message());
   std::string previous_status;
-  update_index(working_dir, id, [&](Json& e) {
+  update_entry(working_dir, id, [&](Json& e) {
     previous_status = e.value("status", "STOPPED");
     e["status"] = "VIEWED";
     e["pid"] = static_cast<std::int64_t>(getpid());
@@ -299,7 +314,7 @@ int run_viewer(const std::string& id, const std::string& dir,
   while (!g_interrupted)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   rest.stop();
-  update_index(working_dir, id, [&](Json& e) {
+  update_entry(working_dir, id, [&](Json& e) {
     e["status"] = previous_status;
     e.erase("port");
   });

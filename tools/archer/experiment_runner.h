@@ -26,24 +26,25 @@ struct RunOptions {
 // (thrown) to ready_fd, and returns 0.
 int run_maybe_detached(const std::string& dir, bool foreground,
                        const std::string& stop_hint,
-                       const std::function<int(int ready_fd)>& body);
+                       const std::function<int(int& ready_fd)>& body);
 
 // Runs experiment `id` (directory `dir`, store <dir>/db/archer.sqlite) until
-// it is DONE or stopped (Ctrl-C, SIGTERM, `archer stop`, DELETE /experiment).
+// it is DONE or stopped (Ctrl-C, SIGTERM, `archer stop`, DELETE /experiment),
+// holding the experiment's ManagerLock (refused if another process has it).
 // `resume`: continue the stored experiment instead of starting it. Updates the
 // experiments index. Throws archer::Error.
 int run_experiment(const std::string& id, const std::string& dir,
                    const ExperimentConfig& config, bool resume,
-                   const RunOptions& options, int ready_fd);
+                   const RunOptions& options, int& ready_fd);
 
 // Serves the stored experiment read-only (archer view) until SIGINT/SIGTERM.
 int run_viewer(const std::string& id, const std::string& dir,
                const std::string& working_dir, const RunOptions& options,
-               int ready_fd);
+               int& ready_fd);
 
 // Tells a waiting parent that the child is ready (or failed): "OK\n" + text
-// or "ERR " + text. No-op for -1; closes the descriptor.
-void report_ready(int ready_fd, bool ok, const std::string& text);
+// or "ERR " + text. No-op for -1; closes the descriptor and sets it to -1.
+void report_ready(int& ready_fd, bool ok, const std::string& text);
 
 }  // namespace cli
 }  // namespace archer

@@ -3,27 +3,32 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <optional>
+
 #include "commands.h"
+#include "manager/manager_lock.h"
 
 namespace archer {
 namespace cli {
 
-bool manager_alive(const Json& entry) {
-  const std::string status = entry.value("status", "");
-  if (status == "DONE" || status == "STOPPED") return false;
-  const std::int64_t pid = entry.value("pid", std::int64_t{0});
-  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
+bool manager_alive(const Json& entry) { return experiment_locked(entry); }
+
+namespace {
+std::optional<ManagerIdentity> holder_of(const Json& entry) {
+  if (!entry.is_object() || !entry.contains("dir") || !entry["dir"].is_string())
+    return std::nullopt;
+  return lock_holder(entry["dir"].get<std::string>());
 }
+}  // namespace
 
 ManagerEndpoint running_manager(const std::string& id,
                                 const std::string& working_dir) {
   const Json index = load_index(working_dir);
   std::vector<std::string> running;
   for (auto it = index.begin(); it != index.end(); ++it) {
-    if ((id.empty() || it.key() == id) && manager_alive(it.value()) &&
-        it.value().value("status", "") != "VIEWED") {
+    auto who = holder_of(it.value());
+    if ((id.empty() || it.key() == id) && who && who->role != "viewer")
       running.push_back(it.key());
-    }
   }
   if (!id.empty() && !index.contains(id))
     throw Error("experiment '" + id + "' not found under " + working_dir);
@@ -41,14 +46,14 @@ ManagerEndpoint running_manager(const std::string& id,
     for (const auto& r : running) ids += " " + r;
     throw Error("several experiments are running:" + ids + "; name one");
   }
-  const Json& entry = index[running[0]];
-  if (!entry.contains("port")) {
+  // The lock's holder says where it listens (the index may lag behind).
+  auto who = holder_of(index[running[0]]);
+  if (!who || who->port <= 0) {
     throw Error("experiment '" + running[0] +
                 "' runs without a REST server (--no_server), so it cannot "
                 "be changed while it runs; stop and resume it instead");
   }
-  return {running[0], entry["port"].get<int>(),
-          entry.value("urlPrefix", std::string())};
+  return {running[0], who->port, who->url_prefix};
 }
 
 Json call_manager(const ManagerEndpoint& manager, const std::string& method,
