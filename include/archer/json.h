@@ -61,6 +61,10 @@ StatusOr<Json> load_json_file(const std::string& path,
 // quote a value someone else supplied.
 std::string json_excerpt(const Json& value, size_t max_chars = 100);
 
+// Appends a member to an object without ordered_json's linear key lookup.
+// REQUIRES: `object` is an object without `key` (else keys repeat).
+void append_member(Json& object, std::string key, Json value);
+
 // Depth of a value's nesting (0 for a scalar, 1 for [] or {}), without
 // recursion.
 int json_depth(const Json& value);

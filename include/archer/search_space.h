@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "archer/json.h"
@@ -72,6 +73,7 @@ class SearchSpace {
 
  private:
   std::vector<Choice> choices_;
+  std::unordered_map<std::string, int> index_;  // key -> position
 };
 
 // The chosen candidate indices of one decision (a read-only view into an

@@ -228,6 +228,12 @@ std::string json_excerpt(const Json& value, size_t max_chars) {
   return text;
 }
 
+void append_member(Json& object, std::string key, Json value) {
+  auto& members = static_cast<Json::object_t::Container&>(
+      object.get_ref<Json::object_t&>());
+  members.emplace_back(std::move(key), std::move(value));
+}
+
 int json_depth(const Json& value) {
   int deepest = 0;
   std::vector<std::pair<const Json*, int>> todo{{&value, 0}};

@@ -1,7 +1,10 @@
 #include "archer/search_space.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 namespace archer {
 
@@ -48,9 +51,9 @@ StatusOr<std::vector<std::string>> string_list(const Json& j,
   std::vector<std::string> out;
   for (const auto& item : j) {
     if (!item.is_string()) {
-      return Status::invalid_argument(what +
-                                      " must contain only strings, got " +
-                                      type_name(item) + " " + item.dump());
+      return Status::invalid_argument(
+          what + " must contain only strings, got " + type_name(item) + " " +
+          json_excerpt(item));
     }
     out.push_back(item.get<std::string>());
   }
@@ -87,16 +90,29 @@ StatusOr<Choice> parse_choice(const std::string& key, const Json& entry) {
     c.candidates = std::move(names).value();
     const Json n = value.contains("n_chosen") ? value["n_chosen"] : Json();
     if (n.is_number_integer()) {
-      c.n_chosen = n.get<int>();
+      // Checked in range before it is narrowed to an int (4294967297 was
+      // stored as 1).
+      constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
+      const bool fits =
+          n.is_number_unsigned()
+              ? n.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)
+              : n.get<std::int64_t>() >= -kMax && n.get<std::int64_t>() <= kMax;
+      if (!fits) {
+        return Status::invalid_argument(
+            where + ": n_chosen must be null or an integer in 0.." +
+            std::to_string(c.candidates.size()) + ", got " + json_excerpt(n));
+      }
+      c.n_chosen = static_cast<int>(n.get<std::int64_t>());
     } else if (!n.is_null()) {
       return Status::invalid_argument(
-          where + ": n_chosen must be an integer or null, got " + n.dump());
+          where + ": n_chosen must be an integer or null, got " +
+          json_excerpt(n));
     }
   } else {
     return Status::invalid_argument(
         where +
         R"(: "_type" must be "layer_choice" or "input_choice" (classic NAS), got )" +
-        type.dump());
+        json_excerpt(type));
   }
   Status st = check_choice(c);
   if (!st.is_ok()) return st;
@@ -144,15 +160,14 @@ Status SearchSpace::add(Choice choice) {
   }
   Status st = check_choice(choice);
   if (!st.is_ok()) return st;
+  index_.emplace(choice.key, static_cast<int>(choices_.size()));
   choices_.push_back(std::move(choice));
   return Status::ok();
 }
 
 int SearchSpace::index_of(const std::string& key) const {
-  for (size_t i = 0; i < choices_.size(); ++i) {
-    if (choices_[i].key == key) return static_cast<int>(i);
-  }
-  return -1;
+  auto it = index_.find(key);
+  return it == index_.end() ? -1 : it->second;
 }
 
 Json SearchSpace::to_json() const {
@@ -169,7 +184,7 @@ Json SearchSpace::to_json() const {
       value["n_chosen"] = c.n_chosen ? Json(*c.n_chosen) : Json();
       entry["_value"] = std::move(value);
     }
-    out[c.key] = std::move(entry);
+    append_member(out, c.key, std::move(entry));
   }
   return out;
 }
@@ -247,7 +262,7 @@ Json architecture_to_json(const SearchSpace& space, const Architecture& arch) {
       entry["_value"] = std::move(values);
       entry["_idx"] = idx.to_vector();
     }
-    out[c.key] = std::move(entry);
+    append_member(out, c.key, std::move(entry));
   }
   return out;
 }
@@ -259,7 +274,7 @@ Status index_in_range(const Choice& c, const Json& idx,
   const std::string where = "key " + quote(c.key) + ": " + what;
   if (!is_int(idx)) {
     return Status::invalid_argument(where + " must be an integer index, got " +
-                                    idx.dump());
+                                    json_excerpt(idx));
   }
   long long i = idx.get<long long>();
   if (i < 0 || i >= static_cast<long long>(c.candidates.size())) {
@@ -277,7 +292,7 @@ Status value_matches(const Choice& c, int idx, const Json& value,
   const std::string& expected = c.candidates[static_cast<size_t>(idx)];
   if (!value.is_string() || value.get<std::string>() != expected) {
     return Status::invalid_argument(
-        "key " + quote(c.key) + ": " + what + " is " + value.dump() +
+        "key " + quote(c.key) + ": " + what + " is " + json_excerpt(value) +
         " but candidate " + std::to_string(idx) + " is \"" + expected + "\"");
   }
   return Status::ok();
@@ -289,7 +304,7 @@ StatusOr<std::vector<int>> parse_decision(const Choice& c, const Json& entry) {
       !entry.contains("_idx")) {
     return Status::invalid_argument(
         where + R"(: expected an object {"_value": ..., "_idx": ...}, got )" +
-        entry.dump());
+        json_excerpt(entry));
   }
   const Json& value = entry["_value"];
   const Json& idx = entry["_idx"];
@@ -304,7 +319,7 @@ StatusOr<std::vector<int>> parse_decision(const Choice& c, const Json& entry) {
   if (!idx.is_array() || !value.is_array()) {
     return Status::invalid_argument(
         where + ": an input choice needs lists in _value and _idx, got " +
-        entry.dump());
+        json_excerpt(entry));
   }
   if (idx.size() != value.size()) {
     return Status::invalid_argument(
@@ -348,11 +363,14 @@ StatusOr<Architecture> architecture_from_json(const SearchSpace& space,
         type_name(json));
   }
   std::vector<std::string> missing, unexpected;
-  for (const auto& c : space.choices()) {
-    if (!json.contains(c.key)) missing.push_back(c.key);
-  }
+  // Hash lookups: ordered_json's own are linear.
+  std::unordered_map<std::string_view, const Json*> given;
   for (auto it = json.begin(); it != json.end(); ++it) {
+    given.emplace(it.key(), &it.value());
     if (space.index_of(it.key()) < 0) unexpected.push_back(it.key());
+  }
+  for (const auto& c : space.choices()) {
+    if (!given.count(c.key)) missing.push_back(c.key);
   }
   if (!missing.empty() || !unexpected.empty()) {
     std::string msg =
@@ -367,7 +385,7 @@ StatusOr<Architecture> architecture_from_json(const SearchSpace& space,
   }
   Architecture arch;
   for (const auto& c : space.choices()) {
-    auto decision = parse_decision(c, json[c.key]);
+    auto decision = parse_decision(c, *given.at(c.key));
     if (!decision.is_ok()) return decision.status().with_context(source);
     arch.push_back(decision.value());
   }

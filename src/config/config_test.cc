@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -316,6 +317,87 @@ TEST(Config, Durations) {
 }
 
 // docs/config.md embeds the key table; regenerate with ARCHER_UPDATE_DOCS=1.
+// Regressions (issue 12): integers narrowed silently, duplicate keys taking
+// the last value, an alias bomb eating 3.3 GB.
+TEST(ConfigBounds, IntegersTooBigForTheirTypeAreRefused) {
+  std::string big = std::string("searchSpace: ") + kSpace +
+                    "\ntrialCommand: x\ntrialConcurrency: 4294967297\ntuner: "
+                    "{name: Random}\n";
+  EXPECT_EQ(error_of(big),
+            "exp.yml:3: trialConcurrency: expected an integer >= 1 (at most "
+            "2147483647), got 4294967297");
+  EXPECT_NE(error_of(v2("maxTrialNumber: 99999999999999999999\n"))
+                .find("maxTrialNumber"),
+            std::string::npos);
+  auto n = SearchSpace::from_json(
+      Json::parse(R"({"s": {"_type": "input_choice", "_value": {"candidates":
+          ["", ""], "n_chosen": 4294967297}}})"),
+      "space.json");
+  ASSERT_FALSE(n.is_ok());
+  EXPECT_NE(n.status().message().find("n_chosen must be null or an integer"),
+            std::string::npos)
+      << n.status().message();
+}
+
+TEST(ConfigBounds, DuplicateKeysAreErrorsNamingTheLine) {
+  EXPECT_EQ(error_of(v2("trialConcurrency: 3\n")),
+            "exp.yml:6: invalid YAML: duplicate key 'trialConcurrency' (first "
+            "at line 3)");
+  EXPECT_NE(
+      error_of(v2("tuner: {name: Random, name: TPE}\n")).find("duplicate key"),
+      std::string::npos);
+}
+
+TEST(ConfigBounds, AliasBombAndDeepNestingAreRefused) {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'k'; ++c) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + prev;
+    bomb += "]\n";
+    prev = c;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_NE(error_of(v2(bomb)).find("aliases expanding without bound"),
+            std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_NE(error_of(v2("x: " + deep + "\n")).find("nested deeper than 64"),
+            std::string::npos);
+  std::string dashes = "x:\n";
+  for (int i = 0; i < 100; ++i) dashes += std::string(2 * i + 2, ' ') + "-\n";
+  EXPECT_NE(error_of(v2(dashes)).find("nested deeper"), std::string::npos);
+}
+
+// Regression (issue 12): 100,000 keys took minutes (linear lookups).
+TEST(ConfigBounds, HundredThousandKeySearchSpaceLoadsFast) {
+  std::string text = "{";
+  for (int i = 0; i < 100000; ++i) {
+    if (i) text += ", ";
+    text += "\"layer_" + std::to_string(i) +
+            "\": {\"_type\": \"layer_choice\", \"_value\": [\"a\", \"b\"]}";
+  }
+  text += "}";
+  TempDir dir;
+  write_file(dir.file("space.json"), text);
+  auto space = SearchSpace::load(dir.file("space.json"));
+  ASSERT_TRUE(space.is_ok()) << space.status().message();
+  EXPECT_EQ(space.value().size(), 100000u);
+  // The same space inline in a YAML config.
+  auto c = parse_experiment_config(
+      "searchSpace: " + text +
+          "\ntrialCommand: x\ntrialConcurrency: 1\ntuner: {name: Random}\n",
+      "exp.yml", "/tmp");
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  EXPECT_EQ(c.value().search_space.size(), 100000u);
+  // (How fast: bench/untrusted_input_bench, in docs/benchmarks.md.)
+  auto arch = first_architecture(space.value());
+  Json as_json = architecture_to_json(space.value(), arch);
+  auto back = architecture_from_json(space.value(), as_json, "arch");
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(back.value(), arch);
+}
+
 TEST(ConfigDocs, ReferenceMatchesTheKeyTable) {
   testing::expect_generated_section(
       std::string(ARCHER_SOURCE_DIR) + "/docs/config.md", "config_keys",

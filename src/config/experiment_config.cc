@@ -4,10 +4,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "archer/config.h"
 #include "archer/tuner.h"
+#include "common/bounded_file.h"
 #include "common/edit_distance.h"
 #include "config/config_schema.h"
 #include "config/yaml_json.h"
@@ -61,7 +63,7 @@ std::string expand_path(const std::string& path, const std::string& base_dir) {
   return out;
 }
 
-std::string shown(const Json& v) { return dumps(v); }
+std::string shown(const Json& v) { return json_excerpt(v); }
 
 StatusOr<std::vector<int>> parse_indices(const Json& v) {
   std::vector<int> out;
@@ -107,9 +109,19 @@ StatusOr<Json> check_value(const KeySpec& k, const Json& v,
     case KeyType::kString:
       if (!v.is_string()) return bad();
       break;
-    case KeyType::kInt:
-      if (!v.is_number_integer()) return bad();
+    case KeyType::kInt: {
+      // Every integer key is stored in an int: refuse what it cannot hold.
+      constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
+      if (!v.is_number_integer() ||
+          (v.is_number_unsigned() &&
+           v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMax)) ||
+          v.get<std::int64_t>() > kMax || v.get<std::int64_t>() < -kMax) {
+        return ctx.error(pointer, key_path,
+                         "expected " + k.expected + " (at most " +
+                             std::to_string(kMax) + "), got " + shown(v));
+      }
       break;
+    }
     case KeyType::kBool:
       if (!v.is_boolean()) return bad();
       break;
@@ -456,12 +468,14 @@ StatusOr<ExperimentConfig> config_from_canonical(const Json& canonical,
 }
 
 StatusOr<ExperimentConfig> load_experiment_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found(path + ": cannot open the config file");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  auto text = read_regular_file(path, kMaxYamlBytes);
+  if (!text.is_ok()) {
+    if (text.status().code() == Status::Code::kNotFound)
+      return Status::not_found(path + ": cannot open the config file");
+    return text.status();
+  }
   std::string abs = fs::absolute(path).lexically_normal().string();
-  auto config = parse_experiment_config(ss.str(), path,
+  auto config = parse_experiment_config(text.value(), path,
                                         fs::path(abs).parent_path().string());
   if (!config.is_ok()) return config.status();
   ExperimentConfig e = std::move(config).value();

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <unordered_map>
 
 namespace archer {
 
@@ -53,37 +54,105 @@ std::string escape_pointer(const std::string& key) {
   return out;
 }
 
-Json convert(const YAML::Node& node, const std::string& pointer,
-             YamlDocument& doc) {
-  doc.lines[pointer] = node.Mark().line + 1;
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
+// YAML -> JSON with bounds: aliases are shared nodes that expand on
+// conversion ("billion laughs"), so the values produced are counted; nesting
+// is limited as JSON's is; a key given twice in one mapping is an error.
+class Converter {
+ public:
+  explicit Converter(YamlDocument& doc) : doc_(doc) {}
+  Json convert(const YAML::Node& node, const std::string& pointer, int depth) {
+    if (!error_.empty()) return Json();
+    if (++values_ > kMaxYamlValues) {
+      fail(node, "more than " + std::to_string(kMaxYamlValues) +
+                     " values (aliases expanding without bound?)");
       return Json();
-    case YAML::NodeType::Scalar:
-      return typed_scalar(node);
-    case YAML::NodeType::Sequence: {
-      Json out = Json::array();
-      for (size_t i = 0; i < node.size(); ++i) {
-        out.push_back(convert(node[i], pointer + "/" + std::to_string(i), doc));
-      }
-      return out;
     }
-    case YAML::NodeType::Map: {
-      Json out = Json::object();
-      for (auto it = node.begin(); it != node.end(); ++it) {
-        const std::string key = it->first.Scalar();
-        const std::string child = pointer + "/" + escape_pointer(key);
-        doc.lines[child] = it->first.Mark().line + 1;
-        Json value = convert(it->second, child, doc);
-        doc.lines[child] =
-            it->first.Mark().line + 1;  // the key's line names the entry
-        out[key] = std::move(value);
+    doc_.lines[pointer] = node.Mark().line + 1;
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        return Json();
+      case YAML::NodeType::Scalar:
+        return typed_scalar(node);
+      case YAML::NodeType::Sequence: {
+        if (!deeper(node, depth)) return Json();
+        Json out = Json::array();
+        for (size_t i = 0; i < node.size() && error_.empty(); ++i) {
+          out.push_back(
+              convert(node[i], pointer + "/" + std::to_string(i), depth + 1));
+        }
+        return out;
       }
-      return out;
+      case YAML::NodeType::Map: {
+        if (!deeper(node, depth)) return Json();
+        Json out = Json::object();
+        auto& members = static_cast<Json::object_t::Container&>(
+            out.get_ref<Json::object_t&>());
+        std::unordered_map<std::string, int> seen;  // key -> its line
+        for (auto it = node.begin(); it != node.end() && error_.empty(); ++it) {
+          const std::string key = it->first.Scalar();
+          const int line = it->first.Mark().line + 1;
+          auto [where, fresh] = seen.emplace(key, line);
+          if (!fresh) {
+            fail(it->first, "duplicate key '" + key.substr(0, 100) +
+                                "' (first at line " +
+                                std::to_string(where->second) + ")");
+            return Json();
+          }
+          const std::string child = pointer + "/" + escape_pointer(key);
+          Json value = convert(it->second, child, depth + 1);
+          doc_.lines[child] = line;  // the key's line names the entry
+          members.emplace_back(key, std::move(value));
+        }
+        return out;
+      }
     }
+    return Json();
   }
-  return Json();
+  const std::string& error() const { return error_; }
+  int error_line() const { return error_line_; }
+
+ private:
+  bool deeper(const YAML::Node& node, int depth) {
+    if (depth < kJsonMaxDepth) return true;
+    fail(node,
+         "nested deeper than " + std::to_string(kJsonMaxDepth) + " levels");
+    return false;
+  }
+  void fail(const YAML::Node& node, const std::string& what) {
+    if (!error_.empty()) return;
+    error_ = what;
+    error_line_ = node.Mark().line + 1;
+  }
+  YamlDocument& doc_;
+  size_t values_ = 0;
+  std::string error_;
+  int error_line_ = 0;
+};
+
+// The deepest nesting of flow collections ([ and { outside quotes), found
+// without a parser, so that yaml-cpp (recursive) never sees absurd depth.
+int flow_depth(const std::string& text) {
+  int depth = 0, deepest = 0;
+  char quote = 0;
+  bool comment = false;
+  for (char c : text) {
+    if (c == '\n') comment = false;
+    if (comment) continue;
+    if (quote) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '#')
+      comment = true;
+    else if (c == '"' || c == '\'')
+      quote = c;
+    else if (c == '[' || c == '{')
+      deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}')
+      depth = std::max(0, depth - 1);
+  }
+  return deepest;
 }
 
 }  // namespace
@@ -101,9 +170,25 @@ int YamlDocument::line_of(const std::string& pointer) const {
 StatusOr<YamlDocument> parse_yaml(const std::string& text,
                                   const std::string& source) {
   YamlDocument doc;
+  if (text.size() > kMaxYamlBytes) {
+    return Status::invalid_argument(
+        source + ": " + std::to_string(text.size()) + " bytes, at most " +
+        std::to_string(kMaxYamlBytes) + " are read as YAML");
+  }
+  if (flow_depth(text) > kJsonMaxDepth) {
+    return Status::invalid_argument(source +
+                                    ": invalid YAML: nested deeper than " +
+                                    std::to_string(kJsonMaxDepth) + " levels");
+  }
   try {
     YAML::Node root = YAML::Load(text);
-    doc.value = convert(root, "", doc);
+    Converter converter(doc);
+    doc.value = converter.convert(root, "", 0);
+    if (!converter.error().empty()) {
+      return Status::invalid_argument(source + ":" +
+                                      std::to_string(converter.error_line()) +
+                                      ": invalid YAML: " + converter.error());
+    }
   } catch (const YAML::Exception& e) {
     return Status::invalid_argument(source + ":" +
                                     std::to_string(e.mark.line + 1) +

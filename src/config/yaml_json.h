@@ -22,8 +22,14 @@ struct YamlDocument {
   int line_of(const std::string& pointer) const;
 };
 
+constexpr size_t kMaxYamlBytes = size_t{16} << 20;
+constexpr size_t kMaxYamlValues = 1000000;  // after alias expansion
+
 // Parses YAML text. `source` (the file path) prefixes errors, which carry the
-// line.
+// line. Refused, with the line: a key repeated in one mapping, nesting deeper
+// than kJsonMaxDepth, more than kMaxYamlValues values once aliases are
+// expanded (an alias bomb), text over kMaxYamlBytes. Mappings of any size
+// convert in linear time.
 StatusOr<YamlDocument> parse_yaml(const std::string& text,
                                   const std::string& source);
 

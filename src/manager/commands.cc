@@ -1,6 +1,9 @@
 #include "manager/commands.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 namespace archer {
 
@@ -38,17 +41,27 @@ void CommandQueue::drain(const Handler& handler) {
 
 namespace {
 
+// An integer in 1..INT32_MAX (what the setting's type holds), from a number
+// or its text; nothing is narrowed silently.
 StatusOr<std::int64_t> positive_integer(const Json& v, const char* key) {
-  if (v.is_number_integer() && v.get<std::int64_t>() >= 1)
-    return v.get<std::int64_t>();
-  if (v.is_string()) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
+  if (v.is_number_unsigned() || v.is_number_integer()) {
+    const bool fits =
+        v.is_number_unsigned()
+            ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)
+            : v.get<std::int64_t>() <= kMax;
+    if (fits && v.get<std::int64_t>() >= 1) return v.get<std::int64_t>();
+  } else if (v.is_string()) {
     const std::string s = v.get<std::string>();
     char* end = nullptr;
+    errno = 0;
     long long n = std::strtoll(s.c_str(), &end, 10);
-    if (!s.empty() && *end == '\0' && n >= 1) return n;
+    if (!s.empty() && *end == '\0' && errno == 0 && n >= 1 && n <= kMax)
+      return n;
   }
   return Status::invalid_argument(
-      std::string(key) + ": expected an integer >= 1, got " + json_excerpt(v));
+      std::string(key) + ": expected an integer in 1.." + std::to_string(kMax) +
+      ", got " + json_excerpt(v));
 }
 
 StatusOr<Json> update(ExperimentManager& m, const Json& args) {
