@@ -34,6 +34,10 @@ __all__ = [
 
 _PARAMETER_POLL_SECONDS = 0.05
 _MAX_PAYLOAD = 999999
+# The manager's limits for a JSON document (archer/json.h): the same here, so a
+# value the manager would refuse is refused where it is made, with a message.
+_JSON_MAX_BYTES = 64 << 20
+_JSON_MAX_DEPTH = 64
 
 _lock = threading.Lock()
 _state = {"requested": False, "record": None, "intermediate_seq": 0,
@@ -88,17 +92,90 @@ def _write_frame(payload):
         os.close(fd)
 
 
+def _json_depth(value):
+    """Nesting depth of a Python value (0 for a scalar), without recursion."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        v, d = todo.pop()
+        if isinstance(v, dict):
+            children = v.values()
+        elif isinstance(v, (list, tuple)):
+            children = v
+        else:
+            continue
+        deepest = max(deepest, d + 1)
+        if deepest > _JSON_MAX_DEPTH:
+            return deepest
+        todo.extend((c, d + 1) for c in children)
+    return deepest
+
+
+def _text_depth(text):
+    """Deepest nesting of [ and { outside strings in JSON text."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
+
+
+class ParameterFileError(SystemExit):
+    """parameter.cfg cannot be used: the trial ends with one clear line on stderr (the
+    file, what is wrong), exit code 2, and no traceback."""
+
+    def __init__(self, message):
+        _log("ERROR", message)
+        super().__init__(2)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+def _read_regular_file(path):
+    """The file's text; None while it does not exist. Never blocks on a FIFO."""
+    import stat
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ParameterFileError("%s: expected a regular file" % path)
+        if info.st_size > _JSON_MAX_BYTES:
+            raise ParameterFileError("%s: file is %d bytes, at most %d are read"
+                               % (path, info.st_size, _JSON_MAX_BYTES))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(_JSON_MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ParameterFileError("%s: not UTF-8 text (%s)" % (path, e)) from None
+
+
 def _read_parameter_record():
     path = os.path.join(_required_env("NNI_SYS_DIR"), "parameter.cfg")
     announced = False
     while True:
-        try:
-            with open(path, "r", encoding="utf-8") as f:
-                text = f.read()
-            if text:
-                break
-        except FileNotFoundError:
-            pass
+        text = _read_regular_file(path)
+        if text:
+            break
         if not announced:
             request = {"trial_job_id": os.environ.get("NNI_TRIAL_JOB_ID", ""),
                        "type": "REQUEST_PARAMETER", "sequence": 0, "parameter_index": 0}
@@ -107,12 +184,15 @@ def _read_parameter_record():
                  % path)
             announced = True
         time.sleep(_PARAMETER_POLL_SECONDS)
+    if _text_depth(text) > _JSON_MAX_DEPTH:
+        raise ParameterFileError("%s: invalid JSON: nested deeper than %d levels"
+                           % (path, _JSON_MAX_DEPTH))
     try:
         record = json.loads(text)
-    except ValueError as e:
-        raise RuntimeError("%s: invalid JSON: %s" % (path, e)) from None
+    except (ValueError, RecursionError) as e:
+        raise ParameterFileError("%s: invalid JSON: %s" % (path, str(e)[:200])) from None
     if not isinstance(record, dict) or "parameters" not in record:
-        raise RuntimeError('%s: expected a parameter record {"parameter_id": ..., '
+        raise ParameterFileError('%s: expected a parameter record {"parameter_id": ..., '
                            '"parameters": ...}' % path)
     return record
 
@@ -150,10 +230,13 @@ def get_current_parameter(tag=None):
 def _check_metric(metric, api):
     def is_number(x):
         return isinstance(x, (int, float)) and not isinstance(x, bool)
-    if is_number(metric) or (isinstance(metric, dict) and is_number(metric.get("default"))):
-        return
-    raise ValueError('%s: a metric must be a number or a JSON object with a numeric '
-                     '"default", got %r' % (api, metric))
+    if not (is_number(metric) or
+            (isinstance(metric, dict) and is_number(metric.get("default")))):
+        raise ValueError('%s: a metric must be a number or a JSON object with a numeric '
+                         '"default", got %s' % (api, repr(metric)[:100]))
+    if _json_depth(metric) > _JSON_MAX_DEPTH:
+        raise ValueError("%s: a metric nested more than %d levels deep; the manager accepts "
+                         "at most %d" % (api, _JSON_MAX_DEPTH, _JSON_MAX_DEPTH))
 
 
 def _send(metric_type, sequence, metric):

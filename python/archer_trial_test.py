@@ -113,8 +113,40 @@ class TrialModuleTest(unittest.TestCase):
     def test_bad_parameter_file(self):
         self.write_parameters('{"parameter_id": 1, ')
         with mock.patch.dict(os.environ, self.env, clear=True):
-            with self.assertRaisesRegex(RuntimeError, "parameter.cfg: invalid JSON"):
+            with self.assertRaisesRegex(SystemExit, "parameter.cfg: invalid JSON"):
                 archer_trial.get_next_parameter()
+
+    def test_hostile_parameter_files_end_the_trial_cleanly(self):
+        path = os.path.join(self.env["NNI_SYS_DIR"], "parameter.cfg")
+        cases = [("[" * 100000 + "]" * 100000, "nested deeper than 64 levels"),
+                 ('{"parameters": {}, "x": ' + "[" * 65 + "]" * 65 + "}",
+                  "nested deeper than 64"),
+                 (b"\xff\xfe", "not UTF-8")]
+        for text, expected in cases:
+            if os.path.exists(path):
+                os.remove(path)
+            with open(path, "wb") as f:
+                f.write(text if isinstance(text, bytes) else text.encode())
+            with mock.patch.dict(os.environ, self.env, clear=True):
+                with self.assertRaises(SystemExit) as caught:
+                    archer_trial.get_next_parameter()
+            self.assertEqual(caught.exception.code, 2)
+            self.assertIn("parameter.cfg", str(caught.exception))
+            self.assertIn(expected, str(caught.exception))
+            archer_trial._state["requested"] = False
+        os.remove(path)
+        os.mkfifo(path)  # would block a plain open() for ever
+        with mock.patch.dict(os.environ, self.env, clear=True):
+            with self.assertRaisesRegex(SystemExit, "expected a regular file"):
+                archer_trial.get_next_parameter()
+
+    def test_metrics_too_deep_for_the_manager_are_refused(self):
+        deep = 0.5
+        for _ in range(70):
+            deep = [deep]
+        with mock.patch.dict(os.environ, self.env, clear=True):
+            with self.assertRaisesRegex(ValueError, "at most 64"):
+                archer_trial.report_final_result({"default": 0.5, "x": deep})
 
 
 if __name__ == "__main__":

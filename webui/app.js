@@ -300,8 +300,11 @@ async function exportTrials(kind) {
     return;
   }
   const quote = v => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    let s = v === null || v === undefined ? '' : String(v);
+    // A spreadsheet runs cells starting with = + - @ as formulas: prefix '
+    // (numbers such as -0.5 stay numbers).
+    if (/^[=+\-@\t\r]/.test(s) && !(s.trim() !== '' && isFinite(Number(s)))) s = "'" + s;
+    return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   };
   const head = ['trialJobId', 'sequenceId', 'status', 'startTime', 'endTime', 'durationSeconds', 'value'].concat(keys);
   const lines = [head.join(',')];

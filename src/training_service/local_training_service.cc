@@ -25,6 +25,7 @@
 #include "training_service/max_parallel.h"
 #include "training_service/metric_events.h"
 #include "training_service/run_script.h"
+#include "training_service/trial_processes.h"
 
 namespace archer {
 
@@ -320,8 +321,16 @@ void LocalTrainingService::finish(const std::string& trial_id,
     watch_to_trial_.erase(t.watch);
   }
   // The whole group: children the trial left behind do not outlive it. (A lost
-  // trial's pid may belong to someone else now.)
+  // trial's pid may belong to someone else now.) Then the descendants that
+  // left the group (setsid, double fork), found by the trial's environment.
   if (!t.lost && t.pid > 0) ::kill(-t.pid, SIGKILL);
+  const int escaped =
+      kill_trial_processes(t.spec.experiment_id, t.spec.trial_id);
+  if (escaped > 0) {
+    log_info("archer", "trial " + trial_id + ": ended " +
+                           std::to_string(escaped) +
+                           " process(es) it left outside its process group");
+  }
   if (options_.gpus) options_.gpus->release(trial_id);
   trials_.erase(it);
   ready_.push_back(std::move(ev));
@@ -364,6 +373,7 @@ std::vector<TrialEvent> LocalTrainingService::poll(
       if (!t.kill_at) continue;
       if (*t.kill_at <= now) {
         ::kill(-t.pid, SIGKILL);
+        kill_trial_processes(t.spec.experiment_id, t.spec.trial_id);
         t.kill_at.reset();
       } else {
         next_wake = std::min(next_wake, *t.kill_at);

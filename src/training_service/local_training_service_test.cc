@@ -13,6 +13,7 @@
 
 #include "testing/temp_dir.h"
 #include "training_service/run_script.h"
+#include "training_service/trial_processes.h"
 
 namespace archer {
 namespace {
@@ -352,6 +353,43 @@ TEST(LocalTrainingService, MaxParallelCanChange) {
   ASSERT_TRUE(ts->set_max_parallel(3).is_ok());
   EXPECT_EQ(ts->free_slots(), 3);
   EXPECT_FALSE(ts->set_max_parallel(0).is_ok());
+}
+
+}  // namespace
+}  // namespace archer
+
+namespace archer {
+namespace {
+
+// Regression (issue 12): children that call setsid() survived their trial
+// and `archer stop`. They carry the trial's environment and are found by it.
+TEST(LocalTrainingService, DescendantsThatLeaveTheGroupAreEnded) {
+  TempDir dir;
+  auto ts = make(1);
+  TrialSpec s =
+      spec(dir, "Esc4p",
+           "setsid sleep 300 </dev/null >/dev/null 2>&1 & "
+           "(setsid bash -c 'sleep 301' </dev/null >/dev/null 2>&1 &); "
+           "sleep 0.3; exit 0");
+  s.experiment_id = "escape" + std::to_string(::getpid());
+  ASSERT_TRUE(ts->submit(s).is_ok());
+  run_until_end(*ts, s.trial_id);
+  // Give SIGKILL a moment to land.
+  std::vector<pid_t> left;
+  for (int i = 0; i < 100; ++i) {
+    left.clear();
+    for (pid_t pid : trial_processes(s.experiment_id, s.trial_id)) {
+      std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+      std::string line;
+      std::getline(st, line);
+      auto close = line.rfind(')');
+      if (close != std::string::npos && line[close + 2] != 'Z')
+        left.push_back(pid);
+    }
+    if (left.empty()) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) survived";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // archer experiment list | show | export: read the experiments index and stores
 // directly.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,8 +15,17 @@ namespace cli {
 
 namespace {
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+// A cell a spreadsheet cannot run: text starting with = + - @ (or a tab or
+// carriage return) is a formula to Excel and LibreOffice ("=cmd|..."), so it
+// is prefixed with ' (numbers such as -0.5 are left alone).
+std::string csv_field(const std::string& raw) {
+  std::string s = raw;
+  if (!s.empty() && std::string("=+-@\t\r").find(s[0]) != std::string::npos) {
+    char* end = nullptr;
+    std::strtod(s.c_str(), &end);
+    if (end != s.c_str() + s.size()) s = "'" + s;
+  }
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";

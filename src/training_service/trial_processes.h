@@ -1,0 +1,28 @@
+// Finding every process of a local trial, including descendants that left
+// its process group (setsid(), a double fork): each carries the trial's
+// NNI_EXP_ID and NNI_TRIAL_JOB_ID in its environment (run.sh exports them and
+// children inherit them), which /proc shows for processes of the same user
+// whatever their parent now is. A process that also clears its environment
+// escapes this (a cgroup would be needed; none is delegated here).
+#ifndef ARCHER_TRAINING_SERVICE_TRIAL_PROCESSES_H_
+#define ARCHER_TRAINING_SERVICE_TRIAL_PROCESSES_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace archer {
+
+// The processes (other than this one) whose environment has
+// NNI_EXP_ID=`experiment_id` and NNI_TRIAL_JOB_ID=`trial_id`.
+std::vector<pid_t> trial_processes(const std::string& experiment_id,
+                                   const std::string& trial_id);
+
+// SIGKILLs every process trial_processes() finds; returns how many.
+int kill_trial_processes(const std::string& experiment_id,
+                         const std::string& trial_id);
+
+}  // namespace archer
+
+#endif  // ARCHER_TRAINING_SERVICE_TRIAL_PROCESSES_H_
