@@ -4,7 +4,8 @@
 #
 #   bash setup.sh demo    install + build + run Archer's main job on its embedded defaults
 #   bash setup.sh test    install + build (warnings as errors) + every test, a clang-format
-#                         check and an ASan+UBSan build of the torch-free tests
+#                         check, an ASan+UBSan build of the torch-free tests and a
+#                         bounded libFuzzer run of the untrusted-input parsers
 #   bash setup.sh build   install + build only
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -23,7 +24,9 @@ PACKAGES=(
 )
 # Only the tests need a browser (the web UI's browser tests) and inotify-tools (the
 # remote tests' hosts then use the inotify watcher, as a host with it installed does).
-[ "$mode" = test ] && PACKAGES+=(chromium chromium-driver fonts-liberation inotify-tools)
+# clang's libFuzzer (and its runtime) build and run the fuzz targets.
+[ "$mode" = test ] && PACKAGES+=(chromium chromium-driver fonts-liberation inotify-tools
+  clang libclang-rt-14-dev)
 
 install_packages() {
   local missing=() p
@@ -97,4 +100,10 @@ elif [ "$mode" = test ]; then
   build build-asan -DCMAKE_BUILD_TYPE=Debug -DARCHER_WERROR=ON -DARCHER_SANITIZE=ON \
     -DARCHER_WITH_TORCH=OFF
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -E install_find_package
+  echo "== fuzzing the untrusted-input parsers (libFuzzer, bounded time)"
+  targets=(fuzz_targets)
+  CC=clang CXX=clang++ build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARCHER_WERROR=ON \
+    -DARCHER_FUZZ=ON -DARCHER_WITH_TORCH=OFF -DARCHER_BUILD_TESTS=OFF -DARCHER_BUILD_BENCH=OFF \
+    -DARCHER_BUILD_EXAMPLES=OFF
+  bash fuzz/run.sh build-fuzz "${ARCHER_FUZZ_SECONDS:-20}"
 fi

@@ -13,6 +13,7 @@
 #include "common/bounded_file.h"
 #include "common/log.h"
 #include "common/metric_stream.h"
+#include "trial/parameter_record.h"
 
 extern char** environ;
 
@@ -64,6 +65,26 @@ void mkdir_p(const std::string& dir) {
 }
 
 }  // namespace
+
+StatusOr<Json> parse_parameter_record(std::string_view text,
+                                      const std::string& path) {
+  auto json = parse_json(text, path);
+  if (!json.is_ok()) return json.status();
+  Json record = std::move(json).value();
+  if (!record.is_object() || !record.contains("parameters")) {
+    return Status::invalid_argument(
+        path +
+        ": expected a parameter record {\"parameter_id\": ..., "
+        "\"parameters\": ...}");
+  }
+  if (record.contains("parameter_id") && !record["parameter_id"].is_null() &&
+      !record["parameter_id"].is_number_integer()) {
+    return Status::invalid_argument(
+        path + ": \"parameter_id\" must be an integer or null, got " +
+        json_excerpt(record["parameter_id"]));
+  }
+  return record;
+}
 
 void check_metric(const Json& metric, const char* api) {
   if (metric.is_number()) return;
@@ -135,20 +156,9 @@ Json TrialContext::read_parameter_record() {
     }
     std::this_thread::sleep_for(kParameterPollInterval);
   }
-  auto json = parse_json(text, path);
-  if (!json.is_ok()) throw Error(json.status().message());
-  Json record = std::move(json).value();
-  if (!record.is_object() || !record.contains("parameters")) {
-    throw Error(path +
-                ": expected a parameter record {\"parameter_id\": ..., "
-                "\"parameters\": ...}");
-  }
-  if (record.contains("parameter_id") && !record["parameter_id"].is_null() &&
-      !record["parameter_id"].is_number_integer()) {
-    throw Error(path + ": \"parameter_id\" must be an integer or null, got " +
-                json_excerpt(record["parameter_id"]));
-  }
-  return record;
+  auto record = parse_parameter_record(text, path);
+  if (!record.is_ok()) throw Error(record.status().message());
+  return std::move(record).value();
 }
 
 Json TrialContext::get_next_parameter() {
