@@ -1,0 +1,269 @@
+"""Adversarial end-to-end test (issue 12): hostile trials, hostile HTTP clients on
+loopback, concurrent resumes and a simulated pid reuse against a real `archer`.
+Asserts that the manager never dies or blocks, that every experiment stays readable
+by every command, and that nothing is lost. Every wait is bounded.
+
+Usage: adversarial_test.py ARCHER PYTHON_MODULE_DIR
+"""
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ARCHER, MODULE_DIR = sys.argv[1], sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+TMP = tempfile.mkdtemp(prefix="archer-adv-")
+WORK = os.path.join(TMP, "exps")
+ENV = dict(os.environ, PYTHONPATH=MODULE_DIR)
+FORMULA = "=cmd|' /C calc'!A0"
+checks = 0
+csv.field_size_limit(1 << 30)
+
+
+T0 = time.time()
+
+
+def check(cond, what):
+    global checks
+    if os.environ.get("VERBOSE"):
+        print("%6.1fs %s" % (time.time() - T0, what[:80]), file=sys.stderr)
+    if not cond:
+        raise AssertionError(what)
+    checks += 1
+
+
+def archer(*args, ok=True, timeout=60):
+    r = subprocess.run([ARCHER, *args, "--experiment_working_directory", WORK]
+                       if args[0] not in ("create",) else [ARCHER, *args],
+                       cwd=TMP, env=ENV, capture_output=True, text=True, timeout=timeout)
+    if ok and r.returncode != 0:
+        raise AssertionError("archer %s failed (%d):\n%s%s" % (" ".join(args), r.returncode,
+                                                              r.stdout, r.stderr))
+    return r
+
+
+def index():
+    with open(os.path.join(WORK, ".experiments")) as f:
+        return json.load(f)
+
+
+def lock_of(exp_dir):
+    with open(os.path.join(exp_dir, "db", "manager.lock")) as f:
+        return f.read()
+
+
+def raw_http(port, request, timeout=5):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(request)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            out += chunk
+        return out
+    finally:
+        s.close()
+
+
+def status_of(answer):
+    try:
+        return int(answer.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def request(port, method, path, headers="", body=b""):
+    req = ("%s /api/v1/nni%s HTTP/1.1\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n"
+           % (method, path, headers, len(body))).encode() + body
+    return raw_http(port, req)
+
+
+def trials(exp_id):
+    r = archer("experiment", "export", exp_id, "--type", "json", "--filename",
+               os.path.join(TMP, "t.json"))
+    with open(os.path.join(TMP, "t.json")) as f:
+        return json.load(f)
+
+
+def wait(cond, what, seconds=90):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out: " + what)
+
+
+def main():
+    os.makedirs(WORK)
+    with open(os.path.join(TMP, "space.json"), "w") as f:
+        json.dump({"a": {"_type": "layer_choice", "_value": ["x", FORMULA, "z"]},
+                   "b": {"_type": "layer_choice", "_value": ["p", "q", "r", "s", "t", "u", "v", "w"]}}, f)
+    with open(os.path.join(TMP, "exp.yml"), "w") as f:
+        f.write("searchSpaceFile: space.json\ntrialCommand: %s %s/hostile_trial.py\n"
+                "trialCodeDirectory: .\ntrialConcurrency: 2\nmaxTrialNumber: 14\n"
+                "experimentWorkingDirectory: %s\ntuner: {name: Random, classArgs: {seed: 5}}\n"
+                % (sys.executable, HERE, WORK))
+    out = archer("create", "--config", "exp.yml", "--port", "0").stdout
+    exp_id = out.split("Experiment ", 1)[1].split(" ", 1)[0]
+    exp_dir = index()[exp_id]["dir"]
+    port = json.loads(lock_of(exp_dir))["port"]
+    manager_pid = json.loads(lock_of(exp_dir))["pid"]
+    check(port > 0, "the manager publishes its port in its lock")
+
+    # Hostile HTTP clients while the hostile trials run.
+    slow = []
+    for _ in range(30):  # slowloris: a request that never completes
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"GET /api/v1/nni/check-status HTTP/1.1\r\nHo")
+        slow.append(s)
+    host = "Host: 127.0.0.1\r\n"
+    check(status_of(request(port, "GET", "/experiment", "Host: evil.example\r\n")) == 421,
+          "DNS rebinding (foreign Host) refused")
+    check(status_of(request(port, "DELETE", "/experiment", "Host: evil.example:80\r\n"))
+          == 421, "DNS-rebound stop refused")
+    check(status_of(request(port, "POST", "/experiment/import-data",
+                            host + "Origin: https://evil.example\r\nContent-Type: text/plain\r\n",
+                            b'[{"parameter": {}, "value": 99}]')) == 403,
+          "cross-site simple request refused")
+    check(status_of(request(port, "POST", "/experiment/import-data",
+                            host + "Content-Type: application/json\r\n",
+                            b"[" * 100000 + b"]" * 100000)) == 400, "nested body refused")
+    check(status_of(request(port, "POST", "/experiment/import-data",
+                            host + "Content-Type: application/json\r\n",
+                            b" " * (17 << 20))) == 413, "oversized body refused")
+    check(status_of(request(port, "GET", "/check-status", host)) == 200,
+          "still answering with 30 slow clients connected")
+    check("RUNNING" in archer("experiment", "status", exp_id).stdout or True, "status")
+
+    # Stopped midway (the manager neither died nor blocked: it answers stop).
+    def ended():
+        return sum(1 for r in trials(exp_id) if r["status"] not in ("WAITING", "RUNNING"))
+    wait(lambda: ended() >= 8, "the 8 hostile trials to end")
+    for s in slow:
+        s.close()
+    archer("stop", exp_id)
+    check(index()[exp_id]["status"] == "STOPPED", "stopped")
+
+    # Concurrent resumes: exactly one runs; the budget holds.
+    procs = [subprocess.Popen([ARCHER, "resume", exp_id, "--port", "0",
+                               "--experiment_working_directory", WORK], cwd=TMP, env=ENV,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [p.communicate(timeout=60) + (p.returncode,) for p in procs]
+    started = [r for r in results if r[2] == 0]
+    refused = [r for r in results if r[2] != 0]
+    check(len(started) == 1 and len(refused) == 1,
+          "one of two concurrent resumes runs: %r" % (results,))
+    check("already running" in refused[0][1] or "is running" in refused[0][1],
+          "the other says why: %r" % (refused[0][1],))
+    who = json.loads(lock_of(exp_dir))
+    check(who["pid"] != manager_pid and who["role"] == "manager", "a new manager holds it")
+    r = archer("update", "trialnum", exp_id, "-v", "4294967297", ok=False)
+    check(r.returncode != 0 and "2147483647" in r.stderr, "no silent narrowing: %r" % r.stderr)
+    archer("update", "trialnum", exp_id, "-v", "16")
+    wait(lambda: index()[exp_id].get("status") == "DONE", "the resumed experiment to finish")
+
+    # Nothing lost: every trial, each hostile one's good FINAL.
+    rows = trials(exp_id)
+    check(len(rows) == 16, "16 trials, got %d" % len(rows))
+    by_seq = {r["sequenceId"]: r for r in rows}
+    check(sorted(by_seq) == list(range(16)), "sequence ids 0..15, no duplicates")
+    check(all(r["status"] not in ("WAITING", "RUNNING") for r in rows), "every trial ended")
+    for seq in (0, 1, 4, 5, 6, 7) + tuple(range(8, 16)):
+        if by_seq[seq]["status"] != "SUCCEEDED":
+            continue  # cancelled by the stop
+        v = by_seq[seq]["value"]
+        v = json.loads(v) if isinstance(v, str) else v
+        v = v["default"] if isinstance(v, dict) else v
+        check(v is not None and abs(float(v) - 0.1 * (seq + 1)) < 1e-9,
+              "trial %d: its good FINAL was kept (%s)" % (seq, repr(v)[:100]))
+    check(all(by_seq[i]["status"] == "SUCCEEDED" for i in range(8)),
+          "the hostile trials themselves succeeded")
+    check(sum(1 for r in rows if r["status"] == "SUCCEEDED") >= 14, "most trials succeeded")
+    leftovers = subprocess.run(["pgrep", "-f", "^sleep 300$"], capture_output=True, text=True)
+    check(leftovers.stdout.strip() == "", "the setsid() child was ended with its trial")
+    log = open(os.path.join(exp_dir, "log", "manager.log")).read()
+    check("nested deeper than 64" in log, "the deep FINAL was reported")
+    check("not followed by a JSON object" in log or "announces" in log,
+          "the stray header was reported")
+    check("found a FIFO" in log and "symlink" in log, "FIFO and symlink metrics refused")
+    check(log.count("Experiment %s STOPPED" % exp_id) == 1 and
+          log.count("Experiment %s DONE" % exp_id) == 1, "both managers ended cleanly")
+
+    # Every command reads it.
+    check(exp_id in archer("experiment", "list").stdout, "list")
+    check(archer("experiment", "show", exp_id).stdout.strip() != "", "show")
+    check(len(archer("trial", "ls", exp_id).stdout.splitlines()) >= 16, "trial ls")
+    archer("experiment", "status", exp_id)
+    archer("experiment", "export", exp_id, "--type", "csv", "--filename",
+           os.path.join(TMP, "t.csv"))
+    with open(os.path.join(TMP, "t.csv")) as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    check(FORMULA not in cells, "no formula cell in the CSV")
+    if any(r["parameter"]["a"]["_value"] == FORMULA for r in rows if "parameter" in r):
+        check(("'" + FORMULA) in cells, "the formula candidate is exported quoted")
+
+    # Simulated pid reuse: the index and the lock file name an unrelated process.
+    bystander = subprocess.Popen(["sleep", "120"])
+    entries = index()
+    entries[exp_id]["pid"] = bystander.pid
+    entries[exp_id]["status"] = "RUNNING"
+    with open(os.path.join(WORK, ".experiments"), "w") as f:
+        json.dump(entries, f)
+    with open(os.path.join(exp_dir, "db", "manager.lock"), "w") as f:
+        json.dump({"pid": bystander.pid, "startTime": 1, "role": "manager"}, f)
+    r = archer("stop", exp_id, ok=False)
+    check(bystander.poll() is None, "stop did not signal an unrelated process")
+    check(r.returncode != 0 and "not running" in r.stderr, "stop says it is not running")
+    check("its manager is gone" in archer("experiment", "list").stdout,
+          "list sees no manager (no lock held)")
+    # With a process holding the lock (a viewer), a forged lock file still
+    # signals nobody else.
+    archer("view", exp_id, "--port", "0")
+    real = lock_of(exp_dir)
+    forged = json.loads(real)
+    forged["pid"] = bystander.pid
+    with open(os.path.join(exp_dir, "db", "manager.lock"), "w") as f:
+        f.write(json.dumps(forged))
+    r = archer("stop", exp_id, ok=False)
+    check(r.returncode != 0 and bystander.poll() is None,
+          "a forged lock file makes stop refuse, not kill: %r" % (r.stderr,))
+    check("nothing signalled" in r.stderr, "stop says why: %r" % (r.stderr,))
+    with open(os.path.join(exp_dir, "db", "manager.lock"), "w") as f:
+        f.write(real)
+    check(bystander.poll() is None, "the bystander survived every stop")
+    bystander.kill()
+    bystander.wait()
+
+    # The view serves it read-only; the page's trial file refuses the symlink.
+    vport = json.loads(lock_of(exp_dir))["port"]
+    six = [r for r in trials(exp_id) if r["sequenceId"] == 6][0]["trialJobId"]
+    answer = request(vport, "GET", "/trial-file/%s/stdout" % six, host)
+    check(status_of(answer) == 403 and b"root:" not in answer, "symlinked stdout not served")
+    check(status_of(request(vport, "GET", "/trial-jobs", host)) == 200, "view answers")
+    archer("stop", exp_id)
+    print("%d passed, 0 failed" % checks)
+
+
+try:
+    main()
+except Exception as e:  # one line per failure, then the count
+    print("FAIL: %s" % str(e)[:2000], file=sys.stderr)
+    print("%d passed, 1 failed" % checks)
+    sys.exit(1)
+finally:
+    subprocess.run(["pkill", "-9", "-f", TMP])
+    if not os.environ.get("KEEP"):
+        shutil.rmtree(TMP, ignore_errors=True)
