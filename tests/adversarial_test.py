@@ -199,6 +199,8 @@ def main():
     check("not followed by a JSON object" in log or "announces" in log,
           "the stray header was reported")
     check("found a FIFO" in log and "symlink" in log, "FIFO and symlink metrics refused")
+    check("PERIODICAL metric 0 reported again with another value" in log,
+          "a repeated intermediate sequence is reported, not dropped silently")
     check(log.count("Experiment %s STOPPED" % exp_id) == 1 and
           log.count("Experiment %s DONE" % exp_id) == 1, "both managers ended cleanly")
 

@@ -5,7 +5,7 @@ by its sequence id; through Archer's stdlib-only trial module otherwise.
   1  a FINAL with 1e999 in it, then a good FINAL          (good one counts)
   2  .nni/metrics replaced by a FIFO, then exits          (manager not blocked)
   3  .nni/metrics a symlink to /dev/zero, then exits      (not followed)
-  4  a stray "ME999999" header, then a good FINAL          (good one counts)
+  4  intermediate 0 twice (other value), a stray "ME999999" header, a good FINAL
   5  a setsid() child that would outlive the trial         (ended with it)
   6  stdout replaced by a symlink to /etc/passwd, .nni/state by a FIFO
   7  a 900 KB FINAL and 2,000 intermediate results
@@ -51,6 +51,8 @@ elif seq == 3:
     os.symlink("/dev/zero", metrics)
     time.sleep(1.5)
 elif seq == 4:
+    nni.report_intermediate_result(0.25)
+    raw("0.75", "PERIODICAL")  # sequence 0 again, another value: the first is kept
     with open(metrics, "ab") as f:
         f.write(b"ME999999")
     nni.report_final_result(good)

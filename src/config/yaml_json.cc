@@ -8,20 +8,16 @@
 #include <cstdlib>
 #include <unordered_map>
 
+#include "common/text.h"
+
 namespace archer {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 Json typed_scalar(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   if (node.Tag() == "!") return text;  // quoted: always a string
-  const std::string l = lower(text);
+  const std::string l = ascii_lower(text);
   if (l.empty() || l == "~" || l == "null") return Json();
   if (l == "true" || l == "yes" || l == "on") return true;
   if (l == "false" || l == "no" || l == "off") return false;

@@ -237,6 +237,25 @@ Status ExperimentManager::fill_slots() {
   return set_status("RUNNING");
 }
 
+// A metric whose (trial, type, sequence) is stored already: a re-read after a
+// restart repeats the same value (silent); a different value is the trial
+// reporting the same sequence twice: the first is kept, and it is said.
+void ExperimentManager::warn_if_conflicting(const TrialEvent& e) {
+  auto stored = store_->metrics(e.trial_id);
+  if (!stored.is_ok()) return;
+  for (const auto& m : stored.value()) {
+    if (m.type != e.metric_type || m.sequence != e.metric_sequence) continue;
+    if (m.value != e.metric_value) {
+      log_warning("archer", "trial " + e.trial_id + ": " + e.metric_type +
+                                " metric " + std::to_string(e.metric_sequence) +
+                                " reported again with another value (" +
+                                json_excerpt(Json(e.metric_value), 60) +
+                                "); the first one is kept");
+    }
+    return;
+  }
+}
+
 Status ExperimentManager::handle(const TrialEvent& e) {
   auto live = live_.find(e.trial_id);
   // Metrics (the frequent events) need no trial row; state changes read it
@@ -262,6 +281,7 @@ Status ExperimentManager::handle(const TrialEvent& e) {
           MetricRow{e.trial_id, e.parameter_id, e.metric_type,
                     e.metric_sequence, e.metric_value, e.time_ms});
       if (!inserted.is_ok()) return inserted.status();
+      if (!inserted.value()) warn_if_conflicting(e);
       // (An adopted trial's FINAL may be stored already and still be news to
       // the tuner, so has_final decides, not the insertion.)
       if (e.metric_type != "FINAL" || live == live_.end() ||

@@ -110,6 +110,7 @@ class ExperimentManager {
   Status fill_slots();
   Status submit_one(const Architecture& arch);
   Status handle(const TrialEvent& event);
+  void warn_if_conflicting(const TrialEvent& event);
   Status set_status(const std::string& status);
   Status save_config();
   Status save_elapsed();

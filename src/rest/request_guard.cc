@@ -5,17 +5,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.h"
 #include "rest/http_reply.h"
 
 namespace archer {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool all_digits(const std::string& s) {
   return !s.empty() && s.size() <= 5 &&
@@ -32,7 +27,7 @@ RequestGuard::RequestGuard(const std::string& bound_host)
 }
 
 void RequestGuard::allow_host(const std::string& host) {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   if (h.find(':') != std::string::npos && h.front() != '[') h = "[" + h + "]";
   if (!allowed(h)) hosts_.push_back(h);
 }
@@ -43,7 +38,7 @@ bool RequestGuard::allowed(const std::string& host) const {
 }
 
 std::string RequestGuard::host_of(const std::string& value) {
-  std::string v = lower(value);
+  std::string v = ascii_lower(value);
   if (v.empty()) return "";
   for (unsigned char c : v) {
     if (c <= 0x20 || c >= 0x7f || c == '/' || c == '@' || c == '\\') return "";
@@ -78,7 +73,7 @@ bool RequestGuard::check(const httplib::Request& req,
   const std::string& m = req.method;
   if (m == "GET" || m == "HEAD" || m == "OPTIONS") return true;
   if (req.has_header("Origin")) {
-    std::string origin = lower(req.get_header_value("Origin"));
+    std::string origin = ascii_lower(req.get_header_value("Origin"));
     std::string host;
     for (const char* scheme : {"http://", "https://"}) {
       const std::string sc(scheme);
@@ -94,7 +89,7 @@ bool RequestGuard::check(const httplib::Request& req,
     }
   }
   if (m == "PUT" || m == "POST" || m == "PATCH") {
-    std::string type = lower(req.get_header_value("Content-Type"));
+    std::string type = ascii_lower(req.get_header_value("Content-Type"));
     type = type.substr(0, type.find(';'));
     while (!type.empty() && type.back() == ' ') type.pop_back();
     if (type != "application/json") {

@@ -6,16 +6,11 @@
 #include <map>
 
 #include "archer/tuner.h"
+#include "common/text.h"
 
 namespace archer {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // The label of a decision's choice for stats and axes: a layer choice's
 // candidate name; an input choice's chosen inputs joined by '+' (by index
@@ -107,7 +102,7 @@ StatusOr<TrialPageQuery> parse_page_query(
       q.statuses.push_back(statuses.substr(start, comma - start));
     start = comma + 1;
   }
-  q.text = lower(param("q"));
+  q.text = ascii_lower(param("q"));
   return q;
 }
 
@@ -131,7 +126,7 @@ IndexedTrial index_row(TrialRow row, const SearchSpace& space,
     if (t.arch().is_object() && t.arch().contains(c.key))
       t.search_text += c.key + "=" + choice_label(c, t.arch()[c.key]) + "; ";
   }
-  t.search_text = lower(t.search_text);
+  t.search_text = ascii_lower(t.search_text);
   if (!final_metric.empty()) {
     t.final_text = final_metric;
     auto v = parse_json(t.final_text, "metric");
