@@ -5,7 +5,7 @@
 #ifndef ARCHER_CONFIG_YAML_JSON_H_
 #define ARCHER_CONFIG_YAML_JSON_H_
 
-#include <map>
+#include <unordered_map>
 #include <string>
 
 #include "archer/json.h"
@@ -17,7 +17,7 @@ struct YamlDocument {
   Json value;
   // JSON pointer ("/tuner/classArgs/population_size") -> 1-based line in the
   // file.
-  std::map<std::string, int> lines;
+  std::unordered_map<std::string, int> lines;
   // The line of `pointer`, or of its nearest ancestor that has one (0 if none).
   int line_of(const std::string& pointer) const;
 };
