@@ -5,7 +5,9 @@
 #include <cctype>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "archer/store.h"
 #include "manager/commands.h"
@@ -368,9 +370,13 @@ void RestServer::stop() {
   }
   auto state = workers_ ? *workers_ : nullptr;
   if (state && stragglers(*state) > 0) {
-    // A worker is still stuck on a slow client and uses the server: leave it
-    // alive (the process is ending or moving on; never hang here).
-    (void)server_.release();
+    // A worker is still stuck on a slow client and uses the server: keep it
+    // alive for the rest of the process (reachable, so it is not a leak);
+    // never hang here.
+    static auto* const kept = new std::vector<std::unique_ptr<httplib::Server>>;
+    static std::mutex kept_mu;
+    std::lock_guard<std::mutex> lock(kept_mu);
+    kept->push_back(std::move(server_));
   }
 }
 
