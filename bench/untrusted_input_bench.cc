@@ -65,7 +65,7 @@ int run() {
     const std::string yaml = "searchSpace: " + text +
                              "\ntrialCommand: x\ntrialConcurrency: 1\ntuner: "
                              "{name: Random}\n";
-    row(name, "  of which: YAML to JSON (parse_yaml)",
+    row(name, "YAML to JSON only (parse_yaml)",
         seconds_of([&] { (void)parse_yaml(yaml, "exp.yml").value(); }));
     row(name, "inline in a YAML config (yaml-cpp + checks)", seconds_of([&] {
           (void)parse_experiment_config(yaml, "exp.yml", "/tmp").value();

@@ -96,6 +96,22 @@ def trials(exp_id):
         return json.load(f)
 
 
+def live_processes_of(exp_id):
+    """Processes (not zombies) whose environment says they belong to the experiment."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                env = f.read().split(b"\0")
+            with open("/proc/%s/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if ("NNI_EXP_ID=" + exp_id).encode() in env and state != "Z":
+            found.append(int(pid))
+    return found
+
+
 def wait(cond, what, seconds=90):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -192,8 +208,8 @@ def main():
     check(all(by_seq[i]["status"] == "SUCCEEDED" for i in range(8)),
           "the hostile trials themselves succeeded")
     check(sum(1 for r in rows if r["status"] == "SUCCEEDED") >= 14, "most trials succeeded")
-    leftovers = subprocess.run(["pgrep", "-f", "^sleep 300$"], capture_output=True, text=True)
-    check(leftovers.stdout.strip() == "", "the setsid() child was ended with its trial")
+    check(not live_processes_of(exp_id), "the setsid() child was ended with its trial: %r"
+          % (live_processes_of(exp_id),))
     log = open(os.path.join(exp_dir, "log", "manager.log")).read()
     check("nested deeper than 64" in log, "the deep FINAL was reported")
     check("not followed by a JSON object" in log or "announces" in log,
