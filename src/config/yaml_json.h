@@ -5,8 +5,8 @@
 #ifndef ARCHER_CONFIG_YAML_JSON_H_
 #define ARCHER_CONFIG_YAML_JSON_H_
 
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
 #include "archer/json.h"
 #include "archer/status.h"
