@@ -99,6 +99,13 @@ class MetricFileReader {
   const std::string& path() const { return path_; }
   // The last poll() read everything the file had.
   bool caught_up() const { return caught_up_; }
+  // True the first time `error` is seen in a row (for logging a file that
+  // stays unreadable once, not at every poll).
+  bool first_time(const Status& error) {
+    if (error.message() == last_error_) return false;
+    last_error_ = error.message();
+    return true;
+  }
   // Bytes of an incomplete trailing record (should be 0 once the writer has
   // exited).
   size_t pending_bytes() const { return decoder_.pending_bytes(); }
@@ -108,6 +115,7 @@ class MetricFileReader {
   std::string path_, root_, relative_;
   std::uint64_t read_offset_ = 0;
   bool caught_up_ = true;
+  std::string last_error_;
   MetricStreamDecoder decoder_;
 };
 

@@ -37,7 +37,9 @@ void read_metric_events(MetricFileReader& reader, const std::string& trial_id,
     auto records = reader.poll(&errors);
     log_skipped(errors);
     if (!records.is_ok()) {
-      log_warning("archer", records.status().message());
+      if (reader.first_time(records.status()))
+        log_warning("archer", records.status().message() +
+                                  " (its metrics are not read while it is)");
       return;
     }
     append_events(records.value(), trial_id, out);
