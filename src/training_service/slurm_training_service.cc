@@ -239,17 +239,23 @@ void SlurmTrainingService::finish(const std::string& trial_id) {
   auto state_text = read_beneath(t.spec.trial_dir, ".nni/state", 256);
   std::istringstream state(state_text.is_ok() ? state_text.value() : "");
   long long code = -1, ms = 0;
-  if (state >> code >> ms) {
+  const bool have_state = static_cast<bool>(state >> code >> ms);
+  // A job killed by a signal (scancel's SIGTERM) may still have written its
+  // state (exit code 128 + signal): Slurm then says whether it was cancelled.
+  std::string reason, job_state_name;
+  const bool by_signal = have_state && code >= 128;
+  if ((!have_state || by_signal) && !t.job.empty())
+    job_state_name = job_state(t.job, &reason);
+  const bool cancelled = job_state_name.rfind("CANCELLED", 0) == 0;
+  if (have_state && !(by_signal && cancelled)) {
     ev.exit_code = static_cast<int>(code);
     if (ms > 0) ev.time_ms = ms;
     ev.status = code == 0 ? "SUCCEEDED" : "FAILED";
     if (code != 0) ev.message = "exit code " + std::to_string(code);
   } else {
-    std::string reason;
-    const std::string job_state_name =
-        t.job.empty() ? "" : job_state(t.job, &reason);
+    if (have_state) ev.exit_code = static_cast<int>(code);
     const std::string job = "Slurm job " + t.job;
-    if (job_state_name.rfind("CANCELLED", 0) == 0) {
+    if (cancelled) {
       ev.status = t.cancel_status.empty() ? "SYS_CANCELED" : t.cancel_status;
       ev.message = t.cancel_status.empty()
                        ? job + " was cancelled outside Archer (scancel)"
