@@ -81,7 +81,11 @@ int run() {
           bench::machine_line() + "):\n\n" + table +
           "\nA search space of 10^5 keys used to take minutes: nlohmann's "
           "ordered_json looks keys up linearly, so parsing, building the space "
-          "and encoding an architecture were each quadratic.\n");
+          "and encoding an architecture were each quadratic. From a file "
+          "(`searchSpaceFile`, JSON) it now loads in about 0.3 s. Inline in a "
+          "YAML config it still takes about 2 s: yaml-cpp's scanner itself "
+          "is the larger part (its `Load` alone takes 0.86 s here), so the "
+          "sub-second goal is met for files, not for inline YAML.\n");
   if (!st.is_ok()) std::fprintf(stderr, "%s\n", st.message().c_str());
   return 0;
 }
