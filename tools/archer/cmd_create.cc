@@ -45,7 +45,10 @@ void add_web_options(CLI::App* cmd, RunOptions* options) {
                   "--url_prefix, for a reverse proxy)")
       ->check([](const std::string& v) {
         auto p = normalize_url_prefix(v);
-        return p.is_ok() ? std::string() : p.status().message();
+        if (p.is_ok()) return std::string();
+        // CLI11 names the option itself.
+        const std::string m = p.status().message(), own = "--url_prefix: ";
+        return m.rfind(own, 0) == 0 ? m.substr(own.size()) : m;
       });
   cmd->add_option("--allowed_host", options->allowed_hosts,
                   "also accept requests addressed to this host name (a "
