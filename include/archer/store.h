@@ -97,6 +97,10 @@ class Store {
   // Adds a metric; returns false (and changes nothing) if the same (trial,
   // type, sequence) is already stored.
   virtual StatusOr<bool> insert_metric(const MetricRow& metric) = 0;
+  // The stored value of one metric (one indexed lookup), nullopt if absent.
+  virtual StatusOr<std::optional<std::string>> metric_value(
+      const std::string& trial_id, const std::string& type,
+      std::int64_t sequence) = 0;
   // Metrics of one trial (or all with ""), in insertion order.
   virtual StatusOr<std::vector<MetricRow>> metrics(
       const std::string& trial_id) = 0;

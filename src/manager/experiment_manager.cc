@@ -241,19 +241,15 @@ Status ExperimentManager::fill_slots() {
 // restart repeats the same value (silent); a different value is the trial
 // reporting the same sequence twice: the first is kept, and it is said.
 void ExperimentManager::warn_if_conflicting(const TrialEvent& e) {
-  auto stored = store_->metrics(e.trial_id);
-  if (!stored.is_ok()) return;
-  for (const auto& m : stored.value()) {
-    if (m.type != e.metric_type || m.sequence != e.metric_sequence) continue;
-    if (m.value != e.metric_value) {
-      log_warning("archer", "trial " + e.trial_id + ": " + e.metric_type +
-                                " metric " + std::to_string(e.metric_sequence) +
-                                " reported again with another value (" +
-                                json_excerpt(Json(e.metric_value), 60) +
-                                "); the first one is kept");
-    }
+  auto stored =
+      store_->metric_value(e.trial_id, e.metric_type, e.metric_sequence);
+  if (!stored.is_ok() || !stored.value() || *stored.value() == e.metric_value)
     return;
-  }
+  log_warning("archer", "trial " + e.trial_id + ": " + e.metric_type +
+                            " metric " + std::to_string(e.metric_sequence) +
+                            " reported again with another value (" +
+                            json_excerpt(Json(e.metric_value), 60) +
+                            "); the first one is kept");
 }
 
 Status ExperimentManager::handle(const TrialEvent& e) {

@@ -275,6 +275,22 @@ class SqliteStore : public Store {
     return sqlite3_changes(db_) > 0;
   }
 
+  StatusOr<std::optional<std::string>> metric_value(
+      const std::string& trial_id, const std::string& type,
+      std::int64_t sequence) override {
+    Statement s(db_,
+                "SELECT value FROM metric WHERE trial_id = ?1 AND type = ?2 "
+                "AND sequence = ?3");
+    if (!s.ok()) return error("prepare");
+    s.bind(1, trial_id);
+    s.bind(2, type);
+    s.bind(3, sequence);
+    const int rc = s.step();
+    if (rc == SQLITE_ROW) return std::optional<std::string>(s.text(0));
+    if (rc != SQLITE_DONE) return error("select metric");
+    return std::optional<std::string>();
+  }
+
   StatusOr<std::vector<MetricRow>> metrics(
       const std::string& trial_id) override {
     return select_metrics(trial_id.empty() ? "" : "WHERE trial_id = ?1",

@@ -157,6 +157,12 @@ TEST(SqliteStore, MetricsAreUniquePerTrialTypeAndSequence) {
   EXPECT_EQ(a[2].value, "{\"default\": 0.9}");
   auto all = store->metrics("").value();
   ASSERT_EQ(all.size(), 4u);
+  // One metric's stored value, by its key.
+  EXPECT_EQ(store->metric_value("a", "FINAL", 0).value(),
+            std::optional<std::string>("{\"default\": 0.9}"));
+  EXPECT_EQ(store->metric_value("a", "PERIODICAL", 1).value(),
+            std::optional<std::string>("0.5"));
+  EXPECT_FALSE(store->metric_value("a", "PERIODICAL", 7).value().has_value());
   EXPECT_FALSE(all[3].parameter_id.has_value());
 }
 
