@@ -19,7 +19,6 @@
 #include <sstream>
 #include <thread>
 
-#include "common/bounded_file.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "training_service/max_parallel.h"
@@ -212,9 +211,7 @@ Status LocalTrainingService::adopt(const TrialSpec& spec,
                                    const std::string& handle) {
   std::string text = handle;
   if (text.empty()) {  // the manager died before it stored the handle
-    auto pid_text = read_beneath(spec.trial_dir, ".nni/pid", 64);
-    std::istringstream in(pid_text.is_ok() ? pid_text.value() : "");
-    in >> text;
+    text = read_trial_word(spec.trial_dir, ".nni/pid");
   }
   char* end = nullptr;
   const long parsed = std::strtol(text.c_str(), &end, 10);
@@ -286,10 +283,10 @@ void LocalTrainingService::finish(const std::string& trial_id,
   ev.kind = TrialEvent::Kind::kEnded;
   ev.trial_id = trial_id;
   ev.time_ms = now_ms();
-  auto state_text = read_beneath(t.spec.trial_dir, ".nni/state", 256);
-  std::istringstream state(state_text.is_ok() ? state_text.value() : "");
-  long long code = -1, ms = 0;
-  bool have_state = static_cast<bool>(state >> code >> ms);
+  const std::optional<ExitState> state = read_exit_state(t.spec.trial_dir);
+  const bool have_state = state.has_value();
+  const long long code = state ? state->code : -1;
+  const long long ms = state ? state->time_ms : 0;
   if (have_state) {
     ev.exit_code = static_cast<int>(code);
     if (ms > 0) ev.time_ms = ms;

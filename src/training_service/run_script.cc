@@ -1,5 +1,9 @@
 #include "training_service/run_script.h"
 
+#include <sstream>
+
+#include "common/bounded_file.h"
+
 namespace archer {
 
 std::string shell_quote(const std::string& value) {
@@ -44,6 +48,23 @@ std::string local_run_script(const TrialSpec& spec, const std::string& platform,
        shell_quote(spec.trial_dir + "/.nni/state") + "\n";
   s += "exit $code\n";
   return s;
+}
+
+std::optional<ExitState> read_exit_state(const std::string& trial_dir) {
+  auto text = read_beneath(trial_dir, ".nni/state", 256);
+  std::istringstream in(text.is_ok() ? text.value() : "");
+  ExitState state;
+  if (!(in >> state.code >> state.time_ms)) return std::nullopt;
+  return state;
+}
+
+std::string read_trial_word(const std::string& trial_dir,
+                            const std::string& relative) {
+  auto text = read_beneath(trial_dir, relative, 64);
+  std::istringstream in(text.is_ok() ? text.value() : "");
+  std::string word;
+  in >> word;
+  return word;
 }
 
 }  // namespace archer

@@ -4,6 +4,7 @@
 #define ARCHER_TRAINING_SERVICE_RUN_SCRIPT_H_
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "archer/training_service.h"
@@ -24,6 +25,20 @@ std::string shell_quote(const std::string& value);
 std::string local_run_script(const TrialSpec& spec,
                              const std::string& platform = "local",
                              const std::string& path_prefix = "");
+
+// What run.sh left in .nni/state: "<exit code> <epoch ms>".
+struct ExitState {
+  long long code = -1;
+  long long time_ms = 0;
+};
+// Read as the trial's own file (open_beneath: no symlink, regular file, a
+// bounded read); nullopt if missing or malformed.
+std::optional<ExitState> read_exit_state(const std::string& trial_dir);
+
+// The first whitespace-separated word of a small file in the trial
+// directory (.nni/pid, .nni/jobid), read the same way; "" if there is none.
+std::string read_trial_word(const std::string& trial_dir,
+                            const std::string& relative);
 
 }  // namespace archer
 

@@ -6,7 +6,6 @@
 #include <sstream>
 #include <thread>
 
-#include "common/bounded_file.h"
 #include "common/log.h"
 #include "common/subprocess.h"
 #include "common/time_util.h"
@@ -156,9 +155,7 @@ Status SlurmTrainingService::adopt(const TrialSpec& spec,
                                    const std::string& handle) {
   std::string job = handle;
   if (job.empty()) {
-    auto job_text = read_beneath(spec.trial_dir, ".nni/jobid", 64);
-    std::istringstream in(job_text.is_ok() ? job_text.value() : "");
-    in >> job;
+    job = read_trial_word(spec.trial_dir, ".nni/jobid");
   }
   Trial t;
   t.spec = spec;
@@ -236,10 +233,10 @@ void SlurmTrainingService::finish(const std::string& trial_id) {
   ev.kind = TrialEvent::Kind::kEnded;
   ev.trial_id = trial_id;
   ev.time_ms = now_ms();
-  auto state_text = read_beneath(t.spec.trial_dir, ".nni/state", 256);
-  std::istringstream state(state_text.is_ok() ? state_text.value() : "");
-  long long code = -1, ms = 0;
-  const bool have_state = static_cast<bool>(state >> code >> ms);
+  const std::optional<ExitState> state = read_exit_state(t.spec.trial_dir);
+  const bool have_state = state.has_value();
+  const long long code = state ? state->code : -1;
+  const long long ms = state ? state->time_ms : 0;
   // A job killed by a signal (scancel's SIGTERM) may still have written its
   // state (exit code 128 + signal): Slurm then says whether it was cancelled.
   std::string reason, job_state_name;
