@@ -32,7 +32,7 @@ std::string describe(const ManagerIdentity& who) {
   return s;
 }
 
-std::optional<ManagerIdentity> parse_identity(const std::string& text) {
+ManagerIdentity parse_identity(const std::string& text) {
   auto j = parse_json(text, "manager.lock");
   ManagerIdentity who;
   if (!j.is_ok() || !j.value().is_object()) return who;

@@ -12,7 +12,6 @@
 #include "archer/json.h"
 #include "commands.h"
 #include "common/bounded_file.h"
-#include "manager/manager_lock.h"
 
 namespace archer {
 namespace cli {
@@ -59,12 +58,6 @@ void update_index(const std::string& working_dir,
   }
   fs::rename(tmp, path);
 }  // the lock goes with the descriptor
-
-bool experiment_locked(const Json& entry) {
-  if (!entry.is_object() || !entry.contains("dir") || !entry["dir"].is_string())
-    return false;
-  return lock_holder(entry["dir"].get<std::string>()).has_value();
-}
 
 std::string find_experiment_dir(const std::string& id,
                                 const std::string& working_dir) {

@@ -242,7 +242,7 @@ del->callback([&run, id, del_all, working] {
       for (auto it = all.begin(); it != all.end(); ++it) {
         const std::string status = it.value().value("status", "");
         const bool target = *del_all || it.key() == *id;
-        const bool locked = experiment_locked(it.value());
+        const bool locked = manager_alive(it.value());
         // --all keeps an experiment whose manager died (it can be resumed);
         // naming one deletes it once nothing runs it.
         const bool ended = status == "DONE" || status == "STOPPED";

@@ -57,10 +57,10 @@ int stop(const std::string& id, bool all, const std::string& working) {
       std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (const auto& t : signalled) {
     while (std::chrono::steady_clock::now() < limit &&
-           experiment_locked(index[t])) {
+           manager_alive(index[t])) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    if (experiment_locked(index[t])) {
+    if (manager_alive(index[t])) {
       std::cerr << "archer: error: experiment " << t
                 << " did not stop within 60 s; its manager still runs"
                 << std::endl;

@@ -43,9 +43,6 @@ Json load_index(const std::string& working_dir);
 // archer::Error.
 void update_index(const std::string& working_dir,
                   const std::function<void(Json&)>& change);
-// True if a manager or viewer holds the lock of the experiment the index
-// entry points to (its `dir`).
-bool experiment_locked(const Json& entry);
 // The directory of experiment `id` (or of the most recent one when `id` is
 // empty). Throws archer::Error naming what is missing.
 std::string find_experiment_dir(const std::string& id,

@@ -11,15 +11,13 @@
 namespace archer {
 namespace cli {
 
-bool manager_alive(const Json& entry) { return experiment_locked(entry); }
-
-namespace {
 std::optional<ManagerIdentity> holder_of(const Json& entry) {
   if (!entry.is_object() || !entry.contains("dir") || !entry["dir"].is_string())
     return std::nullopt;
   return lock_holder(entry["dir"].get<std::string>());
 }
-}  // namespace
+
+bool manager_alive(const Json& entry) { return holder_of(entry).has_value(); }
 
 ManagerEndpoint running_manager(const std::string& id,
                                 const std::string& working_dir) {

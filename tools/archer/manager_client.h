@@ -2,15 +2,19 @@
 #ifndef ARCHER_TOOLS_ARCHER_MANAGER_CLIENT_H_
 #define ARCHER_TOOLS_ARCHER_MANAGER_CLIENT_H_
 
+#include <optional>
 #include <string>
 
 #include "archer/json.h"
+#include "manager/manager_lock.h"
 
 namespace archer {
 namespace cli {
 
-// True if the index entry's manager (or viewer) process is alive and the
-// experiment is not over.
+// The process (manager or viewer) holding the lock of the experiment the
+// index entry points to (its `dir`); nullopt if none does.
+std::optional<ManagerIdentity> holder_of(const Json& entry);
+// holder_of(entry) exists: a manager or viewer runs it now.
 bool manager_alive(const Json& entry);
 
 struct ManagerEndpoint {
