@@ -5,6 +5,7 @@
 #define ARCHER_JSON_H_
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,11 @@ StatusOr<Json> load_json_file(const std::string& path,
 // dumps(value) cut to at most `max_chars` (plus "..."), for messages that
 // quote a value someone else supplied.
 std::string json_excerpt(const Json& value, size_t max_chars = 100);
+
+// `value` as an int when it is an integer within +-INT32_MAX (what the ints
+// that store config keys and counts can hold), nullopt otherwise: nothing is
+// narrowed silently.
+std::optional<int> json_int32(const Json& value);
 
 // Appends a member to an object without ordered_json's linear key lookup.
 // REQUIRES: `object` is an object without `key` (else keys repeat).

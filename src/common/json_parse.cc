@@ -3,6 +3,8 @@
 // builder below keeps its own stack, refuses depth as it is seen, and appends
 // object members with a hash index instead of ordered_json's linear lookup.
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -224,6 +226,19 @@ std::string json_excerpt(const Json& value, size_t max_chars) {
   }
   if (text.size() > max_chars) text = text.substr(0, max_chars) + "...";
   return text;
+}
+
+std::optional<int> json_int32(const Json& value) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
+  if (value.is_number_unsigned()) {
+    if (value.get<std::uint64_t>() > static_cast<std::uint64_t>(kMax))
+      return std::nullopt;
+    return static_cast<int>(value.get<std::uint64_t>());
+  }
+  if (!value.is_number_integer()) return std::nullopt;
+  const std::int64_t v = value.get<std::int64_t>();
+  if (v > kMax || v < -kMax) return std::nullopt;
+  return static_cast<int>(v);
 }
 
 void append_member(Json& object, std::string key, Json value) {

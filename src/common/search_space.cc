@@ -1,7 +1,6 @@
 #include "archer/search_space.h"
 
 #include <algorithm>
-#include <limits>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -92,17 +91,13 @@ StatusOr<Choice> parse_choice(const std::string& key, const Json& entry) {
     if (n.is_number_integer()) {
       // Checked in range before it is narrowed to an int (4294967297 was
       // stored as 1).
-      constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
-      const bool fits =
-          n.is_number_unsigned()
-              ? n.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)
-              : n.get<std::int64_t>() >= -kMax && n.get<std::int64_t>() <= kMax;
-      if (!fits) {
+      const std::optional<int> chosen = json_int32(n);
+      if (!chosen) {
         return Status::invalid_argument(
             where + ": n_chosen must be null or an integer in 0.." +
             std::to_string(c.candidates.size()) + ", got " + json_excerpt(n));
       }
-      c.n_chosen = static_cast<int>(n.get<std::int64_t>());
+      c.n_chosen = *chosen;
     } else if (!n.is_null()) {
       return Status::invalid_argument(
           where + ": n_chosen must be an integer or null, got " +

@@ -111,14 +111,11 @@ StatusOr<Json> check_value(const KeySpec& k, const Json& v,
       break;
     case KeyType::kInt: {
       // Every integer key is stored in an int: refuse what it cannot hold.
-      constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
-      if (!v.is_number_integer() ||
-          (v.is_number_unsigned() &&
-           v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMax)) ||
-          v.get<std::int64_t>() > kMax || v.get<std::int64_t>() < -kMax) {
+      if (!json_int32(v)) {
         return ctx.error(pointer, key_path,
                          "expected " + k.expected + " (at most " +
-                             std::to_string(kMax) + "), got " + shown(v));
+                             std::to_string(std::numeric_limits<int>::max()) +
+                             "), got " + shown(v));
       }
       break;
     }

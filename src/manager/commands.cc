@@ -45,12 +45,9 @@ namespace {
 // or its text; nothing is narrowed silently.
 StatusOr<std::int64_t> positive_integer(const Json& v, const char* key) {
   constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
-  if (v.is_number_unsigned() || v.is_number_integer()) {
-    const bool fits =
-        v.is_number_unsigned()
-            ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)
-            : v.get<std::int64_t>() <= kMax;
-    if (fits && v.get<std::int64_t>() >= 1) return v.get<std::int64_t>();
+  if (v.is_number_integer()) {
+    const std::optional<int> n = json_int32(v);
+    if (n && *n >= 1) return *n;
   } else if (v.is_string()) {
     const std::string s = v.get<std::string>();
     char* end = nullptr;

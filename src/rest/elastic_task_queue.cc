@@ -6,7 +6,7 @@
 namespace archer {
 
 struct TaskQueueState {
-  std::mutex mu;
+  mutable std::mutex mu;
   std::condition_variable work, done;
   std::deque<std::function<void()>> tasks;
   size_t threads = 0, idle = 0;
@@ -43,10 +43,9 @@ void worker(std::shared_ptr<TaskQueueState> s) {
 
 ElasticTaskQueue::ElasticTaskQueue(size_t min_threads, size_t max_threads,
                                    std::chrono::milliseconds grace)
-    : state_(std::make_shared<TaskQueueState>()) {
+    : state_(std::make_shared<TaskQueueState>()), grace_(grace) {
   state_->min_threads = min_threads;
   state_->max_threads = std::max(min_threads, max_threads);
-  grace_ = grace;
 }
 
 ElasticTaskQueue::~ElasticTaskQueue() { shutdown(); }
@@ -71,9 +70,8 @@ void ElasticTaskQueue::shutdown() {
 }
 
 size_t stragglers(const TaskQueueState& state) {
-  auto& s = const_cast<TaskQueueState&>(state);
-  std::lock_guard<std::mutex> lock(s.mu);
-  return s.threads;
+  std::lock_guard<std::mutex> lock(state.mu);
+  return state.threads;
 }
 
 }  // namespace archer
