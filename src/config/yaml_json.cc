@@ -207,31 +207,6 @@ class JsonBuilder : public YAML::EventHandler {
   Json root_;
 };
 
-// The deepest nesting of flow collections ([ and { outside quotes), found
-// without a parser, so that yaml-cpp (recursive) never sees absurd depth.
-int flow_depth(const std::string& text) {
-  int depth = 0, deepest = 0;
-  char quote = 0;
-  bool comment = false;
-  for (char c : text) {
-    if (c == '\n') comment = false;
-    if (comment) continue;
-    if (quote) {
-      if (c == quote) quote = 0;
-      continue;
-    }
-    if (c == '#')
-      comment = true;
-    else if (c == '"' || c == '\'')
-      quote = c;
-    else if (c == '[' || c == '{')
-      deepest = std::max(deepest, ++depth);
-    else if (c == ']' || c == '}')
-      depth = std::max(0, depth - 1);
-  }
-  return deepest;
-}
-
 }  // namespace
 
 int YamlDocument::line_of(const std::string& pointer) const {
@@ -251,11 +226,6 @@ StatusOr<YamlDocument> parse_yaml(const std::string& text,
     return Status::invalid_argument(
         source + ": " + std::to_string(text.size()) + " bytes, at most " +
         std::to_string(kMaxYamlBytes) + " are read as YAML");
-  }
-  if (flow_depth(text) > kJsonMaxDepth) {
-    return Status::invalid_argument(source +
-                                    ": invalid YAML: nested deeper than " +
-                                    std::to_string(kJsonMaxDepth) + " levels");
   }
   try {
     std::istringstream in(text);
