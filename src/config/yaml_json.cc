@@ -110,7 +110,6 @@ class JsonBuilder : public YAML::EventHandler {
     std::string pointer;
     YAML::anchor_t anchor = 0;
     size_t values_at_start = 0;
-    YAML::Mark mark;
     // Mappings: the pending key (and its line), and the keys seen.
     bool have_key = false;
     std::string key;
@@ -189,7 +188,6 @@ class JsonBuilder : public YAML::EventHandler {
     f.value = std::move(container);
     f.anchor = anchor;
     f.values_at_start = values_;
-    f.mark = mark;
     stack_.push_back(std::move(f));
   }
   void close() {
