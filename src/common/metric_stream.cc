@@ -17,6 +17,15 @@ bool is_header_at(const std::string& buf, size_t pos) {
   return true;
 }
 
+// The payload length a header at buf[pos] announces (REQUIRES:
+// is_header_at(buf, pos)).
+size_t header_length(const std::string& buf, size_t pos) {
+  size_t length = 0;
+  for (size_t i = pos + 2; i < pos + 8; ++i)
+    length = length * 10 + static_cast<size_t>(buf[i] - '0');
+  return length;
+}
+
 std::string printable(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -126,7 +135,7 @@ Status MetricStreamDecoder::finish() {
   std::string what = "incomplete record";
   if (is_header_at(buffer_, pos_)) {
     what = "record header \"" + buffer_.substr(pos_, 8) + "\" announces " +
-           std::to_string(std::stoul(buffer_.substr(pos_ + 2, 6))) +
+           std::to_string(header_length(buffer_, pos_)) +
            " bytes, but the stream ended after " + std::to_string(pending - 8);
   }
   // Skip the header and look for records in what followed it.
@@ -169,9 +178,7 @@ StatusOr<std::optional<MetricRecord>> MetricStreamDecoder::next() {
                      "\"") +
         "; skipped " + std::to_string(skipped) + " bytes");
   }
-  size_t length = 0;
-  for (size_t i = pos_ + 2; i < pos_ + 8; ++i)
-    length = length * 10 + static_cast<size_t>(buffer_[i] - '0');
+  const size_t length = header_length(buffer_, pos_);
   if (buffer_.size() - pos_ - 8 < length) return std::optional<MetricRecord>();
   std::string_view payload(buffer_.data() + pos_ + 8, length);
   pos_ += 8 + length;
