@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 
-
 #include "common/bounded_file.h"
 #include "rest/http_reply.h"
 #include "rest/trial_index.h"
