@@ -19,9 +19,9 @@
 #include "testing/slurm_cluster.h"
 #include "testing/sshd.h"
 #include "testing/temp_dir.h"
-#include "training_service/local_training_service.h"
-#include "training_service/remote_training_service.h"
-#include "training_service/slurm_training_service.h"
+#include "training_service/local/local_training_service.h"
+#include "training_service/remote/remote_training_service.h"
+#include "training_service/slurm/slurm_training_service.h"
 
 int main(int argc, char** argv) {
   using namespace archer;

@@ -15,7 +15,7 @@
 
 #include "bench_util.h"
 #include "overhead_run.h"
-#include "training_service/local_training_service.h"
+#include "training_service/local/local_training_service.h"
 
 namespace archer {
 namespace {

@@ -20,22 +20,6 @@
 
 namespace archer {
 
-// One SSH host of the remote platform (trainingService.machineList[]).
-struct RemoteMachine {
-  std::string host;
-  int port = 22;
-  std::string user;
-  std::string ssh_key_file;  // absolute; "" = password authentication
-  std::string ssh_passphrase;
-  std::string password;
-  bool use_active_gpu = false;
-  int max_trial_number_per_gpu = 1;
-  std::vector<int> gpu_indices;
-  std::string python_path;
-  bool check_host_key = true;
-  std::string known_hosts_file;  // "" = ssh's default
-};
-
 struct ExperimentConfig {
   std::string
       config_path;  // absolute path of the file read ("" when parsed from text)
@@ -56,23 +40,11 @@ struct ExperimentConfig {
   std::string experiment_working_directory;  // absolute
   std::string tuner_name;
   Json tuner_class_args = Json::object();
-  // trainingService
+  // trainingService: the platform's name and its section, checked against
+  // that platform's key table with defaults filled in (each platform reads
+  // its own options from it; see src/training_service/platform.h).
   std::string platform = "local";
-  bool use_active_gpu = false;
-  int max_trial_number_per_gpu = 1;
-  std::vector<int> gpu_indices;
-  // platform remote
-  std::vector<RemoteMachine> machines;
-  std::string remote_directory;
-  // platform slurm
-  struct Slurm {
-    std::string partition, account, time_limit, memory;
-    std::string shared_directory;  // absolute; "" = the experiment directory
-    std::optional<int> cpus, gpus;
-    std::vector<std::string> sbatch_options;
-    bool requeue = true;
-    double poll_interval = 1;  // seconds
-  } slurm;
+  Json training_service = Json{{"platform", "local"}};
   // The whole configuration as v2 JSON with canonical key names and defaults
   // filled in.
   Json canonical;

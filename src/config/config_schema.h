@@ -27,6 +27,8 @@ enum class KeyType {
   kIndices
 };
 
+struct Section;
+
 struct KeySpec {
   std::string name;  // canonical camelCase
   KeyType type;
@@ -37,6 +39,9 @@ struct KeySpec {
   std::function<bool(const Json&)>
       check;  // extra check after the type check (may be empty)
   std::string doc;
+  // For a list of mappings (trainingService.machineList): the section each
+  // item is checked against; null otherwise.
+  const Section* items = nullptr;
 };
 
 struct Section {
@@ -46,12 +51,13 @@ struct Section {
 
 const Section& top_level_section();
 const Section& tuner_section();
-const Section& local_training_service_section();
-// trainingService for platform remote, and one item of its machineList.
-const Section& remote_training_service_section();
-const Section& remote_machine_section();
-// trainingService for platform slurm (Archer's; NNI has none).
-const Section& slurm_training_service_section();
+// The trainingService sections are each platform's (training_service/*/).
+
+// A check across keys that failed: where (a JSON pointer into the v2 config),
+// the key as the user knows it, and what was expected.
+struct KeyError {
+  std::string pointer, key, message;
+};
 
 // "trialconcurrency" for "trial_Concurrency": v2 keys compare this way.
 std::string normalize_key(const std::string& key);

@@ -9,6 +9,8 @@
 
 #include "testing/generated_docs.h"
 #include "testing/temp_dir.h"
+#include "training_service/remote/remote_training_service.h"
+#include "training_service/slurm/slurm_training_service.h"
 
 namespace archer {
 namespace {
@@ -85,7 +87,7 @@ trainingService:
   EXPECT_EQ(e.max_trial_duration, 90.0);
   EXPECT_EQ(e.experiment_working_directory, dir.file("runs"));
   EXPECT_EQ(e.tuner_class_args["population_size"], 10);
-  EXPECT_EQ(e.gpu_indices, (std::vector<int>{0, 2}));
+  EXPECT_EQ(e.training_service["gpuIndices"], Json::array({0, 2}));
   EXPECT_EQ(e.config_path, dir.file("exp.yml"));
 }
 
@@ -122,7 +124,7 @@ localConfig:
   EXPECT_EQ(e.trial_code_directory, dir.path());
   EXPECT_EQ(e.trial_gpu_number, 0);
   EXPECT_EQ(e.tuner_name, "PPOTuner");
-  EXPECT_EQ(e.max_trial_number_per_gpu, 2);
+  EXPECT_EQ(e.training_service["maxTrialNumberPerGpu"], 2);
   EXPECT_EQ(e.search_space_file, dir.file("nni_auto_gen_search_space.json"));
 }
 
@@ -246,19 +248,20 @@ TEST(Config, RemoteMachinesInBothFormats) {
   ASSERT_TRUE(c.is_ok()) << c.status().message();
   const ExperimentConfig& e = c.value();
   EXPECT_EQ(e.platform, "remote");
-  EXPECT_EQ(e.remote_directory, "/tmp/archer-remote");
-  ASSERT_EQ(e.machines.size(), 2u);
-  EXPECT_EQ(e.machines[0].host, "10.0.0.1");
-  EXPECT_EQ(e.machines[0].port, 2222);
-  EXPECT_EQ(e.machines[0].user, "alice");
-  EXPECT_EQ(e.machines[0].ssh_key_file, dir.file("id_key"));
-  EXPECT_EQ(e.machines[0].ssh_passphrase, "pp");
-  EXPECT_TRUE(e.machines[0].check_host_key);
-  EXPECT_EQ(e.machines[1].port, 22);
-  EXPECT_EQ(e.machines[1].password, "secret");
-  EXPECT_EQ(e.machines[1].gpu_indices, (std::vector<int>{0, 1}));
-  EXPECT_EQ(e.machines[1].max_trial_number_per_gpu, 2);
-  EXPECT_EQ(e.machines[1].python_path, "/opt/py/bin");
+  const RemoteTrainingService::Options ro = remote_options(e, {});
+  EXPECT_EQ(ro.remote_directory, "/tmp/archer-remote");
+  ASSERT_EQ(ro.machines.size(), 2u);
+  EXPECT_EQ(ro.machines[0].host, "10.0.0.1");
+  EXPECT_EQ(ro.machines[0].port, 2222);
+  EXPECT_EQ(ro.machines[0].user, "alice");
+  EXPECT_EQ(ro.machines[0].ssh_key_file, dir.file("id_key"));
+  EXPECT_EQ(ro.machines[0].ssh_passphrase, "pp");
+  EXPECT_TRUE(ro.machines[0].check_host_key);
+  EXPECT_EQ(ro.machines[1].port, 22);
+  EXPECT_EQ(ro.machines[1].password, "secret");
+  EXPECT_EQ(ro.machines[1].gpu_indices, (std::vector<int>{0, 1}));
+  EXPECT_EQ(ro.machines[1].max_trial_number_per_gpu, 2);
+  EXPECT_EQ(ro.machines[1].python_path, "/opt/py/bin");
   EXPECT_EQ(e.canonical["trainingService"]["machineList"][1]["user"], "bob");
   const std::string v2 = std::string(
       "searchSpaceFile: space.json\ntrialCommand: x\n"
@@ -270,8 +273,9 @@ TEST(Config, RemoteMachinesInBothFormats) {
       "      sshKeyFile: id_key\n      checkHostKey: false\n");
   auto c2 = parse_experiment_config(v2, "exp.yml", dir.path());
   ASSERT_TRUE(c2.is_ok()) << c2.status().message();
-  EXPECT_EQ(c2.value().remote_directory, "/scratch/archer");
-  EXPECT_FALSE(c2.value().machines[0].check_host_key);
+  const RemoteTrainingService::Options ro2 = remote_options(c2.value(), {});
+  EXPECT_EQ(ro2.remote_directory, "/scratch/archer");
+  EXPECT_FALSE(ro2.machines[0].check_host_key);
 }
 
 TEST(Config, SlurmPlatform) {
@@ -286,15 +290,16 @@ TEST(Config, SlurmPlatform) {
   ASSERT_TRUE(c.is_ok()) << c.status().message();
   const ExperimentConfig& e = c.value();
   EXPECT_EQ(e.platform, "slurm");
-  EXPECT_EQ(e.slurm.partition, "gpu");
-  EXPECT_EQ(e.slurm.account, "lab");
-  EXPECT_EQ(e.slurm.time_limit, "1:00:00");
-  EXPECT_EQ(e.slurm.cpus, 4);
-  EXPECT_EQ(e.slurm.gpus, 1);  // from trialGpuNumber
-  EXPECT_EQ(e.slurm.memory, "8G");
-  EXPECT_EQ(e.slurm.sbatch_options, std::vector<std::string>{"--qos=long"});
-  EXPECT_FALSE(e.slurm.requeue);
-  EXPECT_EQ(e.slurm.poll_interval, 2);
+  const SlurmOptions slurm = slurm_options(e, {}).slurm;
+  EXPECT_EQ(slurm.partition, "gpu");
+  EXPECT_EQ(slurm.account, "lab");
+  EXPECT_EQ(slurm.time_limit, "1:00:00");
+  EXPECT_EQ(slurm.cpus, 4);
+  EXPECT_EQ(slurm.gpus, 1);  // from trialGpuNumber
+  EXPECT_EQ(slurm.memory, "8G");
+  EXPECT_EQ(slurm.sbatch_options, std::vector<std::string>{"--qos=long"});
+  EXPECT_FALSE(slurm.requeue);
+  EXPECT_EQ(slurm.poll_interval, 2);
   auto bad = parse_experiment_config(
       std::string("searchSpace: ") + kSpace +
           "\ntrialCommand: x\ntrialConcurrency: 1\ntuner: {name: Random}\n"

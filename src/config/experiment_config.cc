@@ -12,6 +12,7 @@
 #include "common/edit_distance.h"
 #include "config/config_schema.h"
 #include "config/yaml_json.h"
+#include "training_service/platform.h"
 
 namespace archer {
 
@@ -210,10 +211,21 @@ StatusOr<Json> check_section(const Section& section, const Json& obj,
       }
       continue;
     }
-    auto v = check_value(k, it->second.second, pointer + "/" + it->second.first,
-                         prefix + k.name, ctx);
+    const std::string at = pointer + "/" + it->second.first;
+    auto v = check_value(k, it->second.second, at, prefix + k.name, ctx);
     if (!v.is_ok()) return v.status();
     out[k.name] = v.value();
+    if (k.items && out[k.name].is_array()) {  // a list of mappings
+      Json& list = out[k.name];
+      for (size_t i = 0; i < list.size(); ++i) {
+        Section item = *k.items;
+        item.name = prefix + k.name + "[" + std::to_string(i) + "]";
+        auto checked =
+            check_section(item, list[i], at + "/" + std::to_string(i), ctx);
+        if (!checked.is_ok()) return checked.status();
+        list[i] = checked.value();
+      }
+    }
   }
   return out;
 }
@@ -229,18 +241,21 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
         "/trainingService", "trainingService",
         "a list (NNI's hybrid mode) is not supported yet; give one platform");
   }
-  const bool remote = ts_raw.is_object() && ts_raw.contains("platform") &&
-                      ts_raw["platform"] == "remote";
-  const bool slurm = ts_raw.is_object() && ts_raw.contains("platform") &&
-                     ts_raw["platform"] == "slurm";
-  if (ts_raw.is_object() && ts_raw.contains("platform") &&
-      ts_raw["platform"].is_string() && ts_raw["platform"] != "local" &&
-      !remote && !slurm) {
+  const std::string platform_name = ts_raw.is_object() &&
+                                            ts_raw.contains("platform") &&
+                                            ts_raw["platform"].is_string()
+                                        ? ts_raw["platform"].get<std::string>()
+                                        : "local";
+  const std::optional<PlatformSpec> platform = find_platform(platform_name);
+  if (!platform) {
+    std::string names;
+    for (const auto& n : platform_names())
+      names += (names.empty() ? "" : ", ") + n;
     return ctx.error(
         "/trainingService/platform", "trainingService.platform",
-        "platform '" + ts_raw["platform"].get<std::string>() +
-            "' is not supported yet by Archer (supported: local, remote, "
-            "slurm)");
+        "platform '" + platform_name +
+            "' is not supported yet by Archer (supported: " + names + ")" +
+            did_you_mean(platform_name, platform_names()));
   }
   auto top = check_section(config::top_level_section(), raw, "", ctx);
   if (!top.is_ok()) return top.status();
@@ -249,49 +264,13 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
       check_section(config::tuner_section(), c["tuner"], "/tuner", ctx);
   if (!tuner.is_ok()) return tuner.status();
   c["tuner"] = tuner.value();
-  auto ts = check_section(remote  ? config::remote_training_service_section()
-                          : slurm ? config::slurm_training_service_section()
-                                  : config::local_training_service_section(),
-                          c["trainingService"], "/trainingService", ctx);
+  auto ts = check_section(platform->section, c["trainingService"],
+                          "/trainingService", ctx);
   if (!ts.is_ok()) return ts.status();
   c["trainingService"] = ts.value();
-  std::vector<RemoteMachine> machines;
-  if (remote) {
-    Json& list = c["trainingService"]["machineList"];
-    for (size_t i = 0; i < list.size(); ++i) {
-      const std::string at =
-          "/trainingService/machineList/" + std::to_string(i);
-      const std::string name =
-          "trainingService.machineList[" + std::to_string(i) + "]";
-      Section section = config::remote_machine_section();
-      section.name = name;
-      auto m = check_section(section, list[i], at, ctx);
-      if (!m.is_ok()) return m.status();
-      list[i] = m.value();
-      const Json& j = list[i];
-      if (j["sshKeyFile"].is_null() && j["password"].is_null()) {
-        return ctx.error(at, name,
-                         "give sshKeyFile (a private key) or password");
-      }
-      RemoteMachine r;
-      r.host = j["host"].get<std::string>();
-      r.port = j["port"].get<int>();
-      r.user = j["user"].get<std::string>();
-      auto str = [&](const char* k) {
-        return j[k].is_null() ? std::string() : j[k].get<std::string>();
-      };
-      r.ssh_key_file = str("sshKeyFile");
-      r.ssh_passphrase = str("sshPassphrase");
-      r.password = str("password");
-      r.use_active_gpu = j["useActiveGpu"].get<bool>();
-      r.max_trial_number_per_gpu = j["maxTrialNumberPerGpu"].get<int>();
-      if (j["gpuIndices"].is_array())
-        r.gpu_indices = j["gpuIndices"].get<std::vector<int>>();
-      r.python_path = str("pythonPath");
-      r.check_host_key = j["checkHostKey"].get<bool>();
-      r.known_hosts_file = str("knownHostsFile");
-      machines.push_back(r);
-    }
+  if (platform->check) {
+    if (auto bad = platform->check(c["trainingService"], c))
+      return ctx.error(bad->pointer, bad->key, bad->message);
   }
 
   ExperimentConfig e;
@@ -329,12 +308,6 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
             "; available: Random, RandomNASTuner, RegularizedEvolutionTuner, "
             "PPOTuner");
   }
-  const Json& tsc = c["trainingService"];
-  if (!remote && !slurm && c["trialGpuNumber"].is_number_integer() &&
-      c["trialGpuNumber"].get<int>() > 0 && tsc["useActiveGpu"].is_null()) {
-    return ctx.error("/trainingService", "trainingService.useActiveGpu",
-                     "must be set (true or false) when trialGpuNumber > 0");
-  }
   e.experiment_name = c["experimentName"].is_null()
                           ? ""
                           : c["experimentName"].get<std::string>();
@@ -361,37 +334,8 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
       c["experimentWorkingDirectory"].get<std::string>();
   e.tuner_name = name;
   e.tuner_class_args = c["tuner"]["classArgs"];
-  e.platform = tsc["platform"].get<std::string>();
-  if (remote) {
-    e.machines = machines;
-    e.remote_directory = tsc["remoteDirectory"].get<std::string>();
-  } else if (slurm) {
-    auto str = [&](const char* k) {
-      return tsc[k].is_null() ? std::string() : tsc[k].get<std::string>();
-    };
-    e.slurm.shared_directory = str("sharedDirectory");
-    e.slurm.partition = str("partition");
-    e.slurm.account = str("account");
-    e.slurm.time_limit = str("timeLimit");
-    e.slurm.memory = str("memoryPerTrial");
-    if (!tsc["cpusPerTrial"].is_null())
-      e.slurm.cpus = tsc["cpusPerTrial"].get<int>();
-    if (!tsc["gpusPerTrial"].is_null()) {
-      e.slurm.gpus = tsc["gpusPerTrial"].get<int>();
-    } else if (e.trial_gpu_number && *e.trial_gpu_number > 0) {
-      e.slurm.gpus = e.trial_gpu_number;
-    }
-    e.slurm.sbatch_options =
-        tsc["sbatchOptions"].get<std::vector<std::string>>();
-    e.slurm.requeue = tsc["requeue"].get<bool>();
-    e.slurm.poll_interval = tsc["pollInterval"].get<double>();
-  } else {
-    e.use_active_gpu =
-        tsc["useActiveGpu"].is_boolean() && tsc["useActiveGpu"].get<bool>();
-    e.max_trial_number_per_gpu = tsc["maxTrialNumberPerGpu"].get<int>();
-    if (tsc["gpuIndices"].is_array())
-      e.gpu_indices = tsc["gpuIndices"].get<std::vector<int>>();
-  }
+  e.platform = platform->name;
+  e.training_service = c["trainingService"];
   e.canonical = c;
   return e;
 }
@@ -506,23 +450,12 @@ std::string config_reference_markdown() {
     }
     return "";
   };
-  for (const Section* s :
-       {&config::top_level_section(), &config::tuner_section(),
-        &config::local_training_service_section(),
-        &config::remote_training_service_section(),
-        &config::remote_machine_section(),
-        &config::slurm_training_service_section()}) {
-    out +=
-        "### " +
-        (s->name.empty() ? std::string("Top level") : "`" + s->name + "`") +
-        (s == &config::remote_training_service_section()  ? " (platform remote)"
-         : s == &config::local_training_service_section() ? " (platform local)"
-                                                          : "") +
-        "\n\n";
+  auto table = [&](const Section& s, const std::string& title) {
+    out += "### " + title + "\n\n";
     out +=
         "| key | type | default | expected | meaning "
         "|\n|---|---|---|---|---|\n";
-    for (const auto& k : s->keys) {
+    for (const auto& k : s.keys) {
       out +=
           "| `" + k.name + "` | " + type_name(k.type) + " | " +
           (k.required                  ? std::string("required")
@@ -531,6 +464,17 @@ std::string config_reference_markdown() {
           " | " + k.expected + " | " + k.doc + " |\n";
     }
     out += "\n";
+  };
+  table(config::top_level_section(), "Top level");
+  table(config::tuner_section(), "`tuner`");
+  for (const auto& p : registered_platforms()) {
+    table(p.section,
+          "`trainingService` (platform " + p.name + ": " + p.doc + ")");
+    for (const auto& k : p.section.keys) {
+      if (k.items)
+        table(*k.items,
+              "`trainingService." + k.name + "[]` (platform " + p.name + ")");
+    }
   }
   return out;
 }

@@ -8,7 +8,7 @@
 #include "testing/fake_training_service.h"
 #include "testing/manager_harness.h"
 #include "testing/temp_dir.h"
-#include "training_service/local_training_service.h"
+#include "training_service/local/local_training_service.h"
 
 namespace archer {
 namespace {

@@ -18,9 +18,7 @@
 #include "manager/experiment_manager.h"
 #include "manager/manager_lock.h"
 #include "rest/rest_server.h"
-#include "training_service/local_training_service.h"
-#include "training_service/remote_training_service.h"
-#include "training_service/slurm_training_service.h"
+#include "training_service/platform.h"
 
 namespace archer {
 namespace cli {
@@ -153,47 +151,13 @@ int run_experiment(const std::string& id, const std::string& dir,
       resume ? db : (config.config_path.empty() ? db : config.config_path);
   auto tuner = create_tuner(config.tuner_name, config.tuner_class_args);
   if (!tuner.is_ok()) throw Error(source + ": " + tuner.status().message());
-  std::unique_ptr<TrainingService> service;
-  if (config.platform == "slurm") {
-    SlurmTrainingService::Options slurm;
-    slurm.slurm = config.slurm;
-    slurm.experiment_id = id;
-    slurm.max_parallel = config.trial_concurrency;
-    service = std::make_unique<SlurmTrainingService>(slurm);
-  } else if (config.platform == "remote") {
-    RemoteTrainingService::Options remote;
-    remote.machines = config.machines;
-    remote.experiment_id = id;
-    remote.experiment_dir = dir;
-    remote.code_dir = config.trial_code_directory;
-    remote.remote_directory = config.remote_directory;
-    remote.max_parallel = config.trial_concurrency;
-    remote.gpus_per_trial = config.trial_gpu_number.value_or(0);
-    auto created = RemoteTrainingService::create(remote);
-    if (!created.is_ok())
-      throw Error(source + ": " + created.status().message());
-    service = std::move(created).value();
-  } else {
-    LocalTrainingService::Options service_options;
-    service_options.max_parallel = config.trial_concurrency;
-    if (config.trial_gpu_number && *config.trial_gpu_number > 0) {
-      GpuScheduler::Options gpu;
-      gpu.gpus_per_trial = *config.trial_gpu_number;
-      gpu.gpu_indices = config.gpu_indices;
-      gpu.max_trials_per_gpu = config.max_trial_number_per_gpu;
-      gpu.use_active_gpu = config.use_active_gpu;
-      auto scheduler = GpuScheduler::create(gpu);
-      if (!scheduler.is_ok())
-        throw Error(source + ": " + scheduler.status().message());
-      service_options.gpus =
-          std::make_shared<GpuScheduler>(std::move(scheduler).value());
-    }
-    auto local = LocalTrainingService::create(service_options);
-    if (!local.is_ok()) throw Error(local.status().message());
-    service = std::move(local).value();
-  }
+  PlatformContext platform;
+  platform.experiment_id = id;
+  platform.experiment_dir = dir;
+  auto service = create_training_service(config, platform);
+  if (!service.is_ok()) throw Error(source + ": " + service.status().message());
   ExperimentManager manager(config, id, dir, std::move(tuner).value(),
-                            std::move(service), store.value().get());
+                            std::move(service).value(), store.value().get());
   Status st = resume ? manager.resume() : manager.start();
   if (!st.is_ok()) throw Error(source + ": " + st.message());
   const std::string working = config.experiment_working_directory;

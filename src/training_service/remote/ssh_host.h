@@ -5,8 +5,8 @@
 // Authentication: a key file (with an optional passphrase) or a password, fed
 // to ssh through SSH_ASKPASS (never on a command line). Host keys are checked
 // against known_hosts unless `check_host_key` is false.
-#ifndef ARCHER_TRAINING_SERVICE_SSH_HOST_H_
-#define ARCHER_TRAINING_SERVICE_SSH_HOST_H_
+#ifndef ARCHER_TRAINING_SERVICE_REMOTE_SSH_HOST_H_
+#define ARCHER_TRAINING_SERVICE_REMOTE_SSH_HOST_H_
 
 #include <chrono>
 #include <memory>
@@ -69,4 +69,4 @@ class SshHost {
 
 }  // namespace archer
 
-#endif  // ARCHER_TRAINING_SERVICE_SSH_HOST_H_
+#endif  // ARCHER_TRAINING_SERVICE_REMOTE_SSH_HOST_H_

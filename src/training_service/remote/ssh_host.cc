@@ -1,4 +1,4 @@
-#include "training_service/ssh_host.h"
+#include "training_service/remote/ssh_host.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -4,8 +4,8 @@
 // children inherit them), which /proc shows for processes of the same user
 // whatever their parent now is. A process that also clears its environment
 // escapes this (a cgroup would be needed; none is delegated here).
-#ifndef ARCHER_TRAINING_SERVICE_TRIAL_PROCESSES_H_
-#define ARCHER_TRAINING_SERVICE_TRIAL_PROCESSES_H_
+#ifndef ARCHER_TRAINING_SERVICE_LOCAL_TRIAL_PROCESSES_H_
+#define ARCHER_TRAINING_SERVICE_LOCAL_TRIAL_PROCESSES_H_
 
 #include <sys/types.h>
 
@@ -25,4 +25,4 @@ int kill_trial_processes(const std::string& experiment_id,
 
 }  // namespace archer
 
-#endif  // ARCHER_TRAINING_SERVICE_TRIAL_PROCESSES_H_
+#endif  // ARCHER_TRAINING_SERVICE_LOCAL_TRIAL_PROCESSES_H_

@@ -1,4 +1,4 @@
-#include "training_service/trial_processes.h"
+#include "training_service/local/trial_processes.h"
 
 #include <dirent.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 // SlurmTrainingService against a real single-node Slurm (munged, slurmctld,
 // slurmd started by the test on 127.0.0.1).
-#include "training_service/slurm_training_service.h"
+#include "training_service/slurm/slurm_training_service.h"
 
 #include <gtest/gtest.h>
 

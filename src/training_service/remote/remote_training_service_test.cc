@@ -1,5 +1,5 @@
 // RemoteTrainingService against real OpenSSH servers on 127.0.0.1.
-#include "training_service/remote_training_service.h"
+#include "training_service/remote/remote_training_service.h"
 
 #include <gtest/gtest.h>
 

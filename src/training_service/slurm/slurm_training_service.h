@@ -18,26 +18,37 @@
 // BOOT_FAIL -> requeued once (if `requeue`), else SYS_CANCELED. When slurmctld
 // does not answer, jobs keep their last known state and are asked about again
 // (a restart of slurmctld loses nothing).
-#ifndef ARCHER_TRAINING_SERVICE_SLURM_TRAINING_SERVICE_H_
-#define ARCHER_TRAINING_SERVICE_SLURM_TRAINING_SERVICE_H_
+#ifndef ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
+#define ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
 
 #include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "archer/config.h"
 #include "archer/training_service.h"
 #include "common/metric_stream.h"
+#include "training_service/platform.h"
 
 namespace archer {
+
+// The trainingService keys of platform slurm.
+struct SlurmOptions {
+  std::string partition, account, time_limit, memory;
+  std::string shared_directory;  // absolute; "" = the experiment directory
+  std::optional<int> cpus, gpus;
+  std::vector<std::string> sbatch_options;
+  bool requeue = true;
+  double poll_interval = 1;  // seconds
+};
 
 class SlurmTrainingService : public TrainingService {
  public:
   struct Options {
-    ExperimentConfig::Slurm slurm;
+    SlurmOptions slurm;
     std::string experiment_id;
     int max_parallel = 1;
     // Extra environment for the Slurm commands (tests: SLURM_CONF).
@@ -85,6 +96,10 @@ class SlurmTrainingService : public TrainingService {
   std::string shared_code_;  // <shared>/<exp>/code/<fingerprint>, once copied
 };
 
+// The options a config's trainingService section gives (slurm_platform.cc).
+SlurmTrainingService::Options slurm_options(const ExperimentConfig& config,
+                                            const PlatformContext& context);
+
 }  // namespace archer
 
-#endif  // ARCHER_TRAINING_SERVICE_SLURM_TRAINING_SERVICE_H_
+#endif  // ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_

@@ -1,5 +1,5 @@
 // SshHost against a real OpenSSH server on 127.0.0.1 (tests/sshd fixture).
-#include "training_service/ssh_host.h"
+#include "training_service/remote/ssh_host.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "training_service/remote_training_service.h"
+#include "training_service/remote/remote_training_service.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>

@@ -15,8 +15,8 @@
 // end SYS_CANCELED with the reason, the experiment goes on with the other
 // hosts, and the host is retried with exponential back-off (1 s .. 60 s);
 // on reconnection, process groups of trials it had lost are killed.
-#ifndef ARCHER_TRAINING_SERVICE_REMOTE_TRAINING_SERVICE_H_
-#define ARCHER_TRAINING_SERVICE_REMOTE_TRAINING_SERVICE_H_
+#ifndef ARCHER_TRAINING_SERVICE_REMOTE_REMOTE_TRAINING_SERVICE_H_
+#define ARCHER_TRAINING_SERVICE_REMOTE_REMOTE_TRAINING_SERVICE_H_
 
 #include <chrono>
 #include <deque>
@@ -26,13 +26,29 @@
 #include <string>
 #include <vector>
 
-#include "archer/config.h"
 #include "archer/training_service.h"
 #include "common/metric_stream.h"
 #include "training_service/gpu_scheduler.h"
-#include "training_service/remote_host.h"
+#include "training_service/platform.h"
+#include "training_service/remote/remote_host.h"
 
 namespace archer {
+
+// One SSH host (trainingService.machineList[]).
+struct RemoteMachine {
+  std::string host;
+  int port = 22;
+  std::string user;
+  std::string ssh_key_file;  // absolute; "" = password authentication
+  std::string ssh_passphrase;
+  std::string password;
+  bool use_active_gpu = false;
+  int max_trial_number_per_gpu = 1;
+  std::vector<int> gpu_indices;
+  std::string python_path;
+  bool check_host_key = true;
+  std::string known_hosts_file;  // "" = ssh's default
+};
 
 class RemoteTrainingService : public TrainingService {
  public:
@@ -109,6 +125,10 @@ class RemoteTrainingService : public TrainingService {
   std::deque<TrialEvent> ready_;
 };
 
+// The options a config's trainingService section gives (remote_platform.cc).
+RemoteTrainingService::Options remote_options(const ExperimentConfig& config,
+                                              const PlatformContext& context);
+
 }  // namespace archer
 
-#endif  // ARCHER_TRAINING_SERVICE_REMOTE_TRAINING_SERVICE_H_
+#endif  // ARCHER_TRAINING_SERVICE_REMOTE_REMOTE_TRAINING_SERVICE_H_

@@ -1,4 +1,4 @@
-#include "training_service/slurm_training_service.h"
+#include "training_service/slurm/slurm_training_service.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,6 +1,6 @@
 // The remote watcher script run locally (no SSH): both its inotify and its
 // polling mode report metrics, exit states and dead processes.
-#include "training_service/remote_host.h"
+#include "training_service/remote/remote_host.h"
 
 #include <gtest/gtest.h>
 #include <stdio.h>

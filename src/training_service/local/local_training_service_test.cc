@@ -1,5 +1,5 @@
 // LocalTrainingService with real processes (bash trials), bounded in time.
-#include "training_service/local_training_service.h"
+#include "training_service/local/local_training_service.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 
 #include "testing/temp_dir.h"
 #include "training_service/run_script.h"
-#include "training_service/trial_processes.h"
+#include "training_service/local/trial_processes.h"
 
 namespace archer {
 namespace {

@@ -13,8 +13,8 @@
 // run.sh (a reboot may have given the pid to another process) and watches it
 // with a pidfd (it is no longer our child, so waitpid cannot); its exit code
 // then comes from .nni/state, which run.sh writes itself.
-#ifndef ARCHER_TRAINING_SERVICE_LOCAL_TRAINING_SERVICE_H_
-#define ARCHER_TRAINING_SERVICE_LOCAL_TRAINING_SERVICE_H_
+#ifndef ARCHER_TRAINING_SERVICE_LOCAL_LOCAL_TRAINING_SERVICE_H_
+#define ARCHER_TRAINING_SERVICE_LOCAL_LOCAL_TRAINING_SERVICE_H_
 
 #include <sys/types.h>
 
@@ -29,6 +29,7 @@
 
 #include "archer/training_service.h"
 #include "common/metric_stream.h"
+#include "archer/config.h"
 #include "training_service/gpu_scheduler.h"
 
 namespace archer {
@@ -90,6 +91,11 @@ class LocalTrainingService : public TrainingService {
   std::deque<TrialEvent> ready_;
 };
 
+// The options a config gives (local_platform.cc): trialConcurrency, and a
+// GPU scheduler when trialGpuNumber > 0 (fails if the GPUs cannot be read).
+StatusOr<LocalTrainingService::Options> local_options(
+    const ExperimentConfig& config);
+
 }  // namespace archer
 
-#endif  // ARCHER_TRAINING_SERVICE_LOCAL_TRAINING_SERVICE_H_
+#endif  // ARCHER_TRAINING_SERVICE_LOCAL_LOCAL_TRAINING_SERVICE_H_

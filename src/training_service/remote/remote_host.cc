@@ -1,4 +1,4 @@
-#include "training_service/remote_host.h"
+#include "training_service/remote/remote_host.h"
 
 #include <fcntl.h>
 #include <fnmatch.h>

@@ -6,8 +6,8 @@
 // Watcher lines (parsed by the service): "M <trial> <base64 bytes>",
 // "S <trial> <exit code> <epoch ms>", "D <trial>"; when the watcher's ssh ends
 // (host down, connection lost) the reader queues "X <reason>".
-#ifndef ARCHER_TRAINING_SERVICE_REMOTE_HOST_H_
-#define ARCHER_TRAINING_SERVICE_REMOTE_HOST_H_
+#ifndef ARCHER_TRAINING_SERVICE_REMOTE_REMOTE_HOST_H_
+#define ARCHER_TRAINING_SERVICE_REMOTE_REMOTE_HOST_H_
 
 #include <sys/types.h>
 
@@ -21,7 +21,7 @@
 
 #include "archer/status.h"
 #include "training_service/code_files.h"
-#include "training_service/ssh_host.h"
+#include "training_service/remote/ssh_host.h"
 
 namespace archer {
 
@@ -96,4 +96,4 @@ std::string remote_watcher_script(const std::string& trials_dir);
 
 }  // namespace archer
 
-#endif  // ARCHER_TRAINING_SERVICE_REMOTE_HOST_H_
+#endif  // ARCHER_TRAINING_SERVICE_REMOTE_REMOTE_HOST_H_

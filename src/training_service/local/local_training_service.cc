@@ -1,4 +1,4 @@
-#include "training_service/local_training_service.h"
+#include "training_service/local/local_training_service.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -23,7 +23,7 @@
 #include "training_service/max_parallel.h"
 #include "training_service/metric_events.h"
 #include "training_service/run_script.h"
-#include "training_service/trial_processes.h"
+#include "training_service/local/trial_processes.h"
 
 namespace archer {
 
