@@ -137,8 +137,7 @@ int main(int argc, char** argv) {
       if (!sshd.available()) throw std::runtime_error(sshd.why_unavailable());
       const std::string platform =
           "trainingService:\n  platform: remote\n  remoteDirectory: " +
-          sshd.user_dir() +
-          "\n  machineList:\n    - {host: 127.0.0.1, port: " +
+          sshd.user_dir() + "\n  machineList:\n    - {host: 127.0.0.1, port: " +
           std::to_string(sshd.port()) + ", user: " + sshd.user() +
           ", sshKeyFile: " + sshd.client_key() +
           ", knownHostsFile: " + sshd.known_hosts() + "}\n";
@@ -167,13 +166,14 @@ int main(int argc, char** argv) {
       ::chmod((bin + "/squeue").c_str(), 0755);
       const std::string path = bin + ":" + std::getenv("PATH");
       ::setenv("PATH", path.c_str(), 1);
-      for (const auto& [k, v] : cluster.env()) ::setenv(k.c_str(), v.c_str(), 1);
-      ExperimentConfig c =
-          parse_experiment_config(
-              config_yaml(4, "trainingService: {platform: slurm, "
-                             "pollInterval: 0.2s}\n"),
-              "bench", code)
-              .value();
+      for (const auto& [k, v] : cluster.env())
+        ::setenv(k.c_str(), v.c_str(), 1);
+      ExperimentConfig c = parse_experiment_config(
+                               config_yaml(4,
+                                           "trainingService: {platform: slurm, "
+                                           "pollInterval: 0.2s}\n"),
+                               "bench", code)
+                               .value();
       c.trial_code_directory = code;
       c.trial_command = std::string("sleep 1; ") + kFinal;
       char name[96];

@@ -1,9 +1,28 @@
 // Training services run trials (ninja's CommandRunner shape): the manager
 // submits trials while free_slots() > 0 and calls poll() to learn what
-// happened. Each submitted trial produces exactly one kStarted and exactly one
-// kEnded event, with its kMetric events in between (metrics written just before
-// the trial exits are delivered before kEnded). An adopted trial (one a
-// previous manager started) produces its metrics and one kEnded, no kStarted.
+// happened. Services are built by create_training_service() from the platform
+// registry (src/training_service/platform.h); every one passes the service
+// conformance suite (src/testing/service_conformance.h).
+//
+// The contract:
+// * Each submitted trial produces exactly one kStarted and exactly one kEnded
+//   event, with its kMetric events in between; metrics written just before
+//   the trial exits are delivered before its kEnded. An adopted trial (one a
+//   previous manager started) produces its metrics and one kEnded, no
+//   kStarted.
+// * poll(timeout) returns within `timeout` (plus a few milliseconds of its
+//   own work): whatever may be slow — a command over SSH, a scheduler query,
+//   fetching a trial's logs — runs off the caller's thread and is reported by
+//   a later poll. A failure of the service itself (not of one trial) is
+//   returned as an error; one trial's problems end that trial.
+// * A trial's end reason is a TrialStatus (SUCCEEDED, FAILED, USER_CANCELED,
+//   EARLY_STOPPED or SYS_CANCELED) with a message saying why.
+// * Per-trial resources are the service's decision, for the host that runs
+//   the trial: OMP_NUM_THREADS from that host's cores and the trials sharing
+//   it (the manager's own OMP_NUM_THREADS, when set, wins), GPUs through
+//   CUDA_VISIBLE_DEVICES.
+// * cancel() stops the trial's whole process group: SIGTERM, then SIGKILL
+//   after the service's grace period (5 s by default).
 // Thread-safety: one caller.
 #ifndef ARCHER_TRAINING_SERVICE_H_
 #define ARCHER_TRAINING_SERVICE_H_
@@ -16,6 +35,7 @@
 #include <vector>
 
 #include "archer/json.h"
+#include "archer/states.h"
 #include "archer/status.h"
 
 namespace archer {
@@ -28,8 +48,8 @@ struct TrialSpec {
   std::string command;           // the trialCommand
   std::string code_dir;          // where the command runs (NNI_CODE_DIR)
   std::string experiment_id;
-  // Extra environment (CUDA_VISIBLE_DEVICES, OMP_NUM_THREADS, ...), on top of
-  // NNI's variables.
+  // Extra environment on top of NNI's variables and what the service decides
+  // (CUDA_VISIBLE_DEVICES="-1" for trialGpuNumber 0, GLIBC_TUNABLES, ...).
   std::map<std::string, std::string> env;
 };
 
@@ -38,14 +58,14 @@ struct TrialEvent {
   Kind kind = Kind::kStarted;
   std::string trial_id;
   std::int64_t time_ms = 0;  // epoch milliseconds
-  // kMetric: the record's payload JSON and its decoded fields.
-  std::string metric_type;  // FINAL, PERIODICAL or REQUEST_PARAMETER
+  // kMetric: the record's type and decoded fields.
+  MetricType metric_type = MetricType::kPeriodical;
   std::int64_t metric_sequence = 0;
   std::optional<std::int64_t> parameter_id;
   std::string
       metric_value;  // the metric JSON text (decoded once from NNI's string)
-  // kEnded: SUCCEEDED, FAILED, USER_CANCELED, EARLY_STOPPED or SYS_CANCELED.
-  std::string status;
+  // kEnded: why the trial ended (a terminal status).
+  TrialStatus status = TrialStatus::kFailed;
   // kStarted: where to find the trial again after a manager restart (stored
   // with the trial, given back to adopt()).
   std::string handle;
@@ -64,11 +84,11 @@ class TrainingService {
   virtual Status submit(const TrialSpec& spec) = 0;
   // Stops a running trial; it ends with `status` (USER_CANCELED or
   // EARLY_STOPPED). Unknown or finished trials: not found.
-  virtual Status cancel(const std::string& trial_id,
-                        const std::string& status) = 0;
+  virtual Status cancel(const std::string& trial_id, TrialStatus status) = 0;
   // Waits up to `timeout` for events and returns all that are available
-  // (possibly none).
-  virtual std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) = 0;
+  // (possibly none); never blocks past the timeout (see above).
+  virtual StatusOr<std::vector<TrialEvent>> poll(
+      std::chrono::milliseconds timeout) = 0;
   // Trials submitted and not yet ended.
   virtual int running() const = 0;
   // Changes how many trials may run at once (running trials are never stopped;

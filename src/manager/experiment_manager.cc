@@ -125,12 +125,8 @@ TrialSpec ExperimentManager::spec_for(const TrialRow& row) const {
   spec.command = config_.trial_command;
   spec.code_dir = config_.trial_code_directory;
   spec.experiment_id = id_;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  spec.env["OMP_NUM_THREADS"] = std::to_string(std::max(
-      1u,
-      cores / static_cast<unsigned>(std::max(1, config_.trial_concurrency))));
-  if (const char* user = std::getenv("OMP_NUM_THREADS"))
-    spec.env["OMP_NUM_THREADS"] = user;
+  // Threads (OMP_NUM_THREADS) are the service's decision, for the host
+  // that runs the trial.
   if (config_.trial_gpu_number && *config_.trial_gpu_number == 0) {
     spec.env["CUDA_VISIBLE_DEVICES"] = "-1";
   }
@@ -241,12 +237,13 @@ Status ExperimentManager::fill_slots() {
 // restart repeats the same value (silent); a different value is the trial
 // reporting the same sequence twice: the first is kept, and it is said.
 void ExperimentManager::warn_if_conflicting(const TrialEvent& e) {
-  auto stored =
-      store_->metric_value(e.trial_id, e.metric_type, e.metric_sequence);
+  auto stored = store_->metric_value(e.trial_id, to_string(e.metric_type),
+                                     e.metric_sequence);
   if (!stored.is_ok() || !stored.value() || *stored.value() == e.metric_value)
     return;
-  log_warning("archer", "trial " + e.trial_id + ": " + e.metric_type +
-                            " metric " + std::to_string(e.metric_sequence) +
+  log_warning("archer", "trial " + e.trial_id + ": " +
+                            to_string(e.metric_type) + " metric " +
+                            std::to_string(e.metric_sequence) +
                             " reported again with another value (" +
                             json_excerpt(Json(e.metric_value), 60) +
                             "); the first one is kept");
@@ -272,15 +269,15 @@ Status ExperimentManager::handle(const TrialEvent& e) {
       ++progress_.running;
       return store_->update_trial(row);
     case TrialEvent::Kind::kMetric: {
-      if (e.metric_type == "REQUEST_PARAMETER") return Status::ok();
+      if (e.metric_type == MetricType::kRequestParameter) return Status::ok();
       auto inserted = store_->insert_metric(
-          MetricRow{e.trial_id, e.parameter_id, e.metric_type,
+          MetricRow{e.trial_id, e.parameter_id, to_string(e.metric_type),
                     e.metric_sequence, e.metric_value, e.time_ms});
       if (!inserted.is_ok()) return inserted.status();
       if (!inserted.value()) warn_if_conflicting(e);
       // (An adopted trial's FINAL may be stored already and still be news to
       // the tuner, so has_final decides, not the insertion.)
-      if (e.metric_type != "FINAL" || live == live_.end() ||
+      if (e.metric_type != MetricType::kFinal || live == live_.end() ||
           live->second.has_final) {
         return Status::ok();
       }
@@ -314,13 +311,14 @@ Status ExperimentManager::handle(const TrialEvent& e) {
     }
     case TrialEvent::Kind::kEnded: {
       if (row.status == "RUNNING") --progress_.running;
-      row.status = e.status;
+      row.status = to_string(e.status);
       row.end_time = e.time_ms;
       row.exit_code = e.exit_code;
       row.message = e.message;
-      const bool success = e.status == "SUCCEEDED" && live != live_.end() &&
-                           live->second.has_final;
-      if (e.status == "SUCCEEDED") {
+      const bool succeeded = e.status == TrialStatus::kSucceeded;
+      const bool success =
+          succeeded && live != live_.end() && live->second.has_final;
+      if (succeeded) {
         ++progress_.succeeded;
       } else {
         ++progress_.failed;
@@ -351,11 +349,13 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
     for (const auto& [id, l] : live_) {
       if (std::chrono::duration<double>(now - l.started).count() >
           *config_.max_trial_duration) {
-        service_->cancel(id, "EARLY_STOPPED");
+        service_->cancel(id, TrialStatus::kEarlyStopped);
       }
     }
   }
-  for (const auto& e : service_->poll(timeout)) {
+  auto events = service_->poll(timeout);
+  if (!events.is_ok()) return events.status().with_context("training service");
+  for (const auto& e : events.value()) {
     st = handle(e);
     if (!st.is_ok()) return st;
   }
@@ -378,10 +378,14 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
 }
 
 Status ExperimentManager::stop(std::chrono::milliseconds wait) {
-  for (const auto& [id, l] : live_) service_->cancel(id, "USER_CANCELED");
+  for (const auto& [id, l] : live_)
+    service_->cancel(id, TrialStatus::kUserCanceled);
   const auto limit = std::chrono::steady_clock::now() + wait;
   while (!live_.empty() && std::chrono::steady_clock::now() < limit) {
-    for (const auto& e : service_->poll(std::chrono::milliseconds(100))) {
+    auto events = service_->poll(std::chrono::milliseconds(100));
+    if (!events.is_ok())
+      return events.status().with_context("training service");
+    for (const auto& e : events.value()) {
       Status st = handle(e);
       if (!st.is_ok()) return st;
     }

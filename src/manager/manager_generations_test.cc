@@ -36,7 +36,7 @@ std::function<FakeOutcome(const Json&)> old_ones_best(
     const bool old =
         !r["parameters"].contains("z") && !r["parameters"].contains("t");
     if (!old) return FakeOutcome{"1"};
-    return FakeOutcome{"100", "SUCCEEDED", !*released};
+    return FakeOutcome{"100", TrialStatus::kSucceeded, !*released};
   };
 }
 

@@ -23,7 +23,7 @@ TEST(ManagerResume, ContinuesIdsAdoptsRunningTrialsAndRebuildsTheTuner) {
   // hang in the first manager, which then dies without stopping.
   ExperimentConfig c = config_for("Random", Json::object(), 2, 8);
   auto hang_late = [](const Json& r) {
-    return FakeOutcome{std::to_string(score(r)), "SUCCEEDED",
+    return FakeOutcome{std::to_string(score(r)), TrialStatus::kSucceeded,
                        r["parameter_id"].get<int>() >= 4};
   };
   auto first = std::make_unique<Harness>(c, 2, hang_late);
@@ -101,7 +101,9 @@ TEST(ManagerResume, AStoppedExperimentResumesWithItsBudgetAndCounters) {
 
 TEST(ManagerUpdates, ConcurrencyTrialNumberKillAndSearchSpace) {
   ExperimentConfig c = config_for("Random", Json{{"dedup", false}}, 1, 4);
-  Harness h(c, 1, [](const Json&) { return FakeOutcome{"", "", true}; });
+  Harness h(c, 1, [](const Json&) {
+    return FakeOutcome{"", TrialStatus::kSucceeded, true};
+  });
   ASSERT_TRUE(h.manager->start().is_ok());
   h.run(3);
   EXPECT_EQ(h.manager->progress().running, 1);

@@ -82,7 +82,7 @@ TEST(RestServer, WritesReachTheRunningManager) {
   testing::Harness h(
       c, 1,
       [](const Json&) {
-        return testing::FakeOutcome{"", "", true};
+        return testing::FakeOutcome{"", TrialStatus::kSucceeded, true};
       },
       store);
   ASSERT_TRUE(h.manager->start().is_ok());

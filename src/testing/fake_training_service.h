@@ -18,7 +18,7 @@ namespace testing {
 struct FakeOutcome {
   std::string final_metric =
       "0.5";  // JSON text of the FINAL metric; "" = none reported
-  std::string status = "SUCCEEDED";
+  TrialStatus status = TrialStatus::kSucceeded;
   bool hang = false;  // never ends by itself (only cancel() ends it)
 };
 
@@ -42,7 +42,7 @@ class FakeTrainingService : public TrainingService {
     max_running = std::max(max_running, static_cast<int>(running_.size()));
     return Status::ok();
   }
-  Status cancel(const std::string& id, const std::string& status) override {
+  Status cancel(const std::string& id, TrialStatus status) override {
     for (auto it = running_.begin(); it != running_.end(); ++it) {
       if (*it != id) continue;
       running_.erase(it);
@@ -53,20 +53,21 @@ class FakeTrainingService : public TrainingService {
     }
     return Status::not_found(id);
   }
-  std::vector<TrialEvent> poll(std::chrono::milliseconds) override {
+  StatusOr<std::vector<TrialEvent>> poll(std::chrono::milliseconds) override {
+    if (!poll_error.empty()) return Status::io_error(poll_error);
     for (auto it = running_.begin(); it != running_.end(); ++it) {
       FakeOutcome o = outcome_(records_[*it]);
       if (o.hang) continue;
       if (!o.final_metric.empty()) {
         TrialEvent m = event(TrialEvent::Kind::kMetric, *it);
-        m.metric_type = "FINAL";
+        m.metric_type = MetricType::kFinal;
         m.metric_value = o.final_metric;
         m.parameter_id = records_[*it]["parameter_id"].get<std::int64_t>();
         events_.push_back(m);
       }
       TrialEvent e = event(TrialEvent::Kind::kEnded, *it);
       e.status = o.status;
-      e.exit_code = o.status == "SUCCEEDED" ? 0 : 1;
+      e.exit_code = o.status == TrialStatus::kSucceeded ? 0 : 1;
       events_.push_back(e);
       running_.erase(it);
       break;
@@ -91,6 +92,7 @@ class FakeTrainingService : public TrainingService {
   std::vector<TrialSpec> submitted;
   std::vector<std::pair<std::string, std::string>> adopted;  // id, handle
   bool refuse_submissions = false;
+  std::string poll_error;  // non-empty: poll() fails with it
   int max_running = 0;
 
  private:

@@ -23,13 +23,24 @@ inline std::vector<TrialEvent> poll_until_ended(TrainingService& ts, int n,
   const auto limit =
       std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (ended < n && std::chrono::steady_clock::now() < limit) {
-    for (auto& e : ts.poll(std::chrono::milliseconds(200))) {
+    auto events = ts.poll(std::chrono::milliseconds(200));
+    EXPECT_TRUE(events.is_ok()) << events.status().message();
+    if (!events.is_ok()) break;
+    for (auto& e : events.value()) {
       ended += e.kind == TrialEvent::Kind::kEnded;
       all.push_back(std::move(e));
     }
   }
   EXPECT_EQ(ended, n);
   return all;
+}
+
+// Polls once; an error fails the test (and gives no events).
+inline std::vector<TrialEvent> poll_once(TrainingService& ts,
+                                         std::chrono::milliseconds timeout) {
+  auto events = ts.poll(timeout);
+  EXPECT_TRUE(events.is_ok()) << events.status().message();
+  return events.is_ok() ? std::move(events).value() : std::vector<TrialEvent>();
 }
 
 // The first event of `kind` for trial `id`, or nullptr.

@@ -10,11 +10,13 @@ namespace {
 void append_events(std::vector<MetricRecord>& records,
                    const std::string& trial_id, std::deque<TrialEvent>* out) {
   for (auto& r : records) {
+    const std::optional<MetricType> type = parse_metric_type(r.type);
+    if (!type) continue;  // the decoder admits only NNI's three
     TrialEvent ev;
     ev.kind = TrialEvent::Kind::kMetric;
     ev.trial_id = trial_id;
     ev.time_ms = now_ms();
-    ev.metric_type = r.type;
+    ev.metric_type = *type;
     ev.metric_sequence = r.sequence;
     ev.parameter_id = r.parameter_id;
     ev.metric_value = r.value;

@@ -20,8 +20,16 @@ std::string shell_quote(const std::string& value) {
 
 std::string local_run_script(const TrialSpec& spec, const std::string& platform,
                              const std::string& path_prefix) {
+  RunScriptOptions options;
+  options.platform = platform;
+  options.path_prefix = path_prefix;
+  return run_script(spec, options);
+}
+
+std::string run_script(const TrialSpec& spec, const RunScriptOptions& options) {
+  const std::string& path_prefix = options.path_prefix;
   std::map<std::string, std::string> vars = spec.env;
-  vars["NNI_PLATFORM"] = platform;
+  vars["NNI_PLATFORM"] = options.platform;
   vars["NNI_EXP_ID"] = spec.experiment_id;
   vars["NNI_SYS_DIR"] = spec.trial_dir;
   vars["NNI_TRIAL_JOB_ID"] = spec.trial_id;
@@ -31,6 +39,7 @@ std::string local_run_script(const TrialSpec& spec, const std::string& platform,
   std::string s = "#!/bin/bash\n";
   for (const auto& [k, v] : vars)
     s += "export " + k + "=" + shell_quote(v) + "\n";
+  for (const auto& line : options.raw_exports) s += "export " + line + "\n";
   if (!path_prefix.empty())
     s += "export PATH=" + shell_quote(path_prefix) + ":\"$PATH\"\n";
   // The pid lets a restarted manager find the trial even if it died before

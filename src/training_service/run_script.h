@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "archer/training_service.h"
 
@@ -25,6 +26,17 @@ std::string shell_quote(const std::string& value);
 std::string local_run_script(const TrialSpec& spec,
                              const std::string& platform = "local",
                              const std::string& path_prefix = "");
+
+// The same with every option: `raw_exports` are written as `export <line>`
+// unquoted, after spec.env, for values the shell computes where the trial
+// runs (the Slurm job's CPUs); only Archer's own constants go there, never
+// user input.
+struct RunScriptOptions {
+  std::string platform = "local";
+  std::string path_prefix;
+  std::vector<std::string> raw_exports;
+};
+std::string run_script(const TrialSpec& spec, const RunScriptOptions& options);
 
 // What run.sh left in .nni/state: "<exit code> <epoch ms>".
 struct ExitState {

@@ -20,10 +20,10 @@
 
 #include "common/log.h"
 #include "common/time_util.h"
+#include "training_service/local/trial_processes.h"
 #include "training_service/max_parallel.h"
 #include "training_service/metric_events.h"
-#include "training_service/run_script.h"
-#include "training_service/local/trial_processes.h"
+#include "training_service/trial_files.h"
 
 namespace archer {
 
@@ -39,26 +39,6 @@ struct LocalTrainingService::Exits {
 };
 
 namespace {
-
-Status write_text(const std::string& path, const std::string& text,
-                  mode_t mode = 0644) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0)
-    return Status::io_error(path + ": cannot write: " + std::strerror(errno));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::io_error(path + ": write failed: " + std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  return Status::ok();
-}
 
 // What the waiter reports for an adopted trial: not our child, so no wait
 // status.
@@ -158,17 +138,13 @@ Status LocalTrainingService::submit(const TrialSpec& requested) {
   return st;
 }
 
-Status LocalTrainingService::start(const TrialSpec& spec) {
-  std::error_code ec;
-  fs::create_directories(spec.trial_dir + "/.nni", ec);
-  if (ec)
-    return Status::io_error(spec.trial_dir +
-                            "/.nni: cannot create: " + ec.message());
-  Status st = write_text(spec.trial_dir + "/.nni/metrics", "");
-  if (st.is_ok())
-    st = write_text(spec.trial_dir + "/parameter.cfg", spec.parameter_record);
+Status LocalTrainingService::start(const TrialSpec& requested) {
+  TrialSpec spec = requested;
+  set_trial_threads(spec, std::max(1u, std::thread::hardware_concurrency()),
+                    options_.max_parallel);
   const std::string script = spec.trial_dir + "/run.sh";
-  if (st.is_ok()) st = write_text(script, local_run_script(spec), 0755);
+  Status st = write_trial_directory(spec.trial_dir, spec.parameter_record,
+                                    local_run_script(spec));
   Trial trial;
   if (st.is_ok()) st = prepare(spec, trial);
   if (!st.is_ok()) return st;
@@ -197,12 +173,7 @@ Status LocalTrainingService::start(const TrialSpec& spec) {
     }
     report_exit(exits, id, wait_status);
   }).detach();
-  TrialEvent started;
-  started.kind = TrialEvent::Kind::kStarted;
-  started.trial_id = spec.trial_id;
-  started.time_ms = now_ms();
-  started.handle = std::to_string(pid);
-  ready_.push_back(std::move(started));
+  ready_.push_back(started_event(spec.trial_id, std::to_string(pid)));
   return Status::ok();
 }
 
@@ -254,17 +225,14 @@ Status LocalTrainingService::adopt(const TrialSpec& spec,
 }
 
 Status LocalTrainingService::cancel(const std::string& trial_id,
-                                    const std::string& status) {
+                                    TrialStatus status) {
   auto it = trials_.find(trial_id);
   if (it == trials_.end())
     return Status::not_found("trial '" + trial_id + "' is not running");
   Trial& t = it->second;
-  if (t.cancel_status.empty()) {
-    t.cancel_status = status;
-    if (t.lost) return Status::ok();  // it ends at the next poll anyway
+  // A lost trial ends at the next poll anyway.
+  if (t.cancel.request(status, options_.kill_grace) && !t.lost)
     ::kill(-t.pid, SIGTERM);
-    t.kill_at = std::chrono::steady_clock::now() + options_.kill_grace;
-  }
   return Status::ok();
 }
 
@@ -278,40 +246,27 @@ void LocalTrainingService::finish(const std::string& trial_id,
   if (it == trials_.end()) return;
   Trial& t = it->second;
   read_metrics(t, true);  // metrics written just before the exit
-  TrialEvent ev;
-  ev.kind = TrialEvent::Kind::kEnded;
-  ev.trial_id = trial_id;
-  ev.time_ms = now_ms();
   const std::optional<ExitState> state = read_exit_state(t.spec.trial_dir);
-  const bool have_state = state.has_value();
-  const long long code = state ? state->code : -1;
-  const long long ms = state ? state->time_ms : 0;
-  if (have_state) {
-    ev.exit_code = static_cast<int>(code);
-    if (ms > 0) ev.time_ms = ms;
-  } else if (wait_status != kNoWaitStatus && WIFEXITED(wait_status)) {
-    ev.exit_code = WEXITSTATUS(wait_status);
-  }
-  if (!t.cancel_status.empty()) {
-    ev.status = t.cancel_status;
-    ev.message = "cancelled";
-  } else if (have_state && code == 0) {
-    ev.status = "SUCCEEDED";
-  } else if (!have_state && t.lost) {
-    ev.status = "SYS_CANCELED";
-    ev.message =
+  TrialEvent ev;
+  if (state) {
+    ev = exit_state_event(trial_id, *state);
+  } else if (t.lost) {
+    ev = ended_event(
+        trial_id, TrialStatus::kSysCanceled, std::nullopt, 0,
         "its process was gone when the manager resumed and it left no exit "
-        "state (machine restarted?)";
+        "state (machine restarted?)");
+  } else if (wait_status != kNoWaitStatus && WIFSIGNALED(wait_status)) {
+    ev = ended_event(
+        trial_id, TrialStatus::kFailed, std::nullopt, 0,
+        "killed by signal " + std::to_string(WTERMSIG(wait_status)));
   } else {
-    ev.status = "FAILED";
-    if (have_state) {
-      ev.message = "exit code " + std::to_string(code);
-    } else if (wait_status != kNoWaitStatus && WIFSIGNALED(wait_status)) {
-      ev.message = "killed by signal " + std::to_string(WTERMSIG(wait_status));
-    } else {
-      ev.message = "ended without writing .nni/state";
-    }
+    ev = ended_event(trial_id, TrialStatus::kFailed,
+                     wait_status != kNoWaitStatus && WIFEXITED(wait_status)
+                         ? std::optional<int>(WEXITSTATUS(wait_status))
+                         : std::nullopt,
+                     0, "ended without writing .nni/state");
   }
+  t.cancel.apply(ev);
   if (t.watch >= 0) {
     ::inotify_rm_watch(inotify_fd_, t.watch);
     watch_to_trial_.erase(t.watch);
@@ -349,7 +304,7 @@ void LocalTrainingService::drain_inotify() {
   }
 }
 
-std::vector<TrialEvent> LocalTrainingService::poll(
+StatusOr<std::vector<TrialEvent>> LocalTrainingService::poll(
     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
@@ -366,13 +321,11 @@ std::vector<TrialEvent> LocalTrainingService::poll(
     auto now = std::chrono::steady_clock::now();
     auto next_wake = deadline;
     for (auto& [id, t] : trials_) {
-      if (!t.kill_at) continue;
-      if (*t.kill_at <= now) {
-        ::kill(-t.pid, SIGKILL);
+      if (t.cancel.kill_due(now)) {
+        if (!t.lost) ::kill(-t.pid, SIGKILL);
         kill_trial_processes(t.spec.experiment_id, t.spec.trial_id);
-        t.kill_at.reset();
-      } else {
-        next_wake = std::min(next_wake, *t.kill_at);
+      } else if (t.cancel.kill_at) {
+        next_wake = std::min(next_wake, *t.cancel.kill_at);
       }
     }
     if (!ready_.empty() || now >= deadline) break;

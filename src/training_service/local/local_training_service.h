@@ -6,7 +6,8 @@
 // stderr). Exits are seen when the process ends (a waiter thread per trial, no
 // kill -0 polling); metrics are read when inotify reports a write, and once
 // more at exit, so none is lost. cancel() sends SIGTERM to the process group
-// and SIGKILL after the grace period.
+// and SIGKILL after the grace period. OMP_NUM_THREADS: this machine's cores
+// over trialConcurrency.
 //
 // A trial's handle is the pid of its run.sh (also written to .nni/pid). After
 // a manager restart adopt() checks that this pid still runs that trial's
@@ -27,10 +28,11 @@
 #include <string>
 #include <vector>
 
+#include "archer/config.h"
 #include "archer/training_service.h"
 #include "common/metric_stream.h"
-#include "archer/config.h"
 #include "training_service/gpu_scheduler.h"
+#include "training_service/trial_files.h"
 
 namespace archer {
 
@@ -38,7 +40,7 @@ class LocalTrainingService : public TrainingService {
  public:
   struct Options {
     int max_parallel = 1;
-    std::chrono::milliseconds kill_grace{5000};
+    std::chrono::milliseconds kill_grace = kDefaultKillGrace;
     // trialGpuNumber > 0: trials also wait for GPUs, and get theirs in
     // CUDA_VISIBLE_DEVICES. Null: CPU trials (the spec's env decides).
     std::shared_ptr<GpuScheduler> gpus;
@@ -52,9 +54,9 @@ class LocalTrainingService : public TrainingService {
 
   int free_slots() const override;
   Status submit(const TrialSpec& spec) override;
-  Status cancel(const std::string& trial_id,
-                const std::string& status) override;
-  std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) override;
+  Status cancel(const std::string& trial_id, TrialStatus status) override;
+  StatusOr<std::vector<TrialEvent>> poll(
+      std::chrono::milliseconds timeout) override;
   int running() const override { return static_cast<int>(trials_.size()); }
   Status set_max_parallel(int max_parallel) override;
   Status adopt(const TrialSpec& spec, const std::string& handle) override;
@@ -70,8 +72,7 @@ class LocalTrainingService : public TrainingService {
     TrialSpec spec;
     std::unique_ptr<MetricFileReader> reader;
     int watch = -1;
-    std::string cancel_status;
-    std::optional<std::chrono::steady_clock::time_point> kill_at;
+    CancelState cancel;
     bool adopted = false;  // started by an earlier manager process
     bool lost = false;     // adopted, but its process was already gone
   };

@@ -12,8 +12,9 @@
 #include <thread>
 
 #include "testing/temp_dir.h"
-#include "training_service/run_script.h"
+#include "testing/trial_events.h"
 #include "training_service/local/trial_processes.h"
+#include "training_service/run_script.h"
 
 namespace archer {
 namespace {
@@ -50,7 +51,7 @@ std::vector<TrialEvent> run_until_end(TrainingService& ts,
   std::vector<TrialEvent> all;
   auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < limit) {
-    for (auto& e : ts.poll(milliseconds(200))) {
+    for (auto& e : testing::poll_once(ts, milliseconds(200))) {
       bool done = e.kind == TrialEvent::Kind::kEnded && e.trial_id == id;
       all.push_back(std::move(e));
       if (done) return all;
@@ -115,7 +116,7 @@ TEST(LocalTrainingService, RunsATrialWithNniEnvironmentAndLayout) {
   EXPECT_EQ(events.front().kind, TrialEvent::Kind::kStarted);
   const TrialEvent* end = find(events, TrialEvent::Kind::kEnded);
   ASSERT_NE(end, nullptr);
-  EXPECT_EQ(end->status, "SUCCEEDED");
+  EXPECT_EQ(end->status, TrialStatus::kSucceeded);
   EXPECT_EQ(end->exit_code, 0);
   const std::string tdir = dir.file("trials/Ab3xZ");
   EXPECT_EQ(read_file(tdir + "/stdout"), "local exp1 Ab3xZ 4 1\n");
@@ -147,11 +148,12 @@ TEST(LocalTrainingService, MetricsStreamAndTheLastOnesBeforeExitAreKept) {
   std::vector<std::string> seen;
   for (const auto& e : events) {
     if (e.kind == TrialEvent::Kind::kMetric)
-      seen.push_back(e.metric_type + "=" + e.metric_value);
+      seen.push_back(std::string(to_string(e.metric_type)) + "=" +
+                     e.metric_value);
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"PERIODICAL=0.5", "FINAL=0.75"}));
   EXPECT_EQ(events.back().kind, TrialEvent::Kind::kEnded);
-  EXPECT_EQ(events.back().status, "SUCCEEDED");
+  EXPECT_EQ(events.back().status, TrialStatus::kSucceeded);
 }
 
 TEST(LocalTrainingService, FailedTrialsCarryTheirExitCode) {
@@ -161,7 +163,7 @@ TEST(LocalTrainingService, FailedTrialsCarryTheirExitCode) {
   auto events = run_until_end(*ts, "f1");
   const TrialEvent* end = find(events, TrialEvent::Kind::kEnded);
   ASSERT_NE(end, nullptr);
-  EXPECT_EQ(end->status, "FAILED");
+  EXPECT_EQ(end->status, TrialStatus::kFailed);
   EXPECT_EQ(end->exit_code, 3);
   EXPECT_EQ(end->message, "exit code 3");
   EXPECT_EQ(read_file(dir.file("trials/f1/stderr")), "boom\n");
@@ -177,12 +179,12 @@ TEST(LocalTrainingService, CancelStopsTheWholeProcessGroup) {
   ts->poll(milliseconds(100));
   pid_t group = ts->process_group("c1");
   ASSERT_GT(group, 0);
-  ASSERT_TRUE(ts->cancel("c1", "USER_CANCELED").is_ok());
+  ASSERT_TRUE(ts->cancel("c1", TrialStatus::kUserCanceled).is_ok());
   auto start = std::chrono::steady_clock::now();
   auto events = run_until_end(*ts, "c1");
   const TrialEvent* end = find(events, TrialEvent::Kind::kEnded);
   ASSERT_NE(end, nullptr);
-  EXPECT_EQ(end->status, "USER_CANCELED");
+  EXPECT_EQ(end->status, TrialStatus::kUserCanceled);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   // Nothing of the group survives (zombies left for an init that does not reap
   // don't count).
@@ -192,7 +194,8 @@ TEST(LocalTrainingService, CancelStopsTheWholeProcessGroup) {
     if (alive) std::this_thread::sleep_for(milliseconds(100));
   }
   EXPECT_FALSE(alive);
-  EXPECT_EQ(ts->cancel("c1", "USER_CANCELED").code(), Status::Code::kNotFound);
+  EXPECT_EQ(ts->cancel("c1", TrialStatus::kUserCanceled).code(),
+            Status::Code::kNotFound);
 }
 
 TEST(LocalTrainingService, SlotsAndManyTrials) {
@@ -208,7 +211,7 @@ TEST(LocalTrainingService, SlotsAndManyTrials) {
   int ended = 0;
   auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (ended < 3 && std::chrono::steady_clock::now() < limit) {
-    for (const auto& e : ts->poll(milliseconds(200)))
+    for (const auto& e : testing::poll_once(*ts, milliseconds(200)))
       ended += e.kind == TrialEvent::Kind::kEnded;
   }
   EXPECT_EQ(ended, 3);
@@ -232,7 +235,8 @@ std::vector<std::string> metrics_of(const std::vector<TrialEvent>& events) {
   std::vector<std::string> seen;
   for (const auto& e : events) {
     if (e.kind == TrialEvent::Kind::kMetric)
-      seen.push_back(e.metric_type + "=" + e.metric_value);
+      seen.push_back(std::string(to_string(e.metric_type)) + "=" +
+                     e.metric_value);
   }
   return seen;
 }
@@ -264,7 +268,7 @@ TEST(LocalTrainingService, ARestartedServiceAdoptsARunningTrial) {
   {
     auto first = make(1);
     ASSERT_TRUE(first->submit(s).is_ok());
-    for (const auto& e : first->poll(milliseconds(100))) {
+    for (const auto& e : testing::poll_once(*first, milliseconds(100))) {
       if (e.kind == TrialEvent::Kind::kStarted) handle = e.handle;
     }
     ASSERT_TRUE(wait_for_file(s.trial_dir + "/.nni/pid"));
@@ -279,7 +283,7 @@ TEST(LocalTrainingService, ARestartedServiceAdoptsARunningTrial) {
   // Every metric again from the first one (the store ignores repeats).
   EXPECT_EQ(metrics_of(events),
             (std::vector<std::string>{"PERIODICAL=0.5", "FINAL=0.75"}));
-  EXPECT_EQ(events.back().status, "SUCCEEDED");
+  EXPECT_EQ(events.back().status, TrialStatus::kSucceeded);
   EXPECT_EQ(events.back().exit_code, 0);
 }
 
@@ -300,7 +304,7 @@ TEST(LocalTrainingService, ATrialThatEndedWhileNoManagerRanEndsAtOnce) {
   auto events = run_until_end(*second, "a2");
   EXPECT_EQ(metrics_of(events),
             (std::vector<std::string>{"PERIODICAL=0.5", "FINAL=0.75"}));
-  EXPECT_EQ(events.back().status, "FAILED");
+  EXPECT_EQ(events.back().status, TrialStatus::kFailed);
   EXPECT_EQ(events.back().exit_code, 4);
   EXPECT_EQ(events.back().message, "exit code 4");
 }
@@ -313,7 +317,7 @@ TEST(LocalTrainingService, ATrialLostWithoutExitStateIsSysCanceled) {
   // A pid that now belongs to another process (this test) is not the trial.
   ASSERT_TRUE(ts->adopt(s, std::to_string(::getpid())).is_ok());
   auto events = run_until_end(*ts, "a3");
-  EXPECT_EQ(events.back().status, "SYS_CANCELED");
+  EXPECT_EQ(events.back().status, TrialStatus::kSysCanceled);
   EXPECT_NE(events.back().message.find("machine restarted"), std::string::npos);
   EXPECT_EQ(ts->running(), 0);
 }
@@ -337,7 +341,7 @@ TEST(LocalTrainingService, GpuTrialsGetTheirOwnDevices) {
   int ended = 0;
   auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (ended < 2 && std::chrono::steady_clock::now() < limit) {
-    for (const auto& e : ts->poll(milliseconds(200)))
+    for (const auto& e : testing::poll_once(*ts, milliseconds(200)))
       ended += e.kind == TrialEvent::Kind::kEnded;
   }
   EXPECT_EQ(ended, 2);

@@ -11,10 +11,11 @@
 
 #include "common/base64.h"
 #include "common/log.h"
+#include "common/subprocess.h"
 #include "common/time_util.h"
 #include "training_service/max_parallel.h"
 #include "training_service/metric_events.h"
-#include "training_service/run_script.h"
+#include "training_service/trial_files.h"
 
 namespace archer {
 
@@ -22,17 +23,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Status write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) return Status::io_error(path + ": cannot write");
-  return Status::ok();
+// The host's online cores ("getconf" over the shared connection), 1 if unknown.
+unsigned host_cores(SshHost& ssh) {
+  auto r = ssh.run("getconf _NPROCESSORS_ONLN 2>/dev/null || nproc", "",
+                   std::chrono::seconds(15));
+  const long n = r.is_ok() ? std::atol(r.value().c_str()) : 0;
+  return n > 0 ? static_cast<unsigned>(n) : 1u;
 }
 
 }  // namespace
 
 RemoteTrainingService::RemoteTrainingService(Options options)
-    : options_(std::move(options)), inbox_(std::make_shared<RemoteInbox>()) {}
+    : options_(std::move(options)),
+      inbox_(std::make_shared<RemoteInbox>()),
+      worker_(std::make_unique<BackgroundWorker>()) {}
 
 StatusOr<std::unique_ptr<RemoteTrainingService>> RemoteTrainingService::create(
     Options options) {
@@ -61,7 +65,11 @@ StatusOr<std::unique_ptr<RemoteTrainingService>> RemoteTrainingService::create(
         i, ssh, m.python_path, control + "-" + std::to_string(i), root,
         s->inbox_));
     s->gpus_.emplace_back();
-    Status st = s->connect_host(i);
+    s->cores_.push_back(1);
+    s->connecting_.push_back(false);
+    auto connected = s->connect_host(i);
+    Status st = connected.is_ok() ? Status::ok() : connected.status();
+    if (st.is_ok()) s->gpus_[i] = std::move(connected).value();
     if (!st.is_ok()) {
       s->hosts_.back()->last_error = st.message();
       s->hosts_.back()->retry_at = std::chrono::steady_clock::now();
@@ -77,10 +85,13 @@ StatusOr<std::unique_ptr<RemoteTrainingService>> RemoteTrainingService::create(
   return s;
 }
 
-Status RemoteTrainingService::connect_host(size_t i) {
+StatusOr<std::unique_ptr<GpuScheduler>> RemoteTrainingService::connect_host(
+    size_t i) {
   RemoteHost& h = *hosts_[i];
   Status st = h.bring_up(options_.code_dir);
-  if (!st.is_ok() || options_.gpus_per_trial <= 0) return st;
+  if (!st.is_ok()) return st;
+  cores_[i] = host_cores(h.ssh());
+  if (options_.gpus_per_trial <= 0) return std::unique_ptr<GpuScheduler>();
   const RemoteMachine& m = options_.machines[i];
   GpuScheduler::Options gpu;
   gpu.gpus_per_trial = options_.gpus_per_trial;
@@ -101,12 +112,16 @@ Status RemoteTrainingService::connect_host(size_t i) {
                                     h.machine().name() +
                                     "): " + scheduler.status().message());
   }
-  gpus_[i] = std::make_unique<GpuScheduler>(std::move(scheduler).value());
-  return Status::ok();
+  return std::make_unique<GpuScheduler>(std::move(scheduler).value());
+}
+
+bool RemoteTrainingService::usable(size_t i) const {
+  return !connecting_[i] && hosts_[i]->up();
 }
 
 RemoteTrainingService::~RemoteTrainingService() {
-  hosts_.clear();  // watchers stopped; trials go on (a resume adopts them)
+  worker_.reset();  // waits for a running job: it may use a host
+  hosts_.clear();   // watchers stopped; trials go on (a resume adopts them)
   if (inbox_->event_fd >= 0) ::close(inbox_->event_fd);
 }
 
@@ -114,7 +129,7 @@ int RemoteTrainingService::free_slots() const {
   int hosts_free = 0;  // what the connected hosts' GPUs allow
   bool any = false;
   for (size_t i = 0; i < hosts_.size(); ++i) {
-    if (!hosts_[i]->up()) continue;
+    if (!usable(i)) continue;
     any = true;
     if (gpus_[i]) hosts_free += gpus_[i]->free_trial_slots();
   }
@@ -144,7 +159,7 @@ Status RemoteTrainingService::submit(const TrialSpec& spec) {
   // The connected host with the fewest of our trials (that has GPUs free).
   std::vector<size_t> order;
   for (size_t i = 0; i < hosts_.size(); ++i) {
-    if (hosts_[i]->up()) order.push_back(i);
+    if (usable(i)) order.push_back(i);
   }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return hosts_[a]->running < hosts_[b]->running;
@@ -182,17 +197,17 @@ Status RemoteTrainingService::launch(const TrialSpec& spec, size_t index,
   TrialSpec remote = spec;
   if (!gpus.empty())
     remote.env["CUDA_VISIBLE_DEVICES"] = cuda_visible_devices(gpus);
+  // The host's cores over the trials that may share it.
+  const int hosts = static_cast<int>(std::max<size_t>(1, hosts_.size()));
+  set_trial_threads(remote, cores_[index],
+                    (options_.max_parallel + hosts - 1) / hosts);
   remote.trial_dir = t.remote_dir;
   remote.code_dir = best->code_path();
   const std::string script =
       local_run_script(remote, "remote", best->python_path());
   // The local copy of the trial directory.
-  std::error_code ec;
-  fs::create_directories(spec.trial_dir + "/.nni", ec);
   Status st =
-      write_file(spec.trial_dir + "/parameter.cfg", spec.parameter_record);
-  if (st.is_ok()) st = write_file(spec.trial_dir + "/run.sh", script);
-  if (st.is_ok()) st = write_file(spec.trial_dir + "/.nni/metrics", "");
+      write_trial_directory(spec.trial_dir, spec.parameter_record, script);
   if (!st.is_ok()) return st;
   const std::string d = shell_quote(t.remote_dir);
   const std::string launch =
@@ -209,13 +224,9 @@ Status RemoteTrainingService::launch(const TrialSpec& spec, size_t index,
   }
   t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
   ++best->running;
-  TrialEvent started;
-  started.kind = TrialEvent::Kind::kStarted;
-  started.trial_id = spec.trial_id;
-  started.time_ms = now_ms();
-  started.handle = best->machine().name() + "/" + std::to_string(t.pgid);
+  ready_.push_back(started_event(
+      spec.trial_id, best->machine().name() + "/" + std::to_string(t.pgid)));
   trials_.emplace(spec.trial_id, std::move(t));
-  ready_.push_back(std::move(started));
   return Status::ok();
 }
 
@@ -239,12 +250,12 @@ Status RemoteTrainingService::adopt(const TrialSpec& spec,
   // The local copy is rebuilt from what the watcher sends again.
   std::error_code ec;
   fs::create_directories(spec.trial_dir + "/.nni", ec);
-  Status st = write_file(spec.trial_dir + "/.nni/metrics", "");
+  Status st = write_text_file(spec.trial_dir + "/.nni/metrics", "");
   if (!st.is_ok()) return st;
   if (found) t.remote_dir = hosts_[t.host]->root() + "/trials/" + spec.trial_id;
   trials_.emplace(spec.trial_id, std::move(t));
-  if (!found || !hosts_[trials_[spec.trial_id].host]->up()) {
-    end(spec.trial_id, "SYS_CANCELED", std::nullopt, now_ms(),
+  if (!found || !usable(trials_[spec.trial_id].host)) {
+    end(spec.trial_id, TrialStatus::kSysCanceled, std::nullopt, now_ms(),
         "its host (" + (name.empty() ? handle : name) +
             ") is not reachable after the restart");
   } else {
@@ -256,25 +267,32 @@ Status RemoteTrainingService::adopt(const TrialSpec& spec,
   return Status::ok();
 }
 
-Status RemoteTrainingService::signal_group(Trial& t, const char* signal) {
+void RemoteTrainingService::signal_group(const Trial& t, const char* signal) {
+  if (!usable(t.host) || t.pgid <= 0) return;
   RemoteHost& h = *hosts_[t.host];
-  if (!h.up() || t.pgid <= 0) return Status::ok();
-  auto r = h.ssh().run("kill -" + std::string(signal) + " -" +
-                           std::to_string(t.pgid) + " 2>/dev/null; true",
-                       "", std::chrono::seconds(15));
-  return r.is_ok() ? Status::ok() : r.status();
+  const std::vector<std::string> argv =
+      h.ssh().command_line("kill -" + std::string(signal) + " -" +
+                           std::to_string(t.pgid) + " 2>/dev/null; true");
+  const std::string what = "trial " + t.spec.trial_id + ": SIG" + signal +
+                           " on " + h.machine().name();
+  worker_->post([argv, what]() -> BackgroundWorker::Completion {
+    auto r = run_process(argv, {}, "", std::chrono::seconds(15));
+    if (r.is_ok() && r.value().exit_code == 0) return {};
+    const std::string why =
+        r.is_ok() ? "ssh exited " + std::to_string(r.value().exit_code)
+                  : r.status().message();
+    return [what, why] { log_warning("archer", what + " failed: " + why); };
+  });
 }
 
 Status RemoteTrainingService::cancel(const std::string& trial_id,
-                                     const std::string& status) {
+                                     TrialStatus status) {
   auto it = trials_.find(trial_id);
-  if (it == trials_.end())
+  if (it == trials_.end() || it->second.ending)
     return Status::not_found("trial '" + trial_id + "' is not running");
   Trial& t = it->second;
-  if (!t.cancel_status.empty()) return Status::ok();
-  t.cancel_status = status;
-  t.kill_at = std::chrono::steady_clock::now() + options_.kill_grace;
-  return signal_group(t, "TERM");
+  if (t.cancel.request(status, options_.kill_grace)) signal_group(t, "TERM");
+  return Status::ok();
 }
 
 void RemoteTrainingService::read_metrics(Trial& t, bool ended) {
@@ -303,35 +321,53 @@ void RemoteTrainingService::append_metrics(Trial& t,
   read_metrics(t);
 }
 
-void RemoteTrainingService::end(const std::string& trial_id,
-                                const std::string& status,
+void RemoteTrainingService::end(const std::string& trial_id, TrialStatus status,
                                 std::optional<int> exit_code,
                                 std::int64_t time_ms,
                                 const std::string& message) {
   auto it = trials_.find(trial_id);
+  if (it == trials_.end() || it->second.ending) return;
+  Trial& t = it->second;
+  t.ending = true;
+  read_metrics(t, true);
+  TrialEvent ev = ended_event(trial_id, status, exit_code, time_ms, message);
+  t.cancel.apply(ev);
+  if (!usable(t.host) || t.remote_dir.empty()) {
+    finish(trial_id, ev);
+    return;
+  }
+  // The outputs are fetched on the worker (they may be large, the link
+  // slow); the trial ends when they are here.
+  RemoteHost& h = *hosts_[t.host];
+  std::vector<std::vector<std::string>> fetch;
+  for (const char* f : {"stdout", "stderr"}) {
+    fetch.push_back(h.ssh().command_line(
+        "cat " + shell_quote(t.remote_dir + "/" + f) + " 2>/dev/null; true"));
+  }
+  const std::string local = t.spec.trial_dir;
+  // Written to the local copy on the worker too: nothing else touches an
+  // ending trial's stdout/stderr.
+  worker_->post([this, fetch, local, ev]() -> BackgroundWorker::Completion {
+    const char* names[] = {"stdout", "stderr"};
+    for (size_t i = 0; i < fetch.size(); ++i) {
+      auto r = run_process(fetch[i], {}, "", std::chrono::seconds(60));
+      if (r.is_ok() && r.value().exit_code == 0)
+        write_text_file(local + "/" + names[i], r.value().out);
+    }
+    return [this, ev] { finish(ev.trial_id, ev); };
+  });
+}
+
+void RemoteTrainingService::finish(const std::string& trial_id,
+                                   const TrialEvent& ended) {
+  auto it = trials_.find(trial_id);
   if (it == trials_.end()) return;
   Trial& t = it->second;
-  read_metrics(t, true);
   RemoteHost& h = *hosts_[t.host];
-  if (h.up() && !t.remote_dir.empty()) {  // fetch the outputs
-    for (const char* f : {"stdout", "stderr"}) {
-      auto text = h.ssh().run(
-          "cat " + shell_quote(t.remote_dir + "/" + f) + " 2>/dev/null; true",
-          "", std::chrono::seconds(60));
-      if (text.is_ok()) write_file(t.spec.trial_dir + "/" + f, text.value());
-    }
-  }
   if (h.running > 0) --h.running;
   if (gpus_[t.host]) gpus_[t.host]->release(trial_id);
-  TrialEvent ev;
-  ev.kind = TrialEvent::Kind::kEnded;
-  ev.trial_id = trial_id;
-  ev.time_ms = time_ms;
-  ev.exit_code = exit_code;
-  ev.status = t.cancel_status.empty() ? status : t.cancel_status;
-  ev.message = t.cancel_status.empty() ? message : "cancelled";
   trials_.erase(it);
-  ready_.push_back(std::move(ev));
+  ready_.push_back(ended);
 }
 
 void RemoteTrainingService::host_down(size_t host, const std::string& reason) {
@@ -345,11 +381,11 @@ void RemoteTrainingService::host_down(size_t host, const std::string& reason) {
   h.retry_at = std::chrono::steady_clock::now() + h.backoff;
   std::vector<std::string> lost;
   for (auto& [id, t] : trials_) {
-    if (t.host == host) lost.push_back(id);
+    if (t.host == host && !t.ending) lost.push_back(id);
   }
   for (const auto& id : lost) {
     orphans_[host].push_back(trials_[id].pgid);
-    end(id, "SYS_CANCELED", std::nullopt, now_ms(), why);
+    end(id, TrialStatus::kSysCanceled, std::nullopt, now_ms(), why);
   }
 }
 
@@ -357,28 +393,53 @@ void RemoteTrainingService::retry_hosts() {
   const auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < hosts_.size(); ++i) {
     RemoteHost& h = *hosts_[i];
-    if (h.up() || now < h.retry_at) continue;
-    Status st = connect_host(i);
-    if (!st.is_ok()) {
-      h.last_error = st.message();
-      h.backoff = std::min(h.backoff * 2, std::chrono::seconds(60));
-      h.retry_at = now + h.backoff;
-      continue;
-    }
-    log_warning("archer", "host " + h.machine().name() + " is back");
-    // Trials we gave up on when it went away must not run on unseen.
-    for (long pgid : orphans_[i]) {
-      if (pgid > 0)
-        h.ssh().run(
-            "kill -KILL -" + std::to_string(pgid) + " 2>/dev/null; true", "",
-            std::chrono::seconds(15));
-    }
-    orphans_.erase(i);
+    if (connecting_[i] || h.up() || now < h.retry_at) continue;
+    // Connecting (ssh, the code upload, the watcher) runs on the worker;
+    // until it completes only the worker touches this host.
+    connecting_[i] = true;
+    worker_->post([this, i]() -> BackgroundWorker::Completion {
+      auto connected = connect_host(i);
+      return [this, i,
+              connected = std::make_shared<decltype(connected)>(
+                  std::move(connected))]() mutable {
+        connected_host(i, std::move(*connected));
+      };
+    });
   }
+}
+
+void RemoteTrainingService::connected_host(
+    size_t i, StatusOr<std::unique_ptr<GpuScheduler>> connected) {
+  RemoteHost& h = *hosts_[i];
+  connecting_[i] = false;
+  const auto now = std::chrono::steady_clock::now();
+  if (!connected.is_ok()) {
+    h.last_error = connected.status().message();
+    h.backoff = std::min(h.backoff * 2, std::chrono::seconds(60));
+    h.retry_at = now + h.backoff;
+    return;
+  }
+  gpus_[i] = std::move(connected).value();
+  log_warning("archer", "host " + h.machine().name() + " is back");
+  // Trials we gave up on when it went away must not run on unseen.
+  for (long pgid : orphans_[i]) {
+    if (pgid <= 0) continue;
+    const std::vector<std::string> argv = h.ssh().command_line(
+        "kill -KILL -" + std::to_string(pgid) + " 2>/dev/null; true");
+    worker_->post([argv]() -> BackgroundWorker::Completion {
+      run_process(argv, {}, "", std::chrono::seconds(15));
+      return {};
+    });
+  }
+  orphans_.erase(i);
 }
 
 void RemoteTrainingService::handle_line(const RemoteInbox::Line& line) {
   if (line.host >= hosts_.size()) return;
+  if (connecting_[line.host]) {  // its new watcher: handled once connected
+    deferred_.push_back(line);
+    return;
+  }
   RemoteHost& h = *hosts_[line.host];
   if (line.generation != h.generation()) return;  // an old watcher
   std::istringstream in(line.text);
@@ -392,7 +453,8 @@ void RemoteTrainingService::handle_line(const RemoteInbox::Line& line) {
   }
   in >> id;
   auto it = trials_.find(id);
-  if (it == trials_.end() || it->second.host != line.host) return;
+  if (it == trials_.end() || it->second.host != line.host || it->second.ending)
+    return;
   if (kind == "M") {
     std::string b64;
     in >> b64;
@@ -400,41 +462,45 @@ void RemoteTrainingService::handle_line(const RemoteInbox::Line& line) {
   } else if (kind == "S") {
     long long code = -1, ms = 0;
     in >> code >> ms;
-    end(id, code == 0 ? "SUCCEEDED" : "FAILED", static_cast<int>(code),
-        ms > 0 ? ms : now_ms(),
+    end(id, code == 0 ? TrialStatus::kSucceeded : TrialStatus::kFailed,
+        static_cast<int>(code), ms > 0 ? ms : now_ms(),
         code == 0 ? "" : "exit code " + std::to_string(code));
   } else if (kind == "D") {
-    end(id, "FAILED", std::nullopt, now_ms(),
+    end(id, TrialStatus::kFailed, std::nullopt, now_ms(),
         "its process ended without writing .nni/state (killed?)");
   }
 }
 
-std::vector<TrialEvent> RemoteTrainingService::poll(
+StatusOr<std::vector<TrialEvent>> RemoteTrainingService::poll(
     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    for (const auto& line : inbox_->take()) handle_line(line);
+    worker_->run_completions();
+    std::vector<RemoteInbox::Line> lines;
+    lines.swap(deferred_);
+    for (auto& line : inbox_->take()) lines.push_back(std::move(line));
+    for (const auto& line : lines) handle_line(line);
     retry_hosts();
     const auto now = std::chrono::steady_clock::now();
     auto next_wake = deadline;
     for (auto& [id, t] : trials_) {
-      if (!t.kill_at) continue;
-      if (*t.kill_at <= now) {
+      if (t.cancel.kill_due(now)) {
         signal_group(t, "KILL");
-        t.kill_at.reset();
-      } else {
-        next_wake = std::min(next_wake, *t.kill_at);
+      } else if (t.cancel.kill_at) {
+        next_wake = std::min(next_wake, *t.cancel.kill_at);
       }
     }
-    for (const auto& h : hosts_) {
-      if (!h->up()) next_wake = std::min(next_wake, h->retry_at);
+    for (size_t i = 0; i < hosts_.size(); ++i) {
+      if (!connecting_[i] && !hosts_[i]->up())
+        next_wake = std::min(next_wake, hosts_[i]->retry_at);
     }
     if (!ready_.empty() || now >= deadline) break;
-    struct pollfd fd = {inbox_->event_fd, POLLIN, 0};
+    struct pollfd fds[2] = {{inbox_->event_fd, POLLIN, 0},
+                            {worker_->fd(), POLLIN, 0}};
     auto wait =
         std::chrono::duration_cast<std::chrono::milliseconds>(next_wake - now)
             .count();
-    ::poll(&fd, 1, static_cast<int>(std::max<long long>(1, wait)));
+    ::poll(fds, 2, static_cast<int>(std::max<long long>(1, wait)));
   }
   std::vector<TrialEvent> out(ready_.begin(), ready_.end());
   ready_.clear();

@@ -8,8 +8,13 @@
 // received, stdout and stderr fetched at the end) lives under the
 // experiment's own trials/<id>/. Trials go to the connected host with the
 // fewest of ours (and, with trialGpuNumber > 0, free GPUs: the trial gets
-// CUDA_VISIBLE_DEVICES as on the local platform). Cancel: SIGTERM to the remote
-// group, SIGKILL after the grace period.
+// CUDA_VISIBLE_DEVICES as on the local platform) and OMP_NUM_THREADS from the
+// host's own cores. Cancel: SIGTERM to the remote group, SIGKILL after the
+// grace period.
+//
+// Off the manager's thread (a BackgroundWorker): fetching a finished trial's
+// stdout/stderr (its kEnded follows when they are here), signals, and
+// reconnecting a host. Submitting is one command on the open connection.
 //
 // A host that goes down (connection lost, watcher ended): its running trials
 // end SYS_CANCELED with the reason, the experiment goes on with the other
@@ -28,9 +33,11 @@
 
 #include "archer/training_service.h"
 #include "common/metric_stream.h"
+#include "training_service/background_worker.h"
 #include "training_service/gpu_scheduler.h"
 #include "training_service/platform.h"
 #include "training_service/remote/remote_host.h"
+#include "training_service/trial_files.h"
 
 namespace archer {
 
@@ -59,7 +66,7 @@ class RemoteTrainingService : public TrainingService {
     std::string code_dir;          // trialCodeDirectory, uploaded
     std::string remote_directory;  // on the hosts
     int max_parallel = 1;
-    std::chrono::milliseconds kill_grace{5000};
+    std::chrono::milliseconds kill_grace = kDefaultKillGrace;
     // trialGpuNumber: > 0 schedules GPUs on each host (its gpuIndices,
     // maxTrialNumberPerGpu, useActiveGpu) from nvidia-smi run over the shared
     // connection; a host whose GPUs cannot be read is not used (retried).
@@ -73,9 +80,9 @@ class RemoteTrainingService : public TrainingService {
 
   int free_slots() const override;
   Status submit(const TrialSpec& spec) override;
-  Status cancel(const std::string& trial_id,
-                const std::string& status) override;
-  std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) override;
+  Status cancel(const std::string& trial_id, TrialStatus status) override;
+  StatusOr<std::vector<TrialEvent>> poll(
+      std::chrono::milliseconds timeout) override;
   int running() const override { return static_cast<int>(trials_.size()); }
   Status set_max_parallel(int max_parallel) override;
   // Handle: "<user>@<host>:<port>/<pgid>".
@@ -84,7 +91,7 @@ class RemoteTrainingService : public TrainingService {
   // Host index of a running trial (tests), or -1.
   int host_of(const std::string& trial_id) const;
   // Whether host `i` is connected (tests).
-  bool host_up(size_t i) const { return i < hosts_.size() && hosts_[i]->up(); }
+  bool host_up(size_t i) const { return i < hosts_.size() && usable(i); }
 
  private:
   struct Trial {
@@ -96,33 +103,48 @@ class RemoteTrainingService : public TrainingService {
     std::uint64_t received = 0;  // metric bytes appended to the local copy
     std::uint64_t session_offset = 0;
     int session_generation = -1;
-    std::string cancel_status;
-    std::optional<std::chrono::steady_clock::time_point> kill_at;
+    CancelState cancel;
+    bool ending = false;  // its end is known; outputs being fetched
   };
   explicit RemoteTrainingService(Options options);
   void handle_line(const RemoteInbox::Line& line);
   void append_metrics(Trial& t, const RemoteInbox::Line& line,
                       const std::string& bytes);
   void read_metrics(Trial& t, bool ended = false);
-  void end(const std::string& trial_id, const std::string& status,
+  // The trial has ended: its last metrics are read, its outputs fetched on
+  // the worker, then finish() reports it.
+  void end(const std::string& trial_id, TrialStatus status,
            std::optional<int> exit_code, std::int64_t time_ms,
            const std::string& message);
+  void finish(const std::string& trial_id, const TrialEvent& ended);
   void host_down(size_t host, const std::string& reason);
+  // Reconnects hosts that are down, on the worker.
   void retry_hosts();
-  // bring_up() plus the host's GPU scheduler when GPUs are scheduled.
-  Status connect_host(size_t host);
+  void connected_host(size_t host,
+                      StatusOr<std::unique_ptr<GpuScheduler>> connected);
+  // bring_up(), the host's cores, and its GPU scheduler when GPUs are
+  // scheduled (null otherwise). Runs on the worker for a reconnection.
+  StatusOr<std::unique_ptr<GpuScheduler>> connect_host(size_t host);
+  // Connected, and not being reconnected by the worker.
+  bool usable(size_t host) const;
   // Starts `spec` on host `index` with `gpus` (may be empty).
   Status launch(const TrialSpec& spec, size_t index,
                 const std::vector<int>& gpus);
-  Status signal_group(Trial& t, const char* signal);
+  // Sends a signal to the trial's process group (on the worker).
+  void signal_group(const Trial& t, const char* signal);
 
   Options options_;
   std::shared_ptr<RemoteInbox> inbox_;
   std::vector<std::unique_ptr<RemoteHost>> hosts_;
   std::vector<std::unique_ptr<GpuScheduler>> gpus_;  // per host, or null
   std::map<std::string, Trial> trials_;
+  std::vector<unsigned> cores_;   // per host, for OMP_NUM_THREADS
+  std::vector<bool> connecting_;  // per host: the worker is reconnecting it
   std::map<size_t, std::vector<long>> orphans_;  // groups lost with a host
+  std::vector<RemoteInbox::Line> deferred_;      // from hosts being reconnected
   std::deque<TrialEvent> ready_;
+  // Declared last, destroyed first: its running job may use a host.
+  std::unique_ptr<BackgroundWorker> worker_;
 };
 
 // The options a config's trainingService section gives (remote_platform.cc).

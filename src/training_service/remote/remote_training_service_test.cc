@@ -94,7 +94,8 @@ TEST_F(RemoteTest, RunsTrialsStreamsMetricsAndFetchesOutput) {
   std::string handle;
   for (const auto& e : events) {
     if (e.kind == TrialEvent::Kind::kMetric && e.trial_id == "r1")
-      r1_metrics.push_back(e.metric_type + "=" + e.metric_value);
+      r1_metrics.push_back(std::string(to_string(e.metric_type)) + "=" +
+                           e.metric_value);
     if (e.kind == TrialEvent::Kind::kStarted && e.trial_id == "r1")
       handle = e.handle;
   }
@@ -106,9 +107,9 @@ TEST_F(RemoteTest, RunsTrialsStreamsMetricsAndFetchesOutput) {
       0u)
       << handle;
   ASSERT_NE(ended(events, "r1"), nullptr);
-  EXPECT_EQ(ended(events, "r1")->status, "SUCCEEDED");
+  EXPECT_EQ(ended(events, "r1")->status, TrialStatus::kSucceeded);
   ASSERT_NE(ended(events, "r2"), nullptr);
-  EXPECT_EQ(ended(events, "r2")->status, "FAILED");
+  EXPECT_EQ(ended(events, "r2")->status, TrialStatus::kFailed);
   EXPECT_EQ(ended(events, "r2")->exit_code, 3);
   // The local copy: stdout fetched, metrics as received.
   EXPECT_EQ(testing::read_file(local_.file("trials/r1/stdout")),
@@ -142,11 +143,12 @@ TEST_F(RemoteTest, CancelKillsTheRemoteProcessGroup) {
   ASSERT_TRUE(
       ts->submit(spec("c1", "(trap '' TERM; sleep 60) & sleep 60")).is_ok());
   ts->poll(milliseconds(300));
-  ASSERT_TRUE(ts->cancel("c1", "USER_CANCELED").is_ok());
+  ASSERT_TRUE(ts->cancel("c1", TrialStatus::kUserCanceled).is_ok());
   auto events = until_ended(*ts, 1);
   ASSERT_NE(ended(events, "c1"), nullptr);
-  EXPECT_EQ(ended(events, "c1")->status, "USER_CANCELED");
-  EXPECT_EQ(ts->cancel("c1", "USER_CANCELED").code(), Status::Code::kNotFound);
+  EXPECT_EQ(ended(events, "c1")->status, TrialStatus::kUserCanceled);
+  EXPECT_EQ(ts->cancel("c1", TrialStatus::kUserCanceled).code(),
+            Status::Code::kNotFound);
 }
 
 TEST_F(RemoteTest, AHostThatGoesDownEndsItsTrialsAndTheOtherGoesOn) {
@@ -164,7 +166,7 @@ TEST_F(RemoteTest, AHostThatGoesDownEndsItsTrialsAndTheOtherGoesOn) {
   auto events = until_ended(*ts, 1);
   const TrialEvent* lost = ended(events, on_b);
   ASSERT_NE(lost, nullptr);
-  EXPECT_EQ(lost->status, "SYS_CANCELED");
+  EXPECT_EQ(lost->status, TrialStatus::kSysCanceled);
   EXPECT_NE(lost->message.find("became unreachable"), std::string::npos);
   // The experiment goes on on the other host.
   EXPECT_EQ(ts->free_slots(), 1);
@@ -172,8 +174,8 @@ TEST_F(RemoteTest, AHostThatGoesDownEndsItsTrialsAndTheOtherGoesOn) {
   EXPECT_EQ(ts->host_of("h3"), 0);
   auto more = until_ended(*ts, 1);
   ASSERT_NE(ended(more, "h3"), nullptr);
-  EXPECT_EQ(ended(more, "h3")->status, "SUCCEEDED");
-  ASSERT_TRUE(ts->cancel(on_a, "USER_CANCELED").is_ok());
+  EXPECT_EQ(ended(more, "h3")->status, TrialStatus::kSucceeded);
+  ASSERT_TRUE(ts->cancel(on_a, TrialStatus::kUserCanceled).is_ok());
   until_ended(*ts, 1);
 }
 
@@ -198,11 +200,11 @@ TEST_F(RemoteTest, AHostThatComesBackIsUsedAgain) {
   EXPECT_NE(ts->host_of("back1"), ts->host_of("back2"));  // b is used again
   const std::string on_b = ts->host_of("back1") == 1 ? "back1" : "back2";
   const std::string on_a = on_b == "back1" ? "back2" : "back1";
-  ASSERT_TRUE(ts->cancel("back1", "USER_CANCELED").is_ok());
+  ASSERT_TRUE(ts->cancel("back1", TrialStatus::kUserCanceled).is_ok());
   auto events = until_ended(*ts, 2);
   ASSERT_NE(ended(events, on_b), nullptr);
   ASSERT_NE(ended(events, on_a), nullptr);
-  EXPECT_EQ(ended(events, "back2")->status, "SUCCEEDED");
+  EXPECT_EQ(ended(events, "back2")->status, TrialStatus::kSucceeded);
 }
 
 TEST_F(RemoteTest, GpusAreScheduledPerHostFromItsNvidiaSmi) {
@@ -243,7 +245,7 @@ TEST_F(RemoteTest, GpusAreScheduledPerHostFromItsNvidiaSmi) {
   ASSERT_TRUE(
       again->adopt(spec("g2", "WAIT=30 bash gpu.sh"), g2_handle).is_ok());
   EXPECT_EQ(again->free_slots(), 1);
-  ASSERT_TRUE(again->cancel("g2", "USER_CANCELED").is_ok());
+  ASSERT_TRUE(again->cancel("g2", TrialStatus::kUserCanceled).is_ok());
   until_ended(*again, 1);
   // A host without nvidia-smi is not used, with the reason.
   testing::Sshd b;
@@ -272,7 +274,7 @@ TEST_F(RemoteTest, ARestartedManagerAdoptsARunningRemoteTrial) {
     auto first = make({machine(*a_)}, 1);
     ASSERT_NE(first, nullptr);
     ASSERT_TRUE(first->submit(s).is_ok());
-    for (const auto& e : first->poll(milliseconds(100))) {
+    for (const auto& e : testing::poll_once(*first, milliseconds(100))) {
       if (e.kind == TrialEvent::Kind::kStarted) handle = e.handle;
     }
   }  // the manager is gone; the trial runs on on the host
@@ -283,16 +285,17 @@ TEST_F(RemoteTest, ARestartedManagerAdoptsARunningRemoteTrial) {
   EXPECT_EQ(second->free_slots(), 0);
   auto events = until_ended(*second, 1);
   ASSERT_NE(ended(events, "ad1"), nullptr);
-  EXPECT_EQ(ended(events, "ad1")->status, "SUCCEEDED");
+  EXPECT_EQ(ended(events, "ad1")->status, TrialStatus::kSucceeded);
   int finals = 0;
   for (const auto& e : events)
-    finals += e.kind == TrialEvent::Kind::kMetric && e.metric_type == "FINAL";
+    finals += e.kind == TrialEvent::Kind::kMetric &&
+              e.metric_type == MetricType::kFinal;
   EXPECT_EQ(finals, 1);
   // An unknown host in a handle ends the trial at once.
   auto third = make({machine(*a_)}, 1);
   ASSERT_TRUE(third->adopt(spec("ad2", "true"), "nobody@nowhere:22/1").is_ok());
   auto lost = until_ended(*third, 1);
-  EXPECT_EQ(ended(lost, "ad2")->status, "SYS_CANCELED");
+  EXPECT_EQ(ended(lost, "ad2")->status, TrialStatus::kSysCanceled);
 }
 
 TEST_F(RemoteTest, NoReachableHostIsAClearError) {

@@ -1,10 +1,12 @@
 #include "training_service/slurm/slurm_training_service.h"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "common/log.h"
 #include "common/subprocess.h"
@@ -12,7 +14,7 @@
 #include "training_service/code_files.h"
 #include "training_service/max_parallel.h"
 #include "training_service/metric_events.h"
-#include "training_service/run_script.h"
+#include "training_service/trial_files.h"
 
 namespace archer {
 
@@ -20,30 +22,55 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Status write_file(const std::string& path, const std::string& text,
-                  fs::perms perms = fs::perms::owner_read |
-                                    fs::perms::owner_write |
-                                    fs::perms::group_read |
-                                    fs::perms::others_read) {
-  {
-    std::ofstream out(path, std::ios::trunc);
-    out << text;
-    if (!out) return Status::io_error(path + ": cannot write");
-  }
-  std::error_code ec;
-  fs::permissions(path, perms, ec);
-  return Status::ok();
-}
-
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
 }
 
+bool is_waiting(const std::string& st) {
+  return st == "PENDING" || st == "CONFIGURING" || st == "REQUEUED" ||
+         st == "REQUEUE_HOLD" || st == "REQUEUE_FED" || st == "SUSPENDED";
+}
+
+bool is_live(const std::string& st) {
+  return is_waiting(st) || st == "RUNNING" || st == "COMPLETING" ||
+         st == "RESIZING";
+}
+
+// The job's state from scontrol (or sacct once scontrol forgot it); "" if
+// neither knows it.
+std::string job_state(const std::string& job,
+                      const std::map<std::string, std::string>& env,
+                      std::string* reason) {
+  auto r = run_process({"scontrol", "show", "job", job}, env, "",
+                       std::chrono::seconds(30));
+  if (r.is_ok() && r.value().exit_code == 0) {
+    const std::string& out = r.value().out;
+    auto field = [&](const std::string& key) {
+      size_t p = out.find(key + "=");
+      if (p == std::string::npos) return std::string();
+      p += key.size() + 1;
+      return out.substr(p, out.find_first_of(" \n", p) - p);
+    };
+    *reason = field("Reason");
+    return field("JobState");
+  }
+  auto acct = run_process({"sacct", "-n", "-X", "-P", "-o", "State", "-j", job},
+                          env, "", std::chrono::seconds(30));
+  if (acct.is_ok() && acct.value().exit_code == 0) {
+    std::string state = trim(acct.value().out);
+    return state.substr(0, state.find(' '));
+  }
+  return "";
+}
+
 }  // namespace
 
 SlurmTrainingService::SlurmTrainingService(Options options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)),
+      worker_(std::make_unique<BackgroundWorker>()) {}
+
+SlurmTrainingService::~SlurmTrainingService() { worker_.reset(); }
 
 int SlurmTrainingService::free_slots() const {
   return std::max(0, options_.max_parallel - static_cast<int>(trials_.size()));
@@ -81,29 +108,25 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
                                     "' is already running");
   }
   TrialSpec spec = requested;
-  if (options_.slurm.cpus)
-    spec.env["OMP_NUM_THREADS"] = std::to_string(*options_.slurm.cpus);
+  if (options_.slurm.cpus) {  // the job's CPUs
+    set_trial_threads(spec, static_cast<unsigned>(*options_.slurm.cpus), 1);
+  }
   if (options_.slurm.gpus && *options_.slurm.gpus > 0)
     spec.env.erase("CUDA_VISIBLE_DEVICES");  // Slurm sets it for its GPUs
   if (!options_.slurm.shared_directory.empty()) {
     Status placed = place_on_shared_directory(spec);
     if (!placed.is_ok()) return placed;
   }
-  std::error_code ec;
-  fs::create_directories(spec.trial_dir + "/.nni", ec);
-  if (ec) {
-    return Status::io_error(spec.trial_dir +
-                            "/.nni: cannot create: " + ec.message());
-  }
-  Status st = write_file(spec.trial_dir + "/.nni/metrics", "");
-  if (st.is_ok())
-    st = write_file(spec.trial_dir + "/parameter.cfg", spec.parameter_record);
-  if (st.is_ok()) {
-    st = write_file(spec.trial_dir + "/run.sh", local_run_script(spec, "slurm"),
-                    fs::perms::owner_all | fs::perms::group_read |
-                        fs::perms::group_exec | fs::perms::others_read |
-                        fs::perms::others_exec);
-  }
+  // Without cpusPerTrial the node decides: the CPUs Slurm gave the job.
+  RunScriptOptions script;
+  script.platform = "slurm";
+  if (!spec.env.count("OMP_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS"))
+    script.raw_exports = {
+        "OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}\""};
+  else if (!spec.env.count("OMP_NUM_THREADS"))
+    spec.env["OMP_NUM_THREADS"] = std::getenv("OMP_NUM_THREADS");
+  Status st = write_trial_directory(spec.trial_dir, spec.parameter_record,
+                                    run_script(spec, script));
   if (!st.is_ok()) return st;
   auto r = run_process(sbatch_command(spec), options_.env, "",
                        std::chrono::seconds(60));
@@ -117,7 +140,7 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
   t.spec = spec;
   t.job = out.substr(0, out.find(';'));  // "<id>[;cluster]"
   t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
-  write_file(spec.trial_dir + "/.nni/jobid", t.job + "\n");
+  write_text_file(spec.trial_dir + "/.nni/jobid", t.job + "\n");
   trials_.emplace(spec.trial_id, std::move(t));
   next_refresh_ = {};  // ask about it soon
   return Status::ok();
@@ -163,23 +186,27 @@ Status SlurmTrainingService::adopt(const TrialSpec& spec,
   t.started = true;  // its start (if any) was stored before
   t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
   trials_.emplace(spec.trial_id, std::move(t));
-  if (job.empty()) finish(spec.trial_id);
+  if (job.empty()) finish(spec.trial_id, "", "");
   return Status::ok();
 }
 
 Status SlurmTrainingService::cancel(const std::string& trial_id,
-                                    const std::string& status) {
+                                    TrialStatus status) {
   auto it = trials_.find(trial_id);
   if (it == trials_.end())
     return Status::not_found("trial '" + trial_id + "' is not running");
-  if (!it->second.cancel_status.empty()) return Status::ok();
-  it->second.cancel_status = status;
-  auto r = run_process({"scancel", it->second.job}, options_.env, "",
-                       std::chrono::seconds(30));
-  if (!r.is_ok()) return r.status();
-  if (r.value().exit_code != 0)
-    return Status::io_error("scancel " + it->second.job + ": " +
-                            trim(r.value().err));
+  Trial& t = it->second;
+  if (t.cancel) return Status::ok();
+  t.cancel = status;
+  const std::string job = t.job;
+  const auto env = options_.env;
+  worker_->post([job, env]() -> BackgroundWorker::Completion {
+    auto r = run_process({"scancel", job}, env, "", std::chrono::seconds(30));
+    if (r.is_ok() && r.value().exit_code == 0) return {};
+    const std::string why =
+        r.is_ok() ? trim(r.value().err) : r.status().message();
+    return [job, why] { log_warning("archer", "scancel " + job + ": " + why); };
+  });
   next_refresh_ = {};
   return Status::ok();
 }
@@ -187,92 +214,56 @@ Status SlurmTrainingService::cancel(const std::string& trial_id,
 void SlurmTrainingService::mark_started(const std::string& trial_id, Trial& t) {
   if (t.started) return;
   t.started = true;
-  TrialEvent ev;
-  ev.kind = TrialEvent::Kind::kStarted;
-  ev.trial_id = trial_id;
-  ev.time_ms = now_ms();
-  ev.handle = t.job;
-  ready_.push_back(std::move(ev));
+  ready_.push_back(started_event(trial_id, t.job));
 }
 
 void SlurmTrainingService::read_metrics(Trial& t, bool ended) {
   read_metric_events(*t.reader, t.spec.trial_id, &ready_, ended);
 }
 
-// The job's state from scontrol (or sacct once scontrol forgot it).
-std::string SlurmTrainingService::job_state(const std::string& job,
-                                            std::string* reason) {
-  auto r = run_process({"scontrol", "show", "job", job}, options_.env, "",
-                       std::chrono::seconds(30));
-  if (r.is_ok() && r.value().exit_code == 0) {
-    const std::string& out = r.value().out;
-    auto field = [&](const std::string& key) {
-      size_t p = out.find(key + "=");
-      if (p == std::string::npos) return std::string();
-      p += key.size() + 1;
-      return out.substr(p, out.find_first_of(" \n", p) - p);
-    };
-    *reason = field("Reason");
-    return field("JobState");
-  }
-  auto acct = run_process({"sacct", "-n", "-X", "-P", "-o", "State", "-j", job},
-                          options_.env, "", std::chrono::seconds(30));
-  if (acct.is_ok() && acct.value().exit_code == 0) {
-    std::string state = trim(acct.value().out);
-    return state.substr(0, state.find(' '));
-  }
-  return "";
-}
-
-void SlurmTrainingService::finish(const std::string& trial_id) {
+void SlurmTrainingService::finish(const std::string& trial_id,
+                                  const std::string& job_state_name,
+                                  const std::string& reason) {
   auto it = trials_.find(trial_id);
   if (it == trials_.end()) return;
   Trial& t = it->second;
   read_metrics(t, true);
-  TrialEvent ev;
-  ev.kind = TrialEvent::Kind::kEnded;
-  ev.trial_id = trial_id;
-  ev.time_ms = now_ms();
   const std::optional<ExitState> state = read_exit_state(t.spec.trial_dir);
-  const bool have_state = state.has_value();
-  const long long code = state ? state->code : -1;
-  const long long ms = state ? state->time_ms : 0;
   // A job killed by a signal (scancel's SIGTERM) may still have written its
   // state (exit code 128 + signal): Slurm then says whether it was cancelled.
-  std::string reason, job_state_name;
-  const bool by_signal = have_state && code >= 128;
-  if ((!have_state || by_signal) && !t.job.empty())
-    job_state_name = job_state(t.job, &reason);
+  const bool by_signal = state && state->code >= 128;
   const bool cancelled = job_state_name.rfind("CANCELLED", 0) == 0;
-  if (have_state && !(by_signal && cancelled)) {
-    ev.exit_code = static_cast<int>(code);
-    if (ms > 0) ev.time_ms = ms;
-    ev.status = code == 0 ? "SUCCEEDED" : "FAILED";
-    if (code != 0) ev.message = "exit code " + std::to_string(code);
+  const TrialStatus ours = t.cancel.value_or(TrialStatus::kSysCanceled);
+  TrialEvent ev;
+  if (state && !(by_signal && cancelled)) {
+    ev = exit_state_event(trial_id, *state);
   } else {
-    if (have_state) ev.exit_code = static_cast<int>(code);
+    const std::optional<int> code =
+        state ? std::optional<int>(static_cast<int>(state->code))
+              : std::nullopt;
     const std::string job = "Slurm job " + t.job;
     if (cancelled) {
-      ev.status = t.cancel_status.empty() ? "SYS_CANCELED" : t.cancel_status;
-      ev.message = t.cancel_status.empty()
-                       ? job + " was cancelled outside Archer (scancel)"
-                       : "cancelled";
+      ev = ended_event(trial_id, ours, code, 0,
+                       t.cancel ? "cancelled"
+                                : job +
+                                      " was cancelled outside Archer "
+                                      "(scancel)");
     } else if (job_state_name == "TIMEOUT") {
-      ev.status = "FAILED";
-      ev.message = job + " hit its time limit (TIMEOUT)";
+      ev = ended_event(trial_id, TrialStatus::kFailed, code, 0,
+                       job + " hit its time limit (TIMEOUT)");
     } else if (job_state_name == "OUT_OF_MEMORY") {
-      ev.status = "FAILED";
-      ev.message = job + " ran out of memory (OUT_OF_MEMORY)";
+      ev = ended_event(trial_id, TrialStatus::kFailed, code, 0,
+                       job + " ran out of memory (OUT_OF_MEMORY)");
     } else if (job_state_name.empty()) {
-      ev.status = "SYS_CANCELED";
-      ev.message = t.job.empty() ? "no Slurm job id was recorded"
-                                 : job + " is unknown to Slurm";
+      ev = ended_event(trial_id, TrialStatus::kSysCanceled, code, 0,
+                       t.job.empty() ? "no Slurm job id was recorded"
+                                     : job + " is unknown to Slurm");
     } else {
-      ev.status = t.cancel_status.empty() ? "SYS_CANCELED" : t.cancel_status;
-      ev.message =
+      ev = ended_event(
+          trial_id, ours, code, 0,
           job + " ended " + job_state_name +
-          (reason.empty() || reason == "None" ? "" : " (" + reason + ")") +
-          " without an exit state";
+              (reason.empty() || reason == "None" ? "" : " (" + reason + ")") +
+              " without an exit state");
     }
   }
   trials_.erase(it);
@@ -280,94 +271,128 @@ void SlurmTrainingService::finish(const std::string& trial_id) {
 }
 
 void SlurmTrainingService::refresh() {
-  // A trial whose run.sh wrote its exit state has ended, even while Slurm is
-  // still completing its job: no need to wait for the queue.
+  // A trial whose run.sh wrote a plain exit state has ended, even while Slurm
+  // is still completing its job: no need to ask the scheduler.
   std::vector<std::string> done;
+  std::vector<Query> queries;
   for (auto& [id, t] : trials_) {
-    if (t.cancel_status.empty() && fs::exists(t.spec.trial_dir + "/.nni/state"))
+    const std::optional<ExitState> state =
+        t.cancel ? std::nullopt : read_exit_state(t.spec.trial_dir);
+    if (state && state->code < 128) {
       done.push_back(id);
+    } else {
+      queries.push_back({id, t.job, state.has_value(),
+                         options_.slurm.requeue && !t.requeued});
+    }
   }
   for (const auto& id : done) {
-    Trial& t = trials_.at(id);
-    mark_started(id, t);
-    finish(id);
+    mark_started(id, trials_.at(id));
+    finish(id, "", "");
   }
-  if (trials_.empty()) return;
+  if (queries.empty()) return;
+  querying_ = true;
+  const auto env = options_.env;
+  worker_->post([this, queries, env]() -> BackgroundWorker::Completion {
+    auto answers = std::make_shared<QueryResult>(ask_scheduler(queries, env));
+    return [this, answers] { apply(*answers); };
+  });
+}
+
+SlurmTrainingService::QueryResult SlurmTrainingService::ask_scheduler(
+    const std::vector<Query>& queries,
+    const std::map<std::string, std::string>& env) {
+  QueryResult result;
   std::string jobs;
-  for (const auto& [id, t] : trials_) jobs += (jobs.empty() ? "" : ",") + t.job;
-  auto r = run_process({"squeue", "--noheader", "--format=%i %T %r",
-                        "--states=all", "--jobs=" + jobs},
-                       options_.env, "", std::chrono::seconds(30));
-  if (!r.is_ok() || r.value().exit_code != 0) {
-    // slurmctld away (restarting?): keep what we know, ask again later.
+  for (const auto& q : queries) {
+    if (!q.job.empty()) jobs += (jobs.empty() ? "" : ",") + q.job;
+  }
+  std::map<std::string, std::pair<std::string, std::string>> state;
+  if (!jobs.empty()) {
+    auto r = run_process({"squeue", "--noheader", "--format=%i %T %r",
+                          "--states=all", "--jobs=" + jobs},
+                         env, "", std::chrono::seconds(30));
+    if (!r.is_ok() || r.value().exit_code != 0) {
+      result.error = r.is_ok() ? trim(r.value().err) : r.status().message();
+      return result;  // slurmctld away: keep what we know
+    }
+    std::istringstream lines(r.value().out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream f(line);
+      std::string id, st, reason;
+      f >> id >> st;
+      std::getline(f, reason);
+      state[id] = {st, trim(reason.empty() ? reason : reason.substr(1))};
+    }
+  }
+  for (const auto& q : queries) {
+    Answer a;
+    a.trial_id = q.trial_id;
+    auto s = state.find(q.job);
+    a.state = s == state.end() ? "" : s->second.first;
+    if ((a.state == "PREEMPTED" || a.state == "NODE_FAIL" ||
+         a.state == "BOOT_FAIL") &&
+        q.may_requeue && !q.has_state) {
+      auto rq = run_process({"scontrol", "requeue", q.job}, env, "",
+                            std::chrono::seconds(30));
+      a.requeued = rq.is_ok() && rq.value().exit_code == 0;
+    }
+    a.ended = !a.requeued && (q.has_state || !is_live(a.state));
+    if (a.ended && !q.job.empty())
+      a.final_state = job_state(q.job, env, &a.reason);
+    result.answers.push_back(std::move(a));
+  }
+  return result;
+}
+
+void SlurmTrainingService::apply(const QueryResult& result) {
+  querying_ = false;
+  if (!result.error.empty()) {
     if (!controller_warned_) {
-      log_warning("archer",
-                  "squeue failed (" +
-                      (r.is_ok() ? trim(r.value().err) : r.status().message()) +
-                      "); jobs keep their state, retrying");
+      log_warning("archer", "squeue failed (" + result.error +
+                                "); jobs keep their state, retrying");
       controller_warned_ = true;
     }
     return;
   }
   controller_warned_ = false;
-  std::map<std::string, std::pair<std::string, std::string>> state;
-  std::istringstream lines(r.value().out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream f(line);
-    std::string id, st, reason;
-    f >> id >> st;
-    std::getline(f, reason);
-    state[id] = {st, trim(reason.empty() ? reason : reason.substr(1))};
-  }
-  std::vector<std::string> ended;
-  for (auto& [id, t] : trials_) {
-    auto s = state.find(t.job);
-    const std::string st = s == state.end() ? "" : s->second.first;
+  for (const auto& a : result.answers) {
+    auto it = trials_.find(a.trial_id);
+    if (it == trials_.end()) continue;
+    Trial& t = it->second;
     // Started, or already past it (a short job can end between two looks).
-    const bool waiting = st == "PENDING" || st == "CONFIGURING" ||
-                         st == "REQUEUED" || st == "REQUEUE_HOLD" ||
-                         st == "REQUEUE_FED" || st == "SUSPENDED";
-    if (!waiting) mark_started(id, t);
-    if ((st == "PREEMPTED" || st == "NODE_FAIL" || st == "BOOT_FAIL") &&
-        options_.slurm.requeue && !t.requeued &&
-        !fs::exists(t.spec.trial_dir + "/.nni/state")) {
-      auto rq = run_process({"scontrol", "requeue", t.job}, options_.env, "",
-                            std::chrono::seconds(30));
-      if (rq.is_ok() && rq.value().exit_code == 0) {
-        log_warning("archer", "trial " + id + ": Slurm job " + t.job + " " +
-                                  st + ", requeued once");
-        t.requeued = true;
-        continue;
-      }
+    if (!is_waiting(a.state)) mark_started(a.trial_id, t);
+    if (a.requeued) {
+      log_warning("archer", "trial " + a.trial_id + ": Slurm job " + t.job +
+                                " " + a.state + ", requeued once");
+      t.requeued = true;
+      continue;
     }
     read_metrics(t);
-    const bool pending_or_running =
-        st == "PENDING" || st == "RUNNING" || st == "CONFIGURING" ||
-        st == "COMPLETING" || st == "REQUEUED" || st == "RESIZING" ||
-        st == "SUSPENDED" || st == "REQUEUE_HOLD" || st == "REQUEUE_FED";
-    if (!pending_or_running) ended.push_back(id);
+    if (a.ended) finish(a.trial_id, a.final_state, a.reason);
   }
-  for (const auto& id : ended) finish(id);
 }
 
-std::vector<TrialEvent> SlurmTrainingService::poll(
+StatusOr<std::vector<TrialEvent>> SlurmTrainingService::poll(
     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const auto interval = std::chrono::milliseconds(
       static_cast<long long>(options_.slurm.poll_interval * 1000));
   while (true) {
+    worker_->run_completions();
     auto now = std::chrono::steady_clock::now();
-    if (now >= next_refresh_) {
+    if (now >= next_refresh_ && !querying_) {
       refresh();
       next_refresh_ = std::chrono::steady_clock::now() + interval;
     }
     now = std::chrono::steady_clock::now();
     if (!ready_.empty() || now >= deadline) break;
-    std::this_thread::sleep_for(std::min(
-        std::chrono::duration_cast<std::chrono::milliseconds>(next_refresh_ -
-                                                              now),
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
+    const auto wake = querying_ ? deadline : std::min(next_refresh_, deadline);
+    struct pollfd fd = {worker_->fd(), POLLIN, 0};
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(wake - now)
+            .count();
+    ::poll(&fd, 1, static_cast<int>(std::max<long long>(1, wait)));
   }
   std::vector<TrialEvent> out(ready_.begin(), ready_.end());
   ready_.clear();

@@ -17,7 +17,9 @@
 // TIMEOUT / OUT_OF_MEMORY -> FAILED with the reason; PREEMPTED / NODE_FAIL /
 // BOOT_FAIL -> requeued once (if `requeue`), else SYS_CANCELED. When slurmctld
 // does not answer, jobs keep their last known state and are asked about again
-// (a restart of slurmctld loses nothing).
+// (a restart of slurmctld loses nothing). squeue, scontrol and scancel run on
+// a BackgroundWorker, never on the manager's thread. OMP_NUM_THREADS:
+// cpusPerTrial, else the CPUs Slurm gave the job.
 #ifndef ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
 #define ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
 
@@ -31,6 +33,7 @@
 
 #include "archer/training_service.h"
 #include "common/metric_stream.h"
+#include "training_service/background_worker.h"
 #include "training_service/platform.h"
 
 namespace archer {
@@ -55,12 +58,13 @@ class SlurmTrainingService : public TrainingService {
     std::map<std::string, std::string> env;
   };
   explicit SlurmTrainingService(Options options);
+  ~SlurmTrainingService() override;
 
   int free_slots() const override;
   Status submit(const TrialSpec& spec) override;
-  Status cancel(const std::string& trial_id,
-                const std::string& status) override;
-  std::vector<TrialEvent> poll(std::chrono::milliseconds timeout) override;
+  Status cancel(const std::string& trial_id, TrialStatus status) override;
+  StatusOr<std::vector<TrialEvent>> poll(
+      std::chrono::milliseconds timeout) override;
   int running() const override { return static_cast<int>(trials_.size()); }
   Status set_max_parallel(int max_parallel) override;
   Status adopt(const TrialSpec& spec, const std::string& handle) override;
@@ -74,15 +78,39 @@ class SlurmTrainingService : public TrainingService {
     std::string job;
     bool started = false;
     bool requeued = false;
-    std::string cancel_status;
+    std::optional<TrialStatus> cancel;  // scancel asked for
     std::unique_ptr<MetricFileReader> reader;
   };
+  // What the worker asks Slurm about a trial's job, and what it learns.
+  struct Query {
+    std::string trial_id, job;
+    bool has_state;    // run.sh wrote .nni/state (killed by a signal)
+    bool may_requeue;  // requeue on and not requeued yet
+  };
+  struct Answer {
+    std::string trial_id;
+    std::string state;  // squeue's, "" when it no longer lists the job
+    bool requeued = false;
+    bool ended = false;
+    std::string final_state, reason;  // scontrol's (or sacct's), if ended
+  };
+  struct QueryResult {
+    std::string error;  // squeue failed: nothing learnt
+    std::vector<Answer> answers;
+  };
+  // Ends trials whose run.sh reported, and asks the worker about the others.
   void refresh();
-  void finish(const std::string& trial_id);
+  // On the worker: squeue for every job, requeue, scontrol for those ended.
+  static QueryResult ask_scheduler(
+      const std::vector<Query>& queries,
+      const std::map<std::string, std::string>& env);
+  void apply(const QueryResult& result);
+  // Ends the trial from its exit state or, without one, what Slurm said.
+  void finish(const std::string& trial_id, const std::string& job_state,
+              const std::string& reason);
   void read_metrics(Trial& t, bool ended = false);
   // Emits the trial's one kStarted (handle: the job id), unless it was.
   void mark_started(const std::string& trial_id, Trial& t);
-  std::string job_state(const std::string& job, std::string* reason);
   // With sharedDirectory: copies the code there (once), makes the trial's
   // directory there with the experiment's trials/<id> a link to it, and
   // points `spec` at both.
@@ -94,6 +122,8 @@ class SlurmTrainingService : public TrainingService {
   std::chrono::steady_clock::time_point next_refresh_{};
   bool controller_warned_ = false;
   std::string shared_code_;  // <shared>/<exp>/code/<fingerprint>, once copied
+  bool querying_ = false;    // a scheduler query is on the worker
+  std::unique_ptr<BackgroundWorker> worker_;  // last: destroyed first
 };
 
 // The options a config's trainingService section gives (slurm_platform.cc).

@@ -71,9 +71,10 @@ TEST_F(SlurmTest, OneJobPerTrialWithMetricsAndExitCodes) {
   const TrialEvent* metric = find(events, TrialEvent::Kind::kMetric, "s1");
   ASSERT_NE(metric, nullptr);
   EXPECT_EQ(metric->metric_value, "0.75");
-  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "s1")->status, "SUCCEEDED");
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "s1")->status,
+            TrialStatus::kSucceeded);
   const TrialEvent* failed = find(events, TrialEvent::Kind::kEnded, "s2");
-  EXPECT_EQ(failed->status, "FAILED");
+  EXPECT_EQ(failed->status, TrialStatus::kFailed);
   EXPECT_EQ(failed->exit_code, 3);
   EXPECT_EQ(testing::read_file(dir_.file("trials/s1/stdout")),
             "platform=slurm threads=1\n");
@@ -86,17 +87,17 @@ TEST_F(SlurmTest, CancelAndAnOutsideScancel) {
   // Both running.
   int started = 0;
   for (int i = 0; i < 100 && started < 2; ++i) {
-    for (const auto& e : ts->poll(milliseconds(200)))
+    for (const auto& e : testing::poll_once(*ts, milliseconds(200)))
       started += e.kind == TrialEvent::Kind::kStarted;
   }
   ASSERT_EQ(started, 2);
-  ASSERT_TRUE(ts->cancel("c1", "USER_CANCELED").is_ok());
+  ASSERT_TRUE(ts->cancel("c1", TrialStatus::kUserCanceled).is_ok());
   ASSERT_EQ(cluster_.run("scancel --name=archer-exp-c2"), 0);
   auto events = until_ended(*ts, 2);
   EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "c1")->status,
-            "USER_CANCELED");
+            TrialStatus::kUserCanceled);
   const TrialEvent* outside = find(events, TrialEvent::Kind::kEnded, "c2");
-  EXPECT_EQ(outside->status, "SYS_CANCELED");
+  EXPECT_EQ(outside->status, TrialStatus::kSysCanceled);
   EXPECT_NE(outside->message.find("cancelled outside Archer"),
             std::string::npos)
       << outside->message;
@@ -107,7 +108,7 @@ TEST_F(SlurmTest, SurvivesARestartOfSlurmctld) {
   ASSERT_TRUE(ts->submit(spec("r1", "sleep 4; " + report_)).is_ok());
   bool running = false;
   for (int i = 0; i < 100 && !running; ++i) {
-    for (const auto& e : ts->poll(milliseconds(200)))
+    for (const auto& e : testing::poll_once(*ts, milliseconds(200)))
       running = running || e.kind == TrialEvent::Kind::kStarted;
   }
   ASSERT_TRUE(running);
@@ -115,7 +116,7 @@ TEST_F(SlurmTest, SurvivesARestartOfSlurmctld) {
   auto events = until_ended(*ts, 1);
   const TrialEvent* end = find(events, TrialEvent::Kind::kEnded, "r1");
   ASSERT_NE(end, nullptr);
-  EXPECT_EQ(end->status, "SUCCEEDED");
+  EXPECT_EQ(end->status, TrialStatus::kSucceeded);
   EXPECT_NE(find(events, TrialEvent::Kind::kMetric, "r1"), nullptr);
 }
 
@@ -139,7 +140,7 @@ TEST_F(SlurmTest, PendingJobsWaitAndARestartedServiceAdoptsThem) {
     ASSERT_TRUE(ts->submit(second).is_ok());
     bool p1_started = false, p2_started = false;
     for (int i = 0; i < 100 && !p1_started; ++i) {
-      for (const auto& e : ts->poll(milliseconds(200))) {
+      for (const auto& e : testing::poll_once(*ts, milliseconds(200))) {
         if (e.kind != TrialEvent::Kind::kStarted) continue;
         p1_started = p1_started || e.trial_id == "p1";
         p2_started = p2_started || e.trial_id == "p2";
@@ -167,8 +168,10 @@ TEST_F(SlurmTest, PendingJobsWaitAndARestartedServiceAdoptsThem) {
   ASSERT_TRUE(again->adopt(second, "").is_ok());
   EXPECT_EQ(again->free_slots(), 0);
   auto events = until_ended(*again, 2);
-  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "p1")->status, "SUCCEEDED");
-  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "p2")->status, "SUCCEEDED");
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "p1")->status,
+            TrialStatus::kSucceeded);
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "p2")->status,
+            TrialStatus::kSucceeded);
   EXPECT_NE(find(events, TrialEvent::Kind::kMetric, "p2"), nullptr);
   EXPECT_EQ(testing::read_file(dir_.file("trials/p1/stdout")),
             "from-shared-code\nplatform=slurm threads=2\n");
