@@ -7,10 +7,10 @@
 //
 // Adding a platform: a directory src/training_service/<name>/ with the
 // service (a TrainingService over the shared trial bookkeeping in
-// trial_files.h), a <name>_platform.cc defining `PlatformSpec <name>_platform()`,
-// and one line in builtin_platforms() (platform.cc). It then passes the
-// service conformance suite (src/testing/service_conformance.h) by adding a
-// harness there. docs/architecture.md walks through it.
+// trial_files.h), a <name>_platform.cc defining `PlatformSpec
+// <name>_platform()`, and one line in builtin_platforms() (platform.cc). It
+// then passes the service conformance suite (src/testing/service_conformance.h)
+// by adding a harness there. docs/architecture.md walks through it.
 #ifndef ARCHER_TRAINING_SERVICE_PLATFORM_H_
 #define ARCHER_TRAINING_SERVICE_PLATFORM_H_
 
