@@ -363,6 +363,9 @@ void RemoteTrainingService::finish(const std::string& trial_id,
   auto it = trials_.find(trial_id);
   if (it == trials_.end()) return;
   Trial& t = it->second;
+  // The whole group, as on the local platform: what the trial left behind
+  // (or what ignored a cancel's SIGTERM) does not outlive it.
+  signal_group(t, "KILL");
   RemoteHost& h = *hosts_[t.host];
   if (h.running > 0) --h.running;
   if (gpus_[t.host]) gpus_[t.host]->release(trial_id);
