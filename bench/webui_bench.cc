@@ -19,6 +19,7 @@
 #include "archer/store.h"
 #include "bench_util.h"
 #include "rest/rest_server.h"
+#include "store/experiment_files.h"
 #include "testing/temp_dir.h"
 
 namespace archer {
@@ -50,14 +51,14 @@ Json space() {
 
 void fill(Store& store, int trials) {
   std::mt19937 rng(1);
-  store.put_value("config",
+  store.put_value(store_keys::kConfig,
                   Json{{"experimentName", "bench"},
                        {"maxTrialNumber", trials},
                        {"trialConcurrency", 8},
                        {"tuner", {{"name", "Random"}, {"classArgs", {}}}}});
-  store.put_value("search_space", space());
-  store.put_value("status", "DONE");
-  store.put_value("experiment_id", "bench");
+  store.put_value(store_keys::kSearchSpace, space());
+  store.put_value(store_keys::kStatus, "DONE");
+  store.put_value(store_keys::kExperimentId, "bench");
   const std::int64_t t0 = 1795000000000;
   store.transaction([&] {
     for (int i = 0; i < trials; ++i) {
@@ -83,17 +84,17 @@ void fill(Store& store, int trials) {
       t.parameters = dumps(Json{{"parameter_id", i}, {"parameters", params}});
       t.trial_dir = "/nonexistent/" + t.trial_id;
       store.insert_trial(t);
-      t.status = "SUCCEEDED";
+      t.status = TrialStatus::kSucceeded;
       t.start_time = t0 + 1000LL * i;
       t.end_time = t.start_time + 900;
       store.update_trial(t);
       const double acc = 0.6 + score / 100 + (rng() % 1000) / 1e5;
       for (int s = 0; s < 3; ++s) {
-        store.insert_metric(MetricRow{t.trial_id, i, "PERIODICAL", s,
+        store.insert_metric(MetricRow{t.trial_id, i, MetricType::kPeriodical, s,
                                       std::to_string(acc * (s + 1) / 4),
                                       t.start_time + 200 * s});
       }
-      store.insert_metric(MetricRow{t.trial_id, i, "FINAL", 0,
+      store.insert_metric(MetricRow{t.trial_id, i, MetricType::kFinal, 0,
                                     std::to_string(acc), t.end_time});
     }
     return Status::ok();

@@ -96,7 +96,7 @@ inline void crash_and_resume(const std::string& archer,
     if (!store) continue;
     handles.clear();
     for (const auto& t : store->trials().value()) {
-      if (t.status == "RUNNING" && !t.handle.empty())
+      if (t.status == TrialStatus::kRunning && !t.handle.empty())
         handles[t.trial_id] = t.handle;
     }
   }
@@ -122,10 +122,11 @@ inline void crash_and_resume(const std::string& archer,
   for (const auto& t : store->trials().value()) {
     ++trials;
     sequences.insert(t.sequence_id);
-    EXPECT_EQ(t.status, "SUCCEEDED") << t.trial_id << ": " << t.message;
+    EXPECT_STREQ(to_string(t.status), "SUCCEEDED")
+        << t.trial_id << ": " << t.message;
     int finals = 0;
     for (const auto& m : store->metrics(t.trial_id).value())
-      finals += m.type == "FINAL";
+      finals += m.type == MetricType::kFinal;
     EXPECT_EQ(finals, 1) << t.trial_id;
     auto before = handles.find(t.trial_id);
     if (before != handles.end()) {

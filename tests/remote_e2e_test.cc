@@ -112,7 +112,7 @@ TEST_F(RemoteE2E, AHostKilledMidExperiment) {
     if (!store) continue;
     std::set<std::string> hosts;
     for (const auto& t : store->trials().value()) {
-      if (t.status == "RUNNING")
+      if (t.status == TrialStatus::kRunning)
         hosts.insert(t.handle.substr(0, t.handle.rfind('/')));
     }
     both = hosts.size() == 2;
@@ -126,11 +126,11 @@ TEST_F(RemoteE2E, AHostKilledMidExperiment) {
   auto store = testing::only_store(work_.file("kill"));
   int canceled = 0, succeeded = 0;
   for (const auto& t : store->trials().value()) {
-    if (t.status == "SYS_CANCELED") {
+    if (t.status == TrialStatus::kSysCanceled) {
       ++canceled;
       EXPECT_NE(t.message.find("became unreachable"), std::string::npos);
     }
-    succeeded += t.status == "SUCCEEDED";
+    succeeded += t.status == TrialStatus::kSucceeded;
   }
   EXPECT_EQ(canceled, 1) << testing::read_file(out);
   EXPECT_EQ(succeeded, 4) << testing::read_file(out);

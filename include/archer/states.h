@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "archer/json.h"
+
 namespace archer {
 
 // NNI's trial states (TrialJobStatus).
@@ -50,6 +52,12 @@ enum class MetricType { kFinal, kPeriodical, kRequestParameter };
 // "FINAL", "PERIODICAL", "REQUEST_PARAMETER".
 const char* to_string(MetricType type);
 std::optional<MetricType> parse_metric_type(const std::string& text);
+
+// In JSON (REST answers, exports, the index) each is its NNI name, never a
+// number.
+inline void to_json(Json& j, TrialStatus s) { j = to_string(s); }
+inline void to_json(Json& j, ExperimentStatus s) { j = to_string(s); }
+inline void to_json(Json& j, MetricType t) { j = to_string(t); }
 
 }  // namespace archer
 

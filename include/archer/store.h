@@ -1,7 +1,9 @@
 // The experiment store: one SQLite database per experiment ("the store is the
-// truth"). WAL mode; the manager is the only writer, the CLI and the web UI
-// read. Schema changes are numbered migrations applied on open (PRAGMA
-// user_version).
+// truth"), at experiment_files.h's store_path(). States and metric types are
+// stored in NNI's spellings; a row with a spelling Archer does not know is
+// an error naming the trial (never silently another state). WAL mode; the
+// manager is the only writer, the CLI and the web UI read. Schema changes are
+// numbered migrations applied on open (PRAGMA user_version).
 //
 // Invariant: a trial in a terminal state (SUCCEEDED, FAILED, USER_CANCELED,
 // SYS_CANCELED, EARLY_STOPPED) never changes again; metrics are unique per
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "archer/json.h"
+#include "archer/states.h"
 #include "archer/status.h"
 
 namespace archer {
@@ -29,7 +32,7 @@ struct TrialRow {
   std::optional<std::int64_t> parameter_id;
   std::string
       parameters;  // the parameter record, exactly as written to parameter.cfg
-  std::string status = "WAITING";
+  TrialStatus status = TrialStatus::kWaiting;
   std::int64_t submit_time = 0;  // epoch milliseconds; 0 = not yet
   std::int64_t start_time = 0;
   std::int64_t end_time = 0;
@@ -48,15 +51,12 @@ struct TrialRow {
 struct MetricRow {
   std::string trial_id;
   std::optional<std::int64_t> parameter_id;
-  std::string type;  // FINAL or PERIODICAL
+  MetricType type = MetricType::kPeriodical;  // FINAL or PERIODICAL
   std::int64_t sequence = 0;
   std::string value;  // the metric JSON text (NNI's double-encoded "value"
                       // string, decoded once)
   std::int64_t timestamp = 0;
 };
-
-// True for NNI's terminal trial states.
-bool is_terminal_trial_status(const std::string& status);
 
 class Store {
  public:
@@ -99,19 +99,17 @@ class Store {
   virtual StatusOr<bool> insert_metric(const MetricRow& metric) = 0;
   // The stored value of one metric (one indexed lookup), nullopt if absent.
   virtual StatusOr<std::optional<std::string>> metric_value(
-      const std::string& trial_id, const std::string& type,
-      std::int64_t sequence) = 0;
+      const std::string& trial_id, MetricType type, std::int64_t sequence) = 0;
   // Metrics of one trial (or all with ""), in insertion order.
   virtual StatusOr<std::vector<MetricRow>> metrics(
       const std::string& trial_id) = 0;
 
   // Metrics of one type (FINAL or PERIODICAL) of every trial, in insertion
   // order.
-  virtual StatusOr<std::vector<MetricRow>> metrics_of_type(
-      const std::string& type) = 0;
+  virtual StatusOr<std::vector<MetricRow>> metrics_of_type(MetricType type) = 0;
   // How many metrics of `type` each trial has (trials without any absent).
   virtual StatusOr<std::map<std::string, int>> metric_counts(
-      const std::string& type) = 0;
+      MetricType type) = 0;
 
   // Runs `body` in one transaction (committed if it returns OK, rolled back
   // otherwise).

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "archer/states.h"
 #include "common/bounded_file.h"
 
 namespace archer {
@@ -82,8 +83,7 @@ StatusOr<MetricRecord> parse_metric_payload(std::string_view payload,
   if (!j.contains("type") || !j["type"].is_string())
     return bad("missing string \"type\"");
   rec.type = j["type"].get<std::string>();
-  if (rec.type != "FINAL" && rec.type != "PERIODICAL" &&
-      rec.type != "REQUEST_PARAMETER") {
+  if (!parse_metric_type(rec.type)) {
     return bad("\"type\" must be FINAL, PERIODICAL or REQUEST_PARAMETER");
   }
   if (j.contains("trial_job_id")) {

@@ -4,6 +4,8 @@
 
 #include "common/log.h"
 #include "common/time_util.h"
+#include "store/experiment_files.h"
+#include "store/trial_value.h"
 
 namespace archer {
 
@@ -47,10 +49,7 @@ ExperimentManager::ExperimentManager(ExperimentConfig config,
       rng_(id_seed) {}
 
 Status ExperimentManager::prepare_tuner() {
-  if (config_.tuner_class_args.value("optimize_mode", "maximize") ==
-      "minimize") {
-    mode_ = OptimizeMode::kMinimize;
-  }
+  mode_ = optimize_mode_of_args(config_.tuner_class_args);
   Status st = tuner_->update_search_space(config_.search_space);
   if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
   return st;
@@ -63,26 +62,27 @@ Status ExperimentManager::start() {
   spaces_ = {config_.search_space};
   space_generation_ = 0;
   st = save_config();
-  if (st.is_ok()) st = store_->put_value("experiment_id", id_);
-  if (st.is_ok()) st = store_->put_value("start_time", now_ms());
+  if (st.is_ok()) st = store_->put_value(store_keys::kExperimentId, id_);
+  if (st.is_ok()) st = store_->put_value(store_keys::kStartTime, now_ms());
   if (!st.is_ok()) return st;
-  return set_status("RUNNING");
+  return set_status(ExperimentStatus::kRunning, true);
 }
 
-Status ExperimentManager::set_status(const std::string& status) {
-  if (progress_.status == status) return Status::ok();
+Status ExperimentManager::set_status(ExperimentStatus status, bool force) {
+  if (progress_.status == status && !force) return Status::ok();
   progress_.status = status;
-  return store_->put_value("status", status);
+  return store_->put_value(store_keys::kStatus, to_string(status));
 }
 
 Status ExperimentManager::save_config() {
-  Status st = store_->put_value("config", config_.canonical);
+  Status st = store_->put_value(store_keys::kConfig, config_.canonical);
   if (st.is_ok())
-    st = store_->put_value("search_space", config_.search_space.to_json());
+    st = store_->put_value(store_keys::kSearchSpace,
+                           config_.search_space.to_json());
   // Every generation's space, so a trial is always read with its own.
   Json spaces = Json::array();
   for (const auto& sp : spaces_) spaces.push_back(sp.to_json());
-  if (st.is_ok()) st = store_->put_value("search_spaces", spaces);
+  if (st.is_ok()) st = store_->put_value(store_keys::kSearchSpaces, spaces);
   return st;
 }
 
@@ -94,7 +94,7 @@ double ExperimentManager::elapsed() const {
 
 Status ExperimentManager::save_elapsed() {
   elapsed_saved_ = std::chrono::steady_clock::now();
-  return store_->put_value("elapsed_seconds", elapsed());
+  return store_->put_value(store_keys::kElapsedSeconds, elapsed());
 }
 
 Status ExperimentManager::maybe_checkpoint(bool force) {
@@ -113,7 +113,7 @@ Status ExperimentManager::maybe_checkpoint(bool force) {
                      {"live", live},
                      {"imported", imported_},
                      {"generation", space_generation_}};
-  return store_->put_value("tuner_checkpoint", checkpoint);
+  return store_->put_value(store_keys::kTunerCheckpoint, checkpoint);
 }
 
 TrialSpec ExperimentManager::spec_for(const TrialRow& row) const {
@@ -162,16 +162,17 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
   row.sequence_id = next_sequence_id_++;
   row.parameter_id = pid;
   row.parameters = dumps(record);
-  row.status = "WAITING";
+  row.status = TrialStatus::kWaiting;
   row.submit_time = now_ms();
-  row.trial_dir = dir_ + "/trials/" + row.trial_id;
+  row.trial_dir = files::trial_dir(dir_, row.trial_id);
   row.generation = space_generation_;
   // The trial and the counters that produced it are stored together.
   Status st = store_->transaction([&] {
     Status s = store_->insert_trial(row);
-    if (s.is_ok()) s = store_->put_value("next_sequence_id", next_sequence_id_);
     if (s.is_ok())
-      s = store_->put_value("next_parameter_id", next_parameter_id_);
+      s = store_->put_value(store_keys::kNextSequenceId, next_sequence_id_);
+    if (s.is_ok())
+      s = store_->put_value(store_keys::kNextParameterId, next_parameter_id_);
     return s;
   });
   if (!st.is_ok()) return st;
@@ -179,7 +180,7 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
   ++progress_.submitted;
   Status started = service_->submit(spec);
   if (!started.is_ok()) {
-    row.status = "FAILED";
+    row.status = TrialStatus::kFailed;
     row.end_time = now_ms();
     row.message = started.message();
     ++progress_.failed;
@@ -223,22 +224,25 @@ Status ExperimentManager::fill_slots() {
   const bool no_more = exhausted_ || over_time ||
                        (config_.max_trial_number &&
                         progress_.submitted >= *config_.max_trial_number);
-  if (no_more) return set_status(live_.empty() ? "DONE" : "NO_MORE_TRIAL");
+  if (no_more) {
+    return set_status(live_.empty() ? ExperimentStatus::kDone
+                                    : ExperimentStatus::kNoMoreTrial);
+  }
   if (waiting_for_end_ && live_.empty()) {
     progress_.message =
         "the tuner has nothing to propose and no trial is running";
-    return set_status("DONE");
+    return set_status(ExperimentStatus::kDone);
   }
   // A larger budget (update trialnum / duration) revives the experiment.
-  return set_status("RUNNING");
+  return set_status(ExperimentStatus::kRunning);
 }
 
 // A metric whose (trial, type, sequence) is stored already: a re-read after a
 // restart repeats the same value (silent); a different value is the trial
 // reporting the same sequence twice: the first is kept, and it is said.
 void ExperimentManager::warn_if_conflicting(const TrialEvent& e) {
-  auto stored = store_->metric_value(e.trial_id, to_string(e.metric_type),
-                                     e.metric_sequence);
+  auto stored =
+      store_->metric_value(e.trial_id, e.metric_type, e.metric_sequence);
   if (!stored.is_ok() || !stored.value() || *stored.value() == e.metric_value)
     return;
   log_warning("archer", "trial " + e.trial_id + ": " +
@@ -259,11 +263,11 @@ Status ExperimentManager::handle(const TrialEvent& e) {
     if (!row_or.is_ok()) return row_or.status();
     if (!row_or.value()) return Status::ok();
     row = *row_or.value();
-    if (is_terminal_trial_status(row.status)) return Status::ok();
+    if (is_terminal(row.status)) return Status::ok();
   }
   switch (e.kind) {
     case TrialEvent::Kind::kStarted:
-      row.status = "RUNNING";
+      row.status = TrialStatus::kRunning;
       row.start_time = e.time_ms;
       row.handle = e.handle;
       ++progress_.running;
@@ -271,7 +275,7 @@ Status ExperimentManager::handle(const TrialEvent& e) {
     case TrialEvent::Kind::kMetric: {
       if (e.metric_type == MetricType::kRequestParameter) return Status::ok();
       auto inserted = store_->insert_metric(
-          MetricRow{e.trial_id, e.parameter_id, to_string(e.metric_type),
+          MetricRow{e.trial_id, e.parameter_id, e.metric_type,
                     e.metric_sequence, e.metric_value, e.time_ms});
       if (!inserted.is_ok()) return inserted.status();
       if (!inserted.value()) warn_if_conflicting(e);
@@ -281,11 +285,8 @@ Status ExperimentManager::handle(const TrialEvent& e) {
           live->second.has_final) {
         return Status::ok();
       }
-      auto metric =
-          parse_json(e.metric_value, "trial " + e.trial_id + " final metric");
-      StatusOr<double> value = metric.is_ok()
-                                   ? extract_scalar_reward(metric.value())
-                                   : StatusOr<double>(metric.status());
+      // The trial's value: its first usable FINAL (store/trial_value.h).
+      StatusOr<double> value = final_scalar(e.metric_value);
       if (!value.is_ok()) {
         log_warning("archer", "trial " + e.trial_id + ": " +
                                   value.status().message() +
@@ -298,9 +299,9 @@ Status ExperimentManager::handle(const TrialEvent& e) {
                                      live->second.architecture,
                                      to_reward(value.value(), mode_));
       }
-      bool better = !progress_.best_metric ||
-                    to_reward(value.value(), mode_) >
-                        to_reward(*progress_.best_metric, mode_);
+      const bool better =
+          !progress_.best_metric ||
+          better_value(value.value(), *progress_.best_metric, mode_);
       if (better) {
         progress_.best_metric = value.value();
         progress_.best_trial_id = e.trial_id;
@@ -310,8 +311,8 @@ Status ExperimentManager::handle(const TrialEvent& e) {
       return Status::ok();
     }
     case TrialEvent::Kind::kEnded: {
-      if (row.status == "RUNNING") --progress_.running;
-      row.status = to_string(e.status);
+      if (row.status == TrialStatus::kRunning) --progress_.running;
+      row.status = e.status;
       row.end_time = e.time_ms;
       row.exit_code = e.exit_code;
       row.message = e.message;
@@ -340,10 +341,12 @@ Status ExperimentManager::handle(const TrialEvent& e) {
 }
 
 StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
-  if (progress_.status == "DONE" || progress_.status == "STOPPED") return false;
+  if (progress_.status == ExperimentStatus::kDone ||
+      progress_.status == ExperimentStatus::kStopped)
+    return false;
   Status st = fill_slots();
   if (!st.is_ok()) return st;
-  if (progress_.status == "DONE") return false;
+  if (progress_.status == ExperimentStatus::kDone) return false;
   if (config_.max_trial_duration) {
     const auto now = std::chrono::steady_clock::now();
     for (const auto& [id, l] : live_) {
@@ -367,8 +370,8 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
   progress_.elapsed_seconds = elapsed();
   st = fill_slots();
   if (!st.is_ok()) return st;
-  if (progress_.status == "DONE") {
-    Status end = store_->put_value("end_time", now_ms());
+  if (progress_.status == ExperimentStatus::kDone) {
+    Status end = store_->put_value(store_keys::kEndTime, now_ms());
     if (end.is_ok()) end = save_elapsed();
     if (end.is_ok()) end = maybe_checkpoint(true);
     if (!end.is_ok()) return end;
@@ -390,11 +393,11 @@ Status ExperimentManager::stop(std::chrono::milliseconds wait) {
       if (!st.is_ok()) return st;
     }
   }
-  Status st = store_->put_value("end_time", now_ms());
+  Status st = store_->put_value(store_keys::kEndTime, now_ms());
   if (st.is_ok()) st = save_elapsed();
   if (st.is_ok()) st = maybe_checkpoint(true);
   if (!st.is_ok()) return st;
-  return set_status("STOPPED");
+  return set_status(ExperimentStatus::kStopped);
 }
 
 }  // namespace archer

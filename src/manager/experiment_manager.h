@@ -14,9 +14,8 @@
 // returns that
 //   error (the environment is broken; proposing more would only fail more
 //   trials).
-// * The first FINAL metric of a trial is its result (number or {"default":
-// number}); a trial
-//   that ends without a usable one reaches the tuner as a failure.
+// * A trial's result is its first usable FINAL metric (store/trial_value.h);
+//   a trial that ends without one reaches the tuner as a failure.
 // * resume() instead of start() continues an experiment from its store: the
 //   tuner is rebuilt (checkpoint, then import_data of the trials that ended
 //   after it, in the order they ended), ids continue from the stored counters,
@@ -48,7 +47,7 @@
 namespace archer {
 
 struct Progress {
-  std::string status;  // RUNNING, NO_MORE_TRIAL, DONE, STOPPED
+  ExperimentStatus status = ExperimentStatus::kRunning;
   int submitted = 0, running = 0, succeeded = 0, failed = 0;
   std::optional<double>
       best_metric;  // in the user's units (optimize_mode applied back)
@@ -111,7 +110,8 @@ class ExperimentManager {
   Status submit_one(const Architecture& arch);
   Status handle(const TrialEvent& event);
   void warn_if_conflicting(const TrialEvent& event);
-  Status set_status(const std::string& status);
+  // Records the status (in the store too) if it changed, or with `force`.
+  Status set_status(ExperimentStatus status, bool force = false);
   Status save_config();
   Status save_elapsed();
   Status maybe_checkpoint(bool force);

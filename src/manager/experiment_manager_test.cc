@@ -28,7 +28,7 @@ TEST(ExperimentManager, RunsMaxTrialNumberTrialsAndStoresEverything) {
   ASSERT_TRUE(h.manager->start().is_ok());
   h.run();
   Progress p = h.manager->progress();
-  EXPECT_EQ(p.status, "DONE");
+  EXPECT_STREQ(to_string(p.status), "DONE");
   EXPECT_EQ(p.submitted, 6);
   EXPECT_EQ(p.succeeded, 6);
   EXPECT_EQ(h.fake->max_running, 2);
@@ -36,7 +36,7 @@ TEST(ExperimentManager, RunsMaxTrialNumberTrialsAndStoresEverything) {
   ASSERT_EQ(trials.size(), 6u);
   std::set<std::string> ids;
   for (size_t i = 0; i < trials.size(); ++i) {
-    EXPECT_EQ(trials[i].status, "SUCCEEDED");
+    EXPECT_STREQ(to_string(trials[i].status), "SUCCEEDED");
     EXPECT_EQ(trials[i].sequence_id, static_cast<std::int64_t>(i));
     EXPECT_EQ(trials[i].trial_id.size(), 5u);
     EXPECT_TRUE(
@@ -65,7 +65,7 @@ TEST(ExperimentManager, ExhaustedTunerEndsTheExperiment) {
   });
   ASSERT_TRUE(h.manager->start().is_ok());
   h.run();
-  EXPECT_EQ(h.manager->progress().status, "DONE");
+  EXPECT_STREQ(to_string(h.manager->progress().status), "DONE");
   EXPECT_EQ(h.manager->progress().submitted,
             8);  // the whole 2x2x2 space, once each
   EXPECT_EQ(h.manager->progress().best_metric, 3.0);
@@ -83,7 +83,7 @@ TEST(ExperimentManager, NotReadyNeverLosesConcurrency) {
   });
   ASSERT_TRUE(h.manager->start().is_ok());
   h.run();
-  EXPECT_EQ(h.manager->progress().status, "DONE");
+  EXPECT_STREQ(to_string(h.manager->progress().status), "DONE");
   EXPECT_EQ(h.manager->progress().submitted, 30);
   EXPECT_EQ(h.fake->max_running, 3);
   EXPECT_EQ(h.manager->progress().best_metric, 3.0);
@@ -133,8 +133,8 @@ TEST(ExperimentManager, MaxTrialDurationStopsTrialsEarly) {
   h.run(50);
   auto trials = h.store->trials().value();
   ASSERT_EQ(trials.size(), 2u);
-  EXPECT_EQ(trials[0].status, "EARLY_STOPPED");
-  EXPECT_EQ(h.manager->progress().status, "DONE");
+  EXPECT_STREQ(to_string(trials[0].status), "EARLY_STOPPED");
+  EXPECT_STREQ(to_string(h.manager->progress().status), "DONE");
 }
 
 TEST(ExperimentManager, StopCancelsRunningTrials) {
@@ -145,9 +145,9 @@ TEST(ExperimentManager, StopCancelsRunningTrials) {
   ASSERT_TRUE(h.manager->start().is_ok());
   h.run(3);
   ASSERT_TRUE(h.manager->stop(std::chrono::milliseconds(1000)).is_ok());
-  EXPECT_EQ(h.manager->progress().status, "STOPPED");
+  EXPECT_STREQ(to_string(h.manager->progress().status), "STOPPED");
   for (const auto& t : h.store->trials().value())
-    EXPECT_EQ(t.status, "USER_CANCELED");
+    EXPECT_STREQ(to_string(t.status), "USER_CANCELED");
 }
 
 TEST(ExperimentManager, EndToEndWithPythonTrialsOnTheLocalService) {
@@ -177,12 +177,13 @@ TEST(ExperimentManager, EndToEndWithPythonTrialsOnTheLocalService) {
     ASSERT_TRUE(more.is_ok()) << more.status().message();
     if (!more.value()) break;
   }
-  EXPECT_EQ(m.progress().status, "DONE");
+  EXPECT_STREQ(to_string(m.progress().status), "DONE");
   EXPECT_EQ(m.progress().succeeded, 6);
   auto metrics = store->metrics("").value();
   EXPECT_EQ(metrics.size(), 12u);  // one PERIODICAL and one FINAL per trial
   for (const auto& t : store->trials().value()) {
-    EXPECT_EQ(t.status, "SUCCEEDED") << t.trial_id << " " << t.message;
+    EXPECT_STREQ(to_string(t.status), "SUCCEEDED")
+        << t.trial_id << " " << t.message;
     EXPECT_EQ(t.exit_code, 0);
   }
 }
@@ -199,7 +200,7 @@ TEST(ExperimentManager, ATrialThatCannotStartIsAnErrorNotALoop) {
             std::string::npos);
   auto trials = h.store->trials().value();
   ASSERT_EQ(trials.size(), 1u);
-  EXPECT_EQ(trials[0].status, "FAILED");
+  EXPECT_STREQ(to_string(trials[0].status), "FAILED");
   EXPECT_EQ(trials[0].message, "no space left on device");
 }
 

@@ -47,7 +47,7 @@ TEST(ManagerCheckpoint, PpoStateSurvivesStopAndResume) {
             at_stop["state"]["weights"]);
   second.run();
   EXPECT_EQ(second.manager->progress().submitted, 30);
-  EXPECT_EQ(second.manager->progress().status, "DONE");
+  EXPECT_STREQ(to_string(second.manager->progress().status), "DONE");
   std::printf("PPO checkpoint: %zu bytes of JSON\n", dumps(at_stop).size());
 }
 

@@ -57,7 +57,7 @@ TEST_P(Generations, OldTrialsKeepTheirArchitectureWhileTheyRun) {
   *released = true;
   h.run();
   Progress p = h.manager->progress();
-  EXPECT_EQ(p.status, "DONE");
+  EXPECT_STREQ(to_string(p.status), "DONE");
   EXPECT_EQ(p.best_metric, 100.0);
   ASSERT_TRUE(p.best_trial_id == before[0].trial_id ||
               p.best_trial_id == before[1].trial_id);
@@ -96,7 +96,7 @@ TEST_P(Generations, ResumeAdoptsOldSpaceTrialsWithTheirOwnSpace) {
   EXPECT_EQ(second.fake->adopted.size(), 2u);
   second.run();
   Progress p = second.manager->progress();
-  EXPECT_EQ(p.status, "DONE");
+  EXPECT_STREQ(to_string(p.status), "DONE");
   EXPECT_EQ(p.best_metric, 100.0);
   bool found = false;
   for (const auto& t : before) {

@@ -12,6 +12,7 @@
 
 #include "archer/json.h"
 #include "common/bounded_file.h"
+#include "store/experiment_files.h"
 
 namespace archer {
 
@@ -84,7 +85,7 @@ bool has_open(pid_t pid, dev_t dev, ino_t ino) {
 }  // namespace
 
 std::string manager_lock_path(const std::string& experiment_dir) {
-  return experiment_dir + "/db/manager.lock";
+  return files::lock_path(experiment_dir);
 }
 
 std::optional<std::uint64_t> process_start_time(pid_t pid) {

@@ -5,6 +5,8 @@
 #include "common/log.h"
 #include "common/time_util.h"
 #include "manager/experiment_manager.h"
+#include "store/experiment_files.h"
+#include "store/trial_value.h"
 
 namespace archer {
 
@@ -42,7 +44,7 @@ const SearchSpace* ExperimentManager::space_of(int g) const {
 // generations were kept has one, the current.
 Status ExperimentManager::load_spaces() {
   spaces_.clear();
-  auto stored = store_->get_value("search_spaces");
+  auto stored = store_->get_value(store_keys::kSearchSpaces);
   if (stored.is_ok() && stored.value().is_array() && !stored.value().empty()) {
     for (const auto& j : stored.value()) {
       auto sp = SearchSpace::from_json(j, "search_spaces");
@@ -80,24 +82,24 @@ Status ExperimentManager::resume() {
     if (t.parameter_id)
       next_parameter_id_ = std::max(next_parameter_id_, *t.parameter_id + 1);
   }
-  auto elapsed_value = store_->get_value("elapsed_seconds");
+  auto elapsed_value = store_->get_value(store_keys::kElapsedSeconds);
   elapsed_before_ = elapsed_value.is_ok() && elapsed_value.value().is_number()
                         ? elapsed_value.value().get<double>()
                         : 0.0;
   start_ = elapsed_saved_ = std::chrono::steady_clock::now();
 
   // Each trial's result: its first usable FINAL metric.
-  std::map<std::string, double> result;
+  std::map<std::string, TrialValueBuilder> values;
   for (const auto& m : metrics_or.value()) {
-    if (m.type != "FINAL" || result.count(m.trial_id)) continue;
-    auto metric = parse_json(m.value, "trial " + m.trial_id + " final metric");
-    if (!metric.is_ok()) continue;
-    auto value = extract_scalar_reward(metric.value());
-    if (value.is_ok()) result[m.trial_id] = value.value();
+    if (m.type == MetricType::kFinal) values[m.trial_id].add(m.value);
+  }
+  std::map<std::string, double> result;
+  for (const auto& [id, v] : values) {
+    if (v.result() && v.result()->value) result[id] = *v.result()->value;
   }
 
   // The tuner: its checkpoint if any, then what ended after it, in end order.
-  auto checkpoint = store_->get_value("tuner_checkpoint");
+  auto checkpoint = store_->get_value(store_keys::kTunerCheckpoint);
   std::int64_t until = -1;
   std::set<std::string> live_at_checkpoint;
   int imported_at_checkpoint = 0;
@@ -119,7 +121,7 @@ Status ExperimentManager::resume() {
     }
   }
   std::vector<TrialHistory> history;
-  auto imported = store_->get_value("imported_data");
+  auto imported = store_->get_value(store_keys::kImportedData);
   if (imported.is_ok() && imported.value().is_array()) {
     int i = 0;
     for (const auto& r : imported.value()) {
@@ -133,7 +135,7 @@ Status ExperimentManager::resume() {
   }
   std::vector<const TrialRow*> ended;
   for (const auto& t : trials) {
-    if (is_terminal_trial_status(t.status)) ended.push_back(&t);
+    if (is_terminal(t.status)) ended.push_back(&t);
   }
   std::stable_sort(ended.begin(), ended.end(),
                    [](const TrialRow* a, const TrialRow* b) {
@@ -141,7 +143,7 @@ Status ExperimentManager::resume() {
                    });
   for (const TrialRow* t : ended) {
     auto r = result.find(t->trial_id);
-    if (t->status == "SUCCEEDED") {
+    if (t->status == TrialStatus::kSucceeded) {
       ++progress_.succeeded;
     } else {
       ++progress_.failed;
@@ -149,9 +151,9 @@ Status ExperimentManager::resume() {
     ++ended_;
     last_end_ms_ = std::max(last_end_ms_, t->end_time);
     if (r != result.end()) {  // the best of any generation
-      const bool better = !progress_.best_metric ||
-                          to_reward(r->second, mode_) >
-                              to_reward(*progress_.best_metric, mode_);
+      const bool better =
+          !progress_.best_metric ||
+          better_value(r->second, *progress_.best_metric, mode_);
       if (better) {
         progress_.best_metric = r->second;
         progress_.best_trial_id = t->trial_id;
@@ -173,8 +175,7 @@ Status ExperimentManager::resume() {
   // Still running: proposed already (no result yet), so that e.g. Random does
   // not propose them again; their results reach the tuner when they end.
   for (const auto& t : trials) {
-    if (is_terminal_trial_status(t.status) || t.generation != space_generation_)
-      continue;
+    if (is_terminal(t.status) || t.generation != space_generation_) continue;
     if (auto arch = stored_architecture(space_of(t.generation), t))
       history.push_back({t.parameter_id.value_or(-1), *arch, std::nullopt});
   }
@@ -184,7 +185,7 @@ Status ExperimentManager::resume() {
   // Trials that were waiting or running: adopted.
   progress_.submitted = static_cast<int>(trials.size());
   for (const auto& t : trials) {
-    if (is_terminal_trial_status(t.status)) continue;
+    if (is_terminal(t.status)) continue;
     // Decoded in the trial's own generation's space (an old-space trial
     // still running after `update searchspace` keeps its architecture).
     std::optional<Architecture> arch =
@@ -192,7 +193,7 @@ Status ExperimentManager::resume() {
     Status adopted = service_->adopt(spec_for(t), t.handle);
     if (!adopted.is_ok()) {
       TrialRow row = t;
-      row.status = "SYS_CANCELED";
+      row.status = TrialStatus::kSysCanceled;
       row.end_time = now_ms();
       row.message =
           "cannot watch it again after a restart: " + adopted.message();
@@ -202,7 +203,7 @@ Status ExperimentManager::resume() {
       if (!st.is_ok()) return st;
       continue;
     }
-    if (t.status == "RUNNING") ++progress_.running;
+    if (t.status == TrialStatus::kRunning) ++progress_.running;
     const auto age = std::chrono::milliseconds(
         std::max<std::int64_t>(0, now_ms() - t.start_time));
     live_[t.trial_id] =
@@ -221,10 +222,9 @@ Status ExperimentManager::resume() {
                          "tuner rebuilt from " +
                          std::to_string(history.size()) + " trials");
   progress_.elapsed_seconds = elapsed();
-  st = store_->put_value("resume_time", now_ms());
+  st = store_->put_value(store_keys::kResumeTime, now_ms());
   if (!st.is_ok()) return st;
-  progress_.status = "";
-  return set_status("RUNNING");
+  return set_status(ExperimentStatus::kRunning, true);
 }
 
 }  // namespace archer

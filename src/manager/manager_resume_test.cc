@@ -47,7 +47,7 @@ TEST(ManagerResume, ContinuesIdsAdoptsRunningTrialsAndRebuildsTheTuner) {
   EXPECT_EQ(p.running, 2);
   second.run();
   p = second.manager->progress();
-  EXPECT_EQ(p.status, "DONE");
+  EXPECT_STREQ(to_string(p.status), "DONE");
   EXPECT_EQ(p.submitted, 8);
   EXPECT_EQ(p.succeeded, 8);
   EXPECT_EQ(p.best_metric, 3.0);
@@ -57,7 +57,7 @@ TEST(ManagerResume, ContinuesIdsAdoptsRunningTrialsAndRebuildsTheTuner) {
   std::set<std::int64_t> parameter_ids;
   for (size_t i = 0; i < trials.size(); ++i) {
     EXPECT_EQ(trials[i].sequence_id, static_cast<std::int64_t>(i));
-    EXPECT_EQ(trials[i].status, "SUCCEEDED");
+    EXPECT_STREQ(to_string(trials[i].status), "SUCCEEDED");
     archs.insert(arch_of(trials[i]));
     parameter_ids.insert(*trials[i].parameter_id);
   }
@@ -88,7 +88,7 @@ TEST(ManagerResume, AStoppedExperimentResumesWithItsBudgetAndCounters) {
       c, 1, [](const Json& r) { return FakeOutcome{std::to_string(score(r))}; },
       store);
   ASSERT_TRUE(second.manager->resume().is_ok());
-  EXPECT_EQ(second.manager->progress().status, "RUNNING");
+  EXPECT_STREQ(to_string(second.manager->progress().status), "RUNNING");
   second.run();
   EXPECT_EQ(second.manager->progress().submitted, 10);  // the budget holds
   auto trials = store->trials().value();
@@ -117,9 +117,10 @@ TEST(ManagerUpdates, ConcurrencyTrialNumberKillAndSearchSpace) {
   const std::string victim = h.store->trials().value()[0].trial_id;
   ASSERT_TRUE(h.manager->kill_trial(victim).is_ok());
   h.run(3);
-  EXPECT_EQ(h.store->trial(victim).value()->status, "USER_CANCELED");
+  EXPECT_STREQ(to_string(h.store->trial(victim).value()->status),
+               "USER_CANCELED");
   EXPECT_EQ(h.manager->progress().submitted, 4);
-  EXPECT_EQ(h.manager->progress().status, "NO_MORE_TRIAL");
+  EXPECT_STREQ(to_string(h.manager->progress().status), "NO_MORE_TRIAL");
   EXPECT_EQ(h.manager->kill_trial(victim).code(), Status::Code::kNotFound);
   // A larger budget revives it.
   ASSERT_TRUE(h.manager->update_max_trial_number(6).is_ok());
@@ -127,7 +128,7 @@ TEST(ManagerUpdates, ConcurrencyTrialNumberKillAndSearchSpace) {
       h.manager->kill_trial(h.store->trials().value()[1].trial_id).is_ok());
   h.run(3);
   EXPECT_EQ(h.manager->progress().submitted, 5);
-  EXPECT_EQ(h.manager->progress().status, "RUNNING");
+  EXPECT_STREQ(to_string(h.manager->progress().status), "RUNNING");
   EXPECT_EQ(h.store->get_value("config").value()["maxTrialNumber"], 6);
   EXPECT_FALSE(h.manager->update_max_experiment_duration(0).is_ok());
   ASSERT_TRUE(h.manager->update_max_experiment_duration(3600).is_ok());
@@ -194,7 +195,7 @@ TEST(ManagerImport, PastResultsReachTheTunerAndTheStore) {
   h.run();
   // Random (no repeats) proposes only the 5 architectures not imported.
   EXPECT_EQ(h.manager->progress().submitted, 5);
-  EXPECT_EQ(h.manager->progress().status, "DONE");
+  EXPECT_STREQ(to_string(h.manager->progress().status), "DONE");
 }
 
 }  // namespace

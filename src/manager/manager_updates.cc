@@ -2,6 +2,7 @@
 // kill, experiment import).
 #include "common/log.h"
 #include "manager/experiment_manager.h"
+#include "store/experiment_files.h"
 #include "training_service/max_parallel.h"
 
 namespace archer {
@@ -62,7 +63,7 @@ Status ExperimentManager::update_search_space(const SearchSpace& space) {
   exhausted_ = false;
   waiting_for_end_ = false;
   // A checkpoint of the old space's tuner is no use any more.
-  st = store_->put_value("tuner_checkpoint", nullptr);
+  st = store_->put_value(store_keys::kTunerCheckpoint, nullptr);
   if (st.is_ok()) st = save_config();
   return st;
 }
@@ -114,11 +115,11 @@ StatusOr<int> ExperimentManager::import_data(const Json& records,
                       {"value", metric.value()},
                       {"reward", reward}});
   }
-  auto previous = store_->get_value("imported_data");
+  auto previous = store_->get_value(store_keys::kImportedData);
   if (!previous.is_ok()) return previous.status();
   Json all = previous.value().is_array() ? previous.value() : Json::array();
   for (auto& r : stored) all.push_back(std::move(r));
-  Status st = store_->put_value("imported_data", all);
+  Status st = store_->put_value(store_keys::kImportedData, all);
   if (!st.is_ok()) return st;
   tuner_->import_data(history);
   imported_ = static_cast<int>(all.size());

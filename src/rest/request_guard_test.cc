@@ -45,7 +45,7 @@ class GuardedServer : public ::testing::Test {
     TrialRow t;
     t.trial_id = "Tr1al";
     t.parameters = R"({"parameter_id": 0, "parameters": {}})";
-    t.status = "RUNNING";
+    t.status = TrialStatus::kRunning;
     t.trial_dir = trial_dir_;
     ASSERT_TRUE(store->insert_trial(t).is_ok());
     server_ = std::make_unique<RestServer>(db_);

@@ -15,6 +15,7 @@
 #include "rest/http_reply.h"
 #include "rest/trial_index.h"
 #include "rest/webui_routes.h"
+#include "store/experiment_files.h"
 
 namespace archer {
 
@@ -32,7 +33,7 @@ Json trial_job(const TrialRow& t, const std::vector<MetricRow>& metrics) {
   if (!t.message.empty()) j["message"] = t.message;
   Json finals = Json::array();
   for (const auto& m : metrics) {
-    if (m.trial_id == t.trial_id && m.type == "FINAL") {
+    if (m.trial_id == t.trial_id && m.type == MetricType::kFinal) {
       finals.push_back(
           {{"timestamp", m.timestamp},
            {"trialJobId", m.trial_id},
@@ -140,7 +141,7 @@ Status RestServer::start(int port) {
   s.Get(kPrefix + "/check-status", [with_store](const httplib::Request&,
                                                 httplib::Response& res) {
     with_store(res, [&](Store& store) {
-      auto status = store.get_value("status");
+      auto status = store.get_value(store_keys::kStatus);
       reply_json(res,
                  Json{{"status", status.is_ok() && status.value().is_string()
                                      ? status.value()
@@ -180,7 +181,7 @@ Status RestServer::start(int port) {
       if (!trials.is_ok())
         return reply_error(res, trials.status().message(), 500);
       std::map<std::string, int> counts;
-      for (const auto& t : trials.value()) ++counts[t.status];
+      for (const auto& t : trials.value()) ++counts[to_string(t.status)];
       Json out = Json::array();
       for (const auto& [status, n] : counts)
         out.push_back({{"trialJobStatus", status}, {"trialJobNumber", n}});
@@ -202,7 +203,7 @@ Status RestServer::start(int port) {
         return reply_json(res, trial_job(*row.value(), own.value()));
       }
       auto trials = store.trials();
-      auto metrics = store.metrics_of_type("FINAL");
+      auto metrics = store.metrics_of_type(MetricType::kFinal);
       if (!trials.is_ok() || !metrics.is_ok())
         return reply_error(res, "cannot read the store", 500);
       const std::string status =
@@ -212,7 +213,7 @@ Status RestServer::start(int port) {
       for (auto& m : metrics.value()) finals[m.trial_id].push_back(m);
       const std::vector<MetricRow> none;
       for (const auto& t : trials.value()) {
-        if (!status.empty() && t.status != status) continue;
+        if (!status.empty() && to_string(t.status) != status) continue;
         auto f = finals.find(t.trial_id);
         out.push_back(trial_job(t, f == finals.end() ? none : f->second));
       }
@@ -233,7 +234,8 @@ Status RestServer::start(int port) {
           req.has_param("type") ? req.get_param_value("type") : "";
       Json out = Json::array();
       for (const auto& m : metrics.value()) {
-        if (type.empty() || m.type == type) out.push_back(metric_record(m));
+        if (type.empty() || to_string(m.type) == type)
+          out.push_back(metric_record(m));
       }
       reply_json(res, out);
     });
@@ -296,7 +298,7 @@ Status RestServer::start(int port) {
   s.Get(kPrefix + "/experiment/imported-data",
         [with_store](const httplib::Request&, httplib::Response& res) {
           with_store(res, [&](Store& store) {
-            auto v = store.get_value("imported_data");
+            auto v = store.get_value(store_keys::kImportedData);
             Json out = Json::array();
             if (v.is_ok() && v.value().is_array()) {
               for (const auto& r : v.value())

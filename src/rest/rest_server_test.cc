@@ -25,15 +25,16 @@ TEST(RestServer, ServesNniPathsFromTheStore) {
     TrialRow t;
     t.trial_id = "Ab3xZ";
     t.parameters = R"({"parameter_id": 0, "parameters": {}})";
-    t.status = "WAITING";
+    t.status = TrialStatus::kWaiting;
     ASSERT_TRUE(store->insert_trial(t).is_ok());
-    t.status = "SUCCEEDED";
+    t.status = TrialStatus::kSucceeded;
     t.start_time = 1;
     t.end_time = 2;
     ASSERT_TRUE(store->update_trial(t).is_ok());
-    ASSERT_TRUE(
-        store->insert_metric(MetricRow{"Ab3xZ", 0, "FINAL", 0, "98.87", 5})
-            .is_ok());
+    ASSERT_TRUE(store
+                    ->insert_metric(MetricRow{"Ab3xZ", 0, MetricType::kFinal, 0,
+                                              "98.87", 5})
+                    .is_ok());
   }
   RestServer server(db);
   ASSERT_TRUE(server.start(0).is_ok());
@@ -146,7 +147,7 @@ TEST(RestServer, WritesReachTheRunningManager) {
   std::string running;
   for (int i = 0; i < 200 && running.empty(); ++i) {
     for (const auto& t : store->trials().value()) {
-      if (t.status == "RUNNING") running = t.trial_id;
+      if (t.status == TrialStatus::kRunning) running = t.trial_id;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -167,7 +168,8 @@ TEST(RestServer, WritesReachTheRunningManager) {
   EXPECT_TRUE(stop_requested);
   done = true;
   manager_thread.join();
-  EXPECT_EQ(store->trial(running).value()->status, "USER_CANCELED");
+  EXPECT_STREQ(to_string(store->trial(running).value()->status),
+               "USER_CANCELED");
   // Without a manager (archer view) writes are refused.
   RestServer viewer(db);
   ASSERT_TRUE(viewer.start(0).is_ok());

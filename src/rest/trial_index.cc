@@ -7,6 +7,8 @@
 
 #include "archer/tuner.h"
 #include "common/text.h"
+#include "store/experiment_files.h"
+#include "store/trial_value.h"
 
 namespace archer {
 
@@ -39,7 +41,8 @@ std::string choice_label(const Choice& c, const Json& decision) {
 }
 
 bool better(double a, double b, bool minimize) {
-  return minimize ? a < b : a > b;
+  return better_value(
+      a, b, minimize ? OptimizeMode::kMinimize : OptimizeMode::kMaximize);
 }
 
 }  // namespace
@@ -108,10 +111,10 @@ StatusOr<TrialPageQuery> parse_page_query(
 
 namespace {
 
-// A trial row as the index keeps it; `final_metric` is its first FINAL
-// metric's text ("" if none).
+// A trial row as the index keeps it, with its value (trial_value.h).
 IndexedTrial index_row(TrialRow row, const SearchSpace& space,
-                       const std::string& final_metric, int intermediates) {
+                       const std::optional<TrialValue>& final_metric,
+                       int intermediates) {
   IndexedTrial t;
   auto record = parse_json(row.parameters, "trial " + row.trial_id);
   t.architecture = std::make_shared<const Json>(
@@ -121,19 +124,15 @@ IndexedTrial index_row(TrialRow row, const SearchSpace& space,
           : Json());
   // What a search matches, lower-cased once here rather than per request.
   t.search_text = row.trial_id + " " + std::to_string(row.sequence_id) + " " +
-                  row.status + " ";
+                  to_string(row.status) + " ";
   for (const auto& c : space.choices()) {
     if (t.arch().is_object() && t.arch().contains(c.key))
       t.search_text += c.key + "=" + choice_label(c, t.arch()[c.key]) + "; ";
   }
   t.search_text = ascii_lower(t.search_text);
-  if (!final_metric.empty()) {
-    t.final_text = final_metric;
-    auto v = parse_json(t.final_text, "metric");
-    if (v.is_ok()) {
-      auto r = extract_scalar_reward(v.value());
-      if (r.is_ok()) t.value = r.value();
-    }
+  if (final_metric) {
+    t.final_text = final_metric->final_text;
+    t.value = final_metric->value;
   }
   t.intermediate_count = intermediates;
   row.parameters.clear();
@@ -147,15 +146,14 @@ StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
     Store& store, std::int64_t revision, const TrialIndex* previous) {
   auto index = std::make_shared<TrialIndex>();
   index->revision = revision;
-  auto config = store.get_value("config");
+  auto config = store.get_value(store_keys::kConfig);
   if (config.is_ok() && config.value().is_object()) {
     const Json& args = config.value().value("tuner", Json::object());
+    (void)args;
     index->minimize_ =
-        args.is_object() &&
-        args.value("classArgs", Json::object()).is_object() &&
-        args["classArgs"].value("optimize_mode", "maximize") == "minimize";
+        optimize_mode_of_config(config.value()) == OptimizeMode::kMinimize;
   }
-  auto space = store.get_value("search_space");
+  auto space = store.get_value(store_keys::kSearchSpace);
   if (space.is_ok() && space.value().is_object()) {
     auto parsed = SearchSpace::from_json(space.value(), "search space");
     if (parsed.is_ok()) index->space_ = std::move(parsed).value();
@@ -168,19 +166,19 @@ StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
   }
   auto trials = store.trials();
   if (!trials.is_ok()) return trials.status();
-  auto finals = store.metrics_of_type("FINAL");
+  auto finals = store.metrics_of_type(MetricType::kFinal);
   if (!finals.is_ok()) return finals.status();
-  auto counts = store.metric_counts("PERIODICAL");
+  auto counts = store.metric_counts(MetricType::kPeriodical);
   if (!counts.is_ok()) return counts.status();
-  std::map<std::string, const MetricRow*> first_final;
-  for (const auto& m : finals.value()) first_final.emplace(m.trial_id, &m);
+  std::map<std::string, TrialValueBuilder> values;
+  for (const auto& m : finals.value()) values[m.trial_id].add(m.value);
   index->trials_.reserve(trials.value().size());
   for (auto& row : trials.value()) {
-    auto f = first_final.find(row.trial_id);
+    auto f = values.find(row.trial_id);
     auto c = counts.value().find(row.trial_id);
     index->trials_.push_back(
         index_row(std::move(row), index->space_,
-                  f == first_final.end() ? "" : f->second->value,
+                  f == values.end() ? std::nullopt : f->second.result(),
                   c == counts.value().end() ? 0 : c->second));
   }
   return std::shared_ptr<const TrialIndex>(index);
@@ -193,7 +191,7 @@ Status TrialIndex::load_changes(Store& store, const TrialIndex& previous) {
   std::vector<std::string> open;
   for (const auto& t : previous.trials_) {
     last = std::max(last, t.row.sequence_id);
-    if (!is_terminal_trial_status(t.row.status)) open.push_back(t.row.trial_id);
+    if (!is_terminal(t.row.status)) open.push_back(t.row.trial_id);
   }
   auto fresh = store.trials_after(last);
   if (!fresh.is_ok()) return fresh.status();
@@ -208,19 +206,17 @@ Status TrialIndex::load_changes(Store& store, const TrialIndex& previous) {
   }
   trials_.reserve(previous.trials_.size() + changed.size());
   for (const auto& t : previous.trials_) {
-    if (is_terminal_trial_status(t.row.status)) trials_.push_back(t);
+    if (is_terminal(t.row.status)) trials_.push_back(t);
   }
   for (auto& row : changed) {
     auto metrics = store.metrics(row.trial_id);
     if (!metrics.is_ok()) return metrics.status();
-    std::string final_metric;
     int intermediates = 0;
-    for (const auto& m : metrics.value()) {
-      if (m.type == "FINAL" && final_metric.empty()) final_metric = m.value;
-      intermediates += m.type == "PERIODICAL";
-    }
-    trials_.push_back(
-        index_row(std::move(row), space_, final_metric, intermediates));
+    for (const auto& m : metrics.value())
+      intermediates += m.type == MetricType::kPeriodical;
+    const std::optional<TrialValue> value =
+        trial_value(metrics.value(), row.trial_id);
+    trials_.push_back(index_row(std::move(row), space_, value, intermediates));
   }
   std::stable_sort(trials_.begin(), trials_.end(),
                    [](const IndexedTrial& a, const IndexedTrial& b) {
@@ -249,8 +245,9 @@ Json TrialIndex::page(const TrialPageQuery& q) const {
   std::vector<const IndexedTrial*> rows;
   rows.reserve(trials_.size());
   for (const auto& t : trials_) {
-    if (!q.statuses.empty() && std::find(q.statuses.begin(), q.statuses.end(),
-                                         t.row.status) == q.statuses.end())
+    if (!q.statuses.empty() &&
+        std::find(q.statuses.begin(), q.statuses.end(),
+                  to_string(t.row.status)) == q.statuses.end())
       continue;
     if (!q.text.empty() && t.search_text.find(q.text) == std::string::npos)
       continue;
@@ -259,7 +256,8 @@ Json TrialIndex::page(const TrialPageQuery& q) const {
   // Trials without a value sort last in either order.
   auto key_less = [&](const IndexedTrial* a, const IndexedTrial* b) {
     if (q.sort == "id") return a->row.trial_id < b->row.trial_id;
-    if (q.sort == "status") return a->row.status < b->row.status;
+    if (q.sort == "status")
+      return std::string(to_string(a->row.status)) < to_string(b->row.status);
     if (q.sort == "duration") return a->duration_ms() < b->duration_ms();
     if (q.sort == "start") return a->row.start_time < b->row.start_time;
     if (q.sort == "end") return a->row.end_time < b->row.end_time;
@@ -294,7 +292,8 @@ Json TrialIndex::overview(const Json& values) const {
   Json counts = Json::object();
   const IndexedTrial* best = nullptr;
   for (const auto& t : trials_) {
-    counts[t.row.status] = counts.value(t.row.status, 0) + 1;
+    const char* status = to_string(t.row.status);
+    counts[status] = counts.value(status, 0) + 1;
     if (t.value && (!best || better(*t.value, *best->value, minimize_)))
       best = &t;
   }

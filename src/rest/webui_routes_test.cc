@@ -46,10 +46,11 @@ class WebUiApi : public ::testing::Test {
     add("t3", 3, "c", 1, "RUNNING", "");
     add("t4", 4, "a", 1, "FAILED", "");
     for (int i = 0; i < 3; ++i) {
-      ASSERT_TRUE(store_
-                      ->insert_metric(MetricRow{"t0", 0, "PERIODICAL", i,
-                                                std::to_string(0.1 * i), 1})
-                      .is_ok());
+      ASSERT_TRUE(
+          store_
+              ->insert_metric(MetricRow{"t0", 0, MetricType::kPeriodical, i,
+                                        std::to_string(0.1 * i), 1})
+              .is_ok());
     }
     std::filesystem::create_directories(dir_.file("trials/t0"));
     std::ofstream(dir_.file("trials/t0/stdout")) << "<script>x()</script>\n";
@@ -73,14 +74,15 @@ class WebUiApi : public ::testing::Test {
                                   {"_idx", Json::array({skip})}}}}}});
     t.trial_dir = dir_.file("trials/" + id);
     ASSERT_TRUE(store_->insert_trial(t).is_ok());
-    t.status = status;
+    t.status = parse_trial_status(status).value();
     t.start_time = 1000 * (seq + 1);
     t.end_time = status == "RUNNING" ? 0 : 1000 * (seq + 1) + 500 * (seq + 1);
     ASSERT_TRUE(store_->update_trial(t).is_ok());
     if (!final_value.empty()) {
-      ASSERT_TRUE(
-          store_->insert_metric(MetricRow{id, seq, "FINAL", 0, final_value, 2})
-              .is_ok());
+      ASSERT_TRUE(store_
+                      ->insert_metric(MetricRow{id, seq, MetricType::kFinal, 0,
+                                                final_value, 2})
+                      .is_ok());
     }
   }
   std::pair<int, Json> get(const std::string& path) {
@@ -298,7 +300,7 @@ TEST(TrialIndex, ManyTrialsPageInMemory) {
                       Status st = store->insert_trial(t);
                       if (!st.is_ok()) return st;
                       auto m = store->insert_metric(
-                          MetricRow{t.trial_id, i, "FINAL", 0,
+                          MetricRow{t.trial_id, i, MetricType::kFinal, 0,
                                     std::to_string(i % 97), 1});
                       if (!m.is_ok()) return m.status();
                     }
@@ -327,22 +329,25 @@ TEST(TrialIndex, ARebuildReusesEndedTrialsAndReReadsRunningOnes) {
   b.parameters = R"({"parameters": {"k": 2}})";
   ASSERT_TRUE(store->insert_trial(a).is_ok());
   ASSERT_TRUE(store->insert_trial(b).is_ok());
-  a.status = "SUCCEEDED";
+  a.status = TrialStatus::kSucceeded;
   a.end_time = 5;
   ASSERT_TRUE(store->update_trial(a).is_ok());
   auto first = std::move(TrialIndex::load(*store, 1)).value();
-  b.status = "RUNNING";
+  b.status = TrialStatus::kRunning;
   b.start_time = 7;
   ASSERT_TRUE(store->update_trial(b).is_ok());
   ASSERT_TRUE(
-      store->insert_metric(MetricRow{"b", 1, "FINAL", 0, "3", 9}).is_ok());
+      store->insert_metric(MetricRow{"b", 1, MetricType::kFinal, 0, "3", 9})
+          .is_ok());
   TrialRow c;
   c.trial_id = "c";
   c.sequence_id = 2;
   c.parameters = R"({"parameters": {"k": 3}})";
   ASSERT_TRUE(store->insert_trial(c).is_ok());
   ASSERT_TRUE(
-      store->insert_metric(MetricRow{"c", 2, "PERIODICAL", 0, "1", 9}).is_ok());
+      store
+          ->insert_metric(MetricRow{"c", 2, MetricType::kPeriodical, 0, "1", 9})
+          .is_ok());
   auto second = std::move(TrialIndex::load(*store, 2, first.get())).value();
   EXPECT_EQ(second->trial("a")["parameters"]["k"], 1);
   EXPECT_EQ(second->trial("b")["status"], "RUNNING");

@@ -203,7 +203,7 @@ class SqliteStore : public Store {
     s.bind(2, t.sequence_id);
     s.bind(3, t.parameter_id);
     s.bind(4, t.parameters);
-    s.bind(5, t.status);
+    s.bind(5, std::string(to_string(t.status)));
     s.bind(6, t.submit_time);
     s.bind(7, t.start_time);
     s.bind(8, t.end_time);
@@ -220,10 +220,11 @@ class SqliteStore : public Store {
     if (!current.is_ok()) return current.status();
     if (!current.value())
       return Status::not_found(path_ + ": no trial '" + t.trial_id + "'");
-    if (is_terminal_trial_status(current.value()->status)) {
-      return Status::invalid_argument(
-          path_ + ": trial '" + t.trial_id + "' already ended as " +
-          current.value()->status + "; finished trials never change");
+    if (is_terminal(current.value()->status)) {
+      return Status::invalid_argument(path_ + ": trial '" + t.trial_id +
+                                      "' already ended as " +
+                                      to_string(current.value()->status) +
+                                      "; finished trials never change");
     }
     Statement s(db_,
                 "UPDATE trial SET status = ?2, start_time = ?3, end_time = ?4, "
@@ -231,7 +232,7 @@ class SqliteStore : public Store {
                 "message = ?6, handle = ?7 WHERE trial_id = ?1");
     if (!s.ok()) return error("prepare");
     s.bind(1, t.trial_id);
-    s.bind(2, t.status);
+    s.bind(2, std::string(to_string(t.status)));
     s.bind(3, t.start_time);
     s.bind(4, t.end_time);
     s.bind(5, t.exit_code);
@@ -266,7 +267,7 @@ class SqliteStore : public Store {
     if (!s.ok()) return error("prepare");
     s.bind(1, m.trial_id);
     s.bind(2, m.parameter_id);
-    s.bind(3, m.type);
+    s.bind(3, std::string(to_string(m.type)));
     s.bind(4, m.sequence);
     s.bind(5, m.value);
     s.bind(6, m.timestamp);
@@ -276,14 +277,14 @@ class SqliteStore : public Store {
   }
 
   StatusOr<std::optional<std::string>> metric_value(
-      const std::string& trial_id, const std::string& type,
+      const std::string& trial_id, MetricType type,
       std::int64_t sequence) override {
     Statement s(db_,
                 "SELECT value FROM metric WHERE trial_id = ?1 AND type = ?2 "
                 "AND sequence = ?3");
     if (!s.ok()) return error("prepare");
     s.bind(1, trial_id);
-    s.bind(2, type);
+    s.bind(2, std::string(to_string(type)));
     s.bind(3, sequence);
     const int rc = s.step();
     if (rc == SQLITE_ROW) return std::optional<std::string>(s.text(0));
@@ -297,18 +298,16 @@ class SqliteStore : public Store {
                           trial_id);
   }
 
-  StatusOr<std::vector<MetricRow>> metrics_of_type(
-      const std::string& type) override {
-    return select_metrics("WHERE type = ?1", type);
+  StatusOr<std::vector<MetricRow>> metrics_of_type(MetricType type) override {
+    return select_metrics("WHERE type = ?1", to_string(type));
   }
 
-  StatusOr<std::map<std::string, int>> metric_counts(
-      const std::string& type) override {
+  StatusOr<std::map<std::string, int>> metric_counts(MetricType type) override {
     Statement s(db_,
                 "SELECT trial_id, count(*) FROM metric WHERE type = ?1 GROUP "
                 "BY trial_id");
     if (!s.ok()) return error("prepare");
-    s.bind(1, type);
+    s.bind(1, std::string(to_string(type)));
     std::map<std::string, int> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW)
@@ -343,7 +342,14 @@ class SqliteStore : public Store {
     std::vector<MetricRow> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
-      out.push_back(MetricRow{s.text(0), s.opt_int64(1), s.text(2), s.int64(3),
+      const std::string type = s.text(2);
+      const std::optional<MetricType> parsed = parse_metric_type(type);
+      if (!parsed) {
+        return Status::invalid_argument(path_ + ": trial '" + s.text(0) +
+                                        "': unknown metric type '" + type +
+                                        "' in the store");
+      }
+      out.push_back(MetricRow{s.text(0), s.opt_int64(1), *parsed, s.int64(3),
                               s.text(4), s.int64(5)});
     }
     if (rc != SQLITE_DONE) return error("metrics");
@@ -369,7 +375,14 @@ class SqliteStore : public Store {
       t.sequence_id = s.int64(1);
       t.parameter_id = s.opt_int64(2);
       t.parameters = s.text(3);
-      t.status = s.text(4);
+      const std::string status = s.text(4);
+      const std::optional<TrialStatus> parsed = parse_trial_status(status);
+      if (!parsed) {
+        return Status::invalid_argument(path_ + ": trial '" + t.trial_id +
+                                        "': unknown status '" + status +
+                                        "' in the store");
+      }
+      t.status = *parsed;
       t.submit_time = s.int64(5);
       t.start_time = s.int64(6);
       t.end_time = s.int64(7);
@@ -407,12 +420,6 @@ class SqliteStore : public Store {
 };
 
 }  // namespace
-
-bool is_terminal_trial_status(const std::string& status) {
-  return status == "SUCCEEDED" || status == "FAILED" ||
-         status == "USER_CANCELED" || status == "SYS_CANCELED" ||
-         status == "EARLY_STOPPED";
-}
 
 StatusOr<std::unique_ptr<Store>> Store::open(const std::string& path) {
   sqlite3* db = nullptr;

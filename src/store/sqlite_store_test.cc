@@ -70,7 +70,7 @@ TEST(SqliteStore, AVersion1DatabaseIsMigratedWithItsData) {
   EXPECT_EQ(store.value()->schema_version(), 3);
   auto old = store.value()->trial("Old01").value();
   ASSERT_TRUE(old.has_value());
-  EXPECT_EQ(old->status, "RUNNING");
+  EXPECT_STREQ(to_string(old->status), "RUNNING");
   EXPECT_EQ(old->handle, "");
   old->handle = "4242";
   ASSERT_TRUE(store.value()->update_trial(*old).is_ok());
@@ -114,20 +114,20 @@ TEST(SqliteStore, TrialsAndTheTerminalInvariant) {
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].trial_id, "a");  // by sequence id
   TrialRow t = all[0];
-  t.status = "RUNNING";
+  t.status = TrialStatus::kRunning;
   t.start_time = 2000;
   ASSERT_TRUE(store->update_trial(t).is_ok());
-  t.status = "SUCCEEDED";
+  t.status = TrialStatus::kSucceeded;
   t.end_time = 3000;
   t.exit_code = 0;
   ASSERT_TRUE(store->update_trial(t).is_ok());
-  t.status = "FAILED";
+  t.status = TrialStatus::kFailed;
   Status st = store->update_trial(t);
   ASSERT_FALSE(st.is_ok());
   EXPECT_NE(st.message().find("already ended as SUCCEEDED"), std::string::npos);
   auto got = store->trial("a").value();
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->status, "SUCCEEDED");
+  EXPECT_STREQ(to_string(got->status), "SUCCEEDED");
   EXPECT_EQ(got->exit_code, 0);
   EXPECT_EQ(got->end_time, 3000);
   EXPECT_EQ(got->parameters, trial_row("a", 0).parameters);
@@ -138,31 +138,33 @@ TEST(SqliteStore, TrialsAndTheTerminalInvariant) {
 
 TEST(SqliteStore, MetricsAreUniquePerTrialTypeAndSequence) {
   auto store = std::move(Store::open(":memory:")).value();
-  MetricRow m{"a", 3, "PERIODICAL", 0, "0.5", 10};
+  MetricRow m{"a", 3, MetricType::kPeriodical, 0, "0.5", 10};
   EXPECT_TRUE(store->insert_metric(m).value());
   EXPECT_FALSE(
       store->insert_metric(m).value());  // replayed after a crash: ignored
   m.sequence = 1;
   EXPECT_TRUE(store->insert_metric(m).value());
   EXPECT_TRUE(store
-                  ->insert_metric(
-                      MetricRow{"a", 3, "FINAL", 0, "{\"default\": 0.9}", 11})
+                  ->insert_metric(MetricRow{"a", 3, MetricType::kFinal, 0,
+                                            "{\"default\": 0.9}", 11})
                   .value());
-  EXPECT_TRUE(
-      store->insert_metric(MetricRow{"b", std::nullopt, "FINAL", 0, "1", 12})
-          .value());
+  EXPECT_TRUE(store
+                  ->insert_metric(MetricRow{"b", std::nullopt,
+                                            MetricType::kFinal, 0, "1", 12})
+                  .value());
   auto a = store->metrics("a").value();
   ASSERT_EQ(a.size(), 3u);
-  EXPECT_EQ(a[2].type, "FINAL");
+  EXPECT_EQ(a[2].type, MetricType::kFinal);
   EXPECT_EQ(a[2].value, "{\"default\": 0.9}");
   auto all = store->metrics("").value();
   ASSERT_EQ(all.size(), 4u);
   // One metric's stored value, by its key.
-  EXPECT_EQ(store->metric_value("a", "FINAL", 0).value(),
+  EXPECT_EQ(store->metric_value("a", MetricType::kFinal, 0).value(),
             std::optional<std::string>("{\"default\": 0.9}"));
-  EXPECT_EQ(store->metric_value("a", "PERIODICAL", 1).value(),
+  EXPECT_EQ(store->metric_value("a", MetricType::kPeriodical, 1).value(),
             std::optional<std::string>("0.5"));
-  EXPECT_FALSE(store->metric_value("a", "PERIODICAL", 7).value().has_value());
+  EXPECT_FALSE(
+      store->metric_value("a", MetricType::kPeriodical, 7).value().has_value());
   EXPECT_FALSE(all[3].parameter_id.has_value());
 }
 
@@ -179,6 +181,45 @@ TEST(SqliteStore, TransactionsRollBack) {
       store->transaction([&] { return store->put_value("k", 1); }).is_ok());
   EXPECT_EQ(store->get_value("k").value(), 1);
   EXPECT_TRUE(store->get_value("missing").value().is_null());
+}
+
+}  // namespace
+}  // namespace archer
+
+namespace archer {
+namespace {
+
+TEST(SqliteStore, AStateArcherDoesNotKnowIsAnErrorNamingTheTrial) {
+  testing::TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  {
+    auto store = std::move(Store::open(path)).value();
+    TrialRow t;
+    t.trial_id = "odd";
+    ASSERT_TRUE(store->insert_trial(t).is_ok());
+    ASSERT_TRUE(
+        store->insert_metric(MetricRow{"odd", 1, MetricType::kFinal, 0, "1", 1})
+            .is_ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE trial SET status = 'PAUSED'; "
+                         "UPDATE metric SET type = 'WEIRD';",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = std::move(Store::open(path)).value();
+  auto trials = store->trials();
+  ASSERT_FALSE(trials.is_ok());
+  EXPECT_NE(trials.status().message().find("trial 'odd': unknown status "
+                                           "'PAUSED'"),
+            std::string::npos)
+      << trials.status().message();
+  auto metrics = store->metrics("odd");
+  ASSERT_FALSE(metrics.is_ok());
+  EXPECT_NE(metrics.status().message().find("unknown metric type 'WEIRD'"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -264,7 +264,7 @@ TEST_P(ServiceConformanceTest, MaxTrialDurationStopsATrialThroughTheManager) {
   auto trials = store.value()->trials();
   ASSERT_TRUE(trials.is_ok());
   ASSERT_EQ(trials.value().size(), 1u);
-  EXPECT_EQ(trials.value()[0].status, "EARLY_STOPPED");
+  EXPECT_STREQ(to_string(trials.value()[0].status), "EARLY_STOPPED");
 }
 
 TEST_P(ServiceConformanceTest, ARestartedManagerAdoptsItsTrials) {

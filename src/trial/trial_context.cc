@@ -7,6 +7,7 @@
 #include <cstring>
 #include <thread>
 
+#include "archer/states.h"
 #include "archer/trial.h"
 #include "common/bounded_file.h"
 #include "common/log.h"
@@ -240,7 +241,7 @@ void TrialContext::write_frame(const std::string& payload) {
 void TrialContext::send(const std::string& type, std::int64_t sequence,
                         const Json& metric) {
   if (platform_ == Platform::kStandalone) {
-    std::string msg = type == "FINAL"
+    std::string msg = type == to_string(MetricType::kFinal)
                           ? "Final result: " + dumps(metric)
                           : "Intermediate result: " + dumps(metric) +
                                 " (Index " + std::to_string(sequence) + ")";
@@ -259,14 +260,14 @@ void TrialContext::send(const std::string& type, std::int64_t sequence,
 void TrialContext::report_intermediate_result(const Json& metric) {
   check_metric(metric, "report_intermediate_result");
   std::lock_guard<std::mutex> lock(mu_);
-  send("PERIODICAL", intermediate_sequence_, metric);
+  send(to_string(MetricType::kPeriodical), intermediate_sequence_, metric);
   ++intermediate_sequence_;
 }
 
 void TrialContext::report_final_result(const Json& metric) {
   check_metric(metric, "report_final_result");
   std::lock_guard<std::mutex> lock(mu_);
-  send("FINAL", 0, metric);
+  send(to_string(MetricType::kFinal), 0, metric);
 }
 
 std::string TrialContext::experiment_id() const {

@@ -12,6 +12,7 @@
 #include "archer/json.h"
 #include "commands.h"
 #include "common/bounded_file.h"
+#include "store/experiment_files.h"
 
 namespace archer {
 namespace cli {
@@ -24,7 +25,7 @@ std::string default_working_dir() {
 }
 
 std::string experiments_index(const std::string& working_dir) {
-  return working_dir + "/.experiments";
+  return files::index_path(working_dir);
 }
 
 Json load_index(const std::string& working_dir) {

@@ -8,6 +8,7 @@
 #include "archer/store.h"
 #include "commands.h"
 #include "manager_client.h"
+#include "store/experiment_files.h"
 #include "trial_table.h"
 
 namespace archer {
@@ -49,7 +50,7 @@ int export_trials(const std::string& dir, const std::string& type,
       if (intermediate) {
         Json values = Json::array();
         for (const auto& m : t.metrics) {
-          if (m.type == "PERIODICAL") values.push_back(m.value);
+          if (m.type == MetricType::kPeriodical) values.push_back(m.value);
         }
         e["intermediate"] = values;
       }
@@ -68,7 +69,8 @@ int export_trials(const std::string& dir, const std::string& type,
     for (const auto& k : keys) out << "," << csv_field(k);
     out << ",value" << (intermediate ? ",intermediate" : "") << "\n";
     for (const auto& t : trials) {
-      out << t.row.trial_id << "," << t.row.sequence_id << "," << t.row.status;
+      out << t.row.trial_id << "," << t.row.sequence_id << ","
+          << to_string(t.row.status);
       for (const auto& k : keys) {
         // Layer choices by candidate name; input choices by index (their names
         // are often "").
@@ -88,7 +90,7 @@ int export_trials(const std::string& dir, const std::string& type,
       if (intermediate) {
         std::string values;
         for (const auto& m : t.metrics) {
-          if (m.type == "PERIODICAL")
+          if (m.type == MetricType::kPeriodical)
             values += (values.empty() ? "" : " ") + m.value;
         }
         out << "," << csv_field(values);
@@ -148,7 +150,7 @@ void add_experiment(CLI::App& app, Action& run) {
       std::map<std::string, int> by_status;
       const TrialSummary* best = nullptr;
       for (const auto& t : trials) {
-        ++by_status[t.row.status];
+        ++by_status[to_string(t.row.status)];
         if (t.reward && (!best || *t.reward > *best->reward)) best = &t;
       }
       std::cout << "directory: " << dir << "\ntrials: " << trials.size()
@@ -174,9 +176,9 @@ void add_experiment(CLI::App& app, Action& run) {
   status_cmd->callback([&run, id, working] {
     run = [id, working]() -> int {
       const std::string dir = find_experiment_dir(*id, *working);
-      auto store = Store::open(dir + "/db/archer.sqlite");
+      auto store = Store::open(files::store_path(dir));
       if (!store.is_ok()) throw Error(store.status().message());
-      auto value = store.value()->get_value("status");
+      auto value = store.value()->get_value(store_keys::kStatus);
       if (!value.is_ok()) throw Error(value.status().message());
       std::cout << dumps(Json{{"status", value.value().is_string()
                                              ? value.value()

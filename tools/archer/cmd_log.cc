@@ -7,6 +7,7 @@
 
 #include "archer/store.h"
 #include "commands.h"
+#include "store/experiment_files.h"
 
 namespace archer {
 namespace cli {
@@ -14,7 +15,7 @@ namespace cli {
 namespace {
 
 int print_log(const std::string& dir, int head, int tail) {
-  const std::string path = dir + "/log/manager.log";
+  const std::string path = files::manager_log_path(dir);
   std::ifstream in(path);
   if (!in) {
     std::cout << "No manager log at " << path
@@ -34,7 +35,7 @@ int print_log(const std::string& dir, int head, int tail) {
 }
 
 int print_trial(const std::string& dir, const std::string& trial_id) {
-  auto store = Store::open(dir + "/db/archer.sqlite");
+  auto store = Store::open(files::store_path(dir));
   if (!store.is_ok()) throw Error(store.status().message());
   auto t = store.value()->trial(trial_id);
   if (!t.is_ok()) throw Error(t.status().message());

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "experiment_runner.h"
 #include "manager/manager_lock.h"
+#include "store/experiment_files.h"
 
 namespace archer {
 namespace cli {
@@ -15,11 +16,11 @@ namespace {
 
 // The stored config of the experiment in `dir`, as resume and view use it.
 ExperimentConfig stored_config(const std::string& dir) {
-  const std::string db = dir + "/db/archer.sqlite";
+  const std::string db = files::store_path(dir);
   auto store = Store::open(db);
   if (!store.is_ok()) throw Error(store.status().message());
-  auto canonical = store.value()->get_value("config");
-  auto space = store.value()->get_value("search_space");
+  auto canonical = store.value()->get_value(store_keys::kConfig);
+  auto space = store.value()->get_value(store_keys::kSearchSpace);
   if (!canonical.is_ok()) throw Error(canonical.status().message());
   if (!space.is_ok()) throw Error(space.status().message());
   if (canonical.value().is_null() || space.value().is_null()) {

@@ -11,6 +11,7 @@
 #include "archer/store.h"
 #include "commands.h"
 #include "manager_client.h"
+#include "store/experiment_files.h"
 
 namespace archer {
 namespace cli {
@@ -26,16 +27,16 @@ void print_running(const std::string& working) {
     if (!manager_alive(it.value())) continue;
     ++shown;
     int total = 0, running = 0, succeeded = 0, failed = 0;
-    auto store = Store::open(it.value().value("dir", "") + "/db/archer.sqlite");
+    auto store = Store::open(files::store_path(it.value().value("dir", "")));
     if (store.is_ok()) {
       auto trials = store.value()->trials();
       if (trials.is_ok()) {
         for (const auto& t : trials.value()) {
           ++total;
-          running += t.status == "RUNNING" || t.status == "WAITING";
-          succeeded += t.status == "SUCCEEDED";
-          failed +=
-              is_terminal_trial_status(t.status) && t.status != "SUCCEEDED";
+          running += t.status == TrialStatus::kRunning ||
+                     t.status == TrialStatus::kWaiting;
+          succeeded += t.status == TrialStatus::kSucceeded;
+          failed += is_failure(t.status);
         }
       }
     }

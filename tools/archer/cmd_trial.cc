@@ -52,7 +52,7 @@ void add_trial(CLI::App& app, Action& run) {
         std::printf("%-6s %-4lld %-14s %8.1fs %-12s %s\n",
                     t.row.trial_id.c_str(),
                     static_cast<long long>(t.row.sequence_id),
-                    t.row.status.c_str(), t.duration_seconds(),
+                    to_string(t.row.status), t.duration_seconds(),
                     t.final_metric.c_str(), dumps(t.architecture).c_str());
       }
       return 0;

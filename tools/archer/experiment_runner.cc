@@ -18,6 +18,7 @@
 #include "manager/experiment_manager.h"
 #include "manager/manager_lock.h"
 #include "rest/rest_server.h"
+#include "store/experiment_files.h"
 #include "training_service/platform.h"
 
 namespace archer {
@@ -56,7 +57,7 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
   std::snprintf(
       buf, sizeof(buf),
       "[%5.0fs] %s | trials %d/%s done, %d running, %d failed | best %s",
-      p.elapsed_seconds, p.status.c_str(), done, budget.c_str(), p.running,
+      p.elapsed_seconds, to_string(p.status), done, budget.c_str(), p.running,
       p.failed, best.c_str());
   std::string line = buf;
   if (c.max_experiment_duration) {
@@ -113,8 +114,8 @@ int run_maybe_detached(const std::string& dir, bool foreground,
     if (message.rfind("OK\n", 0) != 0) {
       throw Error(message.rfind("ERR ", 0) == 0
                       ? message.substr(4)
-                      : "the manager failed to start; see " + dir +
-                            "/log/manager.log");
+                      : "the manager failed to start; see " +
+                            files::manager_log_path(dir));
     }
     std::cout << message.substr(3) << stop_hint << std::endl;
     return 0;
@@ -122,7 +123,7 @@ int run_maybe_detached(const std::string& dir, bool foreground,
   close(fds[0]);
   int ready_fd = fds[1];
   setsid();
-  int log = open((dir + "/log/manager.log").c_str(),
+  int log = open(files::manager_log_path(dir).c_str(),
                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int devnull = open("/dev/null", O_RDONLY);
   if (log >= 0) {
@@ -144,7 +145,7 @@ int run_experiment(const std::string& id, const std::string& dir,
   // One manager per experiment, held until this process ends.
   auto lock = ManagerLock::acquire(dir, "manager");
   if (!lock.is_ok()) throw Error(lock.status().message());
-  const std::string db = dir + "/db/archer.sqlite";
+  const std::string db = files::store_path(dir);
   auto store = Store::open(db);
   if (!store.is_ok()) throw Error(store.status().message());
   const std::string source =
@@ -237,8 +238,8 @@ int run_experiment(const std::string& id, const std::string& dir,
     e["status"] = p.status;
     e["endTime"] = now_ms();
   });
-  std::cout << "Experiment " << id << " " << p.status << ": " << p.succeeded
-            << " succeeded, " << p.failed << " failed."
+  std::cout << "Experiment " << id << " " << to_string(p.status) << ": "
+            << p.succeeded << " succeeded, " << p.failed << " failed."
             << (p.message.empty() ? "" : " " + p.message) << "\n";
   if (p.best_metric) {
     std::cout << "Best: " << dumps(Json(*p.best_metric)) << " (trial "
@@ -257,7 +258,7 @@ int run_viewer(const std::string& id, const std::string& dir,
                int& ready_fd) {
   auto lock = ManagerLock::acquire(dir, "viewer");
   if (!lock.is_ok()) throw Error(lock.status().message());
-  RestServer rest(dir + "/db/archer.sqlite");  // no commands: read-only
+  RestServer rest(files::store_path(dir));  // no commands: read-only
   RunOptions serving = options;
   serving.no_server = false;
   std::string announce = "Viewing experiment " + id + " (read-only): " + dir +

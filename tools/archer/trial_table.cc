@@ -1,20 +1,18 @@
 #include "trial_table.h"
 
 #include "archer/tuner.h"
+#include "store/experiment_files.h"
+#include "store/trial_value.h"
 
 namespace archer {
 namespace cli {
 
 std::vector<TrialSummary> load_trials(const std::string& dir) {
-  auto store = Store::open(dir + "/db/archer.sqlite");
+  auto store = Store::open(files::store_path(dir));
   if (!store.is_ok()) throw Error(store.status().message());
-  auto config = store.value()->get_value("config");
-  OptimizeMode mode = OptimizeMode::kMaximize;
-  if (config.is_ok() && config.value().is_object() &&
-      config.value()["tuner"]["classArgs"].value("optimize_mode", "maximize") ==
-          "minimize") {
-    mode = OptimizeMode::kMinimize;
-  }
+  auto config = store.value()->get_value(store_keys::kConfig);
+  const OptimizeMode mode =
+      optimize_mode_of_config(config.is_ok() ? config.value() : Json());
   auto rows = store.value()->trials();
   auto metrics = store.value()->metrics("");
   if (!rows.is_ok()) throw Error(rows.status().message());
@@ -28,16 +26,12 @@ std::vector<TrialSummary> load_trials(const std::string& dir) {
       t.architecture = record.value()["parameters"];
     }
     for (const auto& m : metrics.value()) {
-      if (m.trial_id != row.trial_id) continue;
-      t.metrics.push_back(m);
-      if (m.type == "FINAL" && t.final_metric.empty()) {
-        t.final_metric = m.value;
-        auto v = parse_json(m.value, "metric");
-        if (v.is_ok()) {
-          auto r = extract_scalar_reward(v.value());
-          if (r.is_ok()) t.reward = to_reward(r.value(), mode);
-        }
-      }
+      if (m.trial_id == row.trial_id) t.metrics.push_back(m);
+    }
+    // The one definition of a trial's value (store/trial_value.h).
+    if (auto v = trial_value(t.metrics, row.trial_id)) {
+      t.final_metric = v->final_text;
+      if (v->value) t.reward = to_reward(*v->value, mode);
     }
     out.push_back(std::move(t));
   }

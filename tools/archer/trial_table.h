@@ -15,7 +15,7 @@ namespace cli {
 struct TrialSummary {
   TrialRow row;
   Json architecture;         // the "parameters" of the record
-  std::string final_metric;  // the first FINAL metric's JSON text, or ""
+  std::string final_metric;  // its value's FINAL text (trial_value.h), or ""
   std::optional<double>
       reward;  // the final metric with optimize_mode applied (bigger = better)
   std::vector<MetricRow> metrics;
