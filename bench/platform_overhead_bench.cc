@@ -7,6 +7,8 @@
 // docs/benchmarks.md.
 //
 //   platform_overhead_bench [--trials N] [--no_write]
+#include <stdlib.h>
+
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -19,9 +21,7 @@
 #include "testing/slurm_cluster.h"
 #include "testing/sshd.h"
 #include "testing/temp_dir.h"
-#include "training_service/local/local_training_service.h"
-#include "training_service/remote/remote_training_service.h"
-#include "training_service/slurm/slurm_training_service.h"
+#include "training_service/platform.h"
 
 int main(int argc, char** argv) {
   using namespace archer;
@@ -56,47 +56,59 @@ int main(int argc, char** argv) {
       std::cout << line << std::flush;
       md << line;
     };
-    {
-      ExperimentConfig c = bench::overhead_config(trials, 1, dir.path());
-      LocalTrainingService::Options o;
-      row("local", bench::run_overhead(
-                       c, std::move(LocalTrainingService::create(o)).value(),
-                       dir.file("local")));
-    }
+    // Each platform through the registry, from its config section.
+    auto run = [&](const std::string& name, ExperimentConfig c,
+                   const std::string& ts, const std::string& where) {
+      auto section = parse_json(ts, "trainingService");
+      if (!section.is_ok())
+        throw std::runtime_error(section.status().message());
+      c.platform = section.value()["platform"].get<std::string>();
+      // The section as the config parser leaves it (defaults filled in).
+      auto checked = parse_experiment_config(
+          "searchSpace: {op: {_type: layer_choice, _value: [a]}}\n"
+          "trialCommand: x\ntrialConcurrency: 1\n"
+          "tuner: {name: Random}\ntrainingService: " +
+              ts + "\n",
+          "bench", dir.path());
+      if (!checked.is_ok())
+        throw std::runtime_error(checked.status().message());
+      c.training_service = checked.value().training_service;
+      PlatformContext ctx;
+      ctx.experiment_id = "bench";
+      ctx.experiment_dir = dir.file(where + "/exp");
+      std::filesystem::create_directories(ctx.experiment_dir);
+      auto service = create_training_service(c, ctx);
+      if (!service.is_ok())
+        throw std::runtime_error(service.status().message());
+      row(name,
+          bench::run_overhead(c, std::move(service).value(), dir.file(where)));
+    };
+    run("local", bench::overhead_config(trials, 1, dir.path()),
+        "{\"platform\": \"local\"}", "local");
     {
       testing::Sshd sshd;
       if (!sshd.available()) throw std::runtime_error(sshd.why_unavailable());
       ExperimentConfig c = bench::overhead_config(trials, 1, dir.path());
-      RemoteMachine m;
-      m.host = "127.0.0.1";
-      m.port = sshd.port();
-      m.user = sshd.user();
-      m.ssh_key_file = sshd.client_key();
-      m.known_hosts_file = sshd.known_hosts();
-      RemoteTrainingService::Options o;
-      o.machines = {m};
-      o.experiment_id = "bench";
-      o.experiment_dir = dir.file("remote/exp");
-      o.code_dir = dir.file("code");
-      std::filesystem::create_directories(o.code_dir);
-      o.remote_directory = sshd.user_dir();
-      auto s = RemoteTrainingService::create(o);
-      if (!s.is_ok()) throw std::runtime_error(s.status().message());
-      row("remote (SSH)",
-          bench::run_overhead(c, std::move(s).value(), dir.file("remote")));
+      c.trial_code_directory = dir.file("code");
+      std::filesystem::create_directories(c.trial_code_directory);
+      const Json ts = {{"platform", "remote"},
+                       {"remoteDirectory", sshd.user_dir()},
+                       {"machineList",
+                        {{{"host", "127.0.0.1"},
+                          {"port", sshd.port()},
+                          {"user", sshd.user()},
+                          {"sshKeyFile", sshd.client_key()},
+                          {"knownHostsFile", sshd.known_hosts()}}}}};
+      run("remote (SSH)", c, dumps(ts), "remote");
     }
     {
       testing::SlurmCluster cluster;
       if (!cluster.available())
         throw std::runtime_error(cluster.why_unavailable());
-      ExperimentConfig c = bench::overhead_config(trials, 1, dir.path());
-      SlurmTrainingService::Options o;
-      o.experiment_id = "bench";
-      o.slurm.poll_interval = 0.2;
-      o.env = cluster.env();
-      row("slurm",
-          bench::run_overhead(c, std::make_unique<SlurmTrainingService>(o),
-                              dir.file("slurm")));
+      for (const auto& [k, v] : cluster.env())
+        ::setenv(k.c_str(), v.c_str(), 1);
+      run("slurm", bench::overhead_config(trials, 1, dir.path()),
+          "{\"platform\": \"slurm\", \"pollInterval\": \"0.2s\"}", "slurm");
     }
     md << "\nRemote: a trial costs one ssh command on the shared connection "
           "to start, the watcher noticing its end (at once through inotify "

@@ -142,12 +142,17 @@ TrialSpec ExperimentManager::spec_for(const TrialRow& row) const {
   return spec;
 }
 
-std::string ExperimentManager::new_trial_id() {
-  while (true) {
+StatusOr<std::string> ExperimentManager::new_trial_id() {
+  // 52 * 62^4 ids: a collision is rare, a hundred in a row means the store
+  // is not answering.
+  for (int attempt = 0; attempt < 100; ++attempt) {
     std::string id = random_trial_id(rng_);
     auto existing = store_->trial(id);
-    if (existing.is_ok() && !existing.value()) return id;
+    if (!existing.is_ok())
+      return existing.status().with_context("choosing a trial id");
+    if (!existing.value()) return id;
   }
+  return Status::internal("no unused trial id after 100 draws");
 }
 
 Status ExperimentManager::submit_one(const Architecture& arch) {
@@ -158,7 +163,9 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
   record["parameters"] = architecture_to_json(config_.search_space, arch);
   record["parameter_index"] = 0;
   TrialRow row;
-  row.trial_id = new_trial_id();
+  auto trial_id = new_trial_id();
+  if (!trial_id.is_ok()) return trial_id.status();
+  row.trial_id = trial_id.value();
   row.sequence_id = next_sequence_id_++;
   row.parameter_id = pid;
   row.parameters = dumps(record);

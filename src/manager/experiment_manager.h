@@ -106,6 +106,12 @@ class ExperimentManager {
   // optimize_mode, the tuner's search space and its concurrency check.
   Status prepare_tuner();
   Status load_spaces();
+  // resume()'s steps (manager_resume.cc).
+  void restore_counters(const std::vector<TrialRow>& trials);
+  // Returns how many trials the tuner was rebuilt from.
+  StatusOr<size_t> restore_tuner(const std::vector<TrialRow>& trials,
+                                 const std::vector<MetricRow>& metrics);
+  Status adopt_trials(const std::vector<TrialRow>& trials);
   Status fill_slots();
   Status submit_one(const Architecture& arch);
   Status handle(const TrialEvent& event);
@@ -117,7 +123,8 @@ class ExperimentManager {
   Status maybe_checkpoint(bool force);
   TrialSpec spec_for(const TrialRow& row) const;
   double elapsed() const;
-  std::string new_trial_id();
+  // An id no stored trial has; fails if the store does not answer.
+  StatusOr<std::string> new_trial_id();
 
   ExperimentConfig config_;
   std::string id_;

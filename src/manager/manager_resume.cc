@@ -57,17 +57,36 @@ Status ExperimentManager::load_spaces() {
   return Status::ok();
 }
 
+// resume() in its steps: the counters and clock, the tuner (checkpoint, then
+// the trials that ended after it), then the trials that were running.
 Status ExperimentManager::resume() {
   Status st = prepare_tuner();
   if (!st.is_ok()) return st;
   st = load_spaces();
   if (!st.is_ok()) return st;
-  auto trials_or = store_->trials();
-  if (!trials_or.is_ok()) return trials_or.status();
-  auto metrics_or = store_->metrics("");
-  if (!metrics_or.is_ok()) return metrics_or.status();
-  std::vector<TrialRow> trials = std::move(trials_or).value();
+  auto trials = store_->trials();
+  if (!trials.is_ok()) return trials.status();
+  auto metrics = store_->metrics("");
+  if (!metrics.is_ok()) return metrics.status();
+  restore_counters(trials.value());
+  auto rebuilt_from = restore_tuner(trials.value(), metrics.value());
+  if (!rebuilt_from.is_ok()) return rebuilt_from.status();
+  const int ended = ended_;
+  st = adopt_trials(trials.value());
+  if (!st.is_ok()) return st;
+  log_info("archer", "resumed experiment " + id_ + ": " +
+                         std::to_string(ended) + " trials had ended, " +
+                         std::to_string(live_.size()) +
+                         " adopted (running, or ended while no manager ran); "
+                         "tuner rebuilt from " +
+                         std::to_string(rebuilt_from.value()) + " trials");
+  progress_.elapsed_seconds = elapsed();
+  st = store_->put_value(store_keys::kResumeTime, now_ms());
+  if (!st.is_ok()) return st;
+  return set_status(ExperimentStatus::kRunning, true);
+}
 
+void ExperimentManager::restore_counters(const std::vector<TrialRow>& trials) {
   // Counters continue (NNI restarts the parameter ids at 0).
   auto counter = [&](const char* key) -> std::int64_t {
     auto v = store_->get_value(key);
@@ -75,8 +94,8 @@ Status ExperimentManager::resume() {
                ? v.value().get<std::int64_t>()
                : 0;
   };
-  next_sequence_id_ = counter("next_sequence_id");
-  next_parameter_id_ = counter("next_parameter_id");
+  next_sequence_id_ = counter(store_keys::kNextSequenceId);
+  next_parameter_id_ = counter(store_keys::kNextParameterId);
   for (const auto& t : trials) {
     next_sequence_id_ = std::max(next_sequence_id_, t.sequence_id + 1);
     if (t.parameter_id)
@@ -87,10 +106,14 @@ Status ExperimentManager::resume() {
                         ? elapsed_value.value().get<double>()
                         : 0.0;
   start_ = elapsed_saved_ = std::chrono::steady_clock::now();
+}
 
+StatusOr<size_t> ExperimentManager::restore_tuner(
+    const std::vector<TrialRow>& trials,
+    const std::vector<MetricRow>& metrics) {
   // Each trial's result: its first usable FINAL metric.
   std::map<std::string, TrialValueBuilder> values;
-  for (const auto& m : metrics_or.value()) {
+  for (const auto& m : metrics) {
     if (m.type == MetricType::kFinal) values[m.trial_id].add(m.value);
   }
   std::map<std::string, double> result;
@@ -116,7 +139,7 @@ Status ExperimentManager::resume() {
       log_warning("archer", "the tuner checkpoint could not be loaded (" +
                                 loaded.message() +
                                 "); rebuilding the tuner from every trial");
-      st = tuner_->update_search_space(config_.search_space);
+      Status st = tuner_->update_search_space(config_.search_space);
       if (!st.is_ok()) return st;
     }
   }
@@ -181,8 +204,11 @@ Status ExperimentManager::resume() {
   }
   tuner_->import_data(history);
   checkpointed_ = ended_;
+  return history.size();
+}
 
-  // Trials that were waiting or running: adopted.
+// Trials that were waiting or running: adopted.
+Status ExperimentManager::adopt_trials(const std::vector<TrialRow>& trials) {
   progress_.submitted = static_cast<int>(trials.size());
   for (const auto& t : trials) {
     if (is_terminal(t.status)) continue;
@@ -199,7 +225,7 @@ Status ExperimentManager::resume() {
           "cannot watch it again after a restart: " + adopted.message();
       ++progress_.failed;
       ++ended_;
-      st = store_->update_trial(row);
+      Status st = store_->update_trial(row);
       if (!st.is_ok()) return st;
       continue;
     }
@@ -215,16 +241,7 @@ Status ExperimentManager::resume() {
              arch ? t.generation : -1,
              stored_parameters(t)};
   }
-  log_info("archer", "resumed experiment " + id_ + ": " +
-                         std::to_string(ended_) + " trials had ended, " +
-                         std::to_string(live_.size()) +
-                         " adopted (running, or ended while no manager ran); "
-                         "tuner rebuilt from " +
-                         std::to_string(history.size()) + " trials");
-  progress_.elapsed_seconds = elapsed();
-  st = store_->put_value(store_keys::kResumeTime, now_ms());
-  if (!st.is_ok()) return st;
-  return set_status(ExperimentStatus::kRunning, true);
+  return Status::ok();
 }
 
 }  // namespace archer

@@ -1,18 +1,16 @@
 // archer create: run an experiment from a config file, with a live progress
 // line.
-#include <filesystem>
 #include <random>
 
 #include "archer/config.h"
 #include "commands.h"
+#include "experiment/experiment.h"
 #include "experiment_runner.h"
 #include "manager/experiment_manager.h"
 #include "rest/rest_server.h"
 
 namespace archer {
 namespace cli {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -23,9 +21,8 @@ int run_create(const std::string& config_path, const RunOptions& options) {
   std::mt19937_64 rng(std::random_device{}());
   const std::string id = random_experiment_id(rng);
   const std::string dir = config.experiment_working_directory + "/" + id;
-  fs::create_directories(dir + "/db");
-  fs::create_directories(dir + "/trials");
-  fs::create_directories(dir + "/log");
+  Status made = make_experiment_directories(dir);
+  if (!made.is_ok()) throw Error(made.message());
   return run_maybe_detached(
       dir, options.foreground, "Stop it with: archer stop " + id,
       [&](int& ready_fd) {

@@ -190,107 +190,108 @@ void add_experiment(CLI::App& app, Action& run) {
     };
   });
 
-  auto* import = exp->add_subcommand(
+  auto* import_cmd = exp->add_subcommand(
       "import",
       "feed past results to a running experiment's tuner: a JSON list of "
       "{\"parameter\": architecture, \"value\": metric} (what `export "
       "--type json` writes)");
   auto import_file = std::make_shared<std::string>();
-  import->add_option("id", *id,
-                     "experiment id (default: the only running one)");
-  import->add_option("-f,--filename", *import_file, "the JSON file")
+  import_cmd->add_option("id", *id,
+                         "experiment id (default: the only running one)");
+  import_cmd->add_option("-f,--filename", *import_file, "the JSON file")
       ->required();
-  import
+  import_cmd
       ->add_option("--experiment_working_directory", *working,
                    "where experiments live")
       ->capture_default_str();
-  import->callback([&run, id, import_file, working] {
+  import_cmd->callback([&run, id, import_file, working] {
     run = [id, import_file, working]() -> int {
       auto records = load_json_file(*import_file);
-  if (!records.is_ok()) throw Error(records.status().message());
-  if (!records.value().is_array()) {
-    throw Error(*import_file +
-                ": expected a JSON list of {\"parameter\": ..., "
-                "\"value\": ...} records");
-  }
-  ManagerEndpoint m = running_manager(*id, *working);
-  Json answer = call_manager(m, "POST", "/experiment/import-data",
-                             dumps(records.value()));
-  std::cout << "Imported " << answer.value("imported", 0) << " of "
-            << records.value().size() << " records into experiment " << m.id
-            << std::endl;
-  return 0;
-};
-}  // namespace cli
-);
-
-auto* del =
-    exp->add_subcommand("delete", "delete a finished experiment and its files");
-auto del_all = std::make_shared<bool>(false);
-del->add_option("id", *id, "experiment id");
-del->add_flag("--all", *del_all, "delete every experiment that is not running");
-del->add_option("--experiment_working_directory", *working,
-                "where experiments live")
-    ->capture_default_str();
-del->callback([&run, id, del_all, working] {
-  run = [id, del_all, working]() -> int {
-    if (id->empty() && !*del_all)
-      throw Error("name the experiment to delete, or use --all");
-    update_index(*working, [&](Json& all) {
-      if (!id->empty() && !all.contains(*id)) {
-        throw Error("experiment '" + *id + "' not found under " + *working);
+      if (!records.is_ok()) throw Error(records.status().message());
+      if (!records.value().is_array()) {
+        throw Error(*import_file +
+                    ": expected a JSON list of {\"parameter\": ..., "
+                    "\"value\": ...} records");
       }
-      Json kept = Json::object();
-      for (auto it = all.begin(); it != all.end(); ++it) {
-        const std::string status = it.value().value("status", "");
-        const bool target = *del_all || it.key() == *id;
-        const bool locked = manager_alive(it.value());
-        // --all keeps an experiment whose manager died (it can be resumed);
-        // naming one deletes it once nothing runs it.
-        const bool ended = status == "DONE" || status == "STOPPED";
-        if (target && (locked || (*del_all && !ended))) {
-          if (!*del_all) {
-            throw Error("experiment '" + it.key() + "' is " +
-                        (status == "VIEWED" ? "being viewed" : "running") +
-                        ": stop it first with `archer stop " + it.key() + "`");
+      ManagerEndpoint m = running_manager(*id, *working);
+      Json answer = call_manager(m, "POST", "/experiment/import-data",
+                                 dumps(records.value()));
+      std::cout << "Imported " << answer.value("imported", 0) << " of "
+                << records.value().size() << " records into experiment " << m.id
+                << std::endl;
+      return 0;
+    };
+  });
+
+  auto* del = exp->add_subcommand("delete",
+                                  "delete a finished experiment and its files");
+  auto del_all = std::make_shared<bool>(false);
+  del->add_option("id", *id, "experiment id");
+  del->add_flag("--all", *del_all,
+                "delete every experiment that is not running");
+  del->add_option("--experiment_working_directory", *working,
+                  "where experiments live")
+      ->capture_default_str();
+  del->callback([&run, id, del_all, working] {
+    run = [id, del_all, working]() -> int {
+      if (id->empty() && !*del_all)
+        throw Error("name the experiment to delete, or use --all");
+      update_index(*working, [&](Json& all) {
+        if (!id->empty() && !all.contains(*id)) {
+          throw Error("experiment '" + *id + "' not found under " + *working);
+        }
+        Json kept = Json::object();
+        for (auto it = all.begin(); it != all.end(); ++it) {
+          const std::string status = it.value().value("status", "");
+          const bool target = *del_all || it.key() == *id;
+          const bool locked = manager_alive(it.value());
+          // --all keeps an experiment whose manager died (it can be resumed);
+          // naming one deletes it once nothing runs it.
+          const bool ended = status == "DONE" || status == "STOPPED";
+          if (target && (locked || (*del_all && !ended))) {
+            if (!*del_all) {
+              throw Error("experiment '" + it.key() + "' is " +
+                          (status == "VIEWED" ? "being viewed" : "running") +
+                          ": stop it first with `archer stop " + it.key() +
+                          "`");
+            }
+            kept[it.key()] = it.value();
+            continue;
           }
-          kept[it.key()] = it.value();
-          continue;
+          if (!target) {
+            kept[it.key()] = it.value();
+            continue;
+          }
+          std::filesystem::remove_all(it.value().value("dir", std::string()));
+          std::cout << "Deleted experiment " << it.key() << std::endl;
         }
-        if (!target) {
-          kept[it.key()] = it.value();
-          continue;
-        }
-        std::filesystem::remove_all(it.value().value("dir", std::string()));
-        std::cout << "Deleted experiment " << it.key() << std::endl;
-      }
-      all = kept;
-    });
-    return 0;
-  };
-});
+        all = kept;
+      });
+      return 0;
+    };
+  });
 
-auto* exp_export = exp->add_subcommand(
-    "export", "export trials with architectures and metrics");
-auto type = std::make_shared<std::string>();
-auto file = std::make_shared<std::string>();
-auto intermediate = std::make_shared<bool>(false);
-exp_export->add_option("id", *id, "experiment id (default: the most recent)");
-exp_export->add_option("-t,--type", *type, "csv or json")->required();
-exp_export->add_option("-f,--filename", *file, "output file")->required();
-exp_export->add_flag("-i,--intermediate", *intermediate,
-                     "include intermediate results");
-exp_export
-    ->add_option("--experiment_working_directory", *working,
-                 "where experiments live")
-    ->capture_default_str();
-exp_export->callback([&run, id, type, file, intermediate, working] {
-  run = [id, type, file, intermediate, working] {
-    return export_trials(find_experiment_dir(*id, *working), *type, *file,
-                         *intermediate);
-  };
-});
-}  // namespace archer
+  auto* exp_export = exp->add_subcommand(
+      "export", "export trials with architectures and metrics");
+  auto type = std::make_shared<std::string>();
+  auto file = std::make_shared<std::string>();
+  auto intermediate = std::make_shared<bool>(false);
+  exp_export->add_option("id", *id, "experiment id (default: the most recent)");
+  exp_export->add_option("-t,--type", *type, "csv or json")->required();
+  exp_export->add_option("-f,--filename", *file, "output file")->required();
+  exp_export->add_flag("-i,--intermediate", *intermediate,
+                       "include intermediate results");
+  exp_export
+      ->add_option("--experiment_working_directory", *working,
+                   "where experiments live")
+      ->capture_default_str();
+  exp_export->callback([&run, id, type, file, intermediate, working] {
+    run = [id, type, file, intermediate, working] {
+      return export_trials(find_experiment_dir(*id, *working), *type, *file,
+                           *intermediate);
+    };
+  });
+}
 
 }  // namespace cli
 }  // namespace archer

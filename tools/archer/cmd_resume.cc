@@ -5,6 +5,7 @@
 #include "archer/config.h"
 #include "archer/store.h"
 #include "commands.h"
+#include "experiment/experiment.h"
 #include "experiment_runner.h"
 #include "manager/manager_lock.h"
 #include "store/experiment_files.h"
@@ -15,20 +16,8 @@ namespace cli {
 namespace {
 
 // The stored config of the experiment in `dir`, as resume and view use it.
-ExperimentConfig stored_config(const std::string& dir) {
-  const std::string db = files::store_path(dir);
-  auto store = Store::open(db);
-  if (!store.is_ok()) throw Error(store.status().message());
-  auto canonical = store.value()->get_value(store_keys::kConfig);
-  auto space = store.value()->get_value(store_keys::kSearchSpace);
-  if (!canonical.is_ok()) throw Error(canonical.status().message());
-  if (!space.is_ok()) throw Error(space.status().message());
-  if (canonical.value().is_null() || space.value().is_null()) {
-    throw Error(db +
-                ": no stored config or search space (the experiment never "
-                "started)");
-  }
-  auto config = config_from_canonical(canonical.value(), space.value(), db);
+ExperimentConfig stored_config_or_throw(const std::string& dir) {
+  auto config = stored_config(dir);
   if (!config.is_ok()) throw Error(config.status().message());
   return config.value();
 }
@@ -74,7 +63,7 @@ void add_resume(CLI::App& app, Action& run) {
       const std::string eid = resolve_id(*id, *working);
       check_not_running(eid, *working);
       const std::string dir = find_experiment_dir(eid, *working);
-      ExperimentConfig config = stored_config(dir);
+      ExperimentConfig config = stored_config_or_throw(dir);
       // The index lives where the experiment was found.
       config.experiment_working_directory = *working;
       return run_maybe_detached(
@@ -102,7 +91,7 @@ void add_resume(CLI::App& app, Action& run) {
       const std::string eid = resolve_id(*vid, *vworking);
       check_not_running(eid, *vworking);
       const std::string dir = find_experiment_dir(eid, *vworking);
-      stored_config(dir);  // fails clearly on a broken store
+      stored_config_or_throw(dir);  // fails clearly on a broken store
       return run_maybe_detached(
           dir, voptions->foreground, "Stop viewing with: archer stop " + eid,
           [&](int& ready_fd) {

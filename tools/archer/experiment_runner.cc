@@ -10,16 +10,10 @@
 #include <iostream>
 #include <thread>
 
-#include "archer/store.h"
 #include "commands.h"
 #include "common/log.h"
-#include "common/time_util.h"
-#include "manager/commands.h"
-#include "manager/experiment_manager.h"
-#include "manager/manager_lock.h"
-#include "rest/rest_server.h"
+#include "experiment/experiment.h"
 #include "store/experiment_files.h"
-#include "training_service/platform.h"
 
 namespace archer {
 namespace cli {
@@ -34,16 +28,6 @@ void install_signal_handlers() {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-}
-
-void update_entry(const std::string& working_dir, const std::string& id,
-                  const std::function<void(Json&)>& change) {
-  update_index(working_dir, [&](Json& all) {
-    Json entry =
-        all.contains(id) && all[id].is_object() ? all[id] : Json::object();
-    change(entry);
-    all[id] = entry;
-  });
 }
 
 std::string progress_line(const Progress& p, const ExperimentConfig& c) {
@@ -70,17 +54,13 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
   return line;
 }
 
-// Starts the REST server unless disabled; returns the lines to announce.
-std::string start_server(RestServer& rest, const RunOptions& options) {
-  if (options.no_server) return "";
-  Status prefix = rest.set_url_prefix(options.url_prefix);
-  if (!prefix.is_ok()) throw Error(prefix.message());
-  for (const auto& h : options.allowed_hosts) rest.allow_host(h);
-  Status listening = rest.start(options.port);
-  if (!listening.is_ok()) throw Error(listening.message());
-  const std::string base =
-      "http://127.0.0.1:" + std::to_string(rest.port()) + rest.url_prefix();
-  return "Web UI: " + base + "/\nREST API: " + base + "/api/v1/nni\n";
+ServerOptions server_options(const RunOptions& o) {
+  ServerOptions s;
+  s.enabled = !o.no_server;
+  s.port = o.port;
+  s.url_prefix = o.url_prefix;
+  s.allowed_hosts = o.allowed_hosts;
+  return s;
 }
 
 }  // namespace
@@ -142,86 +122,35 @@ int run_maybe_detached(const std::string& dir, bool foreground,
 int run_experiment(const std::string& id, const std::string& dir,
                    const ExperimentConfig& config, bool resume,
                    const RunOptions& options, int& ready_fd) {
-  // One manager per experiment, held until this process ends.
-  auto lock = ManagerLock::acquire(dir, "manager");
-  if (!lock.is_ok()) throw Error(lock.status().message());
-  const std::string db = files::store_path(dir);
-  auto store = Store::open(db);
-  if (!store.is_ok()) throw Error(store.status().message());
-  const std::string source =
-      resume ? db : (config.config_path.empty() ? db : config.config_path);
-  auto tuner = create_tuner(config.tuner_name, config.tuner_class_args);
-  if (!tuner.is_ok()) throw Error(source + ": " + tuner.status().message());
-  PlatformContext platform;
-  platform.experiment_id = id;
-  platform.experiment_dir = dir;
-  auto service = create_training_service(config, platform);
-  if (!service.is_ok()) throw Error(source + ": " + service.status().message());
-  ExperimentManager manager(config, id, dir, std::move(tuner).value(),
-                            std::move(service).value(), store.value().get());
-  Status st = resume ? manager.resume() : manager.start();
-  if (!st.is_ok()) throw Error(source + ": " + st.message());
-  const std::string working = config.experiment_working_directory;
-  const std::string verb = resume ? "resumed" : "started";
-  CommandQueue commands;
-  RestServer rest(db);
-  rest.set_commands(&commands);
-  std::string announce = "Experiment " + id + " " + verb + ": " + dir + "\n";
-  try {
-    announce += start_server(rest, options);
-  } catch (const Error&) {
-    manager.stop();
-    throw;
-  }
-  update_entry(working, id, [&](Json& e) {
-    e["id"] = id;
-    e["dir"] = dir;
-    if (!resume) {
-      e["config"] = config.config_path;
-      e["startTime"] = now_ms();
-    } else {
-      e["resumeTime"] = now_ms();
-    }
-    e["experimentName"] = config.experiment_name;
-    e["pid"] = static_cast<std::int64_t>(getpid());
-    e["status"] = "RUNNING";
-    e.erase("endTime");
-    if (options.no_server) {
-      e.erase("port");
-    } else {
-      e["port"] = rest.port();
-      e["urlPrefix"] = rest.url_prefix();
-    }
-  });
-  Status published = lock.value().publish(options.no_server ? 0 : rest.port(),
-                                          rest.url_prefix());
-  if (!published.is_ok()) log_warning("archer", published.message());
-  std::cout << announce << std::flush;
-  report_ready(ready_fd, true, announce);
+  auto opened =
+      resume ? Experiment::resume(id, dir, config.experiment_working_directory,
+                                  server_options(options))
+             : Experiment::create(id, dir, config, server_options(options));
+  if (!opened.is_ok()) throw Error(opened.status().message());
+  Experiment& e = *opened.value();
+  std::cout << e.announcement() << std::flush;
+  report_ready(ready_fd, true, e.announcement());
   install_signal_handlers();
   const bool tty = isatty(STDOUT_FILENO);
   std::string last;
   auto last_print = std::chrono::steady_clock::now();
-  bool stop_requested = false;
   while (true) {
-    commands.drain([&](const std::string& op, const Json& args) {
-      return run_command(manager, op, args, &stop_requested);
-    });
-    if (g_interrupted || stop_requested) {
+    StatusOr<bool> more = true;
+    if (!g_interrupted) more = e.step(std::chrono::milliseconds(100));
+    if (!more.is_ok()) throw Error(more.status().message());
+    if (g_interrupted || e.stop_requested()) {
       std::cout << (tty ? "\n" : "") << "Stopping: cancelling running trials..."
                 << std::endl;
-      st = manager.stop();
+      Status st = e.stop();
       if (!st.is_ok()) throw Error(st.message());
       break;
     }
-    auto more = manager.step(std::chrono::milliseconds(100));
-    if (!more.is_ok()) throw Error(more.status().message());
     // A terminal redraws one line; a log gets a line when something other
     // than the clock changed, or every 30 s.
-    Progress p = manager.progress();
-    std::string line = progress_line(p, manager.config());
+    Progress p = e.progress();
+    std::string line = progress_line(p, e.config());
     p.elapsed_seconds = 0;
-    std::string what = progress_line(p, manager.config());
+    std::string what = progress_line(p, e.config());
     const auto now = std::chrono::steady_clock::now();
     if (tty ? line != last
             : what != last || now - last_print > std::chrono::seconds(30)) {
@@ -232,12 +161,9 @@ int run_experiment(const std::string& id, const std::string& dir,
     if (!more.value()) break;
   }
   if (tty) std::cout << "\n";
-  rest.stop();
-  Progress p = manager.progress();
-  update_entry(working, id, [&](Json& e) {
-    e["status"] = p.status;
-    e["endTime"] = now_ms();
-  });
+  Status finished = e.finish();
+  if (!finished.is_ok()) log_warning("archer", finished.message());
+  const Progress p = e.progress();
   std::cout << "Experiment " << id << " " << to_string(p.status) << ": "
             << p.succeeded << " succeeded, " << p.failed << " failed."
             << (p.message.empty() ? "" : " " + p.message) << "\n";
@@ -256,33 +182,16 @@ int run_experiment(const std::string& id, const std::string& dir,
 int run_viewer(const std::string& id, const std::string& dir,
                const std::string& working_dir, const RunOptions& options,
                int& ready_fd) {
-  auto lock = ManagerLock::acquire(dir, "viewer");
-  if (!lock.is_ok()) throw Error(lock.status().message());
-  RestServer rest(files::store_path(dir));  // no commands: read-only
-  RunOptions serving = options;
-  serving.no_server = false;
-  std::string announce = "Viewing experiment " + id + " (read-only): " + dir +
-                         "\n" + start_server(rest, serving);
-  Status published = lock.value().publish(rest.port(), rest.url_prefix());
-  if (!published.is_ok()) log_warning("archer", published.message());
-  std::string previous_status;
-  update_entry(working_dir, id, [&](Json& e) {
-    previous_status = e.value("status", "STOPPED");
-    e["status"] = "VIEWED";
-    e["pid"] = static_cast<std::int64_t>(getpid());
-    e["port"] = rest.port();
-    e["urlPrefix"] = rest.url_prefix();
-  });
-  std::cout << announce << std::flush;
-  report_ready(ready_fd, true, announce);
+  auto viewer =
+      ExperimentViewer::open(id, dir, working_dir, server_options(options));
+  if (!viewer.is_ok()) throw Error(viewer.status().message());
+  std::cout << viewer.value()->announcement() << std::flush;
+  report_ready(ready_fd, true, viewer.value()->announcement());
   install_signal_handlers();
   while (!g_interrupted)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  rest.stop();
-  update_entry(working_dir, id, [&](Json& e) {
-    e["status"] = previous_status;
-    e.erase("port");
-  });
+  Status closed = viewer.value()->close();
+  if (!closed.is_ok()) log_warning("archer", closed.message());
   std::cout << "Stopped viewing experiment " << id << std::endl;
   return 0;
 }
