@@ -171,9 +171,7 @@ StatusOr<std::vector<TrialEvent>> ScriptedTrainingService::poll(
     if (!ready_.empty() || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  std::vector<TrialEvent> out(ready_.begin(), ready_.end());
-  ready_.clear();
-  return out;
+  return take_events(ready_);
 }
 
 }  // namespace testing

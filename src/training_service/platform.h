@@ -60,6 +60,14 @@ std::optional<PlatformSpec> find_platform(const std::string& name);
 std::vector<std::string> platform_names();
 std::vector<PlatformSpec> registered_platforms();
 
+// A factory's result as the registry returns it.
+template <typename Service>
+StatusOr<std::unique_ptr<TrainingService>> as_service(
+    StatusOr<std::unique_ptr<Service>> built) {
+  if (!built.is_ok()) return built.status();
+  return std::unique_ptr<TrainingService>(std::move(built).value());
+}
+
 // The service for `config.platform`, built by its factory.
 StatusOr<std::unique_ptr<TrainingService>> create_training_service(
     const ExperimentConfig& config, const PlatformContext& context);

@@ -1,6 +1,7 @@
 #include "training_service/trial_files.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 
 #include "common/time_util.h"
 
@@ -98,6 +100,23 @@ void CancelState::apply(TrialEvent& ended) const {
   if (!status) return;
   ended.status = *status;
   ended.message = "cancelled";
+}
+
+void wait_readable(std::initializer_list<int> fds,
+                   std::chrono::steady_clock::time_point until) {
+  std::vector<struct pollfd> p;
+  for (int fd : fds) p.push_back({fd, POLLIN, 0});
+  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        until - std::chrono::steady_clock::now())
+                        .count();
+  ::poll(p.data(), p.size(), static_cast<int>(std::max<long long>(1, wait)));
+}
+
+std::vector<TrialEvent> take_events(std::deque<TrialEvent>& ready) {
+  std::vector<TrialEvent> out(std::make_move_iterator(ready.begin()),
+                              std::make_move_iterator(ready.end()));
+  ready.clear();
+  return out;
 }
 
 void set_trial_threads(TrialSpec& spec, unsigned cores, int sharing) {

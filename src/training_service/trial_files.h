@@ -10,8 +10,11 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <deque>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "archer/training_service.h"
 #include "training_service/run_script.h"
@@ -52,6 +55,12 @@ struct CancelState {
   void apply(TrialEvent& ended) const;
 };
 constexpr std::chrono::milliseconds kDefaultKillGrace{5000};
+
+// A service's poll() loop: waits until one of `fds` is readable or `until`
+// (at least 1 ms, at most until then), and hands out the events gathered.
+void wait_readable(std::initializer_list<int> fds,
+                   std::chrono::steady_clock::time_point until);
+std::vector<TrialEvent> take_events(std::deque<TrialEvent>& ready);
 
 // OMP_NUM_THREADS for a trial on a host with `cores` cores shared by up to
 // `sharing` trials: cores / sharing, at least 1; the manager's own

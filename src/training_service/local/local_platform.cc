@@ -89,9 +89,7 @@ PlatformSpec local_platform() {
          const PlatformContext&) -> StatusOr<std::unique_ptr<TrainingService>> {
     auto options = local_options(config);
     if (!options.is_ok()) return options.status();
-    auto service = LocalTrainingService::create(options.value());
-    if (!service.is_ok()) return service.status();
-    return std::unique_ptr<TrainingService>(std::move(service).value());
+    return as_service(LocalTrainingService::create(options.value()));
   };
   return p;
 }

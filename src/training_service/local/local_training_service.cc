@@ -329,16 +329,9 @@ StatusOr<std::vector<TrialEvent>> LocalTrainingService::poll(
       }
     }
     if (!ready_.empty() || now >= deadline) break;
-    struct pollfd fds[2] = {{inotify_fd_, POLLIN, 0},
-                            {exits_->event_fd, POLLIN, 0}};
-    auto wait =
-        std::chrono::duration_cast<std::chrono::milliseconds>(next_wake - now)
-            .count();
-    ::poll(fds, 2, static_cast<int>(std::max<long long>(1, wait)));
+    wait_readable({inotify_fd_, exits_->event_fd}, next_wake);
   }
-  std::vector<TrialEvent> out(ready_.begin(), ready_.end());
-  ready_.clear();
-  return out;
+  return take_events(ready_);
 }
 
 }  // namespace archer

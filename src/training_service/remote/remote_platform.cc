@@ -193,10 +193,8 @@ PlatformSpec remote_platform() {
   };
   p.factory = [](const ExperimentConfig& config, const PlatformContext& context)
       -> StatusOr<std::unique_ptr<TrainingService>> {
-    auto service =
-        RemoteTrainingService::create(remote_options(config, context));
-    if (!service.is_ok()) return service.status();
-    return std::unique_ptr<TrainingService>(std::move(service).value());
+    return as_service(
+        RemoteTrainingService::create(remote_options(config, context)));
   };
   return p;
 }

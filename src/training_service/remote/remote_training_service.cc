@@ -498,16 +498,9 @@ StatusOr<std::vector<TrialEvent>> RemoteTrainingService::poll(
         next_wake = std::min(next_wake, hosts_[i]->retry_at);
     }
     if (!ready_.empty() || now >= deadline) break;
-    struct pollfd fds[2] = {{inbox_->event_fd, POLLIN, 0},
-                            {worker_->fd(), POLLIN, 0}};
-    auto wait =
-        std::chrono::duration_cast<std::chrono::milliseconds>(next_wake - now)
-            .count();
-    ::poll(fds, 2, static_cast<int>(std::max<long long>(1, wait)));
+    wait_readable({inbox_->event_fd, worker_->fd()}, next_wake);
   }
-  std::vector<TrialEvent> out(ready_.begin(), ready_.end());
-  ready_.clear();
-  return out;
+  return take_events(ready_);
 }
 
 }  // namespace archer

@@ -387,16 +387,10 @@ StatusOr<std::vector<TrialEvent>> SlurmTrainingService::poll(
     }
     now = std::chrono::steady_clock::now();
     if (!ready_.empty() || now >= deadline) break;
-    const auto wake = querying_ ? deadline : std::min(next_refresh_, deadline);
-    struct pollfd fd = {worker_->fd(), POLLIN, 0};
-    const auto wait =
-        std::chrono::duration_cast<std::chrono::milliseconds>(wake - now)
-            .count();
-    ::poll(&fd, 1, static_cast<int>(std::max<long long>(1, wait)));
+    wait_readable({worker_->fd()},
+                  querying_ ? deadline : std::min(next_refresh_, deadline));
   }
-  std::vector<TrialEvent> out(ready_.begin(), ready_.end());
-  ready_.clear();
-  return out;
+  return take_events(ready_);
 }
 
 }  // namespace archer
