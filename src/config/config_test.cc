@@ -144,6 +144,17 @@ TEST(Config, ErrorsNameFileLineKeyAndExpectation) {
             "exp.yml:7: trainingService.platform: platform 'openpai' is not "
             "supported yet by "
             "Archer (supported: local, remote, slurm)");
+  EXPECT_EQ(error_of(v2("trainingService:\n  platform: 7\n")),
+            "exp.yml:7: trainingService.platform: expected a platform name "
+            "(local, remote, slurm), got 7");
+  EXPECT_EQ(error_of(v2("trainingService:\n  platform: slurn\n")),
+            "exp.yml:7: trainingService.platform: platform 'slurn' is not "
+            "supported yet by Archer (supported: local, remote, slurm) (did "
+            "you mean 'slurm'?)");
+  EXPECT_EQ(error_of(v2("trainingService:\n  platform: remote\n  machineList:"
+                        "\n    - 7\n")),
+            "exp.yml:9: trainingService.machineList[0]: expected a mapping, "
+            "got 7");
   EXPECT_EQ(error_of(v2("trainingService:\n  platform: remote\n")),
             "exp.yml:6: trainingService.machineList: missing; expected a "
             "non-empty list of machines");

@@ -247,10 +247,16 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
                                         ? ts_raw["platform"].get<std::string>()
                                         : "local";
   const std::optional<PlatformSpec> platform = find_platform(platform_name);
+  std::string names;
+  for (const auto& n : platform_names())
+    names += (names.empty() ? "" : ", ") + n;
+  if (ts_raw.is_object() && ts_raw.contains("platform") &&
+      !ts_raw["platform"].is_string()) {
+    return ctx.error("/trainingService/platform", "trainingService.platform",
+                     "expected a platform name (" + names + "), got " +
+                         shown(ts_raw["platform"]));
+  }
   if (!platform) {
-    std::string names;
-    for (const auto& n : platform_names())
-      names += (names.empty() ? "" : ", ") + n;
     return ctx.error(
         "/trainingService/platform", "trainingService.platform",
         "platform '" + platform_name +
