@@ -72,6 +72,8 @@ struct TrialEvent {
   std::optional<int> exit_code;
   std::string
       message;  // why it failed ("exit code 3", "killed by signal 9", ...)
+  // kEnded: the platform refused to start it (see above).
+  bool start_failed = false;
 };
 
 class TrainingService {

@@ -341,6 +341,12 @@ Status ExperimentManager::handle(const TrialEvent& e) {
       waiting_for_end_ = false;
       Status st = store_->update_trial(row);
       if (st.is_ok()) st = save_elapsed();
+      if (st.is_ok() && e.start_failed) {
+        // As when submit() fails: the environment is broken; stop here
+        // rather than turning every remaining proposal into a failed trial.
+        return Status::io_error("cannot start trial " + e.trial_id + ": " +
+                                e.message);
+      }
       return st;
     }
   }

@@ -204,6 +204,23 @@ TEST(ExperimentManager, ATrialThatCannotStartIsAnErrorNotALoop) {
   EXPECT_EQ(trials[0].message, "no space left on device");
 }
 
+TEST(ExperimentManager, ASubmissionRefusedLaterStopsLikeARefusedSubmit) {
+  ExperimentConfig c =
+      config_for("Random", Json{{"dedup", false}}, 1, std::nullopt);
+  Harness h(c, 1, [](const Json&) { return FakeOutcome{}; });
+  h.fake->refuse_later = "sbatch failed: invalid partition";
+  ASSERT_TRUE(h.manager->start().is_ok());
+  StatusOr<bool> more = true;
+  for (int i = 0; i < 5 && more.is_ok() && more.value(); ++i)
+    more = h.manager->step(std::chrono::milliseconds(0));
+  ASSERT_FALSE(more.is_ok());
+  EXPECT_NE(more.status().message().find("invalid partition"),
+            std::string::npos);
+  auto trials = h.store->trials().value();
+  ASSERT_EQ(trials.size(), 1u);  // not a stream of failed trials
+  EXPECT_STREQ(to_string(trials[0].status), "FAILED");
+}
+
 TEST(ExperimentIds, ShapesMatchNni) {
   std::mt19937_64 rng(1);
   std::string e = random_experiment_id(rng);

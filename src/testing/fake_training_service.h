@@ -29,11 +29,19 @@ class FakeTrainingService : public TrainingService {
       : slots_(slots), outcome_(std::move(outcome)) {}
 
   int free_slots() const override {
-    return slots_ - static_cast<int>(running_.size());
+    return slots_ - static_cast<int>(running_.size() + refusals_.size());
   }
   Status submit(const TrialSpec& spec) override {
     if (refuse_submissions) return Status::io_error("no space left on device");
     submitted.push_back(spec);
+    if (!refuse_later.empty()) {  // the platform's answer comes later
+      TrialEvent e = event(TrialEvent::Kind::kEnded, spec.trial_id);
+      e.status = TrialStatus::kFailed;
+      e.message = refuse_later;
+      e.start_failed = true;
+      refusals_.push_back(e);  // holds its slot until polled
+      return Status::ok();
+    }
     running_.push_back(spec.trial_id);
     records_[spec.trial_id] = Json::parse(spec.parameter_record);
     TrialEvent started = event(TrialEvent::Kind::kStarted, spec.trial_id);
@@ -55,6 +63,8 @@ class FakeTrainingService : public TrainingService {
   }
   StatusOr<std::vector<TrialEvent>> poll(std::chrono::milliseconds) override {
     if (!poll_error.empty()) return Status::io_error(poll_error);
+    events_.insert(events_.end(), refusals_.begin(), refusals_.end());
+    refusals_.clear();
     for (auto it = running_.begin(); it != running_.end(); ++it) {
       FakeOutcome o = outcome_(records_[*it]);
       if (o.hang) continue;
@@ -92,7 +102,8 @@ class FakeTrainingService : public TrainingService {
   std::vector<TrialSpec> submitted;
   std::vector<std::pair<std::string, std::string>> adopted;  // id, handle
   bool refuse_submissions = false;
-  std::string poll_error;  // non-empty: poll() fails with it
+  std::string poll_error;    // non-empty: poll() fails with it
+  std::string refuse_later;  // non-empty: submissions end start_failed
   int max_running = 0;
 
  private:
@@ -107,6 +118,7 @@ class FakeTrainingService : public TrainingService {
   std::deque<std::string> running_;
   std::map<std::string, Json> records_;
   std::deque<TrialEvent> events_;
+  std::vector<TrialEvent> refusals_;
 };
 
 }  // namespace testing

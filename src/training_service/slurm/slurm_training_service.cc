@@ -128,22 +128,53 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
   Status st = write_trial_directory(spec.trial_dir, spec.parameter_record,
                                     run_script(spec, script));
   if (!st.is_ok()) return st;
-  auto r = run_process(sbatch_command(spec), options_.env, "",
-                       std::chrono::seconds(60));
-  if (!r.is_ok()) return r.status();
-  const std::string out = trim(r.value().out);
-  if (r.value().exit_code != 0 || out.empty()) {
-    return Status::io_error("sbatch failed for trial " + spec.trial_id + ": " +
-                            trim(r.value().err));
-  }
   Trial t;
   t.spec = spec;
-  t.job = out.substr(0, out.find(';'));  // "<id>[;cluster]"
+  t.submitting = true;
   t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
-  write_text_file(spec.trial_dir + "/.nni/jobid", t.job + "\n");
   trials_.emplace(spec.trial_id, std::move(t));
-  next_refresh_ = {};  // ask about it soon
+  // sbatch on the worker: a slow or restarting slurmctld must not hold the
+  // manager; its answer comes back through submitted().
+  const std::vector<std::string> argv = sbatch_command(spec);
+  const auto env = options_.env;
+  const std::string id = spec.trial_id;
+  worker_->post([this, argv, env, id]() -> BackgroundWorker::Completion {
+    auto r = run_process(argv, env, "", std::chrono::seconds(60));
+    StatusOr<std::string> job = Status::internal("");
+    if (!r.is_ok()) {
+      job = r.status();
+    } else {
+      const std::string out = trim(r.value().out);
+      if (r.value().exit_code != 0 || out.empty()) {
+        job = Status::io_error("sbatch failed for trial " + id + ": " +
+                               trim(r.value().err));
+      } else {
+        job = out.substr(0, out.find(';'));  // "<id>[;cluster]"
+      }
+    }
+    return [this, id, job] { submitted(id, job); };
+  });
   return Status::ok();
+}
+
+void SlurmTrainingService::submitted(const std::string& trial_id,
+                                     const StatusOr<std::string>& job) {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) return;
+  Trial& t = it->second;
+  t.submitting = false;
+  if (!job.is_ok()) {
+    TrialEvent ev = ended_event(trial_id, TrialStatus::kFailed, std::nullopt, 0,
+                                job.status().message());
+    ev.start_failed = true;
+    trials_.erase(it);
+    ready_.push_back(std::move(ev));
+    return;
+  }
+  t.job = job.value();
+  write_text_file(t.spec.trial_dir + "/.nni/jobid", t.job + "\n");
+  if (t.cancel) scancel(t.job);  // cancelled while it was being submitted
+  next_refresh_ = {};            // ask about it soon
 }
 
 Status SlurmTrainingService::place_on_shared_directory(TrialSpec& spec) {
@@ -198,7 +229,12 @@ Status SlurmTrainingService::cancel(const std::string& trial_id,
   Trial& t = it->second;
   if (t.cancel) return Status::ok();
   t.cancel = status;
-  const std::string job = t.job;
+  if (!t.submitting) scancel(t.job);
+  next_refresh_ = {};
+  return Status::ok();
+}
+
+void SlurmTrainingService::scancel(const std::string& job) {
   const auto env = options_.env;
   worker_->post([job, env]() -> BackgroundWorker::Completion {
     auto r = run_process({"scancel", job}, env, "", std::chrono::seconds(30));
@@ -207,8 +243,6 @@ Status SlurmTrainingService::cancel(const std::string& trial_id,
         r.is_ok() ? trim(r.value().err) : r.status().message();
     return [job, why] { log_warning("archer", "scancel " + job + ": " + why); };
   });
-  next_refresh_ = {};
-  return Status::ok();
 }
 
 void SlurmTrainingService::mark_started(const std::string& trial_id, Trial& t) {
@@ -276,6 +310,7 @@ void SlurmTrainingService::refresh() {
   std::vector<std::string> done;
   std::vector<Query> queries;
   for (auto& [id, t] : trials_) {
+    if (t.submitting) continue;  // no job id yet
     const std::optional<ExitState> state =
         t.cancel ? std::nullopt : read_exit_state(t.spec.trial_dir);
     if (state && state->code < 128) {

@@ -7,7 +7,8 @@
 // .../code/<fingerprint>, see code_files.h;
 // the experiment's trials/<id> a symlink) — and runs `sbatch --parsable run.sh`
 // with the configured partition, account, time limit, CPUs, memory, GPUs and
-// extra options; the job id is the trial's handle (also in .nni/jobid). poll()
+// extra options (on the worker: a refusal ends the trial FAILED with
+// start_failed); the job id is the trial's handle (also in .nni/jobid). poll()
 // asks `squeue` about every job at the poll interval (and reads metrics files
 // from the shared directory, where inotify cannot be trusted): a PENDING job is
 // a WAITING trial, kStarted comes when it runs (or is seen past running: every
@@ -17,9 +18,9 @@
 // TIMEOUT / OUT_OF_MEMORY -> FAILED with the reason; PREEMPTED / NODE_FAIL /
 // BOOT_FAIL -> requeued once (if `requeue`), else SYS_CANCELED. When slurmctld
 // does not answer, jobs keep their last known state and are asked about again
-// (a restart of slurmctld loses nothing). squeue, scontrol and scancel run on
-// a BackgroundWorker, never on the manager's thread. OMP_NUM_THREADS:
-// cpusPerTrial, else the CPUs Slurm gave the job.
+// (a restart of slurmctld loses nothing). sbatch, squeue, scontrol and
+// scancel run on a BackgroundWorker, never on the manager's thread.
+// OMP_NUM_THREADS: cpusPerTrial, else the CPUs Slurm gave the job.
 #ifndef ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
 #define ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
 
@@ -79,6 +80,7 @@ class SlurmTrainingService : public TrainingService {
     bool started = false;
     bool requeued = false;
     std::optional<TrialStatus> cancel;  // scancel asked for
+    bool submitting = false;            // sbatch has not answered yet
     std::unique_ptr<MetricFileReader> reader;
   };
   // What the worker asks Slurm about a trial's job, and what it learns.
@@ -98,6 +100,9 @@ class SlurmTrainingService : public TrainingService {
     std::string error;  // squeue failed: nothing learnt
     std::vector<Answer> answers;
   };
+  // sbatch's answer (the job id, or why not).
+  void submitted(const std::string& trial_id, const StatusOr<std::string>& job);
+  void scancel(const std::string& job);  // on the worker
   // Ends trials whose run.sh reported, and asks the worker about the others.
   void refresh();
   // On the worker: squeue for every job, requeue, scontrol for those ended.

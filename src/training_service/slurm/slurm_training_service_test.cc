@@ -177,6 +177,29 @@ TEST_F(SlurmTest, PendingJobsWaitAndARestartedServiceAdoptsThem) {
             "from-shared-code\nplatform=slurm threads=2\n");
 }
 
+TEST_F(SlurmTest, ARefusedSubmissionEndsStartFailedWithSbatchsReason) {
+  SlurmTrainingService::Options o;
+  o.experiment_id = "exp";
+  o.max_parallel = 1;
+  o.slurm.poll_interval = 0.2;
+  o.slurm.partition = "no-such-partition";
+  o.env = cluster_.env();
+  SlurmTrainingService ts(o);
+  // sbatch runs on the worker: submit() returns at once.
+  ASSERT_TRUE(ts.submit(spec("bad", report_)).is_ok());
+  EXPECT_EQ(ts.free_slots(), 0);  // the trial holds its slot meanwhile
+  auto events = until_ended(ts, 1);
+  const TrialEvent* ended = find(events, TrialEvent::Kind::kEnded, "bad");
+  ASSERT_NE(ended, nullptr);
+  EXPECT_EQ(ended->status, TrialStatus::kFailed);
+  EXPECT_TRUE(ended->start_failed);
+  EXPECT_NE(ended->message.find("sbatch failed for trial bad"),
+            std::string::npos)
+      << ended->message;
+  EXPECT_EQ(find(events, TrialEvent::Kind::kStarted, "bad"), nullptr);
+  EXPECT_EQ(ts.free_slots(), 1);
+}
+
 TEST_F(SlurmTest, TheSbatchCommandCarriesTheOptions) {
   SlurmTrainingService::Options o;
   o.experiment_id = "e1";
