@@ -215,19 +215,55 @@ Status RemoteTrainingService::launch(const TrialSpec& spec, size_t index,
       shell_quote(spec.parameter_record) + " > " + d +
       "/parameter.cfg && cat > " + d + "/run.sh && cd " + d +
       " && { setsid bash ./run.sh </dev/null >/dev/null 2>&1 & echo $!; }";
-  auto pid = best->ssh().run(launch, script, std::chrono::seconds(30));
-  if (!pid.is_ok()) return pid.status();
-  t.pgid = std::atol(pid.value().c_str());
-  if (t.pgid <= 0) {
-    return Status::io_error("ssh " + best->machine().name() +
-                            ": the trial did not start (no pid)");
-  }
   t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
+  t.launching = true;
   ++best->running;
-  ready_.push_back(started_event(
-      spec.trial_id, best->machine().name() + "/" + std::to_string(t.pgid)));
   trials_.emplace(spec.trial_id, std::move(t));
+  // The launch command runs on the worker (a host that stops answering must
+  // not hold the manager); launched() gets its answer.
+  const std::vector<std::string> argv = best->ssh().command_line(launch);
+  const std::string id = spec.trial_id, host = best->machine().name();
+  worker_->post(
+      [this, argv, script, id, host]() -> BackgroundWorker::Completion {
+        auto r = run_process(argv, {}, script, std::chrono::seconds(30));
+        StatusOr<long> pgid = Status::internal("");
+        if (!r.is_ok()) {
+          pgid = r.status().with_context("ssh " + host);
+        } else if (r.value().exit_code != 0 ||
+                   std::atol(r.value().out.c_str()) <= 0) {
+          pgid = Status::io_error(
+              "ssh " + host + ": the trial did not start (exit " +
+              std::to_string(r.value().exit_code) + "): " + r.value().err);
+        } else {
+          pgid = std::atol(r.value().out.c_str());
+        }
+        return [this, id, pgid] { launched(id, pgid); };
+      });
   return Status::ok();
+}
+
+void RemoteTrainingService::launched(const std::string& trial_id,
+                                     const StatusOr<long>& pgid) {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) return;  // its host went down meanwhile
+  Trial& t = it->second;
+  t.launching = false;
+  if (!pgid.is_ok()) {
+    TrialEvent ev = ended_event(trial_id, TrialStatus::kFailed, std::nullopt, 0,
+                                pgid.status().message());
+    ev.start_failed = true;
+    RemoteHost& h = *hosts_[t.host];
+    if (h.running > 0) --h.running;
+    if (gpus_[t.host]) gpus_[t.host]->release(trial_id);
+    trials_.erase(it);
+    ready_.push_back(std::move(ev));
+    return;
+  }
+  t.pgid = pgid.value();
+  // Before any end the watcher reports (its lines waited, see handle_line).
+  ready_.push_back(started_event(trial_id, hosts_[t.host]->machine().name() +
+                                               "/" + std::to_string(t.pgid)));
+  if (t.cancel.status) signal_group(t, "TERM");  // cancelled meanwhile
 }
 
 Status RemoteTrainingService::adopt(const TrialSpec& spec,

@@ -14,7 +14,7 @@
 //
 // Off the manager's thread (a BackgroundWorker): fetching a finished trial's
 // stdout/stderr (its kEnded follows when they are here), signals, and
-// reconnecting a host. Submitting is one command on the open connection.
+// reconnecting a host, and the launch command of a submitted trial.
 //
 // A host that goes down (connection lost, watcher ended): its running trials
 // end SYS_CANCELED with the reason, the experiment goes on with the other
@@ -104,7 +104,8 @@ class RemoteTrainingService : public TrainingService {
     std::uint64_t session_offset = 0;
     int session_generation = -1;
     CancelState cancel;
-    bool ending = false;  // its end is known; outputs being fetched
+    bool launching = false;  // the launch command has not answered yet
+    bool ending = false;     // its end is known; outputs being fetched
   };
   explicit RemoteTrainingService(Options options);
   void handle_line(const RemoteInbox::Line& line);
@@ -127,9 +128,12 @@ class RemoteTrainingService : public TrainingService {
   StatusOr<std::unique_ptr<GpuScheduler>> connect_host(size_t host);
   // Connected, and not being reconnected by the worker.
   bool usable(size_t host) const;
-  // Starts `spec` on host `index` with `gpus` (may be empty).
+  // Starts `spec` on host `index` with `gpus` (may be empty): the local
+  // copy now, the launch command on the worker; launched() gets its answer
+  // (the process group, or why not: the trial ends start_failed).
   Status launch(const TrialSpec& spec, size_t index,
                 const std::vector<int>& gpus);
+  void launched(const std::string& trial_id, const StatusOr<long>& pgid);
   // Sends a signal to the trial's process group (on the worker).
   void signal_group(const Trial& t, const char* signal);
 
