@@ -118,6 +118,7 @@ struct TunerArg {
 
 struct TunerSpec {
   std::string name;
+  std::string kind = "tuner";  // how errors name it ("assessor" for those)
   std::vector<std::string> aliases;
   std::string doc;
   std::vector<TunerArg> args;
@@ -140,6 +141,8 @@ std::vector<TunerSpec> registered_tuners();
 // The registered tuners and their classArgs as markdown tables (docs/tuners.md
 // embeds it).
 std::string tuners_markdown();
+// The same tables for any list of specs (the assessors' too).
+std::string class_args_markdown(const std::vector<TunerSpec>& specs);
 // Validates classArgs against `spec`: unknown keys, types, ranges, choices;
 // fills defaults.
 StatusOr<Json> validate_class_args(const TunerSpec& spec,

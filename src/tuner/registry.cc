@@ -156,10 +156,11 @@ std::string fmt_number(double v) {
   return dumps(Json(v));
 }
 
-Status check_arg(const std::string& tuner, const TunerArg& arg, const Json& v) {
+Status check_arg(const std::string& kind, const std::string& tuner,
+                 const TunerArg& arg, const Json& v) {
   if (v.is_null() && arg.default_value.is_null())
     return Status::ok();  // optional, unset
-  const std::string where = "tuner '" + tuner + "': classArgs." + arg.name;
+  const std::string where = kind + " '" + tuner + "': classArgs." + arg.name;
   std::string expected = type_name(arg.type);
   if (arg.min <= arg.max && arg.type != Type::kString &&
       arg.type != Type::kBool) {
@@ -256,7 +257,7 @@ std::vector<TunerSpec> registered_tuners() {
 StatusOr<Json> validate_class_args(const TunerSpec& spec,
                                    const Json& class_args) {
   if (!class_args.is_null() && !class_args.is_object()) {
-    return Status::invalid_argument("tuner '" + spec.name +
+    return Status::invalid_argument(spec.kind + " '" + spec.name +
                                     "': classArgs must be a mapping, got " +
                                     dumps(class_args));
   }
@@ -271,10 +272,11 @@ StatusOr<Json> validate_class_args(const TunerSpec& spec,
       }
       if (!arg) {
         return Status::invalid_argument(
-            "tuner '" + spec.name + "': unknown classArgs key '" + it.key() +
-            "'" + did_you_mean(it.key(), names) + "; allowed: " + join(names));
+            spec.kind + " '" + spec.name + "': unknown classArgs key '" +
+            it.key() + "'" + did_you_mean(it.key(), names) +
+            "; allowed: " + join(names));
       }
-      Status st = check_arg(spec.name, *arg, it.value());
+      Status st = check_arg(spec.kind, spec.name, *arg, it.value());
       if (!st.is_ok()) return st;
     }
   }
@@ -287,14 +289,18 @@ StatusOr<Json> validate_class_args(const TunerSpec& spec,
   }
   if (spec.check) {
     Status st = spec.check(out);
-    if (!st.is_ok()) return st.with_context("tuner '" + spec.name + "'");
+    if (!st.is_ok()) return st.with_context(spec.kind + " '" + spec.name + "'");
   }
   return out;
 }
 
 std::string tuners_markdown() {
+  return class_args_markdown(registered_tuners());
+}
+
+std::string class_args_markdown(const std::vector<TunerSpec>& specs) {
   std::string out;
-  for (const auto& spec : registered_tuners()) {
+  for (const auto& spec : specs) {
     out += "### " + spec.name + "\n\n" + spec.doc + ".";
     if (!spec.aliases.empty())
       out += " Also registered as " + join(spec.aliases) + ".";

@@ -1,0 +1,88 @@
+// The assessors' decisions on hand-made histories, following NNI v2.10's
+// code paths (medianstop_assessor.py) step by step.
+#include "archer/assessor.h"
+
+#include <gtest/gtest.h>
+
+namespace archer {
+namespace {
+
+std::unique_ptr<Assessor> medianstop(const Json& args) {
+  auto a = create_assessor("Medianstop", args);
+  EXPECT_TRUE(a.is_ok()) << a.status().message();
+  return a.is_ok() ? std::move(a).value() : nullptr;
+}
+
+TEST(Medianstop, StopsATrialWorseThanTheMedianOfCompletedRunningAverages) {
+  auto a = medianstop(Json{{"optimize_mode", "maximize"}, {"start_step", 2}});
+  // Completed trials (assessed at least once, then SUCCEEDED).
+  for (const auto& [id, h] :
+       std::vector<std::pair<std::string, std::vector<double>>>{
+           {"a", {0.2, 0.4, 0.6}},     // running averages 0.2, 0.3, 0.4
+           {"b", {0.4, 0.6, 0.8}},     // 0.4, 0.5, 0.6
+           {"c", {0.6, 0.8, 1.0}}}) {  // 0.6, 0.7, 0.8
+    for (size_t n = 1; n <= h.size(); ++n) {
+      EXPECT_EQ(a->assess_trial(id, {h.begin(), h.begin() + n}),
+                AssessResult::kGood);  // nothing completed yet
+    }
+    a->trial_end(id, true);
+  }
+  // Before start_step: always Good.
+  EXPECT_EQ(a->assess_trial("x", {0.0}), AssessResult::kGood);
+  // Step 2: the medians of {0.3, 0.5, 0.7} is 0.5 (index (3-1)//2).
+  EXPECT_EQ(a->assess_trial("x", {0.0, 0.45}), AssessResult::kBad);
+  EXPECT_NE(a->last_reason().find("step 2"), std::string::npos);
+  EXPECT_EQ(a->assess_trial("y", {0.0, 0.5}), AssessResult::kGood);  // not <
+  // Step 4: no completed trial has 4 results: Good.
+  EXPECT_EQ(a->assess_trial("y", {0.0, 0.5, 0.1, 0.1}), AssessResult::kGood);
+}
+
+TEST(Medianstop, OnlyTrialsThatWereAssessedAndSucceededCount) {
+  auto a = medianstop(Json{{"start_step", 3}});
+  // Ended before start_step: never assessed, so not a completed trial.
+  a->assess_trial("short", {0.9, 0.9});
+  a->trial_end("short", true);
+  // Failed trials do not count either.
+  a->assess_trial("failed", {0.9, 0.9, 0.9});
+  a->trial_end("failed", false);
+  EXPECT_EQ(a->assess_trial("x", {0.0, 0.0, 0.0}), AssessResult::kGood);
+  a->assess_trial("ok", {0.9, 0.9, 0.9});
+  a->trial_end("ok", true);
+  EXPECT_EQ(a->assess_trial("x", {0.0, 0.0, 0.0}), AssessResult::kBad);
+}
+
+TEST(Medianstop, MinimizeUsesTheUpperMedianAndTheLowestResult) {
+  auto a = medianstop(Json{{"optimize_mode", "minimize"}});
+  for (const auto& [id, v] :
+       std::vector<std::pair<std::string, double>>{{"a", 1}, {"b", 2}}) {
+    a->assess_trial(id, {v});
+    a->trial_end(id, true);
+  }
+  // Averages at step 1: {1, 2}; minimize takes index 2//2 = 1: 2.
+  EXPECT_EQ(a->assess_trial("x", {1.5}), AssessResult::kGood);
+  EXPECT_EQ(a->assess_trial("y", {2.5}), AssessResult::kBad);
+  EXPECT_EQ(a->assess_trial("z", {3.0, 1.0}), AssessResult::kGood);  // min 1
+}
+
+TEST(AssessorRegistry, BadNamesAndClassArgsAreRefusedClearly) {
+  auto unknown = create_assessor("Medianstp", Json::object());
+  ASSERT_FALSE(unknown.is_ok());
+  EXPECT_NE(unknown.status().message().find("did you mean 'Medianstop'"),
+            std::string::npos)
+      << unknown.status().message();
+  auto bad = create_assessor("Medianstop", Json{{"start_step", -1}});
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().message(),
+            "assessor 'Medianstop': classArgs.start_step: expected an integer "
+            "in [0, 9999], got -1");
+  auto key = create_assessor("Medianstop", Json{{"start_stp", 1}});
+  ASSERT_FALSE(key.is_ok());
+  EXPECT_NE(key.status().message().find("unknown classArgs key 'start_stp'"),
+            std::string::npos);
+  EXPECT_NE(assessors_markdown().find("| `start_step` | an integer | `0` |"),
+            std::string::npos)
+      << assessors_markdown();
+}
+
+}  // namespace
+}  // namespace archer

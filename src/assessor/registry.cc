@@ -1,0 +1,112 @@
+// The assessor registry: NNI's assessor names and classArgs, each argument
+// defined once (the tuner registry's TunerArg tables and checks).
+#include <mutex>
+
+#include "archer/assessor.h"
+#include "assessor/medianstop_assessor.h"
+#include "common/edit_distance.h"
+
+namespace archer {
+
+namespace {
+
+using Type = TunerArg::Type;
+
+AssessorSpec medianstop_spec() {
+  AssessorSpec s;
+  s.args.name = "Medianstop";
+  s.args.kind = "assessor";
+  s.args.doc =
+      "the median stopping rule (Google Vizier), as NNI's: stop a trial whose "
+      "best intermediate result is worse than the median of the completed "
+      "trials' running averages at the same step";
+  s.args.args = {
+      {"optimize_mode",
+       Type::kString,
+       "maximize",
+       0,
+       -1,
+       {"maximize", "minimize"},
+       "whether intermediate results are to be maximised or minimised"},
+      {"start_step",
+       Type::kInt,
+       0,
+       0,
+       9999,
+       {},
+       "judge a trial only once it reported this many intermediate results"}};
+  s.factory = [](const Json& a) {
+    return std::make_unique<MedianstopAssessor>(a["optimize_mode"] == "minimize"
+                                                    ? OptimizeMode::kMinimize
+                                                    : OptimizeMode::kMaximize,
+                                                a["start_step"].get<int>());
+  };
+  return s;
+}
+
+struct Registry {
+  std::mutex mu;
+  std::vector<AssessorSpec> specs = {medianstop_spec()};
+};
+
+Registry& registry() {
+  static Registry* r = new Registry();
+  return *r;
+}
+
+std::vector<AssessorSpec> registered() {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return r.specs;
+}
+
+}  // namespace
+
+void register_assessor(AssessorSpec spec) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (auto& s : r.specs) {
+    if (s.args.name == spec.args.name) {
+      s = std::move(spec);
+      return;
+    }
+  }
+  r.specs.push_back(std::move(spec));
+}
+
+std::optional<AssessorSpec> find_assessor(const std::string& name) {
+  for (auto& s : registered()) {
+    if (s.args.name == name) return s;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> assessor_names() {
+  std::vector<std::string> names;
+  for (const auto& s : registered()) names.push_back(s.args.name);
+  return names;
+}
+
+std::string assessors_markdown() {
+  std::vector<TunerSpec> specs;
+  for (const auto& s : registered()) specs.push_back(s.args);
+  return class_args_markdown(specs);
+}
+
+StatusOr<std::unique_ptr<Assessor>> create_assessor(const std::string& name,
+                                                    const Json& class_args) {
+  auto spec = find_assessor(name);
+  if (!spec) {
+    std::string names;
+    for (const auto& n : assessor_names())
+      names += (names.empty() ? "" : ", ") + n;
+    return Status::invalid_argument("unknown assessor '" + name + "'" +
+                                    did_you_mean(name, assessor_names()) +
+                                    "; available: " + names);
+  }
+  auto args = validate_class_args(spec->args, class_args);
+  if (!args.is_ok()) return args.status();
+  return spec->factory(args.value());
+}
+
+}  // namespace archer
