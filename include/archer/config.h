@@ -40,6 +40,9 @@ struct ExperimentConfig {
   std::string experiment_working_directory;  // absolute
   std::string tuner_name;
   Json tuner_class_args = Json::object();
+  // assessor (empty name: none)
+  std::string assessor_name;
+  Json assessor_class_args = Json::object();
   // trainingService: the platform's name and its section, checked against
   // that platform's key table with defaults filled in (each platform reads
   // its own options from it; see src/training_service/platform.h).

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/generated_docs.h"
+
 namespace archer {
 namespace {
 
@@ -82,6 +84,20 @@ TEST(AssessorRegistry, BadNamesAndClassArgsAreRefusedClearly) {
   EXPECT_NE(assessors_markdown().find("| `start_step` | an integer | `0` |"),
             std::string::npos)
       << assessors_markdown();
+}
+
+}  // namespace
+}  // namespace archer
+
+namespace archer {
+namespace {
+
+// docs/assessors.md embeds the registry's tables; regenerate with
+// ARCHER_UPDATE_DOCS=1 archer_core_tests --gtest_filter=AssessorDocs.*
+TEST(AssessorDocs, ArgumentTablesMatchTheRegistry) {
+  testing::expect_generated_section(
+      std::string(ARCHER_SOURCE_DIR) + "/docs/assessors.md", "assessor_args",
+      assessors_markdown());
 }
 
 }  // namespace

@@ -130,9 +130,14 @@ const Section& top_level_section() {
            "a mapping {name, classArgs}",
            {},
            "the tuner: see the tuner keys below and docs/tuners.md"},
-          {"assessor", KeyType::kAny, Json(), false,
-           "nothing (assessors are not supported yet)",
-           [](const Json& v) { return v.is_null(); }, "not supported yet"},
+          {"assessor",
+           KeyType::kObject,
+           Json(),
+           false,
+           "a mapping {name, classArgs}",
+           {},
+           "stops unpromising trials early: see the assessor keys below and "
+           "docs/assessors.md"},
           {"advisor", KeyType::kAny, Json(), false,
            "nothing (advisors are not supported)",
            [](const Json& v) { return v.is_null(); }, "not supported"},
@@ -171,6 +176,30 @@ const Section& tuner_section() {
           {"codeDirectory", KeyType::kAny, Json(), false,
            "nothing (custom tuner classes are not supported: use name)",
            [](const Json& v) { return v.is_null(); }, "not supported"},
+      }};
+  return s;
+}
+
+const Section& assessor_section() {
+  static const Section s{
+      "assessor",
+      {
+          {"name", KeyType::kString, Json(), true,
+           "an assessor name: Medianstop", non_empty_string,
+           "the assessor (NNI's builtinAssessorName)"},
+          {"classArgs",
+           KeyType::kObject,
+           Json::object(),
+           false,
+           "a mapping",
+           {},
+           "the assessor's arguments (docs/assessors.md)"},
+          {"className", KeyType::kAny, Json(), false,
+           "nothing (custom assessor classes are not supported yet: use name)",
+           [](const Json& v) { return v.is_null(); }, "not supported yet"},
+          {"codeDirectory", KeyType::kAny, Json(), false,
+           "nothing (custom assessor classes are not supported yet: use name)",
+           [](const Json& v) { return v.is_null(); }, "not supported yet"},
       }};
   return s;
 }

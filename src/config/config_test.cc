@@ -200,9 +200,15 @@ TEST(Config, ErrorsNameFileLineKeyAndExpectation) {
             std::string::npos);
   EXPECT_NE(error_of("a: [1, 2\n").find("exp.yml:2: invalid YAML"),
             std::string::npos);
-  EXPECT_NE(error_of(v2("assessor:\n  name: Medianstop\n"))
-                .find("assessor: expected nothing"),
-            std::string::npos);
+  EXPECT_EQ(error_of(v2("assessor:\n  name: Medianstp\n")),
+            "exp.yml:7: assessor.name: unknown assessor 'Medianstp' (did you "
+            "mean 'Medianstop'?); available: Medianstop");
+  EXPECT_EQ(error_of(v2("assessor:\n  name: Medianstop\n  classArgs: "
+                        "{start_step: x}\n")),
+            "exp.yml:8: assessor 'Medianstop': classArgs.start_step: expected "
+            "an integer in [0, 9999], got \"x\"");
+  EXPECT_EQ(error_of(v2("assessor:\n  nam: Medianstop\n")),
+            "exp.yml:7: assessor.nam: unknown key (did you mean 'name'?)");
   EXPECT_NE(
       error_of(v2("trial_command: y\n")).find("trial_command: given twice"),
       std::string::npos);
@@ -287,6 +293,28 @@ TEST(Config, RemoteMachinesInBothFormats) {
   const RemoteTrainingService::Options ro2 = remote_options(c2.value(), {});
   EXPECT_EQ(ro2.remote_directory, "/scratch/archer");
   EXPECT_FALSE(ro2.machines[0].check_host_key);
+}
+
+TEST(Config, AssessorInBothFormats) {
+  const std::string v1 =
+      std::string(
+          "authorName: a\nexperimentName: e\ntrialConcurrency: 1\n"
+          "trainingServicePlatform: local\nsearchSpacePath: ") +
+      "space.json\nuseAnnotation: false\ntuner: {builtinTunerName: Random}\n"
+      "assessor: {builtinAssessorName: Medianstop, classArgs: {start_step: "
+      "3}}\ntrial: {command: x, codeDir: .}\n";
+  testing::TempDir dir;
+  std::ofstream(dir.file("space.json")) << kSpace;
+  auto c = parse_experiment_config(v1, "exp.yml", dir.path());
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  EXPECT_EQ(c.value().assessor_name, "Medianstop");
+  EXPECT_EQ(c.value().assessor_class_args["start_step"], 3);
+  auto none = parse_experiment_config(
+      std::string("searchSpace: ") + kSpace +
+          "\ntrialCommand: x\ntrialConcurrency: 1\ntuner: {name: Random}\n",
+      "exp.yml", "/tmp");
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_TRUE(none.value().assessor_name.empty());
 }
 
 TEST(Config, SlurmPlatform) {

@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include "archer/assessor.h"
 #include "archer/config.h"
 #include "archer/tuner.h"
 #include "common/bounded_file.h"
@@ -270,6 +271,12 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
       check_section(config::tuner_section(), c["tuner"], "/tuner", ctx);
   if (!tuner.is_ok()) return tuner.status();
   c["tuner"] = tuner.value();
+  if (!c["assessor"].is_null()) {
+    auto assessor = check_section(config::assessor_section(), c["assessor"],
+                                  "/assessor", ctx);
+    if (!assessor.is_ok()) return assessor.status();
+    c["assessor"] = assessor.value();
+  }
   auto ts = check_section(platform->section, c["trainingService"],
                           "/trainingService", ctx);
   if (!ts.is_ok()) return ts.status();
@@ -313,6 +320,27 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
         "unknown tuner '" + name + "'" + did_you_mean(name, tuner_names()) +
             "; available: Random, RandomNASTuner, RegularizedEvolutionTuner, "
             "PPOTuner");
+  }
+  // The assessor: a registered name with valid classArgs.
+  if (!c["assessor"].is_null()) {
+    const std::string aname = c["assessor"]["name"].get<std::string>();
+    const std::optional<AssessorSpec> aspec = find_assessor(aname);
+    if (!aspec) {
+      std::string anames;
+      for (const auto& n : assessor_names())
+        anames += (anames.empty() ? "" : ", ") + n;
+      return ctx.error("/assessor/name", "assessor.name",
+                       "unknown assessor '" + aname + "'" +
+                           did_you_mean(aname, assessor_names()) +
+                           "; available: " + anames);
+    }
+    auto aargs = validate_class_args(aspec->args, c["assessor"]["classArgs"]);
+    if (!aargs.is_ok()) {
+      return Status::invalid_argument(ctx.where("/assessor/classArgs") + ": " +
+                                      aargs.status().message());
+    }
+    e.assessor_name = aname;
+    e.assessor_class_args = c["assessor"]["classArgs"];
   }
   e.experiment_name = c["experimentName"].is_null()
                           ? ""
@@ -473,6 +501,7 @@ std::string config_reference_markdown() {
   };
   table(config::top_level_section(), "Top level");
   table(config::tuner_section(), "`tuner`");
+  table(config::assessor_section(), "`assessor`");
   for (const auto& p : registered_platforms()) {
     table(p.section,
           "`trainingService` (platform " + p.name + ": " + p.doc + ")");

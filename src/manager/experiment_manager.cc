@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "archer/assessor.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "store/experiment_files.h"
@@ -50,6 +51,12 @@ ExperimentManager::ExperimentManager(ExperimentConfig config,
 
 Status ExperimentManager::prepare_tuner() {
   mode_ = optimize_mode_of_args(config_.tuner_class_args);
+  if (!config_.assessor_name.empty()) {
+    auto assessor =
+        create_assessor(config_.assessor_name, config_.assessor_class_args);
+    if (!assessor.is_ok()) return assessor.status();
+    assessor_ = std::move(assessor).value();
+  }
   Status st = tuner_->update_search_space(config_.search_space);
   if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
   return st;
@@ -204,7 +211,9 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
                              std::chrono::steady_clock::now(),
                              false,
                              space_generation_,
-                             record["parameters"]};
+                             record["parameters"],
+                             {},
+                             ""};
   return Status::ok();
 }
 
@@ -286,6 +295,8 @@ Status ExperimentManager::handle(const TrialEvent& e) {
                     e.metric_sequence, e.metric_value, e.time_ms});
       if (!inserted.is_ok()) return inserted.status();
       if (!inserted.value()) warn_if_conflicting(e);
+      if (e.metric_type == MetricType::kPeriodical && live != live_.end())
+        assess(e, live->second);
       // (An adopted trial's FINAL may be stored already and still be news to
       // the tuner, so has_final decides, not the insertion.)
       if (e.metric_type != MetricType::kFinal || live == live_.end() ||
@@ -323,6 +334,13 @@ Status ExperimentManager::handle(const TrialEvent& e) {
       row.end_time = e.time_ms;
       row.exit_code = e.exit_code;
       row.message = e.message;
+      if (live != live_.end()) {
+        if (e.status == TrialStatus::kEarlyStopped &&
+            !live->second.stop_reason.empty())
+          row.message = "stopped early: " + live->second.stop_reason;
+        if (assessor_ && !live->second.history.empty())
+          assessor_->trial_end(e.trial_id, e.status == TrialStatus::kSucceeded);
+      }
       const bool succeeded = e.status == TrialStatus::kSucceeded;
       const bool success =
           succeeded && live != live_.end() && live->second.has_final;
@@ -351,6 +369,35 @@ Status ExperimentManager::handle(const TrialEvent& e) {
     }
   }
   return Status::ok();
+}
+
+// NNI's dispatcher: the intermediate results by sequence; the assessor is
+// asked when they form a prefix reaching this one, never once the trial
+// reported its final result or is being stopped. Bad: stopped at once.
+void ExperimentManager::assess(const TrialEvent& e, Live& live) {
+  if (!assessor_ || live.has_final || !live.stop_reason.empty()) return;
+  auto scalar = final_scalar(e.metric_value);
+  if (!scalar.is_ok()) {
+    log_warning("archer", "trial " + e.trial_id + ": intermediate result " +
+                              std::to_string(e.metric_sequence) + ": " +
+                              scalar.status().message() +
+                              "; not given to the assessor");
+    return;
+  }
+  if (e.metric_sequence < 0 || e.metric_sequence > 1000000) return;
+  live.history[e.metric_sequence] = scalar.value();
+  std::vector<double> prefix;
+  for (std::int64_t i = 0; live.history.count(i); ++i)
+    prefix.push_back(live.history[i]);
+  if (static_cast<std::int64_t>(prefix.size()) < e.metric_sequence) return;
+  if (assessor_->assess_trial(e.trial_id, prefix) != AssessResult::kBad) return;
+  live.stop_reason = assessor_->last_reason();
+  if (live.stop_reason.empty())
+    live.stop_reason =
+        config_.assessor_name + " at step " + std::to_string(prefix.size());
+  log_info("archer", "trial " + e.trial_id + ": " + live.stop_reason);
+  Status st = service_->cancel(e.trial_id, TrialStatus::kEarlyStopped);
+  if (!st.is_ok()) log_warning("archer", st.message());
 }
 
 StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {

@@ -10,6 +10,9 @@
 // * maxTrialNumber / maxExperimentDuration stop proposals (NO_MORE_TRIAL, then
 // DONE);
 //   maxTrialDuration cancels a trial as EARLY_STOPPED.
+// * With an assessor (config `assessor:`), each intermediate result is
+//   judged in the step that stores it; a Bad trial without a final result is
+//   cancelled EARLY_STOPPED, the reason in its message.
 // * A trial the training service cannot start is stored as FAILED and step()
 // returns that
 //   error (the environment is broken; proposing more would only fail more
@@ -39,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "archer/assessor.h"
 #include "archer/config.h"
 #include "archer/store.h"
 #include "archer/training_service.h"
@@ -111,11 +115,15 @@ class ExperimentManager {
   // Returns how many trials the tuner was rebuilt from.
   StatusOr<size_t> restore_tuner(const std::vector<TrialRow>& trials,
                                  const std::vector<MetricRow>& metrics);
+  void restore_assessor(const std::vector<TrialRow>& trials,
+                        const std::vector<MetricRow>& metrics);
   Status adopt_trials(const std::vector<TrialRow>& trials);
   Status fill_slots();
   Status submit_one(const Architecture& arch);
   Status handle(const TrialEvent& event);
   void warn_if_conflicting(const TrialEvent& event);
+  struct Live;
+  void assess(const TrialEvent& event, Live& live);
   // Records the status (in the store too) if it changed, or with `force`.
   Status set_status(ExperimentStatus status, bool force = false);
   Status save_config();
@@ -131,6 +139,7 @@ class ExperimentManager {
   std::string dir_;
   std::unique_ptr<Tuner> tuner_;
   std::unique_ptr<TrainingService> service_;
+  std::unique_ptr<Assessor> assessor_;  // null without an assessor
   Store* store_;
   std::mt19937_64 rng_;
   OptimizeMode mode_ = OptimizeMode::kMaximize;
@@ -154,6 +163,8 @@ class ExperimentManager {
     int generation = 0;  // the search space it was proposed from (-1: none
                          // that fits it; never fed to the tuner)
     Json parameters;     // the architecture as the trial received it
+    std::map<std::int64_t, double> history;  // intermediate results
+    std::string stop_reason;  // the assessor's, once it judged the trial Bad
   };
   // The search space of each generation (spaces_[space_generation_] is
   // config_.search_space); stored as "search_spaces".

@@ -72,6 +72,7 @@ Status ExperimentManager::resume() {
   auto rebuilt_from = restore_tuner(trials.value(), metrics.value());
   if (!rebuilt_from.is_ok()) return rebuilt_from.status();
   const int ended = ended_;
+  restore_assessor(trials.value(), metrics.value());
   st = adopt_trials(trials.value());
   if (!st.is_ok()) return st;
   log_info("archer", "resumed experiment " + id_ + ": " +
@@ -207,6 +208,39 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
   return history.size();
 }
 
+// The assessor learns the ended trials again, in the order they ended: each
+// one's intermediate results (their gapless prefix), then its end. Running
+// trials' results come again with their adoption.
+void ExperimentManager::restore_assessor(
+    const std::vector<TrialRow>& trials,
+    const std::vector<MetricRow>& metrics) {
+  if (!assessor_) return;
+  std::map<std::string, std::map<std::int64_t, double>> history;
+  for (const auto& m : metrics) {
+    if (m.type != MetricType::kPeriodical) continue;
+    auto v = final_scalar(m.value);
+    if (v.is_ok()) history[m.trial_id].emplace(m.sequence, v.value());
+  }
+  std::vector<const TrialRow*> ended;
+  for (const auto& t : trials) {
+    if (is_terminal(t.status)) ended.push_back(&t);
+  }
+  std::stable_sort(ended.begin(), ended.end(),
+                   [](const TrialRow* a, const TrialRow* b) {
+                     return a->end_time < b->end_time;
+                   });
+  for (const TrialRow* t : ended) {
+    auto h = history.find(t->trial_id);
+    if (h == history.end()) continue;
+    std::vector<double> prefix;
+    for (std::int64_t i = 0; h->second.count(i); ++i)
+      prefix.push_back(h->second[i]);
+    if (prefix.empty()) continue;
+    assessor_->assess_trial(t->trial_id, prefix);
+    assessor_->trial_end(t->trial_id, t->status == TrialStatus::kSucceeded);
+  }
+}
+
 // Trials that were waiting or running: adopted.
 Status ExperimentManager::adopt_trials(const std::vector<TrialRow>& trials) {
   progress_.submitted = static_cast<int>(trials.size());
@@ -239,7 +273,9 @@ Status ExperimentManager::adopt_trials(const std::vector<TrialRow>& trials) {
                  (t.start_time > 0 ? age : std::chrono::milliseconds(0)),
              false,
              arch ? t.generation : -1,
-             stored_parameters(t)};
+             stored_parameters(t),
+             {},
+             ""};
   }
   return Status::ok();
 }
