@@ -102,3 +102,47 @@ TEST(AssessorDocs, ArgumentTablesMatchTheRegistry) {
 
 }  // namespace
 }  // namespace archer
+
+namespace archer {
+namespace {
+
+TEST(Asha, RungsAndTheTopOneOverEtaGoOn) {
+  auto made = create_assessor(
+      "ASHA", Json{{"reduction_factor", 2}, {"min_step", 1}, {"max_step", 4}});
+  ASSERT_TRUE(made.is_ok()) << made.status().message();
+  Assessor& a = *made.value();
+  // Rungs at steps 1, 2, 4. The first trial at a rung has no peers: Good.
+  EXPECT_EQ(a.assess_trial("t1", {0.5}), AssessResult::kGood);
+  // Second at rung 0: n = 2, the top 1 goes on; 0.6 beats 0.5.
+  EXPECT_EQ(a.assess_trial("t2", {0.6}), AssessResult::kGood);
+  // Third, 0.4: two are better, the top 1 of 3 goes on: stopped.
+  EXPECT_EQ(a.assess_trial("t3", {0.4}), AssessResult::kBad);
+  EXPECT_NE(a.last_reason().find("rung 0 (step 1)"), std::string::npos)
+      << a.last_reason();
+  // A trial is judged once per rung: t1 at step 1 again changes nothing,
+  // and it reaches rung 1 (step 2) alone.
+  EXPECT_EQ(a.assess_trial("t1", {0.5, 0.7}), AssessResult::kGood);
+  EXPECT_EQ(a.assess_trial("t2", {0.6, 0.65}), AssessResult::kBad);  // 2nd of 2
+  // Past the last rung (step 4) nothing is stopped.
+  EXPECT_EQ(a.assess_trial("t1", {0.5, 0.7, 0.1, 0.1, 0.0}),
+            AssessResult::kGood);
+}
+
+TEST(Asha, MinimizeAndBadArguments) {
+  auto made = create_assessor(
+      "ASHA", Json{{"optimize_mode", "minimize"}, {"reduction_factor", 2}});
+  ASSERT_TRUE(made.is_ok());
+  Assessor& a = *made.value();
+  EXPECT_EQ(a.assess_trial("x", {1.0}), AssessResult::kGood);
+  EXPECT_EQ(a.assess_trial("y", {2.0}), AssessResult::kBad);  // higher loss
+  auto bad = create_assessor("ASHA", Json{{"min_step", 5}, {"max_step", 2}});
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().message(),
+            "assessor 'ASHA': classArgs.min_step (5) must not exceed "
+            "classArgs.max_step (2)");
+  auto eta = create_assessor("ASHA", Json{{"reduction_factor", 1}});
+  ASSERT_FALSE(eta.is_ok());
+}
+
+}  // namespace
+}  // namespace archer

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "archer/assessor.h"
+#include "assessor/asha_assessor.h"
 #include "assessor/medianstop_assessor.h"
 #include "common/edit_distance.h"
 
@@ -44,9 +45,66 @@ AssessorSpec medianstop_spec() {
   return s;
 }
 
+AssessorSpec asha_spec() {
+  AssessorSpec s;
+  s.args.name = "ASHA";
+  s.args.kind = "assessor";
+  s.args.doc =
+      "asynchronous successive halving (Li et al. 2020), Archer's: at rungs "
+      "min_step * reduction_factor^k intermediate results a trial goes on "
+      "only if its result there is in the top 1/reduction_factor of the "
+      "results recorded at that rung so far; works with every tuner";
+  s.args.args = {{"optimize_mode",
+                  Type::kString,
+                  "maximize",
+                  0,
+                  -1,
+                  {"maximize", "minimize"},
+                  "whether intermediate results are to be maximised or "
+                  "minimised"},
+                 {"reduction_factor",
+                  Type::kInt,
+                  3,
+                  2,
+                  100,
+                  {},
+                  "eta: the fraction 1/eta of trials that go on at each rung"},
+                 {"min_step",
+                  Type::kInt,
+                  1,
+                  1,
+                  100000,
+                  {},
+                  "the first rung, in intermediate results"},
+                 {"max_step",
+                  Type::kInt,
+                  100,
+                  1,
+                  100000,
+                  {},
+                  "no rung beyond this step (the full training length)"}};
+  s.args.check = [](const Json& a) {
+    if (a["min_step"].get<int>() > a["max_step"].get<int>()) {
+      return Status::invalid_argument("classArgs.min_step (" +
+                                      dumps(a["min_step"]) +
+                                      ") must not exceed classArgs.max_step (" +
+                                      dumps(a["max_step"]) + ")");
+    }
+    return Status::ok();
+  };
+  s.factory = [](const Json& a) {
+    return std::make_unique<AshaAssessor>(
+        a["optimize_mode"] == "minimize" ? OptimizeMode::kMinimize
+                                         : OptimizeMode::kMaximize,
+        a["reduction_factor"].get<int>(), a["min_step"].get<int>(),
+        a["max_step"].get<int>());
+  };
+  return s;
+}
+
 struct Registry {
   std::mutex mu;
-  std::vector<AssessorSpec> specs = {medianstop_spec()};
+  std::vector<AssessorSpec> specs = {medianstop_spec(), asha_spec()};
 };
 
 Registry& registry() {

@@ -185,7 +185,7 @@ const Section& assessor_section() {
       "assessor",
       {
           {"name", KeyType::kString, Json(), true,
-           "an assessor name: Medianstop", non_empty_string,
+           "an assessor name: Medianstop or ASHA", non_empty_string,
            "the assessor (NNI's builtinAssessorName)"},
           {"classArgs",
            KeyType::kObject,

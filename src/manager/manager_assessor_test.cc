@@ -73,6 +73,31 @@ TEST(ManagerAssessor, ATrialJudgedBadIsStoppedEarlyWithItsReason) {
   EXPECT_EQ(m.progress().best_trial_id, trials[0].trial_id);
 }
 
+TEST(ManagerAssessor, AshaStopsTrialsOutsideTheTopOfTheirRung) {
+  testing::TempDir dir;
+  ExperimentConfig c = config(dir);
+  c.assessor_name = "ASHA";
+  c.assessor_class_args = {{"reduction_factor", 2}, {"max_step", 4}};
+  auto store = std::move(Store::open(":memory:")).value();
+  LocalTrainingService::Options o;
+  o.kill_grace = milliseconds(500);
+  ExperimentManager m(
+      c, "exp", dir.file("exp"),
+      std::move(create_tuner("Random", c.tuner_class_args)).value(),
+      std::move(LocalTrainingService::create(o)).value(), store.get(), 5);
+  ASSERT_TRUE(m.start().is_ok());
+  auto more = run(m, 60);
+  ASSERT_TRUE(more.is_ok()) << more.status().message();
+  EXPECT_FALSE(more.value());
+  auto trials = store->trials().value();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[0].status, TrialStatus::kSucceeded);
+  EXPECT_EQ(trials[1].status, TrialStatus::kEarlyStopped);
+  EXPECT_NE(trials[1].message.find("stopped early: ASHA at rung 0"),
+            std::string::npos)
+      << trials[1].message;
+}
+
 TEST(ManagerAssessor, ResumeRebuildsTheAssessorFromTheStore) {
   testing::TempDir dir;
   ExperimentConfig c = config(dir);

@@ -1,0 +1,43 @@
+// ASHA: asynchronous successive halving (Li et al., "A System for Massively
+// Parallel Hyperparameter Tuning", MLSys 2020) as an assessor, for any tuner
+// (Archer's; NNI has none). Rungs are at min_step * eta^k intermediate
+// results (k = 0, 1, ...; up to max_step). A trial reaching a rung records
+// its result there and goes on only if that result is in the top 1/eta of
+// the results recorded at that rung so far (itself included): no waiting
+// for a full bracket. While a rung has fewer than eta results nobody is
+// stopped there for lack of peers. Past max_step a trial is never stopped.
+#ifndef ARCHER_ASSESSOR_ASHA_ASSESSOR_H_
+#define ARCHER_ASSESSOR_ASHA_ASSESSOR_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "archer/assessor.h"
+
+namespace archer {
+
+class AshaAssessor : public Assessor {
+ public:
+  AshaAssessor(OptimizeMode mode, int reduction_factor, int min_step,
+               int max_step);
+  AssessResult assess_trial(const std::string& trial_id,
+                            const std::vector<double>& history) override;
+  void trial_end(const std::string&, bool) override {}
+  std::string last_reason() const override { return reason_; }
+  // The rungs' steps (tests, docs).
+  const std::vector<int>& rungs() const { return rungs_; }
+
+ private:
+  bool maximize_;
+  int eta_;
+  std::vector<int> rungs_;
+  // Per rung: each trial's result there (a trial is recorded once).
+  std::vector<std::map<std::string, double>> recorded_;
+  std::string reason_;
+};
+
+}  // namespace archer
+
+#endif  // ARCHER_ASSESSOR_ASHA_ASSESSOR_H_
