@@ -13,6 +13,22 @@ namespace {
 
 using Type = TunerArg::Type;
 
+// Every assessor's optimize_mode (of the intermediate results).
+TunerArg assessor_optimize_mode_arg() {
+  return {"optimize_mode",
+          Type::kString,
+          "maximize",
+          0,
+          -1,
+          {"maximize", "minimize"},
+          "whether intermediate results are to be maximised or minimised"};
+}
+
+OptimizeMode mode_of(const Json& args) {
+  return args["optimize_mode"] == "minimize" ? OptimizeMode::kMinimize
+                                             : OptimizeMode::kMaximize;
+}
+
 AssessorSpec medianstop_spec() {
   AssessorSpec s;
   s.args.name = "Medianstop";
@@ -22,13 +38,7 @@ AssessorSpec medianstop_spec() {
       "best intermediate result is worse than the median of the completed "
       "trials' running averages at the same step";
   s.args.args = {
-      {"optimize_mode",
-       Type::kString,
-       "maximize",
-       0,
-       -1,
-       {"maximize", "minimize"},
-       "whether intermediate results are to be maximised or minimised"},
+      assessor_optimize_mode_arg(),
       {"start_step",
        Type::kInt,
        0,
@@ -37,9 +47,7 @@ AssessorSpec medianstop_spec() {
        {},
        "judge a trial only once it reported this many intermediate results"}};
   s.factory = [](const Json& a) {
-    return std::make_unique<MedianstopAssessor>(a["optimize_mode"] == "minimize"
-                                                    ? OptimizeMode::kMinimize
-                                                    : OptimizeMode::kMaximize,
+    return std::make_unique<MedianstopAssessor>(mode_of(a),
                                                 a["start_step"].get<int>());
   };
   return s;
@@ -54,14 +62,7 @@ AssessorSpec asha_spec() {
       "min_step * reduction_factor^k intermediate results a trial goes on "
       "only if its result there is in the top 1/reduction_factor of the "
       "results recorded at that rung so far; works with every tuner";
-  s.args.args = {{"optimize_mode",
-                  Type::kString,
-                  "maximize",
-                  0,
-                  -1,
-                  {"maximize", "minimize"},
-                  "whether intermediate results are to be maximised or "
-                  "minimised"},
+  s.args.args = {assessor_optimize_mode_arg(),
                  {"reduction_factor",
                   Type::kInt,
                   3,
@@ -94,9 +95,7 @@ AssessorSpec asha_spec() {
   };
   s.factory = [](const Json& a) {
     return std::make_unique<AshaAssessor>(
-        a["optimize_mode"] == "minimize" ? OptimizeMode::kMinimize
-                                         : OptimizeMode::kMaximize,
-        a["reduction_factor"].get<int>(), a["min_step"].get<int>(),
+        mode_of(a), a["reduction_factor"].get<int>(), a["min_step"].get<int>(),
         a["max_step"].get<int>());
   };
   return s;

@@ -371,6 +371,17 @@ Status ExperimentManager::handle(const TrialEvent& e) {
   return Status::ok();
 }
 
+std::vector<double> ExperimentManager::gapless_prefix(
+    const std::map<std::int64_t, double>& by_sequence) {
+  std::vector<double> prefix;
+  for (auto it = by_sequence.find(0);
+       it != by_sequence.end() &&
+       it->first == static_cast<std::int64_t>(prefix.size());
+       ++it)
+    prefix.push_back(it->second);
+  return prefix;
+}
+
 // NNI's dispatcher: the intermediate results by sequence; the assessor is
 // asked when they form a prefix reaching this one, never once the trial
 // reported its final result or is being stopped. Bad: stopped at once.
@@ -386,9 +397,7 @@ void ExperimentManager::assess(const TrialEvent& e, Live& live) {
   }
   if (e.metric_sequence < 0 || e.metric_sequence > 1000000) return;
   live.history[e.metric_sequence] = scalar.value();
-  std::vector<double> prefix;
-  for (std::int64_t i = 0; live.history.count(i); ++i)
-    prefix.push_back(live.history[i]);
+  const std::vector<double> prefix = gapless_prefix(live.history);
   if (static_cast<std::int64_t>(prefix.size()) < e.metric_sequence) return;
   if (assessor_->assess_trial(e.trial_id, prefix) != AssessResult::kBad) return;
   live.stop_reason = assessor_->last_reason();

@@ -124,6 +124,9 @@ class ExperimentManager {
   void warn_if_conflicting(const TrialEvent& event);
   struct Live;
   void assess(const TrialEvent& event, Live& live);
+  // The results for sequences 0, 1, ... up to the first one missing.
+  static std::vector<double> gapless_prefix(
+      const std::map<std::int64_t, double>& by_sequence);
   // Records the status (in the store too) if it changed, or with `force`.
   Status set_status(ExperimentStatus status, bool force = false);
   Status save_config();

@@ -37,6 +37,18 @@ ExperimentConfig config(const testing::TempDir& dir) {
   return e;
 }
 
+// A manager over the local platform (SIGKILL 0.5 s after a cancel).
+std::unique_ptr<ExperimentManager> manager(const ExperimentConfig& c,
+                                           const testing::TempDir& dir,
+                                           Store* store, std::uint64_t seed) {
+  LocalTrainingService::Options o;
+  o.kill_grace = milliseconds(500);
+  return std::make_unique<ExperimentManager>(
+      c, "exp", dir.file("exp"),
+      std::move(create_tuner("Random", c.tuner_class_args)).value(),
+      std::move(LocalTrainingService::create(o)).value(), store, seed);
+}
+
 StatusOr<bool> run(ExperimentManager& m, int seconds) {
   const auto limit =
       std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -51,14 +63,9 @@ TEST(ManagerAssessor, ATrialJudgedBadIsStoppedEarlyWithItsReason) {
   testing::TempDir dir;
   ExperimentConfig c = config(dir);
   auto store = std::move(Store::open(":memory:")).value();
-  LocalTrainingService::Options o;
-  o.kill_grace = milliseconds(500);
-  ExperimentManager m(
-      c, "exp", dir.file("exp"),
-      std::move(create_tuner("Random", c.tuner_class_args)).value(),
-      std::move(LocalTrainingService::create(o)).value(), store.get(), 5);
-  ASSERT_TRUE(m.start().is_ok());
-  auto more = run(m, 60);  // the stopped trials would train for 2 minutes
+  auto m = manager(c, dir, store.get(), 5);
+  ASSERT_TRUE(m->start().is_ok());
+  auto more = run(*m, 60);  // the stopped trials would train for 2 minutes
   ASSERT_TRUE(more.is_ok()) << more.status().message();
   EXPECT_FALSE(more.value());
   auto trials = store->trials().value();
@@ -70,7 +77,7 @@ TEST(ManagerAssessor, ATrialJudgedBadIsStoppedEarlyWithItsReason) {
               std::string::npos)
         << trials[i].message;
   }
-  EXPECT_EQ(m.progress().best_trial_id, trials[0].trial_id);
+  EXPECT_EQ(m->progress().best_trial_id, trials[0].trial_id);
 }
 
 TEST(ManagerAssessor, AshaStopsTrialsOutsideTheTopOfTheirRung) {
@@ -79,14 +86,9 @@ TEST(ManagerAssessor, AshaStopsTrialsOutsideTheTopOfTheirRung) {
   c.assessor_name = "ASHA";
   c.assessor_class_args = {{"reduction_factor", 2}, {"max_step", 4}};
   auto store = std::move(Store::open(":memory:")).value();
-  LocalTrainingService::Options o;
-  o.kill_grace = milliseconds(500);
-  ExperimentManager m(
-      c, "exp", dir.file("exp"),
-      std::move(create_tuner("Random", c.tuner_class_args)).value(),
-      std::move(LocalTrainingService::create(o)).value(), store.get(), 5);
-  ASSERT_TRUE(m.start().is_ok());
-  auto more = run(m, 60);
+  auto m = manager(c, dir, store.get(), 5);
+  ASSERT_TRUE(m->start().is_ok());
+  auto more = run(*m, 60);
   ASSERT_TRUE(more.is_ok()) << more.status().message();
   EXPECT_FALSE(more.value());
   auto trials = store->trials().value();
@@ -105,25 +107,17 @@ TEST(ManagerAssessor, ResumeRebuildsTheAssessorFromTheStore) {
   const std::string db = dir.file("db.sqlite");
   {
     auto store = std::move(Store::open(db)).value();
-    ExperimentManager m(
-        c, "exp", dir.file("exp"),
-        std::move(create_tuner("Random", c.tuner_class_args)).value(),
-        std::move(LocalTrainingService::create({})).value(), store.get(), 5);
-    ASSERT_TRUE(m.start().is_ok());
-    ASSERT_TRUE(run(m, 30).is_ok());  // trial 0: 0.9, SUCCEEDED
+    auto m = manager(c, dir, store.get(), 5);
+    ASSERT_TRUE(m->start().is_ok());
+    ASSERT_TRUE(run(*m, 30).is_ok());  // trial 0: 0.9, SUCCEEDED
   }
   // The resumed manager knows trial 0, so the next one (0.1) is stopped.
   auto store = std::move(Store::open(db)).value();
   ASSERT_TRUE(store->put_value("config", c.canonical).is_ok());
   c.max_trial_number = 2;
-  LocalTrainingService::Options o;
-  o.kill_grace = milliseconds(500);
-  ExperimentManager m(
-      c, "exp", dir.file("exp"),
-      std::move(create_tuner("Random", c.tuner_class_args)).value(),
-      std::move(LocalTrainingService::create(o)).value(), store.get(), 6);
-  ASSERT_TRUE(m.resume().is_ok());
-  auto more = run(m, 60);
+  auto m = manager(c, dir, store.get(), 6);
+  ASSERT_TRUE(m->resume().is_ok());
+  auto more = run(*m, 60);
   ASSERT_TRUE(more.is_ok()) << more.status().message();
   auto trials = store->trials().value();
   ASSERT_EQ(trials.size(), 2u);

@@ -33,6 +33,21 @@ std::optional<Architecture> stored_architecture(const SearchSpace* space,
   return arch.value();
 }
 
+// The ended trials, in the order they ended (what the tuner and the assessor
+// learn them in).
+std::vector<const TrialRow*> ended_in_end_order(
+    const std::vector<TrialRow>& trials) {
+  std::vector<const TrialRow*> ended;
+  for (const auto& t : trials) {
+    if (is_terminal(t.status)) ended.push_back(&t);
+  }
+  std::stable_sort(ended.begin(), ended.end(),
+                   [](const TrialRow* a, const TrialRow* b) {
+                     return a->end_time < b->end_time;
+                   });
+  return ended;
+}
+
 }  // namespace
 
 const SearchSpace* ExperimentManager::space_of(int g) const {
@@ -157,14 +172,7 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
     }
     imported_ = static_cast<int>(imported.value().size());
   }
-  std::vector<const TrialRow*> ended;
-  for (const auto& t : trials) {
-    if (is_terminal(t.status)) ended.push_back(&t);
-  }
-  std::stable_sort(ended.begin(), ended.end(),
-                   [](const TrialRow* a, const TrialRow* b) {
-                     return a->end_time < b->end_time;
-                   });
+  const std::vector<const TrialRow*> ended = ended_in_end_order(trials);
   for (const TrialRow* t : ended) {
     auto r = result.find(t->trial_id);
     if (t->status == TrialStatus::kSucceeded) {
@@ -221,20 +229,11 @@ void ExperimentManager::restore_assessor(
     auto v = final_scalar(m.value);
     if (v.is_ok()) history[m.trial_id].emplace(m.sequence, v.value());
   }
-  std::vector<const TrialRow*> ended;
-  for (const auto& t : trials) {
-    if (is_terminal(t.status)) ended.push_back(&t);
-  }
-  std::stable_sort(ended.begin(), ended.end(),
-                   [](const TrialRow* a, const TrialRow* b) {
-                     return a->end_time < b->end_time;
-                   });
+  const std::vector<const TrialRow*> ended = ended_in_end_order(trials);
   for (const TrialRow* t : ended) {
     auto h = history.find(t->trial_id);
     if (h == history.end()) continue;
-    std::vector<double> prefix;
-    for (std::int64_t i = 0; h->second.count(i); ++i)
-      prefix.push_back(h->second[i]);
+    const std::vector<double> prefix = gapless_prefix(h->second);
     if (prefix.empty()) continue;
     assessor_->assess_trial(t->trial_id, prefix);
     assessor_->trial_end(t->trial_id, t->status == TrialStatus::kSucceeded);

@@ -60,6 +60,13 @@ std::optional<PlatformSpec> find_platform(const std::string& name);
 std::vector<std::string> platform_names();
 std::vector<PlatformSpec> registered_platforms();
 
+// A string key of a checked trainingService section (or of one of its list
+// items); "" when it is unset.
+inline std::string section_text(const Json& section, const char* key) {
+  const Json v = section.value(key, Json());
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
 // A factory's result as the registry returns it.
 template <typename Service>
 StatusOr<std::unique_ptr<TrainingService>> as_service(

@@ -136,11 +136,6 @@ const Section& section() {
   return s;
 }
 
-std::string text(const Json& j, const char* key) {
-  const Json v = j.value(key, Json());
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
 }  // namespace
 
 RemoteTrainingService::Options remote_options(const ExperimentConfig& config,
@@ -149,25 +144,25 @@ RemoteTrainingService::Options remote_options(const ExperimentConfig& config,
   RemoteTrainingService::Options o;
   for (const Json& j : ts.value("machineList", Json::array())) {
     RemoteMachine r;
-    r.host = text(j, "host");
+    r.host = section_text(j, "host");
     r.port = j.value("port", 22);
-    r.user = text(j, "user");
-    r.ssh_key_file = text(j, "sshKeyFile");
-    r.ssh_passphrase = text(j, "sshPassphrase");
-    r.password = text(j, "password");
+    r.user = section_text(j, "user");
+    r.ssh_key_file = section_text(j, "sshKeyFile");
+    r.ssh_passphrase = section_text(j, "sshPassphrase");
+    r.password = section_text(j, "password");
     r.use_active_gpu = j.value("useActiveGpu", false);
     r.max_trial_number_per_gpu = j.value("maxTrialNumberPerGpu", 1);
     if (j.value("gpuIndices", Json()).is_array())
       r.gpu_indices = j["gpuIndices"].get<std::vector<int>>();
-    r.python_path = text(j, "pythonPath");
+    r.python_path = section_text(j, "pythonPath");
     r.check_host_key = j.value("checkHostKey", true);
-    r.known_hosts_file = text(j, "knownHostsFile");
+    r.known_hosts_file = section_text(j, "knownHostsFile");
     o.machines.push_back(r);
   }
   o.experiment_id = context.experiment_id;
   o.experiment_dir = context.experiment_dir;
   o.code_dir = config.trial_code_directory;
-  o.remote_directory = text(ts, "remoteDirectory");
+  o.remote_directory = section_text(ts, "remoteDirectory");
   if (o.remote_directory.empty()) o.remote_directory = "/tmp/archer-remote";
   o.max_parallel = config.trial_concurrency;
   o.gpus_per_trial = config.trial_gpu_number.value_or(0);

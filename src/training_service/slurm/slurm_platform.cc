@@ -76,11 +76,6 @@ const Section& section() {
   return s;
 }
 
-std::string text(const Json& j, const char* key) {
-  const Json v = j.value(key, Json());
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
 }  // namespace
 
 SlurmTrainingService::Options slurm_options(const ExperimentConfig& config,
@@ -88,11 +83,11 @@ SlurmTrainingService::Options slurm_options(const ExperimentConfig& config,
   const Json& ts = config.training_service;
   SlurmTrainingService::Options o;
   SlurmOptions& s = o.slurm;
-  s.shared_directory = text(ts, "sharedDirectory");
-  s.partition = text(ts, "partition");
-  s.account = text(ts, "account");
-  s.time_limit = text(ts, "timeLimit");
-  s.memory = text(ts, "memoryPerTrial");
+  s.shared_directory = section_text(ts, "sharedDirectory");
+  s.partition = section_text(ts, "partition");
+  s.account = section_text(ts, "account");
+  s.time_limit = section_text(ts, "timeLimit");
+  s.memory = section_text(ts, "memoryPerTrial");
   if (ts.value("cpusPerTrial", Json()).is_number_integer())
     s.cpus = ts["cpusPerTrial"].get<int>();
   if (ts.value("gpusPerTrial", Json()).is_number_integer()) {
