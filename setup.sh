@@ -19,14 +19,18 @@ esac
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config python3 clang-format libopenblas0-openmp
   libtorch-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
-  libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev dataset-fashion-mnist
+  libsqlite3-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev dataset-fashion-mnist
   openssh-server slurm-wlm munge
 )
 # Only the tests need a browser (the web UI's browser tests) and inotify-tools (the
 # remote tests' hosts then use the inotify watcher, as a host with it installed does).
 # clang's libFuzzer (and its runtime) build and run the fuzz targets.
+# NNI's Python package (../shared/nni, the conformance partner) needs the python3-* ones.
 [ "$mode" = test ] && PACKAGES+=(chromium chromium-driver fonts-liberation inotify-tools
-  clang libclang-rt-14-dev)
+  clang libclang-rt-14-dev python3-numpy python3-scipy python3-yaml python3-json-tricks
+  python3-schema python3-typeguard python3-filelock python3-prettytable python3-psutil
+  python3-requests python3-websockets python3-colorama python3-pandas python3-astor
+  python3-cloudpickle python3-tqdm python3-packaging python3-typing-extensions)
 
 install_packages() {
   local missing=() p

@@ -40,12 +40,18 @@ passed=$((passed + 1))
 check() {  # name
   "$archer" experiment export --type json --intermediate --filename "$1.json" \
     --experiment_working_directory "$tmp/$1" >/dev/null || fail "$1: export"
-  "$python" - nni_auto_gen_search_space.json "$1.json" <<'PY' || fail "$1: trials"
+  "$python" - nni_auto_gen_search_space.json "$1.json" "$1" <<'PY' || fail "$1: trials"
 import json, sys
 space = json.load(open(sys.argv[1]))
 trials = json.load(open(sys.argv[2]))
 assert len(trials) == 3, len(trials)
+# With an assessor a trial may end EARLY_STOPPED after its intermediate result.
+stopping = sys.argv[3].endswith("_asha")
 for t in trials:
+    if stopping and t["status"] == "EARLY_STOPPED":
+        assert "stopped early: ASHA" in t["message"], t
+        assert len(t["intermediate"]) == 1, t["intermediate"]
+        continue
     assert t["status"] == "SUCCEEDED", t
     arch = t["parameter"]
     assert list(arch) == list(space), arch
@@ -61,10 +67,10 @@ for t in trials:
 PY
 }
 # The shipped configs (every tuner, v2 and v1), shrunk to 3 tiny trials.
-for f in config_random config_evolution config_ppo config_v1_random config_v1_evolution config_v1_ppo; do
+for f in config_random config_evolution config_evolution_asha config_ppo config_v1_random config_v1_evolution config_v1_ppo; do
   sed -e "s|../../build/examples/mnist/mnist_nas|$mnist|" \
       -e "s|--epochs 3 --train_samples 10000 --test_samples 2000|--epochs 2 --train_samples 256 --test_samples 256 --log_interval 0|" \
-      -e "s|maxTrialNumber: 20|maxTrialNumber: 3|; s|maxTrialNum: 20|maxTrialNum: 3|" \
+      -e "s|maxTrialNumber: [24]0|maxTrialNumber: 3|; s|maxTrialNum: 20|maxTrialNum: 3|" \
       "$shipped/$f.yml" >"$f.yml"
   case $f in
     config_v1_*) echo "logDir: $tmp/$f" >>"$f.yml" ;;
@@ -72,7 +78,10 @@ for f in config_random config_evolution config_ppo config_v1_random config_v1_ev
   esac
   grep -q -- "--train_samples 256" "$f.yml" || fail "$f: trial command not shrunk"
   "$archer" create --config "$f.yml" --foreground --no_server >"$f.out" 2>&1 || { cat "$f.out"; fail "$f"; }
-  grep -q "DONE: 3 succeeded, 0 failed" "$f.out" || { cat "$f.out"; fail "$f: 3 trials"; }
+  case $f in
+    *_asha) grep -q "DONE: [1-3] succeeded, 0 failed" "$f.out" || { cat "$f.out"; fail "$f: trials"; } ;;
+    *) grep -q "DONE: 3 succeeded, 0 failed" "$f.out" || { cat "$f.out"; fail "$f: 3 trials"; } ;;
+  esac
   check "$f"
   passed=$((passed + 1))
 done

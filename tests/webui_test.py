@@ -90,6 +90,78 @@ def wait_for(fn, what, timeout=30):
     raise AssertionError("timed out waiting for " + what)
 
 
+STOPPED_TRIAL = """
+import time
+import archer_trial as nni
+nni.get_next_parameter()
+if nni.get_sequence_id() == 0:
+    for _ in range(3):
+        nni.report_intermediate_result(1.0)
+    nni.report_final_result(1.0)
+else:
+    nni.report_intermediate_result(0.0)
+    time.sleep(120)  # stopped early long before this
+"""
+
+
+def stopped_scenario(tmp, downloads):
+    """An early-stopped trial: its state, the assessor's reason (trial ls,
+    export, the page) and its curve marked where it was stopped."""
+    work = os.path.join(tmp, "work-stopped")
+    with open(os.path.join(tmp, "stopped_trial.py"), "w") as f:
+        f.write(STOPPED_TRIAL)
+    with open(os.path.join(tmp, "stopped.yml"), "w") as f:
+        f.write("searchSpace: {op: {_type: layer_choice, _value: [a, b]}}\n"
+                "trialCommand: %s stopped_trial.py\ntrialCodeDirectory: .\n"
+                "trialConcurrency: 1\nmaxTrialNumber: 2\n"
+                "experimentWorkingDirectory: %s\n"
+                "tuner: {name: Random, classArgs: {seed: 1}}\n"
+                "assessor: {name: Medianstop, classArgs: {start_step: 1}}\n"
+                % (sys.executable, work))
+    env = dict(os.environ, PYTHONPATH=MODULE_DIR)
+    out = run_archer("create", "--config", os.path.join(tmp, "stopped.yml"), "--foreground",
+                     "--port", "0", env=env)
+    exp_id = re.search(r"Experiment (\S+) started", out).group(1)
+    store = Store(os.path.join(work, exp_id, "db", "archer.sqlite"))
+    trials = store.trials()
+    check([t[2] for t in trials] == ["SUCCEEDED", "EARLY_STOPPED"], "states %s" % trials)
+    stopped = trials[1][0]
+    listed = run_archer("trial", "ls", exp_id, "--experiment_working_directory", work)
+    check("stopped early: Medianstop at step 1" in listed, "trial ls shows why: " + listed)
+    path = os.path.join(tmp, "stopped.json")
+    run_archer("experiment", "export", exp_id, "--type", "json", "--filename", path,
+               "--experiment_working_directory", work)
+    with open(path) as f:
+        exported = {r["trialJobId"]: r for r in json.load(f)}
+    check("Medianstop" in exported[stopped].get("message", ""), "export has the reason")
+    view = [ARCHER, "view", exp_id, "--port", "0", "--experiment_working_directory", work]
+    out = subprocess.run(view, capture_output=True, text=True, timeout=60).stdout
+    url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
+    b = Browser(downloads=downloads)
+    try:
+        b.get(url)
+        b.wait("return document.body.dataset.loaded", what="the page")
+        b.click("#tabs button[data-tab=trials]")
+        b.wait("return document.querySelectorAll('#trials tr.trial').length === 2", what="rows")
+        cell = "document.querySelector('#trials tr.trial[data-id=%s]').cells[3].firstChild" % stopped
+        check(b.js("return %s.textContent" % cell) == "EARLY_STOPPED", "state on the page")
+        check("Medianstop" in b.js("return %s.title" % cell), "reason as the state's tooltip")
+        b.click("#trials tr.trial[data-id=%s] td:nth-child(3)" % stopped)
+        b.wait("return document.getElementById('detail-%s')" % stopped, what="the detail row")
+        b.wait("return document.querySelector('#detail-chart-%s canvas')" % stopped,
+               what="the curve")
+        check(b.js("return document.getElementById('detail-chart-%s').dataset.stoppedAt"
+                   % stopped) == "0", "the curve is marked at step 0")
+        check("stopped early: Medianstop" in b.js(
+            "return document.getElementById('detail-%s').textContent" % stopped),
+            "the message in the detail")
+        b.screenshot(os.path.join(SHOTS, "09-early-stopped.png"))
+    finally:
+        b.quit()
+        subprocess.run([ARCHER, "stop", exp_id, "--experiment_working_directory", work],
+                       capture_output=True, timeout=60)
+
+
 def main():
     for tool in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
         if not os.path.exists(tool):
@@ -276,12 +348,16 @@ def main():
 
         # Change the concurrency; a bad duration is refused with the reason.
         b.click("#tabs button[data-tab=overview]")
-        b.js("document.getElementById('set-concurrency').value = '3'")
+        # As typing does: the value, then an input event (a refresh of the
+        # overview must not put the old value back).
+        b.js("const i = document.getElementById('set-concurrency'); i.value = '3';"
+             "i.dispatchEvent(new Event('input'));")
         b.click("button[data-update=TRIAL_CONCURRENCY]")
         b.wait("return document.getElementById('action-result').textContent"
                ".includes('TRIAL_CONCURRENCY: updated')", what="update answered")
         wait_for(lambda: store.value("config")["trialConcurrency"] == 3, "concurrency 3 stored")
-        b.js("document.getElementById('set-duration').value = 'soon'")
+        b.js("const i = document.getElementById('set-duration'); i.value = 'soon';"
+             "i.dispatchEvent(new Event('input'));")
         b.click("button[data-update=MAX_EXEC_DURATION]")
         b.wait("return document.getElementById('action-result').textContent"
                ".includes('maxExperimentDuration')", what="the refusal")
@@ -311,6 +387,9 @@ def main():
                       ".then(r => r.status)")
         check(status == 403, "writes refused when viewed: %s" % status)
         shot("08-view-read-only")
+        browser.quit()
+        browser = None
+        stopped_scenario(tmp, downloads)
         print("webui browser test: all checks passed; screenshots in " + SHOTS)
     finally:
         if browser:

@@ -160,10 +160,16 @@ function renderOverview(ov) {
   $('ov-space').textContent = JSON.stringify(ov.searchSpace, null, 2);
   const live = ov.writable;
   $('actions').hidden = !live;
-  if (live && document.activeElement.tagName !== 'INPUT') {
-    $('set-concurrency').value = ov.trialConcurrency || '';
-    $('set-trialnum').value = ov.maxTrialNumber || '';
-    $('set-duration').value = ov.maxExperimentDuration ? ov.maxExperimentDuration + 's' : '';
+  // The current values, except in a field the user is editing (focused, or
+  // changed and not yet sent).
+  const show = (id, v) => {
+    const input = $(id);
+    if (document.activeElement !== input && !input.dataset.edited) input.value = v;
+  };
+  if (live) {
+    show('set-concurrency', ov.trialConcurrency || '');
+    show('set-trialnum', ov.maxTrialNumber || '');
+    show('set-duration', ov.maxExperimentDuration ? ov.maxExperimentDuration + 's' : '');
   }
 }
 
@@ -213,7 +219,7 @@ async function loadTrials() {
       el('td', {}, box),
       el('td', { text: t.sequenceId }),
       el('td', { class: 'mono', text: t.trialJobId }),
-      el('td', {}, el('span', { class: 'status ' + t.status, text: t.status })),
+      el('td', {}, el('span', { class: 'status ' + t.status, text: t.status, title: t.message || '' })),
       el('td', { text: fmtDuration(t.duration) }),
       el('td', { class: 'value', text: fmtNumber(t.value) }),
       el('td', { text: t.intermediateCount }),
@@ -258,7 +264,7 @@ function detailRow(t) {
         el('h4', { text: 'Directory' }), el('pre', { text: t.trialDir }),
         el('h4', { text: 'Output' }), files, log)));
   const row = el('tr', { class: 'detail', id: 'detail-' + t.trialJobId }, cell);
-  loadIntermediate(t.trialJobId, chart);
+  loadIntermediate(t.trialJobId, chart, t.status === 'EARLY_STOPPED' ? 'stopped early' : null);
   return row;
 }
 
@@ -267,10 +273,10 @@ async function intermediatePoints(id) {
   return records.map(r => [r.sequence, metricValue(r)]).filter(p => p[1] !== null);
 }
 
-async function loadIntermediate(id, target) {
+async function loadIntermediate(id, target, stopped) {
   try {
     const points = await intermediatePoints(id);
-    requestAnimationFrame(() => Charts.intermediate(target, [{ label: id, points }]));
+    requestAnimationFrame(() => Charts.intermediate(target, [{ label: id, points, stopped }]));
   } catch (e) { target.textContent = String(e.message || e); }
 }
 
@@ -306,7 +312,7 @@ async function exportTrials(kind) {
     if (/^[=+\-@\t\r]/.test(s) && !(s.trim() !== '' && isFinite(Number(s)))) s = "'" + s;
     return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   };
-  const head = ['trialJobId', 'sequenceId', 'status', 'startTime', 'endTime', 'durationSeconds', 'value'].concat(keys);
+  const head = ['trialJobId', 'sequenceId', 'status', 'startTime', 'endTime', 'durationSeconds', 'value'].concat(keys, ['message']);
   const lines = [head.join(',')];
   for (const t of page.trials) {
     const choice = k => {
@@ -314,7 +320,7 @@ async function exportTrials(kind) {
       return d ? (Array.isArray(d._value) ? JSON.stringify(d._value) : d._value) : '';
     };
     lines.push([t.trialJobId, t.sequenceId, t.status, t.startTime, t.endTime,
-                t.duration === null ? '' : t.duration / 1000, t.value].concat(keys.map(choice))
+                t.duration === null ? '' : t.duration / 1000, t.value].concat(keys.map(choice), [t.message || ''])
                 .map(quote).join(','));
   }
   download('trials.csv', 'text/csv', lines.join('\n') + '\n');
@@ -459,11 +465,15 @@ function init() {
   $('export-csv').addEventListener('click', () => exportTrials('csv').catch(showError));
   $('export-json').addEventListener('click', () => exportTrials('json').catch(showError));
   $('compare-selected').addEventListener('click', () => selectTab('compare'));
-  for (const b of document.querySelectorAll('[data-update]'))
+  for (const b of document.querySelectorAll('[data-update]')) {
+    const input = $(b.dataset.input);
+    input.addEventListener('input', () => { input.dataset.edited = '1'; });
     b.addEventListener('click', () => {
-      const raw = $(b.dataset.input).value.trim();
+      const raw = input.value.trim();
+      delete input.dataset.edited;
       update(b.dataset.update, b.dataset.update === 'MAX_EXEC_DURATION' ? raw : Number(raw));
     });
+  }
   $('stop-experiment').addEventListener('click', async () => {
     if (!confirm('Stop the experiment? Running trials are cancelled.')) return;
     try {

@@ -44,7 +44,9 @@ const Charts = (() => {
   }
 
   // Intermediate results of one or more trials: lines over the step number.
-  // `runs`: [{label, points: [[step, value]...]}].
+  // `runs`: [{label, points: [[step, value]...], stopped}]; `stopped` (a
+  // string) marks the run's last point as where it was stopped early: a red
+  // cross, a dashed line and the text, drawn on the canvas.
   function intermediate(target, runs) {
     const steps = new Set();
     runs.forEach(r => r.points.forEach(p => steps.add(p[0])));
@@ -62,8 +64,47 @@ const Charts = (() => {
       series.push({ label: r.label, stroke: palette[i % palette.length], width: 2,
                     spanGaps: true, points: { show: true, size: 4 } });
     });
-    mount(target, { width: width(target), height: 220, scales: { x: { time: false } },
-                    series, axes: [{ label: 'step', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000] }, {}] }, data);
+    const marks = [];
+    runs.forEach((r, i) => {
+      if (r.stopped && r.points.length) {
+        const last = r.points[r.points.length - 1];
+        marks.push({ series: i + 1, x: last[0], y: last[1], text: r.stopped });
+      }
+    });
+    const plot = mount(target, { width: width(target), height: 220, scales: { x: { time: false } },
+                    series, axes: [{ label: 'step', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000] }, {}],
+                    hooks: { draw: [u => drawStops(u, marks)] } }, data);
+    target.dataset.stoppedAt = marks.map(m => m.x).join(',');
+    return plot;
+  }
+
+  // The early-stop marks of intermediate(), in canvas pixels.
+  function drawStops(u, marks) {
+    const ctx = u.ctx;
+    const dpr = window.devicePixelRatio || 1;
+    for (const m of marks) {
+      const x = u.valToPos(m.x, 'x', true);
+      const y = u.valToPos(m.y, u.series[m.series].scale || 'y', true);
+      ctx.save();
+      ctx.strokeStyle = '#c23b32';
+      ctx.lineWidth = 2 * dpr;
+      ctx.setLineDash([4 * dpr, 3 * dpr]);
+      ctx.beginPath();
+      ctx.moveTo(x, u.bbox.top);
+      ctx.lineTo(x, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      const r = 5 * dpr;
+      ctx.beginPath();
+      ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r);
+      ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y - r);
+      ctx.stroke();
+      ctx.fillStyle = '#c23b32';
+      ctx.font = `${12 * dpr}px sans-serif`;
+      ctx.textAlign = x > u.bbox.left + u.bbox.width / 2 ? 'right' : 'left';
+      ctx.fillText(m.text, x + (ctx.textAlign === 'right' ? -8 : 8) * dpr, u.bbox.top + 14 * dpr);
+      ctx.restore();
+    }
   }
 
   // Parallel coordinates on a canvas: one ordinal axis per search-space key

@@ -6,6 +6,12 @@
 //                                            `archer ss_gen` does)
 //   mnist_nas --architecture best.json       trains one given architecture
 //
+// --validation_samples N holds out the last N training images as a
+// validation split: each epoch reports the validation accuracy (never the
+// test set's) as {"default": accuracy, "seconds": the epoch's training and
+// evaluation seconds}, so a search selects on data it may look at.
+// --ops picks a subset of the cell operations (a smaller cell space).
+//
 // --space nni is NNI's MNIST network (8 architectures; its ss_gen output is
 // NNI's byte for byte); --space cells is a larger space for the tuners. NNI's
 // training recipe by default: SGD lr 0.01 momentum 0.5, batch 64, 10 epochs;
@@ -15,6 +21,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -39,40 +46,46 @@ struct Flags {
   int cells = 4;
   int train_samples = 0;  // 0: all
   int test_samples = 0;
-  int threads = 0;  // 0: Archer's default (see archer/nn/runtime.h)
+  int validation_samples = 0;  // 0: report the test accuracy (NNI's recipe)
+  int threads = 0;             // 0: Archer's default (see archer/nn/runtime.h)
   int seed = 1;
   int log_interval = 1000;
   std::string data_dir = mnist_example::kDefaultDataDir;
   std::string cache_dir = mnist_example::default_cache_dir();
   std::string architecture;  // a JSON file
+  std::string ops;           // comma-separated cell operations ("": all six)
 };
 
 const char kUsage[] =
     "flags: --space nni|cells, --epochs N, --batch_size N, --test_batch_size "
     "N, --lr X, --momentum X, --hidden_size N, --channels N, --cells N, "
-    "--train_samples N (0: all), --test_samples N, --threads N, --seed N, "
-    "--log_interval N, --data_dir DIR, --cache_dir DIR, --architecture FILE";
+    "--train_samples N (0: all), --test_samples N, --validation_samples N, "
+    "--threads N, --seed N, --log_interval N, --data_dir DIR, --cache_dir "
+    "DIR, --architecture FILE, --ops OP,OP,... (cells space)";
 
 Flags parse_flags(int argc, char** argv) {
   Flags f;
-  std::map<std::string, int*> ints = {{"--epochs", &f.epochs},
-                                      {"--batch_size", &f.batch_size},
-                                      {"--test_batch_size", &f.test_batch_size},
-                                      {"--hidden_size", &f.hidden_size},
-                                      {"--channels", &f.channels},
-                                      {"--cells", &f.cells},
-                                      {"--train_samples", &f.train_samples},
-                                      {"--test_samples", &f.test_samples},
-                                      {"--threads", &f.threads},
-                                      {"--seed", &f.seed},
-                                      {"--log_interval", &f.log_interval}};
+  std::map<std::string, int*> ints = {
+      {"--epochs", &f.epochs},
+      {"--batch_size", &f.batch_size},
+      {"--test_batch_size", &f.test_batch_size},
+      {"--hidden_size", &f.hidden_size},
+      {"--channels", &f.channels},
+      {"--cells", &f.cells},
+      {"--train_samples", &f.train_samples},
+      {"--test_samples", &f.test_samples},
+      {"--validation_samples", &f.validation_samples},
+      {"--threads", &f.threads},
+      {"--seed", &f.seed},
+      {"--log_interval", &f.log_interval}};
   std::map<std::string, double*> reals = {{"--lr", &f.lr},
                                           {"--momentum", &f.momentum}};
   std::map<std::string, std::string*> strings = {
       {"--space", &f.space},
       {"--data_dir", &f.data_dir},
       {"--cache_dir", &f.cache_dir},
-      {"--architecture", &f.architecture}};
+      {"--architecture", &f.architecture},
+      {"--ops", &f.ops}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -86,7 +99,8 @@ Flags parse_flags(int argc, char** argv) {
       long n = std::strtol(v.c_str(), &end, 10);
       const bool zero_ok = arg == "--train_samples" ||
                            arg == "--test_samples" || arg == "--threads" ||
-                           arg == "--seed" || arg == "--log_interval";
+                           arg == "--validation_samples" || arg == "--seed" ||
+                           arg == "--log_interval";
       if (v.empty() || *end != '\0' || n < (zero_ok ? 0 : 1) || n > 1 << 30) {
         throw std::invalid_argument(
             arg + ": expected an integer >= " + (zero_ok ? "0" : "1") +
@@ -140,13 +154,41 @@ double evaluate(Net& net, const mnist_example::Split& test, int batch) {
   return 100.0 * static_cast<double>(correct) / static_cast<double>(n);
 }
 
+// The first `n` examples of `s` from `begin` (all from `begin` when n is 0).
+mnist_example::Split slice(const mnist_example::Split& s, int64_t begin,
+                           int64_t n) {
+  const int64_t available = s.images.size(0) - begin;
+  if (n == 0 || n > available) n = available;
+  return {s.images.narrow(0, begin, n), s.labels.narrow(0, begin, n)};
+}
+
 template <typename Net>
 int run(Net net, const Flags& f) {
   // Data first, as NNI's example does (ss_gen then checks the data too).
-  mnist_example::Split train =
-      mnist_example::load_split(f.data_dir, f.cache_dir, true, f.train_samples);
-  mnist_example::Split test =
-      mnist_example::load_split(f.data_dir, f.cache_dir, false, f.test_samples);
+  mnist_example::Split train, test;
+  const bool validating = f.validation_samples > 0;
+  if (validating) {
+    // Validation: the last images of the training split; training: the first
+    // ones, never overlapping.
+    mnist_example::Split all =
+        mnist_example::load_split(f.data_dir, f.cache_dir, true, 0);
+    const int64_t total = all.images.size(0);
+    if (f.validation_samples >= total) {
+      throw std::invalid_argument(
+          "--validation_samples: expected fewer than the " +
+          std::to_string(total) + " training images");
+    }
+    const int64_t rest = total - f.validation_samples;
+    test = slice(all, rest, f.validation_samples);
+    train = slice(
+        all, 0,
+        std::min<int64_t>(f.train_samples == 0 ? rest : f.train_samples, rest));
+  } else {
+    train = mnist_example::load_split(f.data_dir, f.cache_dir, true,
+                                      f.train_samples);
+    test = mnist_example::load_split(f.data_dir, f.cache_dir, false,
+                                     f.test_samples);
+  }
   if (f.architecture.empty()) {
     archer::get_and_apply_next_architecture(net);
   } else {
@@ -162,6 +204,7 @@ int run(Net net, const Flags& f) {
       net->parameters(), torch::optim::SGDOptions(f.lr).momentum(f.momentum));
   const int64_t n = train.images.size(0);
   double accuracy = 0, seconds = 0;
+  archer::Json last;
   int64_t seen = 0;
   for (int epoch = 1; epoch <= f.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
@@ -185,19 +228,30 @@ int run(Net net, const Flags& f) {
                     loss.item<double>());
       }
     }
-    seconds +=
+    const double train_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
+    seconds += train_seconds;
     seen += n;
     accuracy = evaluate(net, test, f.test_batch_size);
-    std::printf("epoch %d: loss %.4f, test accuracy %.2f%%\n", epoch,
-                loss_sum / static_cast<double>(batches), accuracy);
+    const double epoch_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    std::printf("epoch %d: loss %.4f, %s accuracy %.2f%%\n", epoch,
+                loss_sum / static_cast<double>(batches),
+                validating ? "validation" : "test", accuracy);
     std::fflush(stdout);
-    if (epoch < f.epochs) archer::report_intermediate_result(accuracy);
+    if (validating) {
+      last = archer::Json{{"default", accuracy},
+                          {"seconds", std::round(epoch_seconds * 1000) / 1000}};
+    } else {
+      last = accuracy;
+    }
+    if (epoch < f.epochs) archer::report_intermediate_result(last);
   }
   std::printf("training throughput: %.1f images/s (%d thread(s))\n",
               static_cast<double>(seen) / seconds, torch::get_num_threads());
-  archer::report_final_result(accuracy);
+  archer::report_final_result(last);
   return 0;
 }
 
@@ -209,7 +263,9 @@ int main(int argc, char** argv) {
     torch::manual_seed(f.seed);
     if (f.space == "nni")
       return run(mnist_example::NniMnistNet(f.hidden_size), f);
-    return run(mnist_example::CellNet(f.channels, f.cells), f);
+    return run(mnist_example::CellNet(f.channels, f.cells,
+                                      mnist_example::split_ops(f.ops)),
+               f);
   } catch (const std::exception& e) {
     std::cerr << "mnist_nas: error: " << e.what() << std::endl;
     return 1;

@@ -1,6 +1,9 @@
 #include "nets.h"
 
+#include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace mnist_example {
 
@@ -69,22 +72,60 @@ Op separable(int64_t c) {
       nn::ReLU());
 }
 
-LayerChoice cell_ops(int64_t c, const std::string& key) {
-  return LayerChoice(
-      {{"conv3x3", conv_bn_relu(c, 3)},
-       {"conv5x5", conv_bn_relu(c, 5)},
-       {"sepconv3x3", separable(c)},
-       {"maxpool3x3",
-        nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(1).padding(1))},
-       {"avgpool3x3",
-        nn::AvgPool2d(nn::AvgPool2dOptions(3).stride(1).padding(1))},
-       {"identity", nn::Identity()}},
-      LayerChoiceOptions().key(key));
+const std::vector<std::string> kOps = {"conv3x3",    "conv5x5",    "sepconv3x3",
+                                       "maxpool3x3", "avgpool3x3", "identity"};
+
+nn::AnyModule make_op(const std::string& name, int64_t c) {
+  if (name == "conv3x3") return nn::AnyModule(conv_bn_relu(c, 3));
+  if (name == "conv5x5") return nn::AnyModule(conv_bn_relu(c, 5));
+  if (name == "sepconv3x3") return nn::AnyModule(separable(c));
+  if (name == "maxpool3x3")
+    return nn::AnyModule(
+        nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(1).padding(1)));
+  if (name == "avgpool3x3")
+    return nn::AnyModule(
+        nn::AvgPool2d(nn::AvgPool2dOptions(3).stride(1).padding(1)));
+  return nn::AnyModule(nn::Identity());
+}
+
+LayerChoice cell_ops(int64_t c, const std::string& key,
+                     const std::vector<std::string>& ops) {
+  std::vector<nn::NamedAnyModule> candidates;
+  for (const std::string& op : ops.empty() ? kOps : ops)
+    candidates.emplace_back(op, make_op(op, c));
+  return LayerChoice(std::make_shared<archer::nn::LayerChoiceImpl>(
+      std::move(candidates), LayerChoiceOptions().key(key)));
 }
 
 }  // namespace
 
-CellNetImpl::CellNetImpl(int64_t channels, int cells) {
+std::vector<std::string> split_ops(const std::string& list) {
+  std::vector<std::string> ops;
+  size_t begin = 0;
+  while (!list.empty() && begin <= list.size()) {
+    size_t end = list.find(',', begin);
+    if (end == std::string::npos) end = list.size();
+    const std::string op = list.substr(begin, end - begin);
+    bool known = false;
+    for (const std::string& k : kOps) known = known || k == op;
+    if (!known) {
+      throw std::invalid_argument("--ops: unknown operation '" + op +
+                                  "'; expected some of conv3x3, conv5x5, "
+                                  "sepconv3x3, maxpool3x3, avgpool3x3, "
+                                  "identity");
+    }
+    for (const std::string& seen : ops) {
+      if (seen == op)
+        throw std::invalid_argument("--ops: '" + op + "' named twice");
+    }
+    ops.push_back(op);
+    begin = end + 1;
+  }
+  return ops;
+}
+
+CellNetImpl::CellNetImpl(int64_t channels, int cells,
+                         const std::vector<std::string>& ops) {
   stem_ = register_module(
       "stem", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, channels, 3)
                                             .stride(2)
@@ -103,7 +144,7 @@ CellNetImpl::CellNetImpl(int64_t channels, int cells) {
                   name + "_input"))));
     }
     ops_.push_back(
-        register_module(name + "_op", cell_ops(channels, name + "_op")));
+        register_module(name + "_op", cell_ops(channels, name + "_op", ops)));
     sources.push_back(name + "_op");
   }
   classifier_ = register_module("classifier", nn::Linear(channels * 7 * 7, 10));

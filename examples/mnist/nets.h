@@ -9,13 +9,17 @@
 //   ops (conv 3x3, conv 5x5, depthwise-separable conv 3x3, max pool 3x3,
 //   avg pool 3x3, identity) to the sum of the inputs an InputChoice picks from
 //   the stem and the earlier cells (1 of them; 2 for the last cell), then a
-//   max-pool, a linear classifier and log-softmax.
+//   max-pool, a linear classifier and log-softmax. `ops` restricts the six
+//   operations to a subset (in that order; empty: all), a smaller space:
+//   3 cells over conv3x3,sepconv3x3,maxpool3x3,identity is 384 architectures,
+//   the learning-curve benchmark's (bench/data/README.md).
 #ifndef ARCHER_EXAMPLES_MNIST_NETS_H_
 #define ARCHER_EXAMPLES_MNIST_NETS_H_
 
 #include <archer/nn.h>
 #include <torch/torch.h>
 
+#include <string>
 #include <vector>
 
 namespace mnist_example {
@@ -35,7 +39,8 @@ TORCH_MODULE(NniMnistNet);
 
 class CellNetImpl : public torch::nn::Module {
  public:
-  CellNetImpl(int64_t channels, int cells);
+  CellNetImpl(int64_t channels, int cells,
+              const std::vector<std::string>& ops = {});
   torch::Tensor forward(torch::Tensor x);
 
  private:
@@ -45,6 +50,10 @@ class CellNetImpl : public torch::nn::Module {
   torch::nn::Linear classifier_{nullptr};
 };
 TORCH_MODULE(CellNet);
+
+// The cell operations named in `list` ("conv3x3,identity"; "": all six).
+// Throws std::invalid_argument naming an unknown or repeated one.
+std::vector<std::string> split_ops(const std::string& list);
 
 }  // namespace mnist_example
 

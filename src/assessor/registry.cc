@@ -4,6 +4,7 @@
 
 #include "archer/assessor.h"
 #include "assessor/asha_assessor.h"
+#include "assessor/curvefitting_assessor.h"
 #include "assessor/medianstop_assessor.h"
 #include "common/edit_distance.h"
 
@@ -101,9 +102,67 @@ AssessorSpec asha_spec() {
   return s;
 }
 
+AssessorSpec curvefitting_spec() {
+  AssessorSpec s;
+  s.args.name = "Curvefitting";
+  s.args.kind = "assessor";
+  s.args.doc =
+      "learning-curve extrapolation (Domhan et al. 2015), as NNI's: stop a "
+      "trial whose curve, extrapolated to epoch_num by a weighted "
+      "combination of 12 curve families, is not above threshold times the "
+      "best completed trial's last intermediate result; maximises";
+  s.args.args = {
+      {"epoch_num",
+       Type::kInt,
+       nullptr,
+       1,
+       9999,
+       {},
+       "required: the total number of epochs (intermediate results) of a "
+       "trial, where the curve is extrapolated to"},
+      {"start_step",
+       Type::kInt,
+       6,
+       0,
+       9999,
+       {},
+       "judge a trial only once it reported this many intermediate results"},
+      {"threshold",
+       Type::kFloat,
+       0.95,
+       0,
+       9999,
+       {},
+       "stop when the extrapolated result is at most threshold * the best "
+       "completed trial's"},
+      {"gap",
+       Type::kInt,
+       1,
+       1,
+       9999,
+       {},
+       "judge every gap intermediate results (start_step, start_step+gap, "
+       "...)"}};
+  s.args.check = [](const Json& a) {
+    if (!a.contains("epoch_num") || a["epoch_num"].is_null()) {
+      return Status::invalid_argument(
+          "classArgs.epoch_num: missing; expected the total number of epochs "
+          "of a trial (an integer in [1, 9999]), as NNI requires");
+    }
+    return Status::ok();
+  };
+  s.factory = [](const Json& a) {
+    return std::make_unique<CurvefittingAssessor>(
+        a["epoch_num"].get<int>(), a["start_step"].get<int>(),
+        a["threshold"].get<double>(), a["gap"].get<int>());
+  };
+  return s;
+}
+
 struct Registry {
   std::mutex mu;
-  std::vector<AssessorSpec> specs = {medianstop_spec(), asha_spec()};
+  std::vector<AssessorSpec> specs = {medianstop_spec(), curvefitting_spec(),
+                                     asha_spec()};
 };
 
 Registry& registry() {

@@ -202,7 +202,7 @@ TEST(Config, ErrorsNameFileLineKeyAndExpectation) {
             std::string::npos);
   EXPECT_EQ(error_of(v2("assessor:\n  name: Medianstp\n")),
             "exp.yml:7: assessor.name: unknown assessor 'Medianstp' (did you "
-            "mean 'Medianstop'?); available: Medianstop, ASHA");
+            "mean 'Medianstop'?); available: Medianstop, Curvefitting, ASHA");
   EXPECT_EQ(error_of(v2("assessor:\n  name: Medianstop\n  classArgs: "
                         "{start_step: x}\n")),
             "exp.yml:8: assessor 'Medianstop': classArgs.start_step: expected "

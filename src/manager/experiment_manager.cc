@@ -346,6 +346,8 @@ Status ExperimentManager::handle(const TrialEvent& e) {
           succeeded && live != live_.end() && live->second.has_final;
       if (succeeded) {
         ++progress_.succeeded;
+      } else if (e.status == TrialStatus::kEarlyStopped) {
+        ++progress_.early_stopped;
       } else {
         ++progress_.failed;
       }

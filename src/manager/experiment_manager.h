@@ -53,6 +53,7 @@ namespace archer {
 struct Progress {
   ExperimentStatus status = ExperimentStatus::kRunning;
   int submitted = 0, running = 0, succeeded = 0, failed = 0;
+  int early_stopped = 0;  // EARLY_STOPPED trials (not counted as failed)
   std::optional<double>
       best_metric;  // in the user's units (optimize_mode applied back)
   std::string best_trial_id;

@@ -80,6 +80,70 @@ TEST(ManagerAssessor, ATrialJudgedBadIsStoppedEarlyWithItsReason) {
   EXPECT_EQ(m->progress().best_trial_id, trials[0].trial_id);
 }
 
+// The local platform, with the cancel() calls recorded.
+class CancelSpy : public TrainingService {
+ public:
+  explicit CancelSpy(std::unique_ptr<TrainingService> inner)
+      : inner_(std::move(inner)) {}
+  int free_slots() const override { return inner_->free_slots(); }
+  Status submit(const TrialSpec& spec) override { return inner_->submit(spec); }
+  Status cancel(const std::string& id, TrialStatus status) override {
+    cancelled.emplace_back(id, status);
+    return inner_->cancel(id, status);
+  }
+  StatusOr<std::vector<TrialEvent>> poll(milliseconds timeout) override {
+    return inner_->poll(timeout);
+  }
+  int running() const override { return inner_->running(); }
+  Status set_max_parallel(int n) override {
+    return inner_->set_max_parallel(n);
+  }
+  Status adopt(const TrialSpec& spec, const std::string& handle) override {
+    return inner_->adopt(spec, handle);
+  }
+  std::vector<std::pair<std::string, TrialStatus>> cancelled;
+
+ private:
+  std::unique_ptr<TrainingService> inner_;
+};
+
+TEST(ManagerAssessor, TheStopIsIssuedInTheStepThatStoresTheBadResult) {
+  testing::TempDir dir;
+  ExperimentConfig c = config(dir);
+  c.max_trial_number = 2;
+  auto store = std::move(Store::open(":memory:")).value();
+  LocalTrainingService::Options o;
+  o.kill_grace = milliseconds(500);
+  auto spy = std::make_unique<CancelSpy>(
+      std::move(LocalTrainingService::create(o)).value());
+  CancelSpy* cancels = spy.get();
+  ExperimentManager m(
+      c, "exp", dir.file("exp"),
+      std::move(create_tuner("Random", c.tuner_class_args)).value(),
+      std::move(spy), store.get(), 5);
+  ASSERT_TRUE(m.start().is_ok());
+  const auto limit =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool stored = false;
+  StatusOr<bool> more = true;
+  while (more.is_ok() && more.value() &&
+         std::chrono::steady_clock::now() < limit) {
+    more = m.step(milliseconds(100));
+    auto trials = store->trials().value();
+    if (stored || trials.size() < 2) continue;
+    if (store->metrics(trials[1].trial_id).value().empty()) continue;
+    // The step that stored trial 1's bad result also stopped it.
+    stored = true;
+    ASSERT_EQ(cancels->cancelled.size(), 1u);
+    EXPECT_EQ(cancels->cancelled[0].first, trials[1].trial_id);
+    EXPECT_EQ(cancels->cancelled[0].second, TrialStatus::kEarlyStopped);
+  }
+  ASSERT_TRUE(more.is_ok()) << more.status().message();
+  EXPECT_TRUE(stored);
+  EXPECT_FALSE(more.value());  // it ended long before its 2 minutes
+  EXPECT_EQ(store->trials().value()[1].status, TrialStatus::kEarlyStopped);
+}
+
 TEST(ManagerAssessor, AshaStopsTrialsOutsideTheTopOfTheirRung) {
   testing::TempDir dir;
   ExperimentConfig c = config(dir);

@@ -177,6 +177,8 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
     auto r = result.find(t->trial_id);
     if (t->status == TrialStatus::kSucceeded) {
       ++progress_.succeeded;
+    } else if (t->status == TrialStatus::kEarlyStopped) {
+      ++progress_.early_stopped;
     } else {
       ++progress_.failed;
     }

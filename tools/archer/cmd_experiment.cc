@@ -47,6 +47,7 @@ int export_trials(const std::string& dir, const std::string& type,
                 {"status", t.row.status},
                 {"parameter", t.architecture},
                 {"value", t.final_metric}};
+      if (!t.row.message.empty()) e["message"] = t.row.message;
       if (intermediate) {
         Json values = Json::array();
         for (const auto& m : t.metrics) {
@@ -67,7 +68,7 @@ int export_trials(const std::string& dir, const std::string& type,
     }
     out << "trialJobId,sequenceId,status";
     for (const auto& k : keys) out << "," << csv_field(k);
-    out << ",value" << (intermediate ? ",intermediate" : "") << "\n";
+    out << ",value" << (intermediate ? ",intermediate" : "") << ",message\n";
     for (const auto& t : trials) {
       out << t.row.trial_id << "," << t.row.sequence_id << ","
           << to_string(t.row.status);
@@ -95,7 +96,7 @@ int export_trials(const std::string& dir, const std::string& type,
         }
         out << "," << csv_field(values);
       }
-      out << "\n";
+      out << "," << csv_field(t.row.message) << "\n";
     }
   }
   std::cout << "Exported " << trials.size() << " trials to " << file

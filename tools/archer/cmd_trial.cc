@@ -54,6 +54,9 @@ void add_trial(CLI::App& app, Action& run) {
                     static_cast<long long>(t.row.sequence_id),
                     to_string(t.row.status), t.duration_seconds(),
                     t.final_metric.c_str(), dumps(t.architecture).c_str());
+        // Why it did not succeed (an assessor's reason, an exit code).
+        if (t.row.status != TrialStatus::kSucceeded && !t.row.message.empty())
+          std::printf("       %s\n", t.row.message.c_str());
       }
       return 0;
     };

@@ -32,7 +32,7 @@ void install_signal_handlers() {
 
 std::string progress_line(const Progress& p, const ExperimentConfig& c) {
   char buf[512];
-  const int done = p.succeeded + p.failed;
+  const int done = p.succeeded + p.failed + p.early_stopped;
   std::string budget =
       c.max_trial_number ? std::to_string(*c.max_trial_number) : "∞";
   std::string best = p.best_metric ? dumps(Json(*p.best_metric)) + " (trial " +
@@ -44,6 +44,11 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
       p.elapsed_seconds, to_string(p.status), done, budget.c_str(), p.running,
       p.failed, best.c_str());
   std::string line = buf;
+  if (p.early_stopped > 0) {
+    const size_t at = line.find(" failed | best");
+    line.insert(at + 7,
+                ", " + std::to_string(p.early_stopped) + " stopped early");
+  }
   if (c.max_experiment_duration) {
     char rem[64];
     std::snprintf(
@@ -165,8 +170,11 @@ int run_experiment(const std::string& id, const std::string& dir,
   if (!finished.is_ok()) log_warning("archer", finished.message());
   const Progress p = e.progress();
   std::cout << "Experiment " << id << " " << to_string(p.status) << ": "
-            << p.succeeded << " succeeded, " << p.failed << " failed."
-            << (p.message.empty() ? "" : " " + p.message) << "\n";
+            << p.succeeded << " succeeded, " << p.failed << " failed"
+            << (p.early_stopped
+                    ? ", " + std::to_string(p.early_stopped) + " stopped early"
+                    : std::string())
+            << "." << (p.message.empty() ? "" : " " + p.message) << "\n";
   if (p.best_metric) {
     std::cout << "Best: " << dumps(Json(*p.best_metric)) << " (trial "
               << p.best_trial_id

@@ -1,0 +1,46 @@
+#include "assessor/curvefitting_assessor.h"
+
+#include <functional>
+#include <random>
+
+#include "archer/json.h"
+#include "assessor/curve_model.h"
+
+namespace archer {
+
+AssessResult CurvefittingAssessor::assess_trial(
+    const std::string& trial_id, const std::vector<double>& history) {
+  if (history.empty()) return AssessResult::kGood;
+  last_result_[trial_id] = history.back();
+  if (!best_) return AssessResult::kGood;
+  const size_t step = history.size();
+  if (step < static_cast<size_t>(start_step_)) return AssessResult::kGood;
+  auto judged = last_judgment_.find(trial_id);
+  if (judged != last_judgment_.end() &&
+      step - judged->second < static_cast<size_t>(gap_))
+    return AssessResult::kGood;
+  last_judgment_[trial_id] = step;
+  std::mt19937_64 rng(std::hash<std::string>{}(trial_id) ^
+                      (step * 0x9e3779b97f4a7c15ULL));
+  const auto predicted = predict_curve(history, epoch_num_, rng);
+  if (!predicted) return AssessResult::kGood;
+  const double standard = *best_ * threshold_;
+  if (predicted->value > standard) return AssessResult::kGood;
+  reason_ = "Curvefitting at step " + std::to_string(step) +
+            ": the curve extrapolated to step " + std::to_string(epoch_num_) +
+            " reaches " + dumps(Json(predicted->value)) + ", not above " +
+            dumps(Json(threshold_)) + " x the best completed trial's " +
+            dumps(Json(*best_)) + " = " + dumps(Json(standard));
+  return AssessResult::kBad;
+}
+
+void CurvefittingAssessor::trial_end(const std::string& trial_id,
+                                     bool success) {
+  auto it = last_result_.find(trial_id);
+  if (it == last_result_.end()) return;
+  if (success) best_ = best_ ? std::max(*best_, it->second) : it->second;
+  last_result_.erase(it);
+  last_judgment_.erase(trial_id);
+}
+
+}  // namespace archer
