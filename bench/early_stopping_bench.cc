@@ -2,7 +2,8 @@
 // tuner and assessor run over the learning-curve table
 // (bench/data/fmnist_curves) through ReplayTrainingService, which plays the
 // recorded curves back in simulated time. For Random and Regularized
-// Evolution x {no assessor, Medianstop, Curvefitting, ASHA}, `runs` seeded
+// Evolution x {no assessor, Medianstop, Curvefitting, ASHA, ASHA with two
+// Hyperband-style brackets}, `runs` seeded
 // runs each spend up to `trials` full trials' worth of epochs; reported:
 // the best final validation accuracy found versus epochs spent (mean over
 // the runs; before any trial finished, the table's worst), and the epochs
@@ -59,7 +60,11 @@ std::vector<Variant> variants(int epochs) {
       {"ASHA",
        "{name: ASHA, classArgs: {reduction_factor: 3, min_step: 1, "
        "max_step: " +
-           e + "}}"}};
+           e + "}}"},
+      {"ASHA, 2 brackets",
+       "{name: ASHA, classArgs: {reduction_factor: 3, min_step: 1, "
+       "max_step: " +
+           e + ", brackets: 2}}"}};
   std::vector<Variant> out;
   for (const auto& [label, yaml] : assessors) {
     out.push_back({"Random", "Random", "{dedup: true}", label, yaml});

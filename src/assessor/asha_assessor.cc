@@ -1,25 +1,40 @@
 #include "assessor/asha_assessor.h"
 
+#include <functional>
+
 #include "archer/json.h"
 
 namespace archer {
 
 AshaAssessor::AshaAssessor(OptimizeMode mode, int reduction_factor,
-                           int min_step, int max_step)
+                           int min_step, int max_step, int brackets)
     : maximize_(mode == OptimizeMode::kMaximize), eta_(reduction_factor) {
-  for (long long r = min_step; r <= max_step; r *= eta_)
-    rungs_.push_back(static_cast<int>(r));
+  long long first = min_step;
+  for (int b = 0; b < brackets && first <= max_step; ++b, first *= eta_) {
+    std::vector<int> rungs;
+    for (long long r = first; r <= max_step; r *= eta_)
+      rungs.push_back(static_cast<int>(r));
+    rungs_.push_back(rungs);
+  }
   recorded_.resize(rungs_.size());
+  for (size_t b = 0; b < rungs_.size(); ++b)
+    recorded_[b].resize(rungs_[b].size());
+}
+
+int AshaAssessor::bracket_of(const std::string& trial_id) const {
+  return static_cast<int>(std::hash<std::string>{}(trial_id) % rungs_.size());
 }
 
 AssessResult AshaAssessor::assess_trial(const std::string& trial_id,
                                         const std::vector<double>& history) {
   const int step = static_cast<int>(history.size());
-  for (size_t k = 0; k < rungs_.size(); ++k) {
-    if (rungs_[k] > step) break;
-    auto& rung = recorded_[k];
+  const int b = bracket_of(trial_id);
+  const std::vector<int>& rungs = rungs_[static_cast<size_t>(b)];
+  for (size_t k = 0; k < rungs.size(); ++k) {
+    if (rungs[k] > step) break;
+    auto& rung = recorded_[static_cast<size_t>(b)][k];
     if (rung.count(trial_id)) continue;  // judged at this rung already
-    const double value = history[static_cast<size_t>(rungs_[k]) - 1];
+    const double value = history[static_cast<size_t>(rungs[k]) - 1];
     rung[trial_id] = value;
     const int n = static_cast<int>(rung.size());
     if (n < eta_) continue;  // too few peers to judge
@@ -29,9 +44,10 @@ AssessResult AshaAssessor::assess_trial(const std::string& trial_id,
     const int keep = n / eta_;  // the top 1/eta go on
     if (better >= keep) {
       reason_ = "ASHA at rung " + std::to_string(k) + " (step " +
-                std::to_string(rungs_[k]) + "): " + dumps(Json(value)) +
+                std::to_string(rungs[k]) + "): " + dumps(Json(value)) +
                 " ranks " + std::to_string(better + 1) + " of " +
                 std::to_string(n) + ", outside the top " + std::to_string(keep);
+      if (rungs_.size() > 1) reason_ += " (bracket " + std::to_string(b) + ")";
       return AssessResult::kBad;
     }
   }

@@ -6,6 +6,10 @@
 // the results recorded at that rung so far (itself included): no waiting
 // for a full bracket. While a rung has fewer than eta results nobody is
 // stopped there for lack of peers. Past max_step a trial is never stopped.
+// With `brackets` > 1, Hyperband-style: a trial runs in bracket b (its id's
+// hash mod brackets, so a resume assigns it again), whose rungs start at
+// min_step * eta^b; each bracket ranks its own trials (bracket 0 is the
+// aggressive one, higher brackets give every trial more steps first).
 #ifndef ARCHER_ASSESSOR_ASHA_ASSESSOR_H_
 #define ARCHER_ASSESSOR_ASHA_ASSESSOR_H_
 
@@ -21,20 +25,23 @@ namespace archer {
 class AshaAssessor : public Assessor {
  public:
   AshaAssessor(OptimizeMode mode, int reduction_factor, int min_step,
-               int max_step);
+               int max_step, int brackets = 1);
   AssessResult assess_trial(const std::string& trial_id,
                             const std::vector<double>& history) override;
   void trial_end(const std::string&, bool) override {}
   std::string last_reason() const override { return reason_; }
-  // The rungs' steps (tests, docs).
-  const std::vector<int>& rungs() const { return rungs_; }
+  // The rungs' steps of a bracket (tests, docs).
+  const std::vector<int>& rungs(int bracket = 0) const {
+    return rungs_[static_cast<size_t>(bracket)];
+  }
+  int bracket_of(const std::string& trial_id) const;
 
  private:
   bool maximize_;
   int eta_;
-  std::vector<int> rungs_;
-  // Per rung: each trial's result there (a trial is recorded once).
-  std::vector<std::map<std::string, double>> recorded_;
+  std::vector<std::vector<int>> rungs_;  // per bracket
+  // Per bracket and rung: each trial's result there (recorded once).
+  std::vector<std::vector<std::map<std::string, double>>> recorded_;
   std::string reason_;
 };
 

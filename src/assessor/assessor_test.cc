@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "assessor/asha_assessor.h"
 #include "testing/generated_docs.h"
 
 namespace archer {
@@ -126,6 +127,36 @@ TEST(Asha, RungsAndTheTopOneOverEtaGoOn) {
   // Past the last rung (step 4) nothing is stopped.
   EXPECT_EQ(a.assess_trial("t1", {0.5, 0.7, 0.1, 0.1, 0.0}),
             AssessResult::kGood);
+}
+
+TEST(Asha, HyperbandBracketsStartTheirRungsLater) {
+  AshaAssessor a(OptimizeMode::kMaximize, 3, 1, 9, 2);
+  EXPECT_EQ(a.rungs(0), (std::vector<int>{1, 3, 9}));
+  EXPECT_EQ(a.rungs(1), (std::vector<int>{3, 9}));
+  // Trials of each bracket (assigned by id, the same after a resume).
+  std::vector<std::string> in[2];
+  for (int i = 0; in[0].size() < 4 || in[1].size() < 4; ++i) {
+    const std::string id = "t" + std::to_string(i);
+    in[a.bracket_of(id)].push_back(id);
+  }
+  // Bracket 0 judges at step 1: the third, worst one is stopped there.
+  EXPECT_EQ(a.assess_trial(in[0][0], {0.9}), AssessResult::kGood);
+  EXPECT_EQ(a.assess_trial(in[0][1], {0.8}), AssessResult::kGood);
+  EXPECT_EQ(a.assess_trial(in[0][2], {0.1}), AssessResult::kBad);
+  EXPECT_NE(a.last_reason().find("(bracket 0)"), std::string::npos);
+  // Bracket 1 lets its trials reach step 3 first, and ranks them among
+  // themselves: worse at step 1 than anyone above, they go on.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(a.assess_trial(in[1][static_cast<size_t>(i)], {0.05}),
+              AssessResult::kGood);
+  EXPECT_EQ(a.assess_trial(in[1][0], {0.05, 0.5, 0.6}), AssessResult::kGood);
+  EXPECT_EQ(a.assess_trial(in[1][1], {0.05, 0.5, 0.7}), AssessResult::kGood);
+  EXPECT_EQ(a.assess_trial(in[1][2], {0.05, 0.5, 0.2}), AssessResult::kBad);
+  EXPECT_NE(a.last_reason().find("rung 0 (step 3)"), std::string::npos)
+      << a.last_reason();
+  // Through the registry: classArgs brackets.
+  EXPECT_TRUE(create_assessor("ASHA", Json{{"brackets", 3}}).is_ok());
+  EXPECT_FALSE(create_assessor("ASHA", Json{{"brackets", 0}}).is_ok());
 }
 
 TEST(Asha, MinimizeAndBadArguments) {

@@ -84,7 +84,16 @@ AssessorSpec asha_spec() {
                   1,
                   100000,
                   {},
-                  "no rung beyond this step (the full training length)"}};
+                  "no rung beyond this step (the full training length)"},
+                 {"brackets",
+                  Type::kInt,
+                  1,
+                  1,
+                  10,
+                  {},
+                  "Hyperband-style brackets: bracket b's first rung is "
+                  "min_step * reduction_factor^b; trials are spread over "
+                  "them by id (1: plain ASHA)"}};
   s.args.check = [](const Json& a) {
     if (a["min_step"].get<int>() > a["max_step"].get<int>()) {
       return Status::invalid_argument("classArgs.min_step (" +
@@ -97,7 +106,7 @@ AssessorSpec asha_spec() {
   s.factory = [](const Json& a) {
     return std::make_unique<AshaAssessor>(
         mode_of(a), a["reduction_factor"].get<int>(), a["min_step"].get<int>(),
-        a["max_step"].get<int>());
+        a["max_step"].get<int>(), a["brackets"].get<int>());
   };
   return s;
 }
