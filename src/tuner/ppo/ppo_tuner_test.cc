@@ -8,8 +8,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "archer/store.h"
+#include "manager/experiment_manager.h"
 #include "testing/generated_docs.h"
+#include "testing/temp_dir.h"
 #include "testing/tuner_conformance.h"
+#include "training_service/local/local_training_service.h"
 #include "tuner/sampling.h"
 #include "tuner/simulator.h"
 
@@ -184,6 +188,56 @@ TEST(PpoTuner, ImportDataTrainsOnHistory) {
 
 // docs/tuners.md embeds the registry's argument tables; regenerate with
 // ARCHER_UPDATE_DOCS=1 archer_torch_tests --gtest_filter=TunerDocs.*
+// PPO under an assessor: trials stopped early reach it as failures, and the
+// experiment goes on to its budget. Even sequence ids report 0.9 and finish;
+// odd ones report 0.1 and would train two minutes.
+TEST(PpoTuner, WorksWithAnAssessorStoppingTrials) {
+  testing::TempDir dir;
+  auto c = parse_experiment_config(
+      "searchSpace: {op: {_type: layer_choice, _value: [a, b, c]}}\n"
+      "trialCommand: x\ntrialConcurrency: 1\nmaxTrialNumber: 6\n"
+      "tuner: {name: PPOTuner, classArgs: {trials_per_update: 4, "
+      "minibatch_size: 2, epochs_per_update: 1, seed: 3}}\n"
+      "assessor: {name: ASHA, classArgs: {reduction_factor: 2, max_step: 4}}\n",
+      "exp.yml", dir.path());
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  ExperimentConfig config = c.value();
+  config.trial_command =
+      "cd \"$NNI_OUTPUT_DIR\"; r() { printf 'ME%06d%s\\n' $((${#1}+1)) "
+      "\"$1\" >> .nni/metrics; }; "
+      "if [ $((NNI_TRIAL_SEQ_ID % 2)) = 0 ]; then v=0.9; else v=0.1; fi; "
+      "r '{\"parameter_id\": 0, \"trial_job_id\": \"t\", \"type\": "
+      "\"PERIODICAL\", \"sequence\": 0, \"value\": \"'$v'\"}'; "
+      "[ $v = 0.9 ] || sleep 120; "
+      "r '{\"parameter_id\": 0, \"trial_job_id\": \"t\", \"type\": "
+      "\"FINAL\", \"sequence\": 0, \"value\": \"'$v'\"}'";
+  config.trial_code_directory = dir.path();
+  auto store = std::move(Store::open(":memory:")).value();
+  LocalTrainingService::Options o;
+  o.kill_grace = std::chrono::milliseconds(500);
+  ExperimentManager m(
+      config, "exp", dir.file("exp"),
+      std::move(create_tuner("PPOTuner", config.tuner_class_args)).value(),
+      std::move(LocalTrainingService::create(o)).value(), store.get(), 3);
+  ASSERT_TRUE(m.start().is_ok());
+  const auto limit =
+      std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  StatusOr<bool> more = true;
+  while (more.is_ok() && more.value() &&
+         std::chrono::steady_clock::now() < limit)
+    more = m.step(std::chrono::milliseconds(100));
+  ASSERT_TRUE(more.is_ok()) << more.status().message();
+  EXPECT_FALSE(more.value()) << "the experiment should have ended";
+  auto trials = store->trials().value();
+  ASSERT_EQ(trials.size(), 6u);
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.status, t.sequence_id % 2 == 0 ? TrialStatus::kSucceeded
+                                               : TrialStatus::kEarlyStopped)
+        << t.trial_id << " " << t.message;
+  }
+  EXPECT_EQ(m.progress().early_stopped, 3);
+}
+
 TEST(TunerDocs, ArgumentTablesMatchTheRegistry) {
   testing::expect_generated_section(
       std::string(ARCHER_SOURCE_DIR) + "/docs/tuners.md", "tuner_args",
