@@ -57,16 +57,5 @@ accuracy on 2,000 images, what the demo reports).
 $rows
 Mean best: demo **$(mean "$plain_all")%**, with ASHA **$(mean "$asha_all")%**.
 "
-python3 - "$root/docs/benchmarks.md" "$section" <<'PY'
-import sys
-path, content = sys.argv[1], sys.argv[2]
-text = open(path).read()
-begin, end = "<!-- BEGIN demo_early_stopping -->", "<!-- END demo_early_stopping -->"
-block = begin + "\n" + content.rstrip("\n") + "\n" + end
-if begin in text and end in text:
-    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip("\n") + "\n\n## Early stopping in the demo\n\n" + block + "\n"
-open(path, "w").write(text)
-PY
+python3 "$root/bench/update_section.py" "$root/docs/benchmarks.md" demo_early_stopping "Early stopping in the demo" "$section"
 echo "wrote the demo_early_stopping section of docs/benchmarks.md"

@@ -104,16 +104,5 @@ on the 10,000 Fashion-MNIST test images ($retrain_seconds s for the three):
 | cell space, default first candidates | ${acc_first}% |
 | NNI's MNIST network, default first candidates | ${acc_nni}% |
 "
-python3 - "$root/docs/benchmarks.md" "$section" <<'PY'
-import sys
-path, content = sys.argv[1], sys.argv[2]
-text = open(path).read()
-begin, end = "<!-- BEGIN example -->", "<!-- END example -->"
-block = begin + "\n" + content.rstrip("\n") + "\n" + end
-if begin in text and end in text:
-    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip("\n") + "\n\n## The Fashion-MNIST example\n\n" + block + "\n"
-open(path, "w").write(text)
-PY
+python3 "$root/bench/update_section.py" "$root/docs/benchmarks.md" example "The Fashion-MNIST example" "$section"
 echo "wrote the example section of docs/benchmarks.md"

@@ -25,6 +25,17 @@ TunerArg assessor_optimize_mode_arg() {
           "whether intermediate results are to be maximised or minimised"};
 }
 
+// Medianstop's and Curvefitting's start_step (NNI's defaults differ).
+TunerArg start_step_arg(int default_value) {
+  return {"start_step",
+          Type::kInt,
+          default_value,
+          0,
+          9999,
+          {},
+          "judge a trial only once it reported this many intermediate results"};
+}
+
 OptimizeMode mode_of(const Json& args) {
   return args["optimize_mode"] == "minimize" ? OptimizeMode::kMinimize
                                              : OptimizeMode::kMaximize;
@@ -38,15 +49,7 @@ AssessorSpec medianstop_spec() {
       "the median stopping rule (Google Vizier), as NNI's: stop a trial whose "
       "best intermediate result is worse than the median of the completed "
       "trials' running averages at the same step";
-  s.args.args = {
-      assessor_optimize_mode_arg(),
-      {"start_step",
-       Type::kInt,
-       0,
-       0,
-       9999,
-       {},
-       "judge a trial only once it reported this many intermediate results"}};
+  s.args.args = {assessor_optimize_mode_arg(), start_step_arg(0)};
   s.factory = [](const Json& a) {
     return std::make_unique<MedianstopAssessor>(mode_of(a),
                                                 a["start_step"].get<int>());
@@ -129,13 +132,7 @@ AssessorSpec curvefitting_spec() {
        {},
        "required: the total number of epochs (intermediate results) of a "
        "trial, where the curve is extrapolated to"},
-      {"start_step",
-       Type::kInt,
-       6,
-       0,
-       9999,
-       {},
-       "judge a trial only once it reported this many intermediate results"},
+      start_step_arg(6),
       {"threshold",
        Type::kFloat,
        0.95,
