@@ -2,8 +2,9 @@
 // tuner and assessor run over the learning-curve table
 // (bench/data/fmnist_curves) through ReplayTrainingService, which plays the
 // recorded curves back in simulated time. For Random and Regularized
-// Evolution x {no assessor, Medianstop, Curvefitting, ASHA, ASHA with two
-// Hyperband-style brackets}, `runs` seeded
+// Evolution x {no assessor, Medianstop, Curvefitting, ASHA (its defaults,
+// from step 3, from step 3 on the best result so far, two Hyperband-style
+// brackets)}, `runs` seeded
 // runs each spend up to `trials` full trials' worth of epochs; reported:
 // the best final validation accuracy found versus epochs spent (mean over
 // the runs; before any trial finished, the table's worst), and the epochs
@@ -61,6 +62,14 @@ std::vector<Variant> variants(int epochs) {
        "{name: ASHA, classArgs: {reduction_factor: 3, min_step: 1, "
        "max_step: " +
            e + "}}"},
+      {"ASHA, min_step 3",
+       "{name: ASHA, classArgs: {reduction_factor: 3, min_step: 3, "
+       "max_step: " +
+           e + "}}"},
+      {"ASHA, min_step 3, best so far",
+       "{name: ASHA, classArgs: {reduction_factor: 3, min_step: 3, "
+       "max_step: " +
+           e + ", rung_value: best}}"},
       {"ASHA, 2 brackets",
        "{name: ASHA, classArgs: {reduction_factor: 3, min_step: 1, "
        "max_step: " +

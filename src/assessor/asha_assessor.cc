@@ -1,5 +1,6 @@
 #include "assessor/asha_assessor.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "archer/json.h"
@@ -7,8 +8,11 @@
 namespace archer {
 
 AshaAssessor::AshaAssessor(OptimizeMode mode, int reduction_factor,
-                           int min_step, int max_step, int brackets)
-    : maximize_(mode == OptimizeMode::kMaximize), eta_(reduction_factor) {
+                           int min_step, int max_step, int brackets,
+                           bool best_so_far)
+    : maximize_(mode == OptimizeMode::kMaximize),
+      eta_(reduction_factor),
+      best_so_far_(best_so_far) {
   long long first = min_step;
   for (int b = 0; b < brackets && first <= max_step; ++b, first *= eta_) {
     std::vector<int> rungs;
@@ -34,7 +38,11 @@ AssessResult AshaAssessor::assess_trial(const std::string& trial_id,
     if (rungs[k] > step) break;
     auto& rung = recorded_[static_cast<size_t>(b)][k];
     if (rung.count(trial_id)) continue;  // judged at this rung already
-    const double value = history[static_cast<size_t>(rungs[k]) - 1];
+    double value = history[static_cast<size_t>(rungs[k]) - 1];
+    for (int i = 0; best_so_far_ && i < rungs[k]; ++i) {
+      const double v = history[static_cast<size_t>(i)];
+      value = maximize_ ? std::max(value, v) : std::min(value, v);
+    }
     rung[trial_id] = value;
     const int n = static_cast<int>(rung.size());
     if (n < eta_) continue;  // too few peers to judge

@@ -24,8 +24,10 @@ namespace archer {
 
 class AshaAssessor : public Assessor {
  public:
+  // `best_so_far`: a trial's result at a rung is its best result up to
+  // that step rather than the one at that step (for noisy curves).
   AshaAssessor(OptimizeMode mode, int reduction_factor, int min_step,
-               int max_step, int brackets = 1);
+               int max_step, int brackets = 1, bool best_so_far = false);
   AssessResult assess_trial(const std::string& trial_id,
                             const std::vector<double>& history) override;
   void trial_end(const std::string&, bool) override {}
@@ -39,6 +41,7 @@ class AshaAssessor : public Assessor {
  private:
   bool maximize_;
   int eta_;
+  bool best_so_far_;
   std::vector<std::vector<int>> rungs_;  // per bracket
   // Per bracket and rung: each trial's result there (recorded once).
   std::vector<std::vector<std::map<std::string, double>>> recorded_;

@@ -159,6 +159,20 @@ TEST(Asha, HyperbandBracketsStartTheirRungsLater) {
   EXPECT_FALSE(create_assessor("ASHA", Json{{"brackets", 0}}).is_ok());
 }
 
+TEST(Asha, RungValueBestJudgesTheBestResultSoFar) {
+  auto made = create_assessor(
+      "ASHA",
+      Json{{"reduction_factor", 2}, {"min_step", 2}, {"rung_value", "best"}});
+  ASSERT_TRUE(made.is_ok()) << made.status().message();
+  Assessor& a = *made.value();
+  EXPECT_EQ(a.assess_trial("x", {0.5, 0.6}), AssessResult::kGood);
+  // 0.9 then a dip to 0.4: its best (0.9) ranks first, so it goes on; with
+  // rung_value last it would be judged on 0.4 and stopped.
+  EXPECT_EQ(a.assess_trial("y", {0.9, 0.4}), AssessResult::kGood);
+  EXPECT_EQ(a.assess_trial("z", {0.55, 0.3}), AssessResult::kBad);
+  EXPECT_FALSE(create_assessor("ASHA", Json{{"rung_value", "mean"}}).is_ok());
+}
+
 TEST(Asha, MinimizeAndBadArguments) {
   auto made = create_assessor(
       "ASHA", Json{{"optimize_mode", "minimize"}, {"reduction_factor", 2}});

@@ -96,7 +96,16 @@ AssessorSpec asha_spec() {
                   {},
                   "Hyperband-style brackets: bracket b's first rung is "
                   "min_step * reduction_factor^b; trials are spread over "
-                  "them by id (1: plain ASHA)"}};
+                  "them by id (1: plain ASHA)"},
+                 {"rung_value",
+                  Type::kString,
+                  "last",
+                  0,
+                  -1,
+                  {"last", "best"},
+                  "a trial's result at a rung: its result at that step "
+                  "(last, as Li et al.) or its best up to that step (best: "
+                  "steadier on noisy curves)"}};
   s.args.check = [](const Json& a) {
     if (a["min_step"].get<int>() > a["max_step"].get<int>()) {
       return Status::invalid_argument("classArgs.min_step (" +
@@ -109,7 +118,8 @@ AssessorSpec asha_spec() {
   s.factory = [](const Json& a) {
     return std::make_unique<AshaAssessor>(
         mode_of(a), a["reduction_factor"].get<int>(), a["min_step"].get<int>(),
-        a["max_step"].get<int>(), a["brackets"].get<int>());
+        a["max_step"].get<int>(), a["brackets"].get<int>(),
+        a["rung_value"] == "best");
   };
   return s;
 }
