@@ -25,11 +25,13 @@
 #include <cstring>
 #include <iostream>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
 #include "archer/store.h"
 #include "archer/tuner.h"
+#include "assessor/curve_model.h"
 #include "bench_util.h"
 #include "curve_table.h"
 #include "manager/experiment_manager.h"
@@ -198,6 +200,29 @@ int main_impl(int argc, char** argv) {
                                   .value()["default"]
                                   .get<double>());
   }
+  // Curvefitting's cost: its curve model on every prefix (4 .. epochs-1
+  // results) of every recorded curve.
+  double model_ms = 0;
+  {
+    std::mt19937_64 rng(1);
+    int predictions = 0;
+    const auto m0 = std::chrono::steady_clock::now();
+    auto json = load_json_file(table_path).value();
+    for (const Json& r : json) {
+      std::vector<double> h;
+      for (const Json& m : r["intermediate"])
+        h.push_back(parse_json(m.get<std::string>(), "")
+                        .value()["default"]
+                        .get<double>());
+      for (size_t n = 4; n <= h.size(); ++n, ++predictions)
+        predict_curve({h.begin(), h.begin() + static_cast<long>(n)},
+                      table.epochs(), rng);
+    }
+    model_ms = std::chrono::duration<double, std::milli>(
+                   std::chrono::steady_clock::now() - m0)
+                   .count() /
+               predictions;
+  }
   const std::vector<Variant> vs = variants(table.epochs());
   std::vector<std::vector<RunResult>> results(vs.size(),
                                               std::vector<RunResult>(runs));
@@ -271,7 +296,9 @@ int main_impl(int argc, char** argv) {
         "finished, mean over the runs. "
      << bench::machine_line() << " "
      << "All " << vs.size() * static_cast<size_t>(runs) << " runs took "
-     << fixed(seconds, 0) << " s.\n\n";
+     << fixed(seconds, 0) << " s. Curvefitting's curve model takes "
+     << fixed(model_ms, 2) << " ms per prediction on these curves (4 to "
+     << table.epochs() - 1 << " results).\n\n";
   md << "| tuner | assessor | trials started | stopped early |";
   for (int m : marks) md << " best at " << m * e << " epochs |";
   md << " best at the budget (mean ± std) |\n|---|---|---|---|";
