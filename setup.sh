@@ -19,7 +19,7 @@ esac
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config python3 clang-format libopenblas0-openmp
   libtorch-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
-  libsqlite3-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev dataset-fashion-mnist
+  libsqlite3-dev libeigen3-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev dataset-fashion-mnist
   openssh-server slurm-wlm munge
 )
 # Only the tests need a browser (the web UI's browser tests) and inotify-tools (the
