@@ -1,0 +1,144 @@
+// NNI's dispatcher as the manager's child, over both channel forms, with
+// NNI v2.10's code (../shared/nni): its answers, its crash (exit status and
+// traceback from its log) and a hung one stopped.
+#include "dispatcher/dispatcher_process.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "testing/temp_dir.h"
+
+namespace archer {
+namespace {
+
+std::string nni_dir() { return std::string(ARCHER_SHARED_DIR) + "/nni"; }
+
+std::vector<TunerCommand> await(TunerChannel& c, size_t n, int seconds) {
+  std::vector<TunerCommand> got;
+  const auto limit =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (got.size() < n && std::chrono::steady_clock::now() < limit) {
+    pollfd p{c.fd(), POLLIN, 0};
+    ::poll(&p, 1, 100);
+    for (auto& m : c.receive()) got.push_back(m);
+  }
+  return got;
+}
+
+bool wait_exit(DispatcherProcess& d, int seconds) {
+  for (int i = 0; i < seconds * 20 && !d.exited(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return d.exited().has_value();
+}
+
+class Dispatcher : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(nni_dir() + "/v2.10/nni"))
+      GTEST_SKIP() << "NNI's code is not at " << nni_dir();
+    options.python = "/usr/bin/python3";
+    options.log_path = dir.file("dispatcher.log");
+    options.env["PYTHONPATH"] = nni_dir() + "/shims:" + nni_dir() + "/v2.10";
+  }
+  testing::TempDir dir;
+  DispatcherOptions options;
+};
+
+TEST_F(Dispatcher, NnisRandomTunerOverTheWebSocket) {
+  options.exp_params = {{"tuner", {{"name", "Random"}}}};
+  auto d = DispatcherProcess::start(options);
+  ASSERT_TRUE(d.is_ok()) << d.status().message();
+  TunerChannel& c = d.value()->channel();
+  c.send({"IN", "{\"lr\": {\"_type\": \"uniform\", \"_value\": [0.1, 0.2]}}"});
+  c.send({"GE", "1"});
+  auto got = await(c, 2, 30);
+  ASSERT_EQ(got.size(), 2u) << d.value()->log_tail();
+  EXPECT_EQ(got[0].type, "ID");
+  EXPECT_EQ(got[1].type, "TR");
+  auto job = parse_json(got[1].payload, "TR").value();
+  const double lr = job["parameters"]["lr"].get<double>();
+  EXPECT_TRUE(lr >= 0.1 && lr <= 0.2) << job;
+  c.send({"TE", ""});
+  ASSERT_TRUE(wait_exit(*d.value(), 30));
+  EXPECT_EQ(*d.value()->exited(), "exit code 0");
+}
+
+TEST_F(Dispatcher, ACrashEndsWithItsStatusAndTraceback) {
+  options.exp_params = {{"tuner", {{"name", "NoSuchTuner"}}}};
+  auto d = DispatcherProcess::start(options);
+  ASSERT_TRUE(d.is_ok()) << d.status().message();
+  ASSERT_TRUE(wait_exit(*d.value(), 30));
+  EXPECT_NE(*d.value()->exited(), "exit code 0");
+  const std::string tail = d.value()->log_tail();
+  EXPECT_NE(tail.find("Traceback"), std::string::npos) << tail;
+}
+
+TEST_F(Dispatcher, AHungDispatcherIsStopped) {
+  std::ofstream(dir.file("hang.py")) << "import time\ntime.sleep(600)\n";
+  // A "python" that runs the hanging script whatever its arguments.
+  std::ofstream(dir.file("python"))
+      << "#!/bin/sh\nexec /usr/bin/python3 " << dir.file("hang.py") << "\n";
+  std::filesystem::permissions(dir.file("python"),
+                               std::filesystem::perms::owner_all);
+  options.python = dir.file("python");
+  options.exp_params = {{"tuner", {{"name", "Random"}}}};
+  auto d = DispatcherProcess::start(options);
+  ASSERT_TRUE(d.is_ok()) << d.status().message();
+  EXPECT_FALSE(d.value()->exited());
+  d.value()->stop(std::chrono::milliseconds(500));
+  EXPECT_EQ(*d.value()->exited(), "killed by signal 15");
+}
+
+// The pipe form, with NNI's own legacy.py on the other end: a driver that
+// answers as a dispatcher does (IN -> ID, GE n -> n TR, TE -> exit).
+TEST_F(Dispatcher, TheLegacyPipesWithNnisOwnFraming) {
+  std::ofstream(dir.file("driver.py"))
+      << "import json\n"
+         "from nni.runtime.tuner_command_channel import legacy\n"
+         "from nni.runtime.tuner_command_channel.command_type import "
+         "CommandType\n"
+         "n = 0\n"
+         "while True:\n"
+         "    command, data = legacy.receive()\n"
+         "    if command is None or command == CommandType.Terminate:\n"
+         "        break\n"
+         "    if command == CommandType.Initialize:\n"
+         "        legacy.send(CommandType.Initialized, '')\n"
+         "    elif command == CommandType.RequestTrialJobs:\n"
+         "        for _ in range(int(data)):\n"
+         "            legacy.send(CommandType.NewTrialJob, json.dumps("
+         "{'parameter_id': n, 'parameters': {'x': 'é' * n}}))\n"
+         "            n += 1\n";
+  std::ofstream(dir.file("python"))
+      << "#!/bin/sh\nexec /usr/bin/python3 " << dir.file("driver.py") << "\n";
+  std::filesystem::permissions(dir.file("python"),
+                               std::filesystem::perms::owner_all);
+  options.python = dir.file("python");
+  options.channel = DispatcherOptions::Channel::kPipes;
+  options.exp_params = Json::object();
+  auto d = DispatcherProcess::start(options);
+  ASSERT_TRUE(d.is_ok()) << d.status().message();
+  TunerChannel& c = d.value()->channel();
+  c.send({"IN", "{}"});
+  c.send({"GE", "3"});
+  auto got = await(c, 4, 30);
+  ASSERT_EQ(got.size(), 4u) << d.value()->log_tail();
+  EXPECT_EQ(got[0].type, "ID");
+  for (int i = 0; i < 3; ++i) {
+    auto job = parse_json(got[static_cast<size_t>(i) + 1].payload, "TR");
+    ASSERT_TRUE(job.is_ok());
+    EXPECT_EQ(job.value()["parameter_id"], i);
+  }
+  c.send({"TE", ""});
+  ASSERT_TRUE(wait_exit(*d.value(), 30)) << d.value()->log_tail();
+  EXPECT_EQ(*d.value()->exited(), "exit code 0") << d.value()->log_tail();
+  await(c, 1, 2);
+  EXPECT_TRUE(c.failure().has_value());  // the pipe closed
+}
+
+}  // namespace
+}  // namespace archer
