@@ -4,30 +4,18 @@
 #include "dispatcher/dispatcher_process.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "testing/channel_wait.h"
 #include "testing/temp_dir.h"
 
 namespace archer {
 namespace {
 
 std::string nni_dir() { return std::string(ARCHER_SHARED_DIR) + "/nni"; }
-
-std::vector<TunerCommand> await(TunerChannel& c, size_t n, int seconds) {
-  std::vector<TunerCommand> got;
-  const auto limit =
-      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (got.size() < n && std::chrono::steady_clock::now() < limit) {
-    pollfd p{c.fd(), POLLIN, 0};
-    ::poll(&p, 1, 100);
-    for (auto& m : c.receive()) got.push_back(m);
-  }
-  return got;
-}
 
 bool wait_exit(DispatcherProcess& d, int seconds) {
   for (int i = 0; i < seconds * 20 && !d.exited(); ++i)
@@ -55,7 +43,7 @@ TEST_F(Dispatcher, NnisRandomTunerOverTheWebSocket) {
   TunerChannel& c = d.value()->channel();
   c.send({"IN", "{\"lr\": {\"_type\": \"uniform\", \"_value\": [0.1, 0.2]}}"});
   c.send({"GE", "1"});
-  auto got = await(c, 2, 30);
+  auto got = testing::await_commands(c, 2, 30);
   ASSERT_EQ(got.size(), 2u) << d.value()->log_tail();
   EXPECT_EQ(got[0].type, "ID");
   EXPECT_EQ(got[1].type, "TR");
@@ -125,7 +113,7 @@ TEST_F(Dispatcher, TheLegacyPipesWithNnisOwnFraming) {
   TunerChannel& c = d.value()->channel();
   c.send({"IN", "{}"});
   c.send({"GE", "3"});
-  auto got = await(c, 4, 30);
+  auto got = testing::await_commands(c, 4, 30);
   ASSERT_EQ(got.size(), 4u) << d.value()->log_tail();
   EXPECT_EQ(got[0].type, "ID");
   for (int i = 0; i < 3; ++i) {
@@ -136,7 +124,7 @@ TEST_F(Dispatcher, TheLegacyPipesWithNnisOwnFraming) {
   c.send({"TE", ""});
   ASSERT_TRUE(wait_exit(*d.value(), 30)) << d.value()->log_tail();
   EXPECT_EQ(*d.value()->exited(), "exit code 0") << d.value()->log_tail();
-  await(c, 1, 2);
+  testing::await_commands(c, 1, 2);
   EXPECT_TRUE(c.failure().has_value());  // the pipe closed
 }
 

@@ -11,34 +11,23 @@
 #include <mutex>
 #include <thread>
 
+#include "dispatcher/command_inbox.h"
 #include "dispatcher/legacy_framing.h"
 
 namespace archer {
 
 struct PipeChannel::Impl {
   Impl(int in, int out)
-      : in_fd(in),
-        out_fd(out),
-        event_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-        stop_fd(::eventfd(0, EFD_CLOEXEC)) {}
-  int in_fd, out_fd, event_fd, stop_fd;
-  std::mutex mu;
+      : in_fd(in), out_fd(out), stop_fd(::eventfd(0, EFD_CLOEXEC)) {}
+  int in_fd, out_fd, stop_fd;
+  CommandInbox inbox;
+  std::mutex mu;  // outbox, stopping
   std::condition_variable cv;
   std::deque<std::string> outbox;
-  std::vector<TunerCommand> inbox;
-  std::optional<std::string> failure;
   bool stopping = false;
   std::thread reader, writer;
 
-  void notify() {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(event_fd, &one, sizeof(one));
-  }
-  void fail(const std::string& why) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (!failure) failure = why;
-    notify();
-  }
+  void fail(const std::string& why) { inbox.fail(why); }
 
   void read_loop() {
     LegacyDecoder decoder;
@@ -60,9 +49,7 @@ struct PipeChannel::Impl {
         fail(commands.status().message());
         return;
       }
-      std::lock_guard<std::mutex> lock(mu);
-      for (auto& c : commands.value()) inbox.push_back(std::move(c));
-      if (!commands.value().empty()) notify();
+      for (auto& c : commands.value()) inbox.push(std::move(c));
     }
   }
 
@@ -111,7 +98,7 @@ PipeChannel::~PipeChannel() {
   [[maybe_unused]] ssize_t n = ::write(impl_->stop_fd, &one, sizeof(one));
   impl_->reader.join();
   impl_->writer.join();
-  for (int fd : {impl_->in_fd, impl_->out_fd, impl_->event_fd, impl_->stop_fd})
+  for (int fd : {impl_->in_fd, impl_->out_fd, impl_->stop_fd})
     if (fd >= 0) ::close(fd);
 }
 
@@ -123,25 +110,14 @@ void PipeChannel::send(const TunerCommand& command) {
   impl_->cv.notify_all();
 }
 
-std::vector<TunerCommand> PipeChannel::receive() {
-  std::uint64_t count = 0;
-  [[maybe_unused]] ssize_t n = ::read(impl_->event_fd, &count, sizeof(count));
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  std::vector<TunerCommand> out;
-  out.swap(impl_->inbox);
-  return out;
-}
+std::vector<TunerCommand> PipeChannel::receive() { return impl_->inbox.take(); }
 
-int PipeChannel::fd() const { return impl_->event_fd; }
+int PipeChannel::fd() const { return impl_->inbox.fd(); }
 
-bool PipeChannel::connected() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return !impl_->failure;
-}
+bool PipeChannel::connected() const { return !impl_->inbox.failure(); }
 
 std::optional<std::string> PipeChannel::failure() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->failure;
+  return impl_->inbox.failure();
 }
 
 }  // namespace archer

@@ -16,6 +16,7 @@
 #include "common/subprocess.h"
 #include "dispatcher/legacy_framing.h"
 #include "dispatcher/websocket_channel.h"
+#include "testing/channel_wait.h"
 
 namespace archer {
 namespace {
@@ -63,19 +64,6 @@ TEST(TunerMessage, ParsesTypeAndPayload) {
   EXPECT_TRUE(parse_tuner_message("NO").is_ok());
   for (const char* bad : {"", "T", "tr{}", "1A"})
     EXPECT_FALSE(parse_tuner_message(bad).is_ok()) << bad;
-}
-
-// Waits up to `seconds` for `n` commands.
-std::vector<TunerCommand> await(TunerChannel& c, size_t n, int seconds) {
-  std::vector<TunerCommand> got;
-  const auto limit =
-      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (got.size() < n && std::chrono::steady_clock::now() < limit) {
-    pollfd p{c.fd(), POLLIN, 0};
-    ::poll(&p, 1, 100);
-    for (auto& m : c.receive()) got.push_back(m);
-  }
-  return got;
 }
 
 // An HTTP request to the channel's port; returns the status line.
@@ -150,7 +138,7 @@ TEST(WebSocketChannel, NnisOwnDispatcherAnswersOverIt) {
       EXPECT_EQ(r.value().exit_code, 0) << r.value().err;
     }
   });
-  auto got = await(channel, 3, 30);
+  auto got = testing::await_commands(channel, 3, 30);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].type, "ID");
   for (int i = 1; i <= 2; ++i) {

@@ -1,15 +1,14 @@
 #include "dispatcher/websocket_channel.h"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
-#include <mutex>
 #include <thread>
+
+#include "dispatcher/command_inbox.h"
 
 namespace archer {
 
@@ -29,7 +28,7 @@ struct WebSocketChannel::Impl {
   tcp::acceptor acceptor{ioc};
   std::string path;
   unsigned short port = 0;
-  int event_fd = -1;
+  CommandInbox inbox;
   std::thread thread;
 
   // The channel's thread only.
@@ -51,28 +50,16 @@ struct WebSocketChannel::Impl {
   std::deque<std::string> outbox;
   bool writing = false;
 
-  // Shared with the caller.
-  mutable std::mutex mu;
-  std::vector<TunerCommand> inbox;
-  std::optional<std::string> failure;
-  bool is_connected = false;
+  std::atomic<bool> is_connected{false};
 
   ~Impl() {
     ioc.stop();
     if (thread.joinable()) thread.join();
-    if (event_fd >= 0) ::close(event_fd);
-  }
-
-  void notify() {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(event_fd, &one, sizeof(one));
   }
 
   void fail(const std::string& why) {
-    std::lock_guard<std::mutex> lock(mu);
     is_connected = false;
-    if (!failure) failure = why;
-    notify();
+    inbox.fail(why);
   }
 
   void accept_next() {
@@ -123,11 +110,8 @@ struct WebSocketChannel::Impl {
     }
     conn = c;
     writing = false;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      is_connected = true;
-      failure.reset();
-    }
+    is_connected = true;
+    inbox.clear_failure();
     flush();
     read(c);
   }
@@ -148,11 +132,7 @@ struct WebSocketChannel::Impl {
         fail(command.status().message());
         return;
       }
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        inbox.push_back(std::move(command).value());
-      }
-      notify();
+      inbox.push(std::move(command).value());
       read(c);
     });
   }
@@ -197,9 +177,6 @@ StatusOr<std::unique_ptr<WebSocketChannel>> WebSocketChannel::listen(
         ec.message());
   }
   impl->port = impl->acceptor.local_endpoint().port();
-  impl->event_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (impl->event_fd < 0)
-    return Status::io_error("tuner command channel: eventfd failed");
   impl->accept_next();
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->ioc.run(); });
@@ -220,24 +197,15 @@ void WebSocketChannel::send(const TunerCommand& command) {
 }
 
 std::vector<TunerCommand> WebSocketChannel::receive() {
-  std::uint64_t count = 0;
-  [[maybe_unused]] ssize_t n = ::read(impl_->event_fd, &count, sizeof(count));
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  std::vector<TunerCommand> out;
-  out.swap(impl_->inbox);
-  return out;
+  return impl_->inbox.take();
 }
 
-int WebSocketChannel::fd() const { return impl_->event_fd; }
+int WebSocketChannel::fd() const { return impl_->inbox.fd(); }
 
-bool WebSocketChannel::connected() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->is_connected;
-}
+bool WebSocketChannel::connected() const { return impl_->is_connected; }
 
 std::optional<std::string> WebSocketChannel::failure() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->failure;
+  return impl_->inbox.failure();
 }
 
 }  // namespace archer
