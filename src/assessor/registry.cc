@@ -36,19 +36,26 @@ TunerArg start_step_arg(int default_value) {
           "judge a trial only once it reported this many intermediate results"};
 }
 
+// An assessor's registration with its name and doc (kind "assessor").
+AssessorSpec named(const std::string& name, const std::string& doc) {
+  AssessorSpec s;
+  s.args.name = name;
+  s.args.kind = "assessor";
+  s.args.doc = doc;
+  return s;
+}
+
 OptimizeMode mode_of(const Json& args) {
   return args["optimize_mode"] == "minimize" ? OptimizeMode::kMinimize
                                              : OptimizeMode::kMaximize;
 }
 
 AssessorSpec medianstop_spec() {
-  AssessorSpec s;
-  s.args.name = "Medianstop";
-  s.args.kind = "assessor";
-  s.args.doc =
+  AssessorSpec s = named(
+      "Medianstop",
       "the median stopping rule (Google Vizier), as NNI's: stop a trial whose "
       "best intermediate result is worse than the median of the completed "
-      "trials' running averages at the same step";
+      "trials' running averages at the same step");
   s.args.args = {assessor_optimize_mode_arg(), start_step_arg(0)};
   s.factory = [](const Json& a) {
     return std::make_unique<MedianstopAssessor>(mode_of(a),
@@ -58,14 +65,12 @@ AssessorSpec medianstop_spec() {
 }
 
 AssessorSpec asha_spec() {
-  AssessorSpec s;
-  s.args.name = "ASHA";
-  s.args.kind = "assessor";
-  s.args.doc =
+  AssessorSpec s = named(
+      "ASHA",
       "asynchronous successive halving (Li et al. 2020), Archer's: at rungs "
       "min_step * reduction_factor^k intermediate results a trial goes on "
       "only if its result there is in the top 1/reduction_factor of the "
-      "results recorded at that rung so far; works with every tuner";
+      "results recorded at that rung so far; works with every tuner");
   s.args.args = {assessor_optimize_mode_arg(),
                  {"reduction_factor",
                   Type::kInt,
@@ -125,14 +130,12 @@ AssessorSpec asha_spec() {
 }
 
 AssessorSpec curvefitting_spec() {
-  AssessorSpec s;
-  s.args.name = "Curvefitting";
-  s.args.kind = "assessor";
-  s.args.doc =
+  AssessorSpec s = named(
+      "Curvefitting",
       "learning-curve extrapolation (Domhan et al. 2015), as NNI's: stop a "
       "trial whose curve, extrapolated to epoch_num by a weighted "
       "combination of 12 curve families, is not above threshold times the "
-      "best completed trial's last intermediate result; maximises";
+      "best completed trial's last intermediate result; maximises");
   s.args.args = {
       {"epoch_num",
        Type::kInt,
