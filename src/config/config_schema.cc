@@ -185,8 +185,8 @@ const Section& assessor_section() {
       "assessor",
       {
           {"name", KeyType::kString, Json(), true,
-           "an assessor name: Medianstop or ASHA", non_empty_string,
-           "the assessor (NNI's builtinAssessorName)"},
+           "an assessor name: Medianstop, Curvefitting or ASHA",
+           non_empty_string, "the assessor (NNI's builtinAssessorName)"},
           {"classArgs",
            KeyType::kObject,
            Json::object(),
