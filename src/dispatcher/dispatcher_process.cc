@@ -107,7 +107,7 @@ StatusOr<std::unique_ptr<DispatcherProcess>> DispatcherProcess::start(
 }
 
 DispatcherProcess::~DispatcherProcess() {
-  if (!exited()) stop(std::chrono::milliseconds(0));
+  if (pid_ > 0 && !exited()) stop(std::chrono::milliseconds(0));
 }
 
 std::optional<std::string> DispatcherProcess::exited() {
@@ -132,7 +132,7 @@ std::string DispatcherProcess::log_tail(size_t bytes) const {
 }
 
 void DispatcherProcess::stop(std::chrono::milliseconds grace) {
-  if (exited()) return;
+  if (pid_ <= 0 || exited()) return;  // never kill(-0) or kill(1)
   ::kill(-pid_, SIGTERM);
   const auto limit = std::chrono::steady_clock::now() + grace;
   while (!exited() && std::chrono::steady_clock::now() < limit)

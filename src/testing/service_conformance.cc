@@ -183,7 +183,7 @@ TEST_P(ServiceConformanceTest, ExitCodesDecideTheEnd) {
       << failed[0]->message;
   auto ok_end = of(events, TrialEvent::Kind::kEnded, "e0");
   ASSERT_EQ(ok_end.size(), 1u);
-  EXPECT_EQ(ok_end[0]->status, TrialStatus::kSucceeded);
+  EXPECT_EQ(ok_end[0]->status, TrialStatus::kSucceeded) << ok_end[0]->message;
 }
 
 TEST_P(ServiceConformanceTest, CancelEndsTheWholeProcessGroup) {
