@@ -4,27 +4,23 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 #include <random>
 
 #include "archer/assessor.h"
 #include "assessor/curve_model.h"
 #include "common/subprocess.h"
+#include "testing/nni_code.h"
 
 namespace archer {
 namespace {
 
-const char kPython[] = "/usr/bin/python3";
-
-std::string nni_dir() { return std::string(ARCHER_SHARED_DIR) + "/nni"; }
-
 // NNI's answer for `scenario`, or a skip when ../shared/nni is absent.
 StatusOr<Json> run_nni(const Json& scenario) {
-  auto r = run_process(
-      {kPython,
-       std::string(ARCHER_SOURCE_DIR) + "/src/assessor/nni_assessors.py"},
-      {{"PYTHONPATH", nni_dir() + "/shims:" + nni_dir() + "/v2.10"}},
-      dumps(scenario), std::chrono::seconds(120));
+  auto r =
+      run_process({testing::kNniPython, std::string(ARCHER_SOURCE_DIR) +
+                                            "/src/assessor/nni_assessors.py"},
+                  {{"PYTHONPATH", testing::nni_pythonpath()}}, dumps(scenario),
+                  std::chrono::seconds(120));
   if (!r.is_ok()) return r.status();
   if (r.value().exit_code != 0)
     return Status::internal(
@@ -102,8 +98,8 @@ Json events(std::uint64_t seed, int trials, int epochs, bool short_trials) {
 class NniAssessors : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(nni_dir() + "/v2.10/nni"))
-      GTEST_SKIP() << "NNI's code is not at " << nni_dir();
+    if (!testing::nni_available())
+      GTEST_SKIP() << "NNI's code is not at " << testing::nni_dir();
   }
 };
 

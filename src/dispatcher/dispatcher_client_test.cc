@@ -5,26 +5,23 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "testing/nni_code.h"
 #include "testing/temp_dir.h"
 
 namespace archer {
 namespace {
 
-std::string nni_dir() { return std::string(ARCHER_SHARED_DIR) + "/nni"; }
-
 class Client : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(nni_dir() + "/v2.10/nni"))
-      GTEST_SKIP() << "NNI's code is not at " << nni_dir();
-    options.python = "/usr/bin/python3";
+    if (!testing::nni_available())
+      GTEST_SKIP() << "NNI's code is not at " << testing::nni_dir();
+    options.python = testing::kNniPython;
     options.log_path = dir.file("dispatcher.log");
-    options.env["PYTHONPATH"] =
-        nni_dir() + "/shims:" + nni_dir() + "/v2.10:" + dir.path();
+    options.env["PYTHONPATH"] = testing::nni_pythonpath() + ":" + dir.path();
   }
   std::unique_ptr<DispatcherClient> start(
       DispatcherClient::Timeouts t = DispatcherClient::Timeouts()) {

@@ -10,12 +10,11 @@
 #include <thread>
 
 #include "testing/channel_wait.h"
+#include "testing/nni_code.h"
 #include "testing/temp_dir.h"
 
 namespace archer {
 namespace {
-
-std::string nni_dir() { return std::string(ARCHER_SHARED_DIR) + "/nni"; }
 
 bool wait_exit(DispatcherProcess& d, int seconds) {
   for (int i = 0; i < seconds * 20 && !d.exited(); ++i)
@@ -26,11 +25,11 @@ bool wait_exit(DispatcherProcess& d, int seconds) {
 class Dispatcher : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(nni_dir() + "/v2.10/nni"))
-      GTEST_SKIP() << "NNI's code is not at " << nni_dir();
-    options.python = "/usr/bin/python3";
+    if (!testing::nni_available())
+      GTEST_SKIP() << "NNI's code is not at " << testing::nni_dir();
+    options.python = testing::kNniPython;
     options.log_path = dir.file("dispatcher.log");
-    options.env["PYTHONPATH"] = nni_dir() + "/shims:" + nni_dir() + "/v2.10";
+    options.env["PYTHONPATH"] = testing::nni_pythonpath();
   }
   testing::TempDir dir;
   DispatcherOptions options;

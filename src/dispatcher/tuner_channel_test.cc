@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include "archer/json.h"
@@ -17,6 +16,7 @@
 #include "dispatcher/legacy_framing.h"
 #include "dispatcher/websocket_channel.h"
 #include "testing/channel_wait.h"
+#include "testing/nni_code.h"
 
 namespace archer {
 namespace {
@@ -115,9 +115,8 @@ TEST(WebSocketChannel, RefusesOtherPathsAndBrowserPages) {
 }
 
 TEST(WebSocketChannel, NnisOwnDispatcherAnswersOverIt) {
-  const std::string nni = std::string(ARCHER_SHARED_DIR) + "/nni";
-  if (!std::filesystem::exists(nni + "/v2.10/nni"))
-    GTEST_SKIP() << "NNI's code is not at " << nni;
+  if (!testing::nni_available())
+    GTEST_SKIP() << "NNI's code is not at " << testing::nni_dir();
   auto made = WebSocketChannel::listen("exp123");
   ASSERT_TRUE(made.is_ok()) << made.status().message();
   WebSocketChannel& channel = *made.value();
@@ -128,9 +127,9 @@ TEST(WebSocketChannel, NnisOwnDispatcherAnswersOverIt) {
   const std::string params =
       "{\"tuner\": {\"name\": \"Random\", \"classArgs\": {\"seed\": 1}}}";
   std::thread dispatcher([&] {
-    auto r = run_process({"/usr/bin/python3", "-m", "nni", "--exp_params",
+    auto r = run_process({testing::kNniPython, "-m", "nni", "--exp_params",
                           base64_encode(params)},
-                         {{"PYTHONPATH", nni + "/shims:" + nni + "/v2.10"},
+                         {{"PYTHONPATH", testing::nni_pythonpath()},
                           {"NNI_TUNER_COMMAND_CHANNEL", channel.url()}},
                          "", std::chrono::seconds(60));
     EXPECT_TRUE(r.is_ok());
