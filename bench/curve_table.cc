@@ -80,5 +80,11 @@ double CurveTable::best() const {
   return best;
 }
 
+double CurveTable::worst() const {
+  double worst = 1e300;
+  for (const auto& [k, c] : curves_) worst = std::min(worst, c.accuracy.back());
+  return worst;
+}
+
 }  // namespace bench
 }  // namespace archer

@@ -33,8 +33,11 @@ class CurveTable {
   const Curve* find(const Json& parameters) const;
   size_t size() const { return curves_.size(); }
   int epochs() const { return epochs_; }
-  // The best final accuracy in the table (the space's optimum).
+  // The best and the worst final accuracy in the table.
   double best() const;
+  double worst() const;
+  // Every curve, by architecture.
+  const std::map<std::string, Curve>& curves() const { return curves_; }
 
  private:
   static std::string key(const Json& parameters);

@@ -191,15 +191,8 @@ int main_impl(int argc, char** argv) {
   auto loaded = bench::CurveTable::load(table_path);
   if (!loaded.is_ok()) throw std::runtime_error(loaded.status().message());
   const bench::CurveTable& table = loaded.value();
-  double worst = 1e300;
-  // The table's worst final accuracy: "nothing found yet".
-  {
-    auto json = load_json_file(table_path).value();
-    for (const Json& r : json)
-      worst = std::min(worst, parse_json(r["value"].get<std::string>(), "")
-                                  .value()["default"]
-                                  .get<double>());
-  }
+  // "Nothing found yet" counts as the table's worst final accuracy.
+  const double worst = table.worst();
   // Curvefitting's cost: its curve model on every prefix (4 .. epochs-1
   // results) of every recorded curve.
   double model_ms = 0;
@@ -207,14 +200,10 @@ int main_impl(int argc, char** argv) {
     std::mt19937_64 rng(1);
     int predictions = 0;
     const auto m0 = std::chrono::steady_clock::now();
-    auto json = load_json_file(table_path).value();
-    for (const Json& r : json) {
-      std::vector<double> h;
-      for (const Json& m : r["intermediate"])
-        h.push_back(parse_json(m.get<std::string>(), "")
-                        .value()["default"]
-                        .get<double>());
-      for (size_t n = 4; n <= h.size(); ++n, ++predictions)
+    for (const auto& [arch, curve] : table.curves()) {
+      // The intermediate results: every epoch but the last (the final).
+      const std::vector<double>& h = curve.accuracy;
+      for (size_t n = 4; n < h.size(); ++n, ++predictions)
         predict_curve({h.begin(), h.begin() + static_cast<long>(n)},
                       table.epochs(), rng);
     }
