@@ -129,7 +129,7 @@ url=$("$archer" webui url --experiment_working_directory live)
 cat >space2.json <<'JSON'
 {"d": {"_type": "layer_choice", "_value": ["m", "n"]}}
 JSON
-"$archer" update searchspace -f space2.json --experiment_working_directory live | grep -q "1 choices" || fail "update searchspace"
+"$archer" update searchspace -f space2.json --experiment_working_directory live | grep -q "1 entries" || fail "update searchspace"
 "$python" - "$tmp/live/$lid/db/archer.sqlite" <<'PY' || fail "updates not stored"
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

@@ -25,6 +25,11 @@ struct ExperimentConfig {
       config_path;  // absolute path of the file read ("" when parsed from text)
   std::string experiment_name;
   std::string search_space_file;  // absolute; "" when the space is inline
+  // The search space as given (any of NNI's types when the tuner runs in
+  // NNI's dispatcher, checked by structure: common/nni_search_space.h).
+  Json search_space_json = Json::object();
+  // Its classic-NAS form (what Archer's own tuners search); empty when the
+  // space has other types.
   SearchSpace search_space;
   std::string trial_command;
   std::string trial_code_directory;  // absolute
@@ -38,11 +43,20 @@ struct ExperimentConfig {
   bool debug = false;
   std::string log_level = "info";
   std::string experiment_working_directory;  // absolute
-  std::string tuner_name;
+  std::string tuner_name;  // a built-in's name, or the className
   Json tuner_class_args = Json::object();
-  // assessor (empty name: none)
+  // assessor (empty name: none; Archer's own unless external_assessor)
   std::string assessor_name;
   Json assessor_class_args = Json::object();
+  // NNI's algorithms: a tuner (or advisor) that is not Archer's own, a
+  // customised one (className), or a customised assessor run by NNI's
+  // dispatcher (src/dispatcher/). `dispatcher_params` is what NNI's manager
+  // gives it (--exp_params): {"tuner": {...}, "assessor": {...}} as in the
+  // config, codeDirectory absolute.
+  bool external_tuner = false;
+  bool external_assessor = false;
+  Json dispatcher_params = Json::object();
+  std::string python_interpreter;  // "" = the first python3 with NNI
   // trainingService: the platform's name and its section, checked against
   // that platform's key table with defaults filled in (each platform reads
   // its own options from it; see src/training_service/platform.h).

@@ -103,6 +103,13 @@ class TrainingService {
   // once when it had already ended (from the exit state it left) or is gone
   // without one (SYS_CANCELED).
   virtual Status adopt(const TrialSpec& spec, const std::string& handle) = 0;
+  // poll() also returns early, with whatever it has, when `fd` is readable:
+  // the manager's other event source (NNI's dispatcher's channel). -1: none.
+  // A service that ignores it still returns within poll()'s timeout.
+  virtual void set_wake_fd(int fd) { wake_fd_ = fd; }
+
+ protected:
+  int wake_fd_ = -1;
 };
 
 }  // namespace archer

@@ -21,6 +21,10 @@ inline void log_warning(const std::string& logger, const std::string& message) {
   log_line(stderr, "WARNING", logger, message);
 }
 
+inline void log_error(const std::string& logger, const std::string& message) {
+  log_line(stderr, "ERROR", logger, message);
+}
+
 }  // namespace archer
 
 #endif  // ARCHER_COMMON_LOG_H_

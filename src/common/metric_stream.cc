@@ -97,10 +97,14 @@ StatusOr<MetricRecord> parse_metric_payload(std::string_view payload,
     rec.sequence = j["sequence"].get<std::int64_t>();
   }
   if (j.contains("parameter_id") && !j["parameter_id"].is_null()) {
-    if (!j["parameter_id"].is_number_integer()) {
-      return bad("\"parameter_id\" must be an integer or null");
+    // NNI's advisors' ids are strings (Hyperband's "0-1_0_2"): kept in the
+    // payload, no integer id.
+    if (!j["parameter_id"].is_number_integer() &&
+        !j["parameter_id"].is_string()) {
+      return bad("\"parameter_id\" must be an integer, a string or null");
     }
-    rec.parameter_id = j["parameter_id"].get<std::int64_t>();
+    if (j["parameter_id"].is_number_integer())
+      rec.parameter_id = j["parameter_id"].get<std::int64_t>();
   }
   if (rec.type != "REQUEST_PARAMETER") {
     if (!j.contains("value") || !j["value"].is_string()) {

@@ -122,25 +122,40 @@ const Section& top_level_section() {
            false,
            "GPU indices (a list, an integer or \"0,1\")",
            {},
-           "accepted for compatibility; Archer's tuners run in the manager"},
+           "CUDA_VISIBLE_DEVICES of NNI's dispatcher (Archer's own tuners run "
+           "in the manager)"},
           {"tuner",
            KeyType::kObject,
            Json(),
-           true,
-           "a mapping {name, classArgs}",
+           false,
+           "a mapping {name, classArgs} or {className, codeDirectory, "
+           "classArgs}",
            {},
-           "the tuner: see the tuner keys below and docs/tuners.md"},
+           "the tuner: see the tuner keys below, docs/tuners.md and "
+           "docs/nni-compatibility.md (required unless advisor is given)"},
           {"assessor",
            KeyType::kObject,
            Json(),
            false,
-           "a mapping {name, classArgs}",
+           "a mapping {name, classArgs} or {className, codeDirectory, "
+           "classArgs}",
            {},
            "stops unpromising trials early: see the assessor keys below and "
            "docs/assessors.md"},
-          {"advisor", KeyType::kAny, Json(), false,
-           "nothing (advisors are not supported)",
-           [](const Json& v) { return v.is_null(); }, "not supported"},
+          {"advisor",
+           KeyType::kObject,
+           Json(),
+           false,
+           "a mapping {name, classArgs} or {className, codeDirectory, "
+           "classArgs}",
+           {},
+           "NNI's deprecated name for a tuner that also stops trials "
+           "(Hyperband, BOHB): the same as tuner, give one of the two"},
+          {"pythonInterpreter", KeyType::kString, Json(), false,
+           "a Python command or path", non_empty_string,
+           "the Python that runs NNI's dispatcher (NNI's manager argument "
+           "python_interpreter); default: the first of python3, "
+           "/usr/bin/python3 that can `import nni`"},
           {"trainingService",
            KeyType::kObject,
            Json{{"platform", "local"}},
@@ -160,22 +175,36 @@ const Section& tuner_section() {
   static const Section s{
       "tuner",
       {
-          {"name", KeyType::kString, Json(), true,
-           "a tuner name: Random, RegularizedEvolutionTuner or PPOTuner",
-           non_empty_string, "the tuner (NNI's builtinTunerName)"},
+          {"name", KeyType::kString, Json(), false,
+           "a tuner name (Archer's Random, RegularizedEvolutionTuner, "
+           "PPOTuner; NNI's TPE, Anneal, Evolution, GridSearch, ...)",
+           non_empty_string,
+           "a built-in tuner (NNI's builtinTunerName): Archer's own "
+           "where it has one, else NNI's, run by NNI's dispatcher"},
+          {"className", KeyType::kString, Json(), false,
+           "a qualified Python class name \"module.Class\"",
+           [](const Json& v) {
+             const std::string n = v.get<std::string>();
+             return n.find('.') != std::string::npos && n.front() != '.' &&
+                    n.back() != '.';
+           },
+           "a customised tuner (a subclass of NNI's nni.tuner.Tuner), run by "
+           "NNI's "
+           "dispatcher; give name or className"},
+          {"codeDirectory",
+           KeyType::kDirectory,
+           Json(),
+           false,
+           "the path of an existing directory",
+           {},
+           "where className's module is (default: the config file's folder)"},
           {"classArgs",
            KeyType::kObject,
            Json::object(),
            false,
            "a mapping",
            {},
-           "the tuner's arguments (docs/tuners.md)"},
-          {"className", KeyType::kAny, Json(), false,
-           "nothing (custom tuner classes are not supported: use name)",
-           [](const Json& v) { return v.is_null(); }, "not supported"},
-          {"codeDirectory", KeyType::kAny, Json(), false,
-           "nothing (custom tuner classes are not supported: use name)",
-           [](const Json& v) { return v.is_null(); }, "not supported"},
+           "the tuner's arguments (docs/tuners.md for Archer's own)"},
       }};
   return s;
 }
@@ -184,22 +213,71 @@ const Section& assessor_section() {
   static const Section s{
       "assessor",
       {
-          {"name", KeyType::kString, Json(), true,
+          {"name", KeyType::kString, Json(), false,
            "an assessor name: Medianstop, Curvefitting or ASHA",
-           non_empty_string, "the assessor (NNI's builtinAssessorName)"},
+           non_empty_string,
+           "a built-in assessor (NNI's builtinAssessorName): Archer's own "
+           "where it has one, else NNI's, run by NNI's dispatcher"},
+          {"className", KeyType::kString, Json(), false,
+           "a qualified Python class name \"module.Class\"",
+           [](const Json& v) {
+             const std::string n = v.get<std::string>();
+             return n.find('.') != std::string::npos && n.front() != '.' &&
+                    n.back() != '.';
+           },
+           "a customised assessor (a subclass of NNI's nni.assessor.Assessor), "
+           "run by NNI's "
+           "dispatcher; give name or className"},
+          {"codeDirectory",
+           KeyType::kDirectory,
+           Json(),
+           false,
+           "the path of an existing directory",
+           {},
+           "where className's module is (default: the config file's folder)"},
           {"classArgs",
            KeyType::kObject,
            Json::object(),
            false,
            "a mapping",
            {},
-           "the assessor's arguments (docs/assessors.md)"},
-          {"className", KeyType::kAny, Json(), false,
-           "nothing (custom assessor classes are not supported yet: use name)",
-           [](const Json& v) { return v.is_null(); }, "not supported yet"},
-          {"codeDirectory", KeyType::kAny, Json(), false,
-           "nothing (custom assessor classes are not supported yet: use name)",
-           [](const Json& v) { return v.is_null(); }, "not supported yet"},
+           "the assessor's arguments (docs/assessors.md for Archer's own)"},
+      }};
+  return s;
+}
+
+const Section& advisor_section() {
+  static const Section s{
+      "advisor",
+      {
+          {"name", KeyType::kString, Json(), false,
+           "an advisor name: Hyperband or BOHB", non_empty_string,
+           "a built-in advisor (NNI's builtinAdvisorName): Archer's own "
+           "where it has one, else NNI's, run by NNI's dispatcher"},
+          {"className", KeyType::kString, Json(), false,
+           "a qualified Python class name \"module.Class\"",
+           [](const Json& v) {
+             const std::string n = v.get<std::string>();
+             return n.find('.') != std::string::npos && n.front() != '.' &&
+                    n.back() != '.';
+           },
+           "a customised advisor (a subclass of NNI's "
+           "nni.runtime.msg_dispatcher_base.MsgDispatcherBase), run by NNI's "
+           "dispatcher; give name or className"},
+          {"codeDirectory",
+           KeyType::kDirectory,
+           Json(),
+           false,
+           "the path of an existing directory",
+           {},
+           "where className's module is (default: the config file's folder)"},
+          {"classArgs",
+           KeyType::kObject,
+           Json::object(),
+           false,
+           "a mapping",
+           {},
+           "the advisor's arguments (docs/advisors.md for Archer's own)"},
       }};
   return s;
 }
@@ -273,11 +351,30 @@ StatusOr<Json> convert_v1(const Json& v1,
           put("/" + key + "/name", t.value(), sub);
         } else if (t.key() == "classArgs") {
           put("/" + key + "/classArgs", t.value(), sub);
-        } else if (t.key() == "className" || t.key() == "classFileName" ||
-                   t.key() == "codeDir") {
-          put("/" + key + "/" +
-                  (t.key() == "codeDir" ? "codeDirectory" : "className"),
-              t.value(), sub);
+        } else if (t.key() == "codeDir") {
+          put("/" + key + "/codeDirectory", t.value(), sub);
+        } else if (t.key() == "className" || t.key() == "classFileName") {
+          // NNI's conversion: "<classFileName without .py>.<className>".
+          const Json file = value.value("classFileName", Json());
+          const Json cls = value.value("className", Json());
+          if (!file.is_string() || !cls.is_string()) {
+            return Status::invalid_argument(
+                key + ": a customised " + key +
+                " needs classFileName (a .py file in codeDir) and className "
+                "(the class in it), both strings");
+          }
+          std::string module = file.get<std::string>();
+          if (module.size() < 4 ||
+              module.compare(module.size() - 3, 3, ".py") != 0) {
+            return Status::invalid_argument(
+                key +
+                ".classFileName: expected a Python file name ending in "
+                ".py, got " +
+                json_excerpt(file, 60));
+          }
+          module.resize(module.size() - 3);
+          put("/" + key + "/className", module + "." + cls.get<std::string>(),
+              from + "/className");
         } else if (t.key() == "gpuIndices" && key == "tuner") {
           put("/tunerGpuIndices", t.value(), sub);
         } else if (t.key() == "includeIntermediateResults" ||

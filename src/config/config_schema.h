@@ -52,6 +52,7 @@ struct Section {
 const Section& top_level_section();
 const Section& tuner_section();
 const Section& assessor_section();
+const Section& advisor_section();
 // The trainingService sections are each platform's (training_service/*/).
 
 // A check across keys that failed: where (a JSON pointer into the v2 config),

@@ -185,8 +185,13 @@ TEST(Config, ErrorsNameFileLineKeyAndExpectation) {
   EXPECT_EQ(error_of(bad_tuner),
             "exp.yml:5: tuner.name: unknown tuner 'RegularisedEvolution' (did "
             "you mean "
-            "'RegularizedEvolutionTuner'?); available: Random, RandomNASTuner, "
-            "RegularizedEvolutionTuner, PPOTuner");
+            "'RegularizedEvolutionTuner'?); Archer's own: Random, "
+            "RandomNASTuner, RegularizedEvolutionTuner, PPOTuner; NNI's (run "
+            "by its dispatcher): TPE, Anneal, TPE_legacy, Evolution, "
+            "GridSearch, Batch, BatchTuner, SMAC, Metis, MetisTuner, GP, "
+            "GPTuner, PBT, PBTTuner, DNGO, DNGOTuner, NetworkMorphism, "
+            "Hyperband, BOHB; or a customised one with className and "
+            "codeDirectory");
   std::string bad_args =
       std::string("searchSpace: ") + kSpace +
       "\ntrialCommand: x\ntrialConcurrency: 1\ntuner:\n  name: "
@@ -200,9 +205,11 @@ TEST(Config, ErrorsNameFileLineKeyAndExpectation) {
             std::string::npos);
   EXPECT_NE(error_of("a: [1, 2\n").find("exp.yml:2: invalid YAML"),
             std::string::npos);
-  EXPECT_EQ(error_of(v2("assessor:\n  name: Medianstp\n")),
-            "exp.yml:7: assessor.name: unknown assessor 'Medianstp' (did you "
-            "mean 'Medianstop'?); available: Medianstop, Curvefitting, ASHA");
+  EXPECT_EQ(
+      error_of(v2("assessor:\n  name: Medianstp\n")),
+      "exp.yml:7: assessor.name: unknown assessor 'Medianstp' (did you "
+      "mean 'Medianstop'?); Archer's own: Medianstop, Curvefitting, ASHA; "
+      "or a customised one with className and codeDirectory");
   EXPECT_EQ(error_of(v2("assessor:\n  name: Medianstop\n  classArgs: "
                         "{start_step: x}\n")),
             "exp.yml:8: assessor 'Medianstop': classArgs.start_step: expected "

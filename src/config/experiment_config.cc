@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -11,8 +12,10 @@
 #include "archer/tuner.h"
 #include "common/bounded_file.h"
 #include "common/edit_distance.h"
+#include "common/nni_search_space.h"
 #include "config/config_schema.h"
 #include "config/yaml_json.h"
+#include "dispatcher/nni_algorithms.h"
 #include "training_service/platform.h"
 
 namespace archer {
@@ -231,6 +234,87 @@ StatusOr<Json> check_section(const Section& section, const Json& obj,
   return out;
 }
 
+// The tuner's or assessor's section `key` of config `c`: a built-in name or a
+// customised className. Returns whether NNI's dispatcher runs it (false:
+// Archer's own, its classArgs checked here). `kind` is "tuner" (advisors
+// too) or "assessor".
+StatusOr<bool> resolve_algorithm(Json& c, const std::string& key,
+                                 const std::string& kind, const Context& ctx) {
+  Json& algo = c[key];
+  const bool named = algo["name"].is_string();
+  const bool customised = algo["className"].is_string();
+  const std::string p = "/" + key;
+  if (named && customised) {
+    return ctx.error(p + "/className", key + ".className",
+                     "give name (a built-in " + kind +
+                         ") or className (a customised one), not both");
+  }
+  if (!named && !customised) {
+    return ctx.error(p, key + ".name",
+                     "missing; expected a built-in " + kind +
+                         "'s name, or className (\"module.Class\") with "
+                         "codeDirectory for a customised one");
+  }
+  if (customised) {
+    algo.erase("name");
+    if (algo["codeDirectory"].is_null()) {
+      algo["codeDirectory"] = ctx.base_dir.empty() ? "." : ctx.base_dir;
+    }
+    return true;
+  }
+  if (!algo["codeDirectory"].is_null()) {
+    return ctx.error(p + "/codeDirectory", key + ".codeDirectory",
+                     "is for a customised " + kind +
+                         " (className); a built-in one needs none");
+  }
+  algo.erase("codeDirectory");
+  algo.erase("className");
+  const std::string name = algo["name"].get<std::string>();
+  if (kind == "tuner") {
+    if (const std::optional<TunerSpec> spec = find_tuner(name)) {
+      auto args = validate_class_args(*spec, algo["classArgs"]);
+      if (!args.is_ok()) {
+        return Status::invalid_argument(ctx.where(p + "/classArgs") + ": " +
+                                        args.status().message());
+      }
+      return false;
+    }
+    if (name == "PPOTuner" || name == "PPO") return false;  // archer::torch
+  } else if (const std::optional<AssessorSpec> aspec = find_assessor(name)) {
+    auto args = validate_class_args(aspec->args, algo["classArgs"]);
+    if (!args.is_ok()) {
+      return Status::invalid_argument(ctx.where(p + "/classArgs") + ": " +
+                                      args.status().message());
+    }
+    return false;
+  }
+  if (find_nni_algorithm(name, kind)) return true;
+  std::vector<std::string> own =
+      kind == "tuner" ? tuner_names() : assessor_names();
+  if (kind == "tuner" &&
+      std::find(own.begin(), own.end(), "PPOTuner") == own.end())
+    own.push_back("PPOTuner");
+  std::vector<std::string> nni;  // those Archer does not have itself
+  for (const auto& n : nni_algorithm_names(kind))
+    if (std::find(own.begin(), own.end(), n) == own.end() && n != "PPO")
+      nni.push_back(n);
+  std::vector<std::string> all = own;
+  all.insert(all.end(), nni.begin(), nni.end());
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& n : v) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  return ctx.error(
+      p + "/name", key + ".name",
+      "unknown " + kind + " '" + name + "'" + did_you_mean(name, all) +
+          "; Archer's own: " + join(own) +
+          (nni.empty() ? std::string()
+                       : "; NNI's (run by its dispatcher): " + join(nni)) +
+          "; or a customised one with className and "
+          "codeDirectory");
+}
+
 StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   // The platform first: a config for another platform fails on that, not on its
   // details.
@@ -267,10 +351,26 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   auto top = check_section(config::top_level_section(), raw, "", ctx);
   if (!top.is_ok()) return top.status();
   Json c = top.value();
-  auto tuner =
-      check_section(config::tuner_section(), c["tuner"], "/tuner", ctx);
+  // The tuner (or NNI's advisor, the same thing under its older name).
+  std::string tkey = "tuner";
+  if (!c["advisor"].is_null()) {
+    if (!c["tuner"].is_null()) {
+      return ctx.error("/advisor", "advisor",
+                       "give tuner or advisor, not both (advisor is NNI's "
+                       "older name for a tuner that also stops trials)");
+    }
+    tkey = "advisor";
+  }
+  if (c[tkey].is_null()) {
+    return ctx.error("", "tuner",
+                     "missing; expected a mapping {name, classArgs} or "
+                     "{className, codeDirectory, classArgs}");
+  }
+  auto tuner = check_section(
+      tkey == "tuner" ? config::tuner_section() : config::advisor_section(),
+      c[tkey], "/" + tkey, ctx);
   if (!tuner.is_ok()) return tuner.status();
-  c["tuner"] = tuner.value();
+  c[tkey] = tuner.value();
   if (!c["assessor"].is_null()) {
     auto assessor = check_section(config::assessor_section(), c["assessor"],
                                   "/assessor", ctx);
@@ -287,60 +387,75 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   }
 
   ExperimentConfig e;
+  auto algorithm = resolve_algorithm(c, tkey, "tuner", ctx);
+  if (!algorithm.is_ok()) return algorithm.status();
+  e.external_tuner = algorithm.value();
+  e.tuner_name = c[tkey].value("name", Json()).is_string()
+                     ? c[tkey]["name"].get<std::string>()
+                     : c[tkey]["className"].get<std::string>();
+  e.tuner_class_args = c[tkey]["classArgs"];
+  if (!c["assessor"].is_null()) {
+    auto external = resolve_algorithm(c, "assessor", "assessor", ctx);
+    if (!external.is_ok()) return external.status();
+    e.external_assessor = external.value();
+    if (e.external_assessor && !e.external_tuner) {
+      return ctx.error(
+          "/assessor/className", "assessor.className",
+          "a customised assessor runs in NNI's dispatcher, beside an NNI "
+          "tuner; tuner " +
+              e.tuner_name +
+              " is Archer's own (use one of Archer's assessors: Medianstop, "
+              "Curvefitting, ASHA)");
+    }
+    e.assessor_name = c["assessor"].value("name", Json()).is_string()
+                          ? c["assessor"]["name"].get<std::string>()
+                          : c["assessor"]["className"].get<std::string>();
+    e.assessor_class_args = c["assessor"]["classArgs"];
+  }
+  if (e.external_tuner) {
+    e.dispatcher_params["tuner"] = c[tkey];
+    if (e.external_assessor) e.dispatcher_params["assessor"] = c["assessor"];
+  }
+  if (!c["pythonInterpreter"].is_null())
+    e.python_interpreter = c["pythonInterpreter"].get<std::string>();
+
+  // The search space: any of NNI's types for NNI's tuners, classic NAS's two
+  // for Archer's own.
   if (c["searchSpaceFile"].is_null() == c["searchSpace"].is_null()) {
     return ctx.error("", "searchSpaceFile",
                      "give exactly one of searchSpaceFile and searchSpace "
                      "(generate the file "
                      "with `archer ss_gen --trial_command ...`)");
   }
+  std::string space_source;
   if (!c["searchSpaceFile"].is_null()) {
     e.search_space_file = c["searchSpaceFile"].get<std::string>();
-    auto space = SearchSpace::load(e.search_space_file);
-    if (!space.is_ok()) return space.status();
-    e.search_space = space.value();
+    auto json = load_json_file(e.search_space_file);
+    if (!json.is_ok()) return json.status();
+    e.search_space_json = json.value();
+    space_source = e.search_space_file;
   } else {
-    auto space = SearchSpace::from_json(
-        c["searchSpace"], ctx.where("/searchSpace") + ": searchSpace");
+    e.search_space_json = c["searchSpace"];
+    space_source = ctx.where("/searchSpace") + ": searchSpace";
+  }
+  const std::optional<std::string> other =
+      first_non_classic_entry(e.search_space_json);
+  if (e.external_tuner) {
+    Status valid = validate_nni_search_space(e.search_space_json, space_source);
+    if (!valid.is_ok()) return valid;
+  } else if (other && e.search_space_json.is_object() &&
+             !e.search_space_json.empty()) {
+    return Status::invalid_argument(
+        space_source + ": entry " + *other + ": tuner " + e.tuner_name +
+        " is Archer's own and searches classic-NAS choices (layer_choice, "
+        "input_choice) only; NNI's tuners search every NNI type: e.g. "
+        "tuner: {name: TPE}, run by NNI's dispatcher "
+        "(docs/nni-compatibility.md)");
+  }
+  if (!other || !e.external_tuner) {
+    auto space = SearchSpace::from_json(e.search_space_json, space_source);
     if (!space.is_ok()) return space.status();
     e.search_space = space.value();
-  }
-  // The tuner: a registered name with valid classArgs.
-  const std::string name = c["tuner"]["name"].get<std::string>();
-  const std::optional<TunerSpec> spec = find_tuner(name);
-  if (spec) {
-    auto args = validate_class_args(*spec, c["tuner"]["classArgs"]);
-    if (!args.is_ok()) {
-      return Status::invalid_argument(ctx.where("/tuner/classArgs") + ": " +
-                                      args.status().message());
-    }
-  }
-  if (!spec && name != "PPOTuner") {
-    return ctx.error(
-        "/tuner/name", "tuner.name",
-        "unknown tuner '" + name + "'" + did_you_mean(name, tuner_names()) +
-            "; available: Random, RandomNASTuner, RegularizedEvolutionTuner, "
-            "PPOTuner");
-  }
-  // The assessor: a registered name with valid classArgs.
-  if (!c["assessor"].is_null()) {
-    const std::string aname = c["assessor"]["name"].get<std::string>();
-    const std::optional<AssessorSpec> aspec = find_assessor(aname);
-    if (!aspec) {
-      std::string anames;
-      for (const auto& n : assessor_names())
-        anames += (anames.empty() ? "" : ", ") + n;
-      return ctx.error("/assessor/name", "assessor.name",
-                       "unknown assessor '" + aname + "'" +
-                           did_you_mean(aname, assessor_names()) +
-                           "; available: " + anames);
-    }
-    auto aargs = validate_class_args(aspec->args, c["assessor"]["classArgs"]);
-    if (!aargs.is_ok()) {
-      return Status::invalid_argument(ctx.where("/assessor/classArgs") + ": " +
-                                      aargs.status().message());
-    }
-    e.assessor_name = aname;
-    e.assessor_class_args = c["assessor"]["classArgs"];
   }
   e.experiment_name = c["experimentName"].is_null()
                           ? ""
@@ -366,8 +481,6 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
     e.log_level = "debug";
   e.experiment_working_directory =
       c["experimentWorkingDirectory"].get<std::string>();
-  e.tuner_name = name;
-  e.tuner_class_args = c["tuner"]["classArgs"];
   e.platform = platform->name;
   e.training_service = c["trainingService"];
   e.canonical = c;

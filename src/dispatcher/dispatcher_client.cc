@@ -52,6 +52,10 @@ void DispatcherClient::import_data(const Json& records) {
   send("FD", dumps(records));
 }
 
+void DispatcherClient::add_customized_trials(const Json& records) {
+  send("AD", dumps(records));
+}
+
 void DispatcherClient::terminate(std::chrono::milliseconds grace) {
   terminated_ = true;
   send("TE", "");
@@ -112,8 +116,13 @@ StatusOr<DispatcherEvents> DispatcherClient::poll() {
   if (terminated_) return ev;
   if (Clock::now() - last_sent_ > std::chrono::seconds(5)) send("PI", "");
   if (auto how = process_->exited()) return failed("exited (" + *how + ")");
-  if (auto why = channel.failure(); why && ever_connected_)
+  if (auto why = channel.failure(); why && ever_connected_) {
+    // A dispatcher that exits closes its channel first: say how it ended.
+    for (int i = 0; i < 50 && !process_->exited(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (auto how = process_->exited()) return failed("exited (" + *how + ")");
     return failed("is unreachable: " + *why);
+  }
   const auto now = Clock::now();
   if (!ever_connected_ && now - started_ > timeouts_.connect)
     return failed("did not connect within " +

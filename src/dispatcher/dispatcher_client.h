@@ -48,6 +48,9 @@ class DispatcherClient {
                  const std::string& parameter_record);
   void update_search_space(const Json& search_space);  // SS
   void import_data(const Json& records);               // FD
+  // AD: trials proposed before a restart (NNI's resume), so that the
+  // dispatcher's parameter ids continue after theirs.
+  void add_customized_trials(const Json& records);
   // TE, then waits up to `grace` for the exit (then stops the process).
   void terminate(std::chrono::milliseconds grace);
 

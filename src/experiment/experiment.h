@@ -61,7 +61,8 @@ class Experiment {
   const std::string& announcement() const { return announcement_; }
   // Carries out what REST clients asked (update, kill, stop), then one
   // manager step. False once the experiment is DONE, or a client asked it to
-  // stop (stop_requested(); then call stop()).
+  // stop (stop_requested(); then call stop()). An error ends the experiment
+  // as ERROR (ExperimentManager::fail, then finish()) and is returned.
   StatusOr<bool> step(std::chrono::milliseconds timeout);
   bool stop_requested() const { return stop_requested_; }
   // Cancels the running trials and waits for them (STOPPED).

@@ -89,9 +89,7 @@ StatusOr<Json> update(ExperimentManager& m, const Json& args) {
       if (!parsed.is_ok()) return parsed.status();
       space = parsed.value();
     }
-    auto parsed = SearchSpace::from_json(space, "searchSpace");
-    if (!parsed.is_ok()) return parsed.status();
-    st = m.update_search_space(parsed.value());
+    st = m.update_search_space(space, "searchSpace");
   } else {
     return Status::invalid_argument(
         "update_type: expected TRIAL_CONCURRENCY, MAX_TRIAL_NUM, "

@@ -49,14 +49,25 @@ ExperimentManager::ExperimentManager(ExperimentConfig config,
       store_(store),
       rng_(id_seed) {}
 
+void ExperimentManager::use_dispatcher(DispatcherOptions options,
+                                       DispatcherClient::Timeouts timeouts) {
+  dispatcher_options_ = std::move(options);
+  dispatcher_timeouts_ = timeouts;
+}
+
 Status ExperimentManager::prepare_tuner() {
   mode_ = optimize_mode_of_args(config_.tuner_class_args);
-  if (!config_.assessor_name.empty()) {
+  if (!config_.assessor_name.empty() && !config_.external_assessor) {
     auto assessor =
         create_assessor(config_.assessor_name, config_.assessor_class_args);
     if (!assessor.is_ok()) return assessor.status();
     assessor_ = std::move(assessor).value();
   }
+  if (dispatcher_options_) {
+    if (!service_) return Status::internal("the training service is missing");
+    return Status::ok();  // started by start() or resume()
+  }
+  if (!tuner_) return Status::internal("the tuner is missing");
   Status st = tuner_->update_search_space(config_.search_space);
   if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
   return st;
@@ -67,7 +78,12 @@ Status ExperimentManager::start() {
   Status st = prepare_tuner();
   if (!st.is_ok()) return st;
   spaces_ = {config_.search_space};
+  space_json_ = {config_.search_space_json};
   space_generation_ = 0;
+  if (dispatcher_options_) {
+    st = start_dispatcher(ExternalTuner::Resume());
+    if (!st.is_ok()) return st;
+  }
   st = save_config();
   if (st.is_ok()) st = store_->put_value(store_keys::kExperimentId, id_);
   if (st.is_ok()) st = store_->put_value(store_keys::kStartTime, now_ms());
@@ -84,11 +100,10 @@ Status ExperimentManager::set_status(ExperimentStatus status, bool force) {
 Status ExperimentManager::save_config() {
   Status st = store_->put_value(store_keys::kConfig, config_.canonical);
   if (st.is_ok())
-    st = store_->put_value(store_keys::kSearchSpace,
-                           config_.search_space.to_json());
+    st = store_->put_value(store_keys::kSearchSpace, config_.search_space_json);
   // Every generation's space, so a trial is always read with its own.
   Json spaces = Json::array();
-  for (const auto& sp : spaces_) spaces.push_back(sp.to_json());
+  for (const auto& sp : space_json_) spaces.push_back(sp);
   if (st.is_ok()) st = store_->put_value(store_keys::kSearchSpaces, spaces);
   return st;
 }
@@ -106,7 +121,8 @@ Status ExperimentManager::save_elapsed() {
 
 Status ExperimentManager::maybe_checkpoint(bool force) {
   constexpr int kEvery = 10;  // trial ends between checkpoints
-  if (ended_ == checkpointed_ || (!force && ended_ - checkpointed_ < kEvery))
+  if (!tuner_ || ended_ == checkpointed_ ||
+      (!force && ended_ - checkpointed_ < kEvery))
     return Status::ok();
   Json state = tuner_->save();
   checkpointed_ = ended_;
@@ -163,12 +179,22 @@ StatusOr<std::string> ExperimentManager::new_trial_id() {
 }
 
 Status ExperimentManager::submit_one(const Architecture& arch) {
-  const std::int64_t pid = next_parameter_id_ - 1;
   Json record = Json::object();
-  record["parameter_id"] = pid;
+  record["parameter_id"] = next_parameter_id_ - 1;
   record["parameter_source"] = "algorithm";
   record["parameters"] = architecture_to_json(config_.search_space, arch);
   record["parameter_index"] = 0;
+  return submit_record(record, arch);
+}
+
+Status ExperimentManager::submit_record(const Json& record,
+                                        const Architecture& arch) {
+  const Json nni_pid = record.value("parameter_id", Json());
+  const std::optional<std::int64_t> pid =
+      nni_pid.is_number_integer()
+          ? std::optional<std::int64_t>(nni_pid.get<std::int64_t>())
+          : std::nullopt;
+  if (pid) next_parameter_id_ = std::max(next_parameter_id_, *pid + 1);
   TrialRow row;
   auto trial_id = new_trial_id();
   if (!trial_id.is_ok()) return trial_id.status();
@@ -199,25 +225,30 @@ Status ExperimentManager::submit_one(const Architecture& arch) {
     row.message = started.message();
     ++progress_.failed;
     ++ended_;
-    tuner_->trial_end(pid, false);
+    if (tuner_) tuner_->trial_end(pid.value_or(-1), false);
+    if (external_)
+      external_->trial_end(row.trial_id, to_string(row.status), row.parameters);
     Status recorded = store_->update_trial(row);
     if (!recorded.is_ok()) return recorded;
     // The environment refused to start a trial (disk full, no fork): stop here
     // rather than turning every remaining proposal into a failed trial.
     return started.with_context("cannot start trial " + row.trial_id);
   }
-  live_[row.trial_id] = Live{pid,
+  live_[row.trial_id] = Live{pid.value_or(-1),
                              arch,
                              std::chrono::steady_clock::now(),
                              false,
                              space_generation_,
-                             record["parameters"],
+                             record.value("parameters", Json()),
                              {},
-                             ""};
+                             "",
+                             nni_pid,
+                             row.parameters};
   return Status::ok();
 }
 
 Status ExperimentManager::fill_slots() {
+  if (dispatcher_options_) return fill_from_dispatcher();
   const bool over_time = config_.max_experiment_duration &&
                          elapsed() >= *config_.max_experiment_duration;
   while (service_->free_slots() > 0 && !waiting_for_end_ && !exhausted_ &&
@@ -295,6 +326,11 @@ Status ExperimentManager::handle(const TrialEvent& e) {
                     e.metric_sequence, e.metric_value, e.time_ms});
       if (!inserted.is_ok()) return inserted.status();
       if (!inserted.value()) warn_if_conflicting(e);
+      if (external_ && live != live_.end()) {
+        external_->metric(e.trial_id, live->second.nni_parameter_id,
+                          to_string(e.metric_type), e.metric_sequence,
+                          e.metric_value);
+      }
       if (e.metric_type == MetricType::kPeriodical && live != live_.end())
         assess(e, live->second);
       // (An adopted trial's FINAL may be stored already and still be news to
@@ -312,7 +348,7 @@ Status ExperimentManager::handle(const TrialEvent& e) {
         return Status::ok();
       }
       live->second.has_final = true;
-      if (live->second.generation == space_generation_) {
+      if (tuner_ && live->second.generation == space_generation_) {
         tuner_->receive_trial_result(live->second.parameter_id,
                                      live->second.architecture,
                                      to_reward(value.value(), mode_));
@@ -352,8 +388,11 @@ Status ExperimentManager::handle(const TrialEvent& e) {
         ++progress_.failed;
       }
       if (live != live_.end()) {
-        if (live->second.generation == space_generation_)
+        if (tuner_ && live->second.generation == space_generation_)
           tuner_->trial_end(live->second.parameter_id, success);
+        if (external_)
+          external_->trial_end(e.trial_id, to_string(e.status),
+                               live->second.record);
         live_.erase(live);
       }
       ++ended_;
@@ -433,6 +472,8 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
     st = handle(e);
     if (!st.is_ok()) return st;
   }
+  st = poll_dispatcher();
+  if (!st.is_ok()) return st;
   st = maybe_checkpoint(false);
   if (st.is_ok() && std::chrono::steady_clock::now() - elapsed_saved_ >
                         std::chrono::seconds(5))
@@ -446,6 +487,8 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
     if (end.is_ok()) end = save_elapsed();
     if (end.is_ok()) end = maybe_checkpoint(true);
     if (!end.is_ok()) return end;
+    // NNI's workers notice TE within their 3-second queue timeout.
+    if (external_) external_->terminate(std::chrono::seconds(5));
     return false;
   }
   return true;
@@ -464,6 +507,7 @@ Status ExperimentManager::stop(std::chrono::milliseconds wait) {
       if (!st.is_ok()) return st;
     }
   }
+  if (external_) external_->terminate(std::chrono::seconds(5));
   Status st = store_->put_value(store_keys::kEndTime, now_ms());
   if (st.is_ok()) st = save_elapsed();
   if (st.is_ok()) st = maybe_checkpoint(true);

@@ -27,6 +27,13 @@
 //   metrics files; the store ignores metrics it already has).
 // * The update_* and kill_trial calls act on the running experiment; updates
 //   are stored in the config, so a resume keeps them.
+// * With NNI's algorithms (use_dispatcher()), NNI's dispatcher process is the
+//   tuner (dispatcher/external_tuner.h): the manager asks it for as many
+//   trials as there are free slots, submits its proposals as they arrive
+//   (its channel wakes the service's wait), tells it every metric and end,
+//   cancels the trials its assessor kills (EARLY_STOPPED), and ends as
+//   ERROR (fail()) when it crashes, hangs or reports an error. Resume
+//   restarts it in NNI's resume mode with the history replayed.
 // Thread-safety: one thread drives step() and every other call.
 #ifndef ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
 #define ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
@@ -47,6 +54,7 @@
 #include "archer/store.h"
 #include "archer/training_service.h"
 #include "archer/tuner.h"
+#include "dispatcher/external_tuner.h"
 
 namespace archer {
 
@@ -69,6 +77,11 @@ class ExperimentManager {
                     std::unique_ptr<TrainingService> service, Store* store,
                     std::uint64_t id_seed = std::random_device{}());
 
+  // The tuner is NNI's dispatcher (config.external_tuner), started with
+  // these options by start() or resume(); `tuner` given to the constructor
+  // is then null. Call before start()/resume().
+  void use_dispatcher(DispatcherOptions options,
+                      DispatcherClient::Timeouts timeouts);
   // Stores the config and the search space, sets the tuner's search space and
   // checks the concurrency against it.
   Status start();
@@ -82,8 +95,13 @@ class ExperimentManager {
   // Cancels the running trials (USER_CANCELED), waits for them, status STOPPED.
   Status stop(
       std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
+  // The experiment cannot go on (`why`: the dispatcher failed, the store
+  // broke): cancels the running trials, stops the dispatcher, status ERROR
+  // with `why` as its message (stored as "error").
+  Status fail(const Status& why);
   Progress progress() const { return progress_; }
   const ExperimentConfig& config() const { return config_; }
+  // REQUIRES: Archer's own tuner (not use_dispatcher()).
   const Tuner& tuner() const { return *tuner_; }
 
   // Changes to a running experiment (nnictl update ...). Each is checked like
@@ -94,8 +112,10 @@ class ExperimentManager {
   Status update_max_trial_number(std::int64_t max_trial_number);
   Status update_max_experiment_duration(double seconds);
   // The tuner restarts its search on the new space; trials of the old space
-  // run on and are stored, but their results are not fed to the tuner.
-  Status update_search_space(const SearchSpace& space);
+  // run on and are stored, but their results are not fed to the tuner. The
+  // space is checked as the config's is (classic NAS for Archer's tuners,
+  // any NNI type for the dispatcher's); errors name `source`.
+  Status update_search_space(const Json& space, const std::string& source);
   // Cancels a running trial (USER_CANCELED). Not found for unknown or ended
   // trials.
   Status kill_trial(const std::string& trial_id);
@@ -120,6 +140,12 @@ class ExperimentManager {
                         const std::vector<MetricRow>& metrics);
   Status adopt_trials(const std::vector<TrialRow>& trials);
   Status fill_slots();
+  // fill_slots() with the dispatcher as the tuner (manager_dispatcher.cc).
+  Status fill_from_dispatcher();
+  Status start_dispatcher(ExternalTuner::Resume resume);
+  Status poll_dispatcher();
+  // A trial for `record` (the parameter record the trial gets).
+  Status submit_record(const Json& record, const Architecture& arch);
   Status submit_one(const Architecture& arch);
   Status handle(const TrialEvent& event);
   void warn_if_conflicting(const TrialEvent& event);
@@ -141,7 +167,10 @@ class ExperimentManager {
   ExperimentConfig config_;
   std::string id_;
   std::string dir_;
-  std::unique_ptr<Tuner> tuner_;
+  std::unique_ptr<Tuner> tuner_;  // null with the dispatcher
+  std::optional<DispatcherOptions> dispatcher_options_;
+  DispatcherClient::Timeouts dispatcher_timeouts_;
+  std::unique_ptr<ExternalTuner> external_;
   std::unique_ptr<TrainingService> service_;
   std::unique_ptr<Assessor> assessor_;  // null without an assessor
   Store* store_;
@@ -169,10 +198,15 @@ class ExperimentManager {
     Json parameters;     // the architecture as the trial received it
     std::map<std::int64_t, double> history;  // intermediate results
     std::string stop_reason;  // the assessor's, once it judged the trial Bad
+    Json nni_parameter_id;    // as in its record (NNI's may be a string)
+    std::string record;       // its parameter record, as stored
   };
   // The search space of each generation (spaces_[space_generation_] is
   // config_.search_space); stored as "search_spaces".
   std::vector<SearchSpace> spaces_;
+  // The same as given (NNI's types too: spaces_ holds an empty SearchSpace
+  // for those).
+  std::vector<Json> space_json_;
   // The space of generation `g`, or nullptr if unknown.
   const SearchSpace* space_of(int g) const;
   std::map<std::string, Live> live_;

@@ -53,7 +53,9 @@ TEST_P(Generations, OldTrialsKeepTheirArchitectureWhileTheyRun) {
   h.run(5);
   ASSERT_EQ(h.manager->progress().running, 2);
   const auto before = h.store->trials().value();
-  ASSERT_TRUE(h.manager->update_search_space(space_of(GetParam())).is_ok());
+  ASSERT_TRUE(
+      h.manager->update_search_space(space_of(GetParam()).to_json(), "test")
+          .is_ok());
   *released = true;
   h.run();
   Progress p = h.manager->progress();
@@ -80,8 +82,9 @@ TEST_P(Generations, ResumeAdoptsOldSpaceTrialsWithTheirOwnSpace) {
   auto first = std::make_unique<Harness>(c, 2, old_ones_best(released));
   ASSERT_TRUE(first->manager->start().is_ok());
   first->run(5);
-  ASSERT_TRUE(
-      first->manager->update_search_space(space_of(GetParam())).is_ok());
+  ASSERT_TRUE(first->manager
+                  ->update_search_space(space_of(GetParam()).to_json(), "test")
+                  .is_ok());
   const auto before = first->store->trials().value();
   std::shared_ptr<Store> store = first->store;
   first.reset();  // killed with the two old-space trials running

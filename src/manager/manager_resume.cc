@@ -22,6 +22,13 @@ Json stored_parameters(const TrialRow& row) {
   return record.value()["parameters"];
 }
 
+// The parameter id in a stored parameter record, as NNI's dispatcher gave it.
+Json nni_parameter_id(const TrialRow& row) {
+  auto record = parse_json(row.parameters, "trial " + row.trial_id);
+  if (!record.is_ok() || !record.value().is_object()) return Json();
+  return record.value().value("parameter_id", Json());
+}
+
 // The architecture in a stored parameter record, if it fits `space`.
 std::optional<Architecture> stored_architecture(const SearchSpace* space,
                                                 const TrialRow& row) {
@@ -59,15 +66,22 @@ const SearchSpace* ExperimentManager::space_of(int g) const {
 // generations were kept has one, the current.
 Status ExperimentManager::load_spaces() {
   spaces_.clear();
+  space_json_.clear();
   auto stored = store_->get_value(store_keys::kSearchSpaces);
   if (stored.is_ok() && stored.value().is_array() && !stored.value().empty()) {
     for (const auto& j : stored.value()) {
       auto sp = SearchSpace::from_json(j, "search_spaces");
-      if (!sp.is_ok()) return sp.status().with_context("stored search_spaces");
-      spaces_.push_back(std::move(sp).value());
+      // NNI's tuners' spaces may have other types (kept as given).
+      if (!sp.is_ok() && !dispatcher_options_)
+        return sp.status().with_context("stored search_spaces");
+      spaces_.push_back(sp.is_ok() ? std::move(sp).value() : SearchSpace());
+      space_json_.push_back(j);
     }
   }
-  if (spaces_.empty()) spaces_.push_back(config_.search_space);
+  if (spaces_.empty()) {
+    spaces_.push_back(config_.search_space);
+    space_json_.push_back(config_.search_space_json);
+  }
   space_generation_ = static_cast<int>(spaces_.size()) - 1;
   return Status::ok();
 }
@@ -142,7 +156,10 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
   std::int64_t until = -1;
   std::set<std::string> live_at_checkpoint;
   int imported_at_checkpoint = 0;
-  if (checkpoint.is_ok() && checkpoint.value().is_object() &&
+  // NNI's dispatcher learns the history as NNI's manager tells it on resume
+  // (AD: every trial proposed, so its ids continue; FD: the results).
+  ExternalTuner::Resume resume;
+  if (tuner_ && checkpoint.is_ok() && checkpoint.value().is_object() &&
       checkpoint.value().value("generation", 0) == space_generation_) {
     const Json& c = checkpoint.value();
     Status loaded = tuner_->load(c["state"]);
@@ -164,6 +181,11 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
   if (imported.is_ok() && imported.value().is_array()) {
     int i = 0;
     for (const auto& r : imported.value()) {
+      if (dispatcher_options_) {
+        resume.finished.push_back(
+            {{"parameter", r["parameter"]}, {"value", r["value"]}});
+        continue;
+      }
       if (i++ < imported_at_checkpoint) continue;
       auto arch = architecture_from_json(config_.search_space, r["parameter"],
                                          "imported data");
@@ -196,6 +218,13 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
     }
     // The tuner learns only from trials of the current space.
     if (t->generation != space_generation_) continue;
+    if (dispatcher_options_) {
+      if (r != result.end()) {
+        resume.finished.push_back(
+            {{"parameter", stored_parameters(*t)}, {"value", r->second}});
+      }
+      continue;
+    }
     std::optional<Architecture> arch =
         stored_architecture(space_of(t->generation), *t);
     const bool after_checkpoint =
@@ -208,6 +237,19 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
   }
   // Still running: proposed already (no result yet), so that e.g. Random does
   // not propose them again; their results reach the tuner when they end.
+  if (dispatcher_options_) {
+    for (const auto& t : trials) {
+      auto record = parse_json(t.parameters, "trial " + t.trial_id);
+      if (!record.is_ok() || !record.value().is_object()) continue;
+      Json packed = record.value();
+      packed["parameter_source"] = "resumed";
+      resume.proposed.push_back(packed);
+    }
+    const size_t n = resume.finished.size();
+    Status st = start_dispatcher(std::move(resume));
+    if (!st.is_ok()) return st;
+    return n;
+  }
   for (const auto& t : trials) {
     if (is_terminal(t.status) || t.generation != space_generation_) continue;
     if (auto arch = stored_architecture(space_of(t.generation), t))
@@ -276,7 +318,9 @@ Status ExperimentManager::adopt_trials(const std::vector<TrialRow>& trials) {
              arch ? t.generation : -1,
              stored_parameters(t),
              {},
-             ""};
+             "",
+             nni_parameter_id(t),
+             t.parameters};
   }
   return Status::ok();
 }

@@ -137,7 +137,8 @@ TEST(ManagerUpdates, ConcurrencyTrialNumberKillAndSearchSpace) {
       Json::parse(R"({"z": {"_type": "layer_choice", "_value": ["u", "v"]}})"),
       "new space");
   ASSERT_TRUE(space.is_ok());
-  ASSERT_TRUE(h.manager->update_search_space(space.value()).is_ok());
+  ASSERT_TRUE(
+      h.manager->update_search_space(space.value().to_json(), "test").is_ok());
   ASSERT_TRUE(
       h.manager->kill_trial(h.store->trials().value()[2].trial_id).is_ok());
   h.run(3);

@@ -1,6 +1,7 @@
 // ExperimentManager: changes to a running experiment (nnictl update, trial
 // kill, experiment import).
 #include "common/log.h"
+#include "common/nni_search_space.h"
 #include "manager/experiment_manager.h"
 #include "store/experiment_files.h"
 #include "training_service/max_parallel.h"
@@ -9,7 +10,7 @@ namespace archer {
 
 Status ExperimentManager::update_concurrency(int trial_concurrency) {
   Status st = check_max_parallel(trial_concurrency);
-  if (st.is_ok()) st = tuner_->check_concurrency(trial_concurrency);
+  if (st.is_ok() && tuner_) st = tuner_->check_concurrency(trial_concurrency);
   if (st.is_ok()) st = service_->set_max_parallel(trial_concurrency);
   if (!st.is_ok()) return st;
   config_.trial_concurrency = trial_concurrency;
@@ -42,7 +43,31 @@ Status ExperimentManager::update_max_experiment_duration(double seconds) {
   return save_config();
 }
 
-Status ExperimentManager::update_search_space(const SearchSpace& space) {
+Status ExperimentManager::update_search_space(const Json& json,
+                                              const std::string& source) {
+  if (external_) {
+    Status valid = validate_nni_search_space(json, source);
+    if (!valid.is_ok()) return valid;
+    external_->update_search_space(json);
+    auto classic = SearchSpace::from_json(json, source);
+    config_.search_space =
+        classic.is_ok() ? std::move(classic).value() : SearchSpace();
+    config_.search_space_json = json;
+    config_.canonical["searchSpace"] = json;
+    config_.canonical["searchSpaceFile"] = nullptr;
+    spaces_.push_back(config_.search_space);
+    space_json_.push_back(json);
+    space_generation_ = static_cast<int>(spaces_.size()) - 1;
+    return save_config();
+  }
+  if (auto other = first_non_classic_entry(json)) {
+    return Status::invalid_argument(
+        source + ": entry " + *other + ": tuner " + config_.tuner_name +
+        " is Archer's own and searches classic-NAS choices only");
+  }
+  auto parsed = SearchSpace::from_json(json, source);
+  if (!parsed.is_ok()) return parsed.status();
+  const SearchSpace& space = parsed.value();
   if (space.empty()) {
     return Status::invalid_argument(
         "searchSpace: expected at least one choice");
@@ -56,9 +81,11 @@ Status ExperimentManager::update_search_space(const SearchSpace& space) {
     return st;
   }
   config_.search_space = space;
+  config_.search_space_json = space.to_json();
   config_.canonical["searchSpace"] = space.to_json();
   config_.canonical["searchSpaceFile"] = nullptr;
   spaces_.push_back(space);
+  space_json_.push_back(space.to_json());
   space_generation_ = static_cast<int>(spaces_.size()) - 1;
   exhausted_ = false;
   waiting_for_end_ = false;
@@ -95,8 +122,15 @@ StatusOr<int> ExperimentManager::import_data(const Json& records,
     }
     // A trial without a result (as `experiment export` writes failed ones).
     if (r["value"].is_null() || r["value"] == "") continue;
-    auto arch = architecture_from_json(config_.search_space, r["parameter"],
-                                       where + ": parameter");
+    StatusOr<Architecture> arch = Architecture();
+    if (!external_) {
+      arch = architecture_from_json(config_.search_space, r["parameter"],
+                                    where + ": parameter");
+    } else if (!r["parameter"].is_object()) {
+      arch = Status::invalid_argument(where +
+                                      ": parameter: expected a mapping of "
+                                      "the search space's keys to values");
+    }
     if (!arch.is_ok()) return arch.status();
     Json value = r["value"];
     if (value.is_string()) {  // NNI's export writes the metric as JSON text
@@ -115,13 +149,22 @@ StatusOr<int> ExperimentManager::import_data(const Json& records,
                       {"value", metric.value()},
                       {"reward", reward}});
   }
+  // NNI's FD: {parameter, value} (the metric; the dispatcher's tuner applies
+  // optimize_mode).
+  Json fed = Json::array();
+  for (const auto& r : stored)
+    fed.push_back({{"parameter", r["parameter"]}, {"value", r["value"]}});
   auto previous = store_->get_value(store_keys::kImportedData);
   if (!previous.is_ok()) return previous.status();
   Json all = previous.value().is_array() ? previous.value() : Json::array();
   for (auto& r : stored) all.push_back(std::move(r));
   Status st = store_->put_value(store_keys::kImportedData, all);
   if (!st.is_ok()) return st;
-  tuner_->import_data(history);
+  if (external_) {
+    external_->import_data(fed);
+  } else {
+    tuner_->import_data(history);
+  }
   imported_ = static_cast<int>(all.size());
   waiting_for_end_ = false;
   return static_cast<int>(history.size());

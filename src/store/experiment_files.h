@@ -28,6 +28,14 @@ inline std::string log_dir(const std::string& experiment_dir) {
 inline std::string manager_log_path(const std::string& experiment_dir) {
   return log_dir(experiment_dir) + "/manager.log";
 }
+// NNI's dispatcher's output (its log and any traceback), and where NNI's
+// algorithms may keep checkpoints (NNI_CHECKPOINT_DIRECTORY).
+inline std::string dispatcher_log_path(const std::string& experiment_dir) {
+  return log_dir(experiment_dir) + "/dispatcher.log";
+}
+inline std::string checkpoint_dir(const std::string& experiment_dir) {
+  return experiment_dir + "/checkpoint";
+}
 inline std::string trials_dir(const std::string& experiment_dir) {
   return experiment_dir + "/trials";
 }
@@ -56,6 +64,8 @@ inline constexpr char kNextSequenceId[] = "next_sequence_id";
 inline constexpr char kNextParameterId[] = "next_parameter_id";
 inline constexpr char kTunerCheckpoint[] = "tuner_checkpoint";
 inline constexpr char kImportedData[] = "imported_data";
+// Why the experiment ended as ERROR (the dispatcher's traceback, ...).
+inline constexpr char kError[] = "error";
 }  // namespace store_keys
 
 }  // namespace archer

@@ -16,6 +16,11 @@ inline std::string nni_dir() { return std::string(ARCHER_SHARED_DIR) + "/nni"; }
 inline std::string nni_pythonpath() {
   return nni_dir() + "/shims:" + nni_dir() + "/v2.10";
 }
+// The same for NNI v2.8 (whose Hyperband still runs: v2.10's compares its
+// string parameter ids with an int on the first result and raises).
+inline std::string nni_pythonpath_v28() {
+  return nni_dir() + "/shims:" + nni_dir() + "/v2.8";
+}
 inline bool nni_available() {
   return std::filesystem::exists(nni_dir() + "/v2.10/nni");
 }

@@ -112,6 +112,12 @@ void wait_readable(std::initializer_list<int> fds,
   ::poll(p.data(), p.size(), static_cast<int>(std::max<long long>(1, wait)));
 }
 
+bool fd_readable(int fd) {
+  if (fd < 0) return false;
+  struct pollfd p = {fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
 std::vector<TrialEvent> take_events(std::deque<TrialEvent>& ready) {
   std::vector<TrialEvent> out(std::make_move_iterator(ready.begin()),
                               std::make_move_iterator(ready.end()));

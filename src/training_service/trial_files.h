@@ -58,8 +58,11 @@ constexpr std::chrono::milliseconds kDefaultKillGrace{5000};
 
 // A service's poll() loop: waits until one of `fds` is readable or `until`
 // (at least 1 ms, at most until then), and hands out the events gathered.
+// Negative fds are ignored.
 void wait_readable(std::initializer_list<int> fds,
                    std::chrono::steady_clock::time_point until);
+// True if `fd` (>= 0) is readable now.
+bool fd_readable(int fd);
 std::vector<TrialEvent> take_events(std::deque<TrialEvent>& ready);
 
 // OMP_NUM_THREADS for a trial on a host with `cores` cores shared by up to

@@ -1,4 +1,6 @@
 // archer log stdout|stderr [ID] [--head N | --tail N]: the manager's log;
+// archer log dispatcher [ID] [--head N | --tail N]: NNI's dispatcher's (its
+// log and any traceback, with NNI's algorithms);
 // archer log trial [ID] -T TRIAL: where a trial's output is.
 #include <deque>
 #include <filesystem>
@@ -14,12 +16,19 @@ namespace cli {
 
 namespace {
 
-int print_log(const std::string& dir, int head, int tail) {
-  const std::string path = files::manager_log_path(dir);
+int print_log(const std::string& dir, int head, int tail,
+              bool dispatcher = false) {
+  const std::string path = dispatcher ? files::dispatcher_log_path(dir)
+                                      : files::manager_log_path(dir);
   std::ifstream in(path);
   if (!in) {
-    std::cout << "No manager log at " << path
-              << " (foreground experiments print to the terminal)" << std::endl;
+    std::cout << (dispatcher ? "No dispatcher log at " + path +
+                                   " (only experiments with NNI's algorithms "
+                                   "run NNI's dispatcher)"
+                             : "No manager log at " + path +
+                                   " (foreground experiments print to the "
+                                   "terminal)")
+              << std::endl;
     return 0;
   }
   std::deque<std::string> lines;
@@ -57,18 +66,22 @@ void add_log(CLI::App& app, Action& run) {
   auto tail = std::make_shared<int>(0);
   auto trial = std::make_shared<std::string>();
   auto working = std::make_shared<std::string>(default_working_dir());
-  for (const char* name : {"stdout", "stderr"}) {
+  for (const char* name : {"stdout", "stderr", "dispatcher"}) {
+    const bool dispatcher = std::string(name) == "dispatcher";
     auto* cmd = log->add_subcommand(
-        name, "the manager's log (stdout and stderr together)");
+        name, dispatcher
+                  ? "NNI's dispatcher's log and traceback (NNI's algorithms)"
+                  : "the manager's log (stdout and stderr together)");
     cmd->add_option("id", *id, "experiment id (default: the most recent)");
     auto* h = cmd->add_option("-H,--head", *head, "the first N lines");
     cmd->add_option("-T,--tail", *tail, "the last N lines")->excludes(h);
     cmd->add_option("--experiment_working_directory", *working,
                     "where experiments live")
         ->capture_default_str();
-    cmd->callback([&run, id, head, tail, working] {
-      run = [id, head, tail, working] {
-        return print_log(find_experiment_dir(*id, *working), *head, *tail);
+    cmd->callback([&run, id, head, tail, working, dispatcher] {
+      run = [id, head, tail, working, dispatcher] {
+        return print_log(find_experiment_dir(*id, *working), *head, *tail,
+                         dispatcher);
       };
     });
   }

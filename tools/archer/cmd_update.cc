@@ -74,11 +74,15 @@ void add_update(CLI::App& app, Action& run) {
       ->capture_default_str();
   ss->callback([&run, id, file, working] {
     run = [id, file, working] {
-      auto space = SearchSpace::load(*file);
+      // Checked by the manager, against its tuner (Archer's own search
+      // classic NAS; NNI's, every NNI type).
+      auto space = load_json_file(*file);
       if (!space.is_ok()) throw Error(space.status().message());
-      return update(*id, *working, "SEARCH_SPACE", space.value().to_json(),
+      if (!space.value().is_object())
+        throw Error(*file + ": expected a search space mapping");
+      return update(*id, *working, "SEARCH_SPACE", space.value(),
                     "search space from " + *file + " (" +
-                        std::to_string(space.value().size()) + " choices)");
+                        std::to_string(space.value().size()) + " entries)");
     };
   });
 }

@@ -328,8 +328,8 @@ StatusOr<std::vector<TrialEvent>> LocalTrainingService::poll(
         next_wake = std::min(next_wake, *t.cancel.kill_at);
       }
     }
-    if (!ready_.empty() || now >= deadline) break;
-    wait_readable({inotify_fd_, exits_->event_fd}, next_wake);
+    if (!ready_.empty() || now >= deadline || fd_readable(wake_fd_)) break;
+    wait_readable({inotify_fd_, exits_->event_fd, wake_fd_}, next_wake);
   }
   return take_events(ready_);
 }

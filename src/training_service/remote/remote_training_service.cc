@@ -533,8 +533,8 @@ StatusOr<std::vector<TrialEvent>> RemoteTrainingService::poll(
       if (!connecting_[i] && !hosts_[i]->up())
         next_wake = std::min(next_wake, hosts_[i]->retry_at);
     }
-    if (!ready_.empty() || now >= deadline) break;
-    wait_readable({inbox_->event_fd, worker_->fd()}, next_wake);
+    if (!ready_.empty() || now >= deadline || fd_readable(wake_fd_)) break;
+    wait_readable({inbox_->event_fd, worker_->fd(), wake_fd_}, next_wake);
   }
   return take_events(ready_);
 }

@@ -421,8 +421,8 @@ StatusOr<std::vector<TrialEvent>> SlurmTrainingService::poll(
       next_refresh_ = std::chrono::steady_clock::now() + interval;
     }
     now = std::chrono::steady_clock::now();
-    if (!ready_.empty() || now >= deadline) break;
-    wait_readable({worker_->fd()},
+    if (!ready_.empty() || now >= deadline || fd_readable(wake_fd_)) break;
+    wait_readable({worker_->fd(), wake_fd_},
                   querying_ ? deadline : std::min(next_refresh_, deadline));
   }
   return take_events(ready_);
