@@ -1,11 +1,13 @@
 #include "overhead_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
 
 #include "archer/store.h"
 #include "archer/tuner.h"
+#include "common/time_util.h"
 #include "manager/experiment_manager.h"
 
 namespace archer {
@@ -38,24 +40,37 @@ ExperimentConfig overhead_config(int trials, int concurrency,
 
 OverheadResult run_overhead(const ExperimentConfig& c,
                             std::unique_ptr<TrainingService> service,
-                            const std::string& dir) {
+                            const std::string& dir,
+                            const DispatcherOptions* dispatcher) {
   std::filesystem::create_directories(dir + "/exp");
   auto store = std::move(Store::open(dir + "/exp/db.sqlite")).value();
   ExperimentManager m(
       c, "bench", dir + "/exp",
-      std::move(create_tuner("Random", c.tuner_class_args)).value(),
+      dispatcher
+          ? nullptr
+          : std::move(create_tuner("Random", c.tuner_class_args)).value(),
       std::move(service), store.get(), 1);
-  if (!m.start().is_ok()) throw std::runtime_error("start");
+  if (dispatcher) m.use_dispatcher(*dispatcher, DispatcherClient::Timeouts());
   const auto t0 = std::chrono::steady_clock::now();
-  while (m.step(std::chrono::milliseconds(1000)).value()) {
+  const std::int64_t t0_ms = now_ms();
+  Status started = m.start();
+  if (!started.is_ok()) throw std::runtime_error(started.message());
+  while (true) {
+    auto more = m.step(std::chrono::milliseconds(1000));
+    if (!more.is_ok()) throw std::runtime_error(more.status().message());
+    if (!more.value()) break;
   }
   OverheadResult r;
   r.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   r.succeeded = m.progress().succeeded;
-  r.per_second = r.succeeded / r.seconds;
   auto rows = store->trials().value();
+  // Until the last trial ended (not the tuner's own shutdown after it).
+  std::int64_t last_end = 0;
+  for (const auto& row : rows) last_end = std::max(last_end, row.end_time);
+  if (last_end > t0_ms) r.seconds = (last_end - t0_ms) / 1000.0;
+  r.per_second = r.succeeded / r.seconds;
   double gaps = 0;
   int n = 0;
   for (size_t i = 1; i < rows.size(); ++i) {
@@ -65,6 +80,8 @@ OverheadResult run_overhead(const ExperimentConfig& c,
     }
   }
   r.gap_ms = n ? gaps / n : 0;
+  if (!rows.empty() && rows[0].start_time)
+    r.first_start_ms = static_cast<double>(rows[0].start_time - t0_ms);
   return r;
 }
 

@@ -9,12 +9,14 @@
 
 #include "archer/config.h"
 #include "archer/training_service.h"
+#include "dispatcher/dispatcher_process.h"
 
 namespace archer {
 namespace bench {
 
 struct OverheadResult {
   double seconds = 0, per_second = 0;
+  double first_start_ms = 0;  // from start() to the first trial's start
   double gap_ms = 0;  // mean from a trial's exit to the next one's start
   int succeeded = 0;
 };
@@ -24,10 +26,12 @@ struct OverheadResult {
 ExperimentConfig overhead_config(int trials, int concurrency,
                                  const std::string& dir);
 
-// Runs `c` through `service` (store under <dir>/exp) until it is DONE.
+// Runs `c` through `service` (store under <dir>/exp) until it is DONE; with
+// `dispatcher`, NNI's dispatcher is the tuner (c.external_tuner).
 OverheadResult run_overhead(const ExperimentConfig& c,
                             std::unique_ptr<TrainingService> service,
-                            const std::string& dir);
+                            const std::string& dir,
+                            const DispatcherOptions* dispatcher = nullptr);
 
 }  // namespace bench
 }  // namespace archer
