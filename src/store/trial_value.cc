@@ -35,7 +35,8 @@ OptimizeMode optimize_mode_of_args(const Json& class_args) {
 
 OptimizeMode optimize_mode_of_config(const Json& config) {
   if (!config.is_object()) return OptimizeMode::kMaximize;
-  const Json tuner = config.value("tuner", Json());
+  Json tuner = config.value("tuner", Json());
+  if (!tuner.is_object()) tuner = config.value("advisor", Json());  // NNI's
   if (!tuner.is_object()) return OptimizeMode::kMaximize;
   return optimize_mode_of_args(tuner.value("classArgs", Json()));
 }

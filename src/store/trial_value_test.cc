@@ -45,6 +45,11 @@ TEST(TrialValue, OptimizeModeFromArgsOrAStoredConfig) {
             OptimizeMode::kMinimize);
   EXPECT_EQ(optimize_mode_of_config(Json{{"tuner", "x"}}),
             OptimizeMode::kMaximize);
+  // NNI's advisor key (Hyperband) holds the tuner's classArgs.
+  EXPECT_EQ(optimize_mode_of_config(Json{
+                {"tuner", nullptr},
+                {"advisor", {{"classArgs", {{"optimize_mode", "minimize"}}}}}}),
+            OptimizeMode::kMinimize);
   EXPECT_TRUE(better_value(1, 2, OptimizeMode::kMinimize));
   EXPECT_FALSE(better_value(1, 2, OptimizeMode::kMaximize));
 }
