@@ -171,16 +171,21 @@ const Section& top_level_section() {
   return s;
 }
 
-const Section& tuner_section() {
-  static const Section s{
-      "tuner",
+namespace {
+
+// The tuner, assessor and advisor sections: a built-in name or a customised
+// class, and its arguments.
+Section algorithm_section(const std::string& kind, const std::string& names,
+                          const std::string& base_class) {
+  return Section{
+      kind,
       {
-          {"name", KeyType::kString, Json(), false,
-           "a tuner name (Archer's Random, RegularizedEvolutionTuner, "
-           "PPOTuner; NNI's TPE, Anneal, Evolution, GridSearch, ...)",
-           non_empty_string,
-           "a built-in tuner (NNI's builtinTunerName): Archer's own "
-           "where it has one, else NNI's, run by NNI's dispatcher"},
+          {"name", KeyType::kString, Json(), false, names, non_empty_string,
+           "a built-in " + kind + " (NNI's builtin" +
+               std::string(1, static_cast<char>(std::toupper(kind[0]))) +
+               kind.substr(1) +
+               "Name): Archer's own where it has one, else NNI's, run by "
+               "NNI's dispatcher"},
           {"className", KeyType::kString, Json(), false,
            "a qualified Python class name \"module.Class\"",
            [](const Json& v) {
@@ -188,9 +193,8 @@ const Section& tuner_section() {
              return n.find('.') != std::string::npos && n.front() != '.' &&
                     n.back() != '.';
            },
-           "a customised tuner (a subclass of NNI's nni.tuner.Tuner), run by "
-           "NNI's "
-           "dispatcher; give name or className"},
+           "a customised " + kind + " (a subclass of NNI's " + base_class +
+               "), run by NNI's dispatcher; give name or className"},
           {"codeDirectory",
            KeyType::kDirectory,
            Json(),
@@ -204,81 +208,33 @@ const Section& tuner_section() {
            false,
            "a mapping",
            {},
-           "the tuner's arguments (docs/tuners.md for Archer's own)"},
+           "the " + kind + "'s arguments (docs/" + kind +
+               "s.md for Archer's own)"},
       }};
+}
+
+}  // namespace
+
+const Section& tuner_section() {
+  static const Section s = algorithm_section(
+      "tuner",
+      "a tuner name (Archer's Random, RegularizedEvolutionTuner, PPOTuner; "
+      "NNI's TPE, Anneal, Evolution, GridSearch, ...)",
+      "nni.tuner.Tuner");
   return s;
 }
 
 const Section& assessor_section() {
-  static const Section s{
-      "assessor",
-      {
-          {"name", KeyType::kString, Json(), false,
-           "an assessor name: Medianstop, Curvefitting or ASHA",
-           non_empty_string,
-           "a built-in assessor (NNI's builtinAssessorName): Archer's own "
-           "where it has one, else NNI's, run by NNI's dispatcher"},
-          {"className", KeyType::kString, Json(), false,
-           "a qualified Python class name \"module.Class\"",
-           [](const Json& v) {
-             const std::string n = v.get<std::string>();
-             return n.find('.') != std::string::npos && n.front() != '.' &&
-                    n.back() != '.';
-           },
-           "a customised assessor (a subclass of NNI's nni.assessor.Assessor), "
-           "run by NNI's "
-           "dispatcher; give name or className"},
-          {"codeDirectory",
-           KeyType::kDirectory,
-           Json(),
-           false,
-           "the path of an existing directory",
-           {},
-           "where className's module is (default: the config file's folder)"},
-          {"classArgs",
-           KeyType::kObject,
-           Json::object(),
-           false,
-           "a mapping",
-           {},
-           "the assessor's arguments (docs/assessors.md for Archer's own)"},
-      }};
+  static const Section s = algorithm_section(
+      "assessor", "an assessor name: Medianstop, Curvefitting or ASHA",
+      "nni.assessor.Assessor");
   return s;
 }
 
 const Section& advisor_section() {
-  static const Section s{
-      "advisor",
-      {
-          {"name", KeyType::kString, Json(), false,
-           "an advisor name: Hyperband or BOHB", non_empty_string,
-           "a built-in advisor (NNI's builtinAdvisorName): Archer's own "
-           "where it has one, else NNI's, run by NNI's dispatcher"},
-          {"className", KeyType::kString, Json(), false,
-           "a qualified Python class name \"module.Class\"",
-           [](const Json& v) {
-             const std::string n = v.get<std::string>();
-             return n.find('.') != std::string::npos && n.front() != '.' &&
-                    n.back() != '.';
-           },
-           "a customised advisor (a subclass of NNI's "
-           "nni.runtime.msg_dispatcher_base.MsgDispatcherBase), run by NNI's "
-           "dispatcher; give name or className"},
-          {"codeDirectory",
-           KeyType::kDirectory,
-           Json(),
-           false,
-           "the path of an existing directory",
-           {},
-           "where className's module is (default: the config file's folder)"},
-          {"classArgs",
-           KeyType::kObject,
-           Json::object(),
-           false,
-           "a mapping",
-           {},
-           "the advisor's arguments (docs/advisors.md for Archer's own)"},
-      }};
+  static const Section s =
+      algorithm_section("advisor", "an advisor name: Hyperband or BOHB",
+                        "nni.runtime.msg_dispatcher_base.MsgDispatcherBase");
   return s;
 }
 
