@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# End-to-end, as an NNI user would: `archer create` with NNI's TPE on an HPO
+# space and NNI Python trials (`import nni` from ../shared/nni), then
+# `trial ls`, `log dispatcher`; a customised tuner that raises ends the
+# experiment ERROR with its traceback; without NNI the message says what to
+# install. Skipped (exit 0 with a note) when ../shared/nni is missing.
+# Usage: nni_algorithms_test.sh ARCHER NNI_DIR
+set -euo pipefail
+archer=$1
+nni=$2
+[ -d "$nni/v2.10/nni" ] || { echo "SKIP: no NNI at $nni"; exit 0; }
+tmp=$(mktemp -d)
+trap 'pkill -9 -f "$tmp" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cd "$tmp"
+cat > trial.py <<'PY'
+import nni
+p = nni.get_next_parameter()
+print("got", p)
+nni.report_final_result(-(p['x'] - 0.3) ** 2)
+PY
+cat > exp.yml <<YML
+searchSpace:
+  x: {_type: uniform, _value: [0, 1]}
+  opt: {_type: choice, _value: [{_name: sgd, lr: {_type: loguniform, _value: [0.001, 0.1]}}, {_name: adam}]}
+trialCommand: /usr/bin/python3 trial.py
+trialConcurrency: 2
+maxTrialNumber: 6
+tuner: {name: TPE, classArgs: {optimize_mode: maximize}}
+experimentWorkingDirectory: $tmp/exps
+YML
+export PYTHONPATH="$nni/shims:$nni/v2.10"
+timeout 120 "$archer" create --config exp.yml --foreground --port 0 >out 2>&1 || { cat out; fail "create"; }
+grep -q "DONE: 6 succeeded, 0 failed" out || { cat out; fail "6 trials"; }
+"$archer" trial ls --experiment_working_directory exps >ls
+[ "$(grep -c SUCCEEDED ls)" = 6 ] || { cat ls; fail "trial ls"; }
+grep -q '"x":' ls || fail "parameters shown"
+"$archer" log dispatcher --experiment_working_directory exps | grep -q "Dispatcher started" || fail "log dispatcher"
+
+cat > bad_tuner.py <<'PY'
+from nni.tuner import Tuner
+class Bad(Tuner):
+    def update_search_space(self, s): pass
+    def generate_parameters(self, pid, **kw): raise RuntimeError('my tuner broke')
+    def receive_trial_result(self, *a, **kw): pass
+PY
+sed 's/^tuner: .*/tuner: {className: bad_tuner.Bad}/' exp.yml >bad.yml
+if timeout 120 "$archer" create --config bad.yml --foreground --port 0 >bad 2>&1; then
+  fail "a raising tuner must fail the experiment"
+fi
+grep -q "RuntimeError: my tuner broke" bad || { cat bad; fail "traceback shown"; }
+"$archer" experiment list --experiment_working_directory exps | grep -q ERROR || fail "ERROR in the list"
+
+unset PYTHONPATH
+if timeout 60 "$archer" create --config exp.yml --foreground --port 0 >none 2>&1; then
+  fail "no NNI must refuse to start"
+fi
+grep -q "need a Python that can \`import nni\`" none || { cat none; fail "install message"; }
+echo "nni_algorithms_test: passed"
