@@ -80,12 +80,15 @@ function fmtDuration(ms) {
 
 function fmtTime(ms) { return ms ? new Date(ms).toLocaleString() : '–'; }
 
-// "key=choice; ..." for an architecture ({key: {_value, _idx}}).
+// "key=choice; ..." for an architecture ({key: {_value, _idx}}) or NNI's
+// HPO parameters (numbers, strings, nested {_name, ...} choices).
 function archText(params) {
   if (!params || typeof params !== 'object') return '';
   return Object.keys(params).map(k => {
     const v = params[k] && params[k]._value !== undefined ? params[k]._value : params[k];
-    return `${k}=${Array.isArray(v) ? '[' + v.map(x => JSON.stringify(x)).join(',') + ']' : v}`;
+    const shown = Array.isArray(v) ? '[' + v.map(x => JSON.stringify(x)).join(',') + ']'
+      : (v && typeof v === 'object' ? JSON.stringify(v) : v);
+    return `${k}=${shown}`;
   }).join('; ');
 }
 
@@ -317,7 +320,10 @@ async function exportTrials(kind) {
   for (const t of page.trials) {
     const choice = k => {
       const d = t.parameters && t.parameters[k];
-      return d ? (Array.isArray(d._value) ? JSON.stringify(d._value) : d._value) : '';
+      if (d === undefined || d === null) return '';
+      if (typeof d !== 'object') return d;  // NNI's HPO value
+      if (d._value === undefined) return JSON.stringify(d);  // nested choice
+      return Array.isArray(d._value) ? JSON.stringify(d._value) : d._value;
     };
     lines.push([t.trialJobId, t.sequenceId, t.status, t.startTime, t.endTime,
                 t.duration === null ? '' : t.duration / 1000, t.value].concat(keys.map(choice), [t.message || ''])
