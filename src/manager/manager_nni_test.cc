@@ -60,6 +60,8 @@ class LogTuner(Tuner):
             os._exit(3)
         if self.fail == 'hang':
             time.sleep(3600)
+        if self.fail == 'slow' and parameter_id >= 1:
+            time.sleep(30)
         if parameter_id >= self.limit:
             raise nni.NoMoreTrialError('no more')
         self._w('generate_parameters', parameter_id)
@@ -381,6 +383,31 @@ TEST_F(ManagerNni, ADispatcherThatExitsOrHangsIsAnError) {
   EXPECT_NE(more.status().message().find("did not answer within 3 s"),
             std::string::npos)
       << more.status().message();
+}
+
+TEST_F(ManagerNni, ASlowDispatcherBlocksNeitherTrialsNorCommands) {
+  // Proposal 0 at once; proposal 1 takes the tuner 30 s. Meanwhile trial 0
+  // runs, ends and is stored, and an update is applied.
+  ExperimentConfig c = config(
+      "searchSpace: {x: {_type: uniform, _value: [0, 1]}}\n"
+      "trialCommand: x\ntrialConcurrency: 1\nmaxTrialNumber: 3\n" +
+      log_tuner(", fail: slow"));
+  auto store = std::move(Store::open(":memory:")).value();
+  auto m = manager(c, store.get());
+  ASSERT_TRUE(m->start().is_ok());
+  const auto limit =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool ended = false;
+  while (!ended && std::chrono::steady_clock::now() < limit) {
+    auto more = m->step(milliseconds(100));
+    ASSERT_TRUE(more.is_ok()) << more.status().message();
+    auto trials = store->trials().value();
+    ended = trials.size() == 1 && trials[0].status == TrialStatus::kSucceeded;
+  }
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(store->trials().value().size(), 1u);  // proposal 1 still coming
+  ASSERT_TRUE(m->update_concurrency(2).is_ok());
+  EXPECT_EQ(m->config().trial_concurrency, 2);
 }
 
 TEST_F(ManagerNni, ResumeReplaysTheHistoryAndIdsContinue) {
