@@ -13,7 +13,6 @@ StatusOr<std::unique_ptr<ExternalTuner>> ExternalTuner::start(
   t->client_ =
       std::make_unique<DispatcherClient>(std::move(process).value(), timeouts);
   t->resume_ = std::move(resume);
-  t->log_path_ = options.log_path;
   t->client_->initialize(search_space);
   return t;
 }

@@ -77,13 +77,11 @@ class ExternalTuner {
   void import_data(const Json& records);
   // TE, then the process is stopped after `grace`.
   void terminate(std::chrono::milliseconds grace);
-  const std::string& log_path() const { return log_path_; }
 
  private:
   ExternalTuner() = default;
   std::unique_ptr<DispatcherClient> client_;
   Resume resume_;
-  std::string log_path_;
   bool initialized_ = false;
   bool no_more_ = false;
   bool settled_ = true;  // the last NO answered a GE sent kSettle after an EN

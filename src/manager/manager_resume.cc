@@ -12,21 +12,16 @@ namespace archer {
 
 namespace {
 
-// The "parameters" of a stored parameter record (null if unreadable).
-Json stored_parameters(const TrialRow& row) {
+// A trial's stored parameter record (an empty object if unreadable).
+Json stored_record(const TrialRow& row) {
   auto record = parse_json(row.parameters, "trial " + row.trial_id);
-  if (!record.is_ok() || !record.value().is_object() ||
-      !record.value().contains("parameters")) {
-    return Json();
-  }
-  return record.value()["parameters"];
+  return record.is_ok() && record.value().is_object() ? record.value()
+                                                      : Json::object();
 }
 
-// The parameter id in a stored parameter record, as NNI's dispatcher gave it.
-Json nni_parameter_id(const TrialRow& row) {
-  auto record = parse_json(row.parameters, "trial " + row.trial_id);
-  if (!record.is_ok() || !record.value().is_object()) return Json();
-  return record.value().value("parameter_id", Json());
+// The "parameters" of a stored parameter record (null if unreadable).
+Json stored_parameters(const TrialRow& row) {
+  return stored_record(row).value("parameters", Json());
 }
 
 // The architecture in a stored parameter record, if it fits `space`.
@@ -239,9 +234,8 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
   // not propose them again; their results reach the tuner when they end.
   if (dispatcher_options_) {
     for (const auto& t : trials) {
-      auto record = parse_json(t.parameters, "trial " + t.trial_id);
-      if (!record.is_ok() || !record.value().is_object()) continue;
-      Json packed = record.value();
+      Json packed = stored_record(t);
+      if (packed.empty()) continue;
       packed["parameter_source"] = "resumed";
       resume.proposed.push_back(packed);
     }
@@ -309,6 +303,7 @@ Status ExperimentManager::adopt_trials(const std::vector<TrialRow>& trials) {
     if (t.status == TrialStatus::kRunning) ++progress_.running;
     const auto age = std::chrono::milliseconds(
         std::max<std::int64_t>(0, now_ms() - t.start_time));
+    const Json record = stored_record(t);
     live_[t.trial_id] =
         Live{t.parameter_id.value_or(-1),
              arch.value_or(Architecture()),
@@ -316,10 +311,10 @@ Status ExperimentManager::adopt_trials(const std::vector<TrialRow>& trials) {
                  (t.start_time > 0 ? age : std::chrono::milliseconds(0)),
              false,
              arch ? t.generation : -1,
-             stored_parameters(t),
+             record.value("parameters", Json()),
              {},
              "",
-             nni_parameter_id(t),
+             record.value("parameter_id", Json()),
              t.parameters};
   }
   return Status::ok();
