@@ -2,7 +2,8 @@
 # End-to-end, as an NNI user would: `archer create` with NNI's TPE on an HPO
 # space and NNI Python trials (`import nni` from ../shared/nni), then
 # `trial ls`, `log dispatcher`; a customised tuner that raises ends the
-# experiment ERROR with its traceback; without NNI the message says what to
+# experiment ERROR with its traceback; an NNI before 2.7 speaks over the
+# pipes (fds 3/4); without NNI the message says what to
 # install. Skipped (exit 0 with a note) when ../shared/nni is missing.
 # Usage: nni_algorithms_test.sh ARCHER NNI_DIR
 set -euo pipefail
@@ -50,6 +51,32 @@ if timeout 120 "$archer" create --config bad.yml --foreground --port 0 >bad 2>&1
 fi
 grep -q "RuntimeError: my tuner broke" bad || { cat bad; fail "traceback shown"; }
 "$archer" experiment list --experiment_working_directory exps | grep -q ERROR || fail "ERROR in the list"
+
+# An NNI before 2.7 (no WebSocket module): Archer's probe picks the pipes on
+# fds 3/4, and NNI's own MsgDispatcher answers over NNI's LegacyCommandChannel,
+# as NNI 2.0-2.6's dispatcher does.
+cat > old_nni.py <<'PY'
+import base64, json, sys
+from nni.runtime.msg_dispatcher import MsgDispatcher
+from nni.runtime.tuner_command_channel.legacy import LegacyCommandChannel
+from nni.tools.package_utils import create_builtin_class_instance
+params = json.loads(base64.b64decode(sys.argv[sys.argv.index('--exp_params') + 1]))
+tuner = create_builtin_class_instance(params['tuner']['name'], params['tuner'].get('classArgs'), 'tuners')
+dispatcher = MsgDispatcher('ws://_unittest_', tuner, None)
+dispatcher._channel = LegacyCommandChannel()
+dispatcher.run()
+PY
+cat > old_python <<SH
+#!/bin/sh
+# -m nni: the old dispatcher; -c (Archer's probe): without NNI's WebSocket module.
+if [ "\$1" = -m ]; then shift 2; exec /usr/bin/python3 $tmp/old_nni.py "\$@"; fi
+exec /usr/bin/python3 -c "import sys; sys.modules['nni.runtime.tuner_command_channel.websocket'] = None
+exec(sys.argv[1])" "\$2"
+SH
+chmod +x old_python
+{ cat exp.yml; echo "pythonInterpreter: $tmp/old_python"; } >old.yml
+timeout 120 "$archer" create --config old.yml --foreground --port 0 >old 2>&1 || { cat old; fail "create over pipes"; }
+grep -q "DONE: 6 succeeded, 0 failed" old || { cat old; fail "6 trials over pipes"; }
 
 unset PYTHONPATH
 if timeout 60 "$archer" create --config exp.yml --foreground --port 0 >none 2>&1; then

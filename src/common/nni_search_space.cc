@@ -147,4 +147,16 @@ std::optional<std::string> first_non_classic_entry(const Json& space) {
   return std::nullopt;
 }
 
+Status check_native_tuner_space(const Json& space, const std::string& source,
+                                const std::string& tuner) {
+  const std::optional<std::string> other = first_non_classic_entry(space);
+  if (!other || space.empty()) return Status::ok();
+  return Status::invalid_argument(
+      source + ": entry " + *other + ": tuner " + tuner +
+      " is Archer's own and searches classic-NAS choices (layer_choice, "
+      "input_choice) only; NNI's tuners search every NNI type: e.g. "
+      "tuner: {name: TPE}, run by NNI's dispatcher "
+      "(docs/nni-compatibility.md)");
+}
+
 }  // namespace archer

@@ -33,6 +33,12 @@ Status validate_nni_search_space(const Json& space, const std::string& source);
 // if any: what a native tuner cannot search.
 std::optional<std::string> first_non_classic_entry(const Json& space);
 
+// OK if Archer's own tuner `tuner` can search `space` (classic-NAS choices
+// only, or an empty space); otherwise the one refusal of the config and of an
+// update: `source`, the entry, and that NNI's tuners (e.g. TPE) search it.
+Status check_native_tuner_space(const Json& space, const std::string& source,
+                                const std::string& tuner);
+
 }  // namespace archer
 
 #endif  // ARCHER_COMMON_NNI_SEARCH_SPACE_H_

@@ -443,14 +443,10 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   if (e.external_tuner) {
     Status valid = validate_nni_search_space(e.search_space_json, space_source);
     if (!valid.is_ok()) return valid;
-  } else if (other && e.search_space_json.is_object() &&
-             !e.search_space_json.empty()) {
-    return Status::invalid_argument(
-        space_source + ": entry " + *other + ": tuner " + e.tuner_name +
-        " is Archer's own and searches classic-NAS choices (layer_choice, "
-        "input_choice) only; NNI's tuners search every NNI type: e.g. "
-        "tuner: {name: TPE}, run by NNI's dispatcher "
-        "(docs/nni-compatibility.md)");
+  } else {
+    Status native = check_native_tuner_space(e.search_space_json, space_source,
+                                             e.tuner_name);
+    if (!native.is_ok()) return native;
   }
   if (!other || !e.external_tuner) {
     auto space = SearchSpace::from_json(e.search_space_json, space_source);

@@ -125,5 +125,27 @@ TEST_P(Generations, ResumeAdoptsOldSpaceTrialsWithTheirOwnSpace) {
 INSTANTIATE_TEST_SUITE_P(SmallerAndLarger, Generations,
                          ::testing::Values(kSmaller, kLarger));
 
+// An update to NNI's HPO types under Archer's own tuner is refused with the
+// config's message (naming the entry and NNI's TPE); the experiment goes on
+// with its space, no generation added.
+TEST(GenerationsRefused, AnHpoSpaceUnderANativeTuner) {
+  ExperimentConfig c = config_for("Random", Json::object(), 1, 2);
+  Harness h(c, 1, [](const Json&) { return FakeOutcome{"1"}; });
+  ASSERT_TRUE(h.manager->start().is_ok());
+  Status st = h.manager->update_search_space(
+      Json::parse(R"({"lr": {"_type": "loguniform", "_value": [0.001, 0.1]}})"),
+      "PUT /experiment");
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("PUT /experiment: entry 'lr' (loguniform): "
+                              "tuner Random is Archer's own"),
+            std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("tuner: {name: TPE}"), std::string::npos);
+  h.run();
+  EXPECT_STREQ(to_string(h.manager->progress().status), "DONE");
+  EXPECT_EQ(h.store->trials().value().size(), 2u);
+  EXPECT_EQ(h.store->get_value("search_spaces").value().size(), 1u);
+}
+
 }  // namespace
 }  // namespace archer

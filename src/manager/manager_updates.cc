@@ -60,11 +60,8 @@ Status ExperimentManager::update_search_space(const Json& json,
     space_generation_ = static_cast<int>(spaces_.size()) - 1;
     return save_config();
   }
-  if (auto other = first_non_classic_entry(json)) {
-    return Status::invalid_argument(
-        source + ": entry " + *other + ": tuner " + config_.tuner_name +
-        " is Archer's own and searches classic-NAS choices only");
-  }
+  Status native = check_native_tuner_space(json, source, config_.tuner_name);
+  if (!native.is_ok()) return native;
   auto parsed = SearchSpace::from_json(json, source);
   if (!parsed.is_ok()) return parsed.status();
   const SearchSpace& space = parsed.value();

@@ -258,5 +258,81 @@ std::vector<Architecture> enumerate_architectures(const SearchSpace& space,
   }
 }
 
+std::vector<Architecture> neighbours(const SearchSpace& space,
+                                     const Architecture& arch, size_t limit,
+                                     Rng& rng) {
+  std::vector<Architecture> out;
+  const auto& choices = space.choices();
+  for (size_t k = 0; k < choices.size(); ++k) {
+    const Choice& c = choices[k];
+    if (!can_mutate(c)) continue;
+    const std::vector<int> current = arch[k].to_vector();
+    auto with = [&](std::vector<int> d) {
+      std::sort(d.begin(), d.end());
+      Architecture next = arch;
+      next.set(k, d);
+      out.push_back(std::move(next));
+    };
+    const int n = static_cast<int>(c.candidates.size());
+    if (c.type == ChoiceType::kLayerChoice) {
+      for (int v = 0; v < n; ++v) {
+        if (v != current[0]) with({v});
+      }
+      continue;
+    }
+    std::vector<bool> chosen(static_cast<size_t>(n), false);
+    for (int v : current) chosen[static_cast<size_t>(v)] = true;
+    for (size_t drop = 0; drop < current.size(); ++drop) {
+      for (int v = 0; v < n; ++v) {
+        if (chosen[static_cast<size_t>(v)]) continue;
+        std::vector<int> d = current;
+        d[drop] = v;
+        with(d);
+      }
+    }
+    if (c.n_chosen) continue;
+    for (int v = 0; v < n; ++v) {
+      if (chosen[static_cast<size_t>(v)]) continue;
+      std::vector<int> d = current;
+      d.push_back(v);
+      with(d);
+    }
+    for (size_t drop = 0; current.size() > 1 && drop < current.size(); ++drop) {
+      std::vector<int> d = current;
+      d.erase(d.begin() + static_cast<long>(drop));
+      with(d);
+    }
+  }
+  if (out.size() > limit) {
+    // Partial Fisher-Yates: `limit` of them, uniformly.
+    for (size_t i = 0; i < limit; ++i) {
+      const size_t j = i + static_cast<size_t>(uniform_index(
+                               rng, static_cast<int>(out.size() - i)));
+      std::swap(out[i], out[j]);
+    }
+    out.resize(limit);
+  }
+  return out;
+}
+
+std::optional<Architecture> random_unseen(
+    const SearchSpace& space, const std::unordered_set<std::uint64_t>& seen,
+    Rng& rng, size_t enumeration_limit) {
+  constexpr int kRejectionTries = 64;
+  if (static_cast<double>(seen.size()) >= space_size(space))
+    return std::nullopt;
+  for (int i = 0; i < kRejectionTries; ++i) {
+    Architecture arch = random_architecture(space, rng);
+    if (!seen.count(architecture_hash(arch))) return arch;
+  }
+  std::vector<Architecture> unseen;
+  for (auto& arch : enumerate_architectures(space, enumeration_limit)) {
+    if (!seen.count(architecture_hash(arch))) unseen.push_back(std::move(arch));
+  }
+  if (unseen.empty()) return std::nullopt;
+  return unseen[static_cast<size_t>(uniform_index(
+      rng, static_cast<int>(std::min<size_t>(unseen.size(), INT32_MAX))))];
+}
+
 }  // namespace tuner
 }  // namespace archer

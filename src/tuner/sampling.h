@@ -5,8 +5,10 @@
 #define ARCHER_TUNER_SAMPLING_H_
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "archer/search_space.h"
@@ -49,6 +51,13 @@ std::vector<size_t> mutable_choices(const SearchSpace& space);
 bool mutate(const SearchSpace& space, const std::vector<size_t>& choices,
             Architecture& arch, Rng& rng);
 
+// Every architecture one move (as mutate_decision() defines it) away from
+// `arch`, in choice order; if there are more than `limit`, `limit` of them
+// drawn without replacement.
+std::vector<Architecture> neighbours(const SearchSpace& space,
+                                     const Architecture& arch, size_t limit,
+                                     Rng& rng);
+
 // A 64-bit hash of the canonical form (input decisions as sets). Used for
 // de-duplication: two different architectures collide with probability ~2^-64
 // per pair.
@@ -62,6 +71,14 @@ std::string architecture_key(const Architecture& arch);
 // space_size(space) <= limit.
 std::vector<Architecture> enumerate_architectures(const SearchSpace& space,
                                                   size_t limit);
+
+// A uniformly random architecture whose architecture_hash() is not in `seen`:
+// rejection sampling, then (nearly exhausted) a draw among the unseen ones of
+// a space of at most `enumeration_limit` architectures. nullopt if none is
+// left or none was found in a space too large to enumerate.
+std::optional<Architecture> random_unseen(
+    const SearchSpace& space, const std::unordered_set<std::uint64_t>& seen,
+    Rng& rng, size_t enumeration_limit = 2'000'000);
 
 }  // namespace tuner
 }  // namespace archer
