@@ -7,9 +7,11 @@ against the experiment's SQLite store, sorts, filters, searches, expands a
 trial (its stdout holds script that must stay text), watches counts change
 without a reload, kills a trial, compares two, exports CSV and JSON, changes the
 concurrency (and sees a bad value refused), stops the experiment from the page,
-then views it read-only. Screenshots go to SHOT_DIR (CI artifacts).
+then views it read-only; an early-stopped trial; with NNI's code (NNI_DIR),
+an experiment of NNI's TPE on an HPO space: its values (numbers, a nested
+choice) on every tab. Screenshots go to SHOT_DIR (CI artifacts).
 
-Usage: webui_test.py ARCHER PYTHON_MODULE_DIR SHOT_DIR
+Usage: webui_test.py ARCHER PYTHON_MODULE_DIR SHOT_DIR [NNI_DIR]
 """
 import csv
 import json
@@ -27,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from webdriver import Browser  # noqa: E402
 
 ARCHER, MODULE_DIR, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
+NNI_DIR = sys.argv[4] if len(sys.argv) > 4 else ""
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPACE = {
     "op1": {"_type": "layer_choice",
@@ -160,6 +163,85 @@ def stopped_scenario(tmp, downloads):
         b.quit()
         subprocess.run([ARCHER, "stop", exp_id, "--experiment_working_directory", work],
                        capture_output=True, timeout=60)
+
+
+HPO_TRIAL = """
+import nni
+p = nni.get_next_parameter()
+nni.report_final_result(-(p['x'] - 0.3) ** 2)
+"""
+
+
+def hpo_scenario(tmp, downloads):
+    """NNI's TPE (in NNI's dispatcher) on an HPO space: the best trial's values
+    on the overview, the trials' values in the table, the CSV and the
+    comparison, and the architectures tab saying where HPO values are."""
+    if not os.path.isdir(os.path.join(NNI_DIR, "v2.10", "nni")):
+        print("hpo scenario skipped: no NNI at %r" % NNI_DIR)
+        return
+    work = os.path.join(tmp, "work-hpo")
+    with open(os.path.join(tmp, "hpo_trial.py"), "w") as f:
+        f.write(HPO_TRIAL)
+    with open(os.path.join(tmp, "hpo.yml"), "w") as f:
+        f.write("searchSpace:\n"
+                "  x: {_type: uniform, _value: [0, 1]}\n"
+                "  opt: {_type: choice, _value: [{_name: sgd, lr: {_type: loguniform,"
+                " _value: [0.001, 0.1]}}, {_name: adam}]}\n"
+                "trialCommand: /usr/bin/python3 hpo_trial.py\ntrialCodeDirectory: .\n"
+                "trialConcurrency: 2\nmaxTrialNumber: 4\n"
+                "experimentWorkingDirectory: %s\n"
+                "tuner: {name: TPE, classArgs: {optimize_mode: maximize}}\n" % work)
+    downloads = os.path.join(downloads, "hpo")  # its own trials.csv
+    os.makedirs(downloads, exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=os.path.join(NNI_DIR, "shims") + ":" +
+               os.path.join(NNI_DIR, "v2.10"))
+    out = run_archer("create", "--config", os.path.join(tmp, "hpo.yml"), "--foreground",
+                     "--port", "0", env=env)
+    exp_id = re.search(r"Experiment (\S+) started", out).group(1)
+    store = Store(os.path.join(work, exp_id, "db", "archer.sqlite"))
+    trials = store.trials()
+    check(len(trials) == 4 and all(t[2] == "SUCCEEDED" for t in trials), "HPO trials %s" % trials)
+    view = [ARCHER, "view", exp_id, "--port", "0", "--experiment_working_directory", work]
+    out = subprocess.run(view, capture_output=True, text=True, timeout=60).stdout
+    url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
+    b = Browser(downloads=downloads)
+    try:
+        b.get(url)
+        b.wait("return document.body.dataset.loaded", what="the page")
+        b.wait("return document.querySelectorAll('#best-arch tr').length === 2", what="best")
+        best = b.js("return Object.fromEntries([...document.querySelectorAll('#best-arch tr')]"
+                    ".map(r => [r.cells[0].textContent, r.cells[1].textContent]))")
+        check(re.match(r"^0\.\d+|^1$|^0$", best.get("x", "")), "best x shown: %s" % best)
+        check('"_name"' in best.get("opt", ""), "best nested choice shown: %s" % best)
+        check("undefined" not in json.dumps(best), "no undefined: %s" % best)
+        b.screenshot(os.path.join(SHOTS, "10-hpo-overview.png"))
+        b.click("#tabs button[data-tab=trials]")
+        b.wait("return document.querySelectorAll('#trials tr.trial').length === 4", what="rows")
+        arch = b.js("return document.querySelector('#trials tr.trial td.arch').textContent")
+        check(re.search(r"x=[0-9.e-]+; opt=\{\"_name\"", arch), "HPO values in the table: " + arch)
+        b.click("#export-csv")
+        path = os.path.join(downloads, "trials.csv")
+        wait_for(lambda: os.path.exists(path) and os.path.getsize(path) > 0, "HPO trials.csv")
+        time.sleep(0.2)
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        check(all(float(r["x"]) >= 0 for r in rows), "x exported as numbers")
+        b.click("#trials tr.trial[data-id=%s] input.select" % trials[0][0])
+        b.click("#trials tr.trial[data-id=%s] input.select" % trials[1][0])
+        b.click("#compare-selected")
+        b.wait("return document.querySelectorAll('#compare-table thead th').length === 3",
+               what="two HPO trials side by side")
+        compared = b.js("return document.getElementById('compare-table').textContent")
+        check("undefined" not in compared and "[object" not in compared,
+              "comparison shows values: " + compared)
+        b.click("#tabs button[data-tab=architectures]")
+        b.wait("return document.getElementById('choice-stats').textContent.length > 0",
+               what="the architectures tab")
+        check("Trials tab" in b.js("return document.getElementById('choice-stats').textContent"),
+              "the architectures tab says where HPO values are")
+        b.screenshot(os.path.join(SHOTS, "11-hpo-architectures.png"))
+    finally:
+        b.quit()
 
 
 def main():
@@ -390,6 +472,7 @@ def main():
         browser.quit()
         browser = None
         stopped_scenario(tmp, downloads)
+        hpo_scenario(tmp, downloads)
         print("webui browser test: all checks passed; screenshots in " + SHOTS)
     finally:
         if browser:

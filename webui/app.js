@@ -80,16 +80,21 @@ function fmtDuration(ms) {
 
 function fmtTime(ms) { return ms ? new Date(ms).toLocaleString() : '–'; }
 
+// One decision's text: a classic-NAS choice's _value (a list as JSON), one of
+// NNI's HPO values as it is, a nested {_name, ...} choice as JSON; null when
+// absent.
+function decisionText(d) {
+  if (d === undefined || d === null) return null;
+  if (typeof d !== 'object') return d;
+  if (d._value === undefined) return JSON.stringify(d);
+  return Array.isArray(d._value) ? JSON.stringify(d._value) : d._value;
+}
+
 // "key=choice; ..." for an architecture ({key: {_value, _idx}}) or NNI's
-// HPO parameters (numbers, strings, nested {_name, ...} choices).
+// HPO parameters.
 function archText(params) {
   if (!params || typeof params !== 'object') return '';
-  return Object.keys(params).map(k => {
-    const v = params[k] && params[k]._value !== undefined ? params[k]._value : params[k];
-    const shown = Array.isArray(v) ? '[' + v.map(x => JSON.stringify(x)).join(',') + ']'
-      : (v && typeof v === 'object' ? JSON.stringify(v) : v);
-    return `${k}=${shown}`;
-  }).join('; ');
+  return Object.keys(params).map(k => `${k}=${decisionText(params[k])}`).join('; ');
 }
 
 // A metric record's value: `data` is NNI's JSON text of the metric JSON text.
@@ -146,7 +151,7 @@ function renderOverview(ov) {
     $('best-value').textContent = fmtNumber(ov.best.value);
     $('best-trial').textContent = `trial ${ov.best.trialJobId} (#${ov.best.sequenceId}), ${ov.optimizeMode}`;
     kvRows($('best-arch'), Object.entries(ov.best.parameters || {}).map(([k, v]) =>
-      [k, Array.isArray(v._value) ? JSON.stringify(v._value) : String(v._value)]));
+      [k, String(decisionText(v))]));
   } else {
     $('best-value').textContent = '–';
     $('best-trial').textContent = 'no final result yet';
@@ -319,11 +324,8 @@ async function exportTrials(kind) {
   const lines = [head.join(',')];
   for (const t of page.trials) {
     const choice = k => {
-      const d = t.parameters && t.parameters[k];
-      if (d === undefined || d === null) return '';
-      if (typeof d !== 'object') return d;  // NNI's HPO value
-      if (d._value === undefined) return JSON.stringify(d);  // nested choice
-      return Array.isArray(d._value) ? JSON.stringify(d._value) : d._value;
+      const d = decisionText(t.parameters && t.parameters[k]);
+      return d === null ? '' : d;
     };
     lines.push([t.trialJobId, t.sequenceId, t.status, t.startTime, t.endTime,
                 t.duration === null ? '' : t.duration / 1000, t.value].concat(keys.map(choice), [t.message || ''])
@@ -338,6 +340,11 @@ async function loadArchitectures() {
   const [stats, pc] = await Promise.all([api('choice-stats'), api('parallel-coordinates?limit=2000')]);
   const box = $('choice-stats');
   box.textContent = '';
+  if (!stats.length) {
+    box.append(el('div', { class: 'panel choice' }, el('p', {
+      text: 'No classic-NAS choices in this search space: the values of NNI\'s HPO ' +
+        'parameters are in the Trials tab (and its CSV export).' })));
+  }
   for (const key of stats) {
     const means = key.candidates.map(c => c.mean).filter(v => v !== null);
     const lo = Math.min(...means), hi = Math.max(...means);
@@ -386,10 +393,7 @@ async function loadCompare() {
   row('final result', present.map(t => fmtNumber(t.value)));
   row('duration', present.map(t => fmtDuration(t.duration)));
   for (const k of keys) {
-    row(k, present.map(t => {
-      const d = t.parameters && t.parameters[k];
-      return d ? (Array.isArray(d._value) ? JSON.stringify(d._value) : d._value) : null;
-    }));
+    row(k, present.map(t => decisionText(t.parameters && t.parameters[k])));
   }
   table.append(body);
   const runs = await Promise.all(present.map(async t => ({ label: t.trialJobId, points: await intermediatePoints(t.trialJobId) })));

@@ -117,7 +117,7 @@ const Charts = (() => {
     if (pc.rows.length === 0 || axes < 2) {
       ctx.fillStyle = '#6b7480';
       ctx.font = '14px sans-serif';
-      ctx.fillText('No finished trials yet.', 20, 30);
+      ctx.fillText(axes < 2 ? 'No classic-NAS choices to draw.' : 'No finished trials yet.', 20, 30);
       return;
     }
     const top = 40, bottom = h - 30, left = 60, right = w - 60;

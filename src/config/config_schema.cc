@@ -216,11 +216,12 @@ Section algorithm_section(const std::string& kind, const std::string& names,
 }  // namespace
 
 const Section& tuner_section() {
-  static const Section s = algorithm_section(
-      "tuner",
-      "a tuner name (Archer's Random, RegularizedEvolutionTuner, PPOTuner; "
-      "NNI's TPE, Anneal, Evolution, GridSearch, ...)",
-      "nni.tuner.Tuner");
+  static const Section s =
+      algorithm_section("tuner",
+                        "a tuner name (Archer's Random, "
+                        "RegularizedEvolutionTuner, LocalBOTuner, PPOTuner; "
+                        "NNI's TPE, Anneal, Evolution, GridSearch, ...)",
+                        "nni.tuner.Tuner");
   return s;
 }
 

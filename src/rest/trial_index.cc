@@ -148,15 +148,17 @@ StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
   index->revision = revision;
   auto config = store.get_value(store_keys::kConfig);
   if (config.is_ok() && config.value().is_object()) {
-    const Json& args = config.value().value("tuner", Json::object());
-    (void)args;
     index->minimize_ =
         optimize_mode_of_config(config.value()) == OptimizeMode::kMinimize;
   }
   auto space = store.get_value(store_keys::kSearchSpace);
   if (space.is_ok() && space.value().is_object()) {
     auto parsed = SearchSpace::from_json(space.value(), "search space");
-    if (parsed.is_ok()) index->space_ = std::move(parsed).value();
+    if (parsed.is_ok()) {
+      index->space_ = std::move(parsed).value();
+    } else {
+      index->hpo_space_ = space.value();  // NNI's HPO types, as stored
+    }
   }
   if (previous && previous->space_.to_json() == index->space_.to_json()) {
     Status st = index->load_changes(store, *previous);
@@ -315,7 +317,7 @@ Json TrialIndex::overview(const Json& values) const {
       {"total", trials_.size()},
       {"best", best ? row_json(*best) : Json()},
       {"config", config},
-      {"searchSpace", space_.to_json()},
+      {"searchSpace", hpo_space_.is_object() ? hpo_space_ : space_.to_json()},
       {"revision", revision}};
 }
 

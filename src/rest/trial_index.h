@@ -98,6 +98,7 @@ class TrialIndex {
   mutable std::mutex cache_mu_;
   mutable Json final_series_, choice_stats_;
   SearchSpace space_;
+  Json hpo_space_;  // the stored space when it is not classic NAS (else null)
   bool minimize_ = false;
 };
 

@@ -158,6 +158,20 @@ TEST_F(WebUiApi, Overview) {
   EXPECT_NE(again["revision"], ov["revision"]);
 }
 
+// NNI's HPO types (an experiment of NNI's TPE): the overview gives the space
+// as stored (the page's CSV columns), the choice statistics none.
+TEST_F(WebUiApi, AnHpoSpaceAsStored) {
+  const Json hpo = Json::parse(R"({"x": {"_type": "uniform", "_value": [0, 1]},
+      "opt": {"_type": "choice", "_value": [{"_name": "adam"}]}})");
+  ASSERT_TRUE(store_->put_value("search_space", hpo).is_ok());
+  auto [status, ov] = get("overview");
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(ov["searchSpace"], hpo);
+  auto [stats_status, stats] = get("choice-stats");
+  ASSERT_EQ(stats_status, 200);
+  EXPECT_EQ(stats, Json::array());
+}
+
 TEST_F(WebUiApi, TrialsPageSortsFiltersSearchesAndPages) {
   auto [status, all] = get("trials-page");
   ASSERT_EQ(status, 200);

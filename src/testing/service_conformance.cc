@@ -113,7 +113,11 @@ TEST_P(ServiceConformanceTest, SubmitGivesOneStartAndOneEndPerTrial) {
     EXPECT_EQ(ended[0]->exit_code, 0);
     EXPECT_GT(ended[0]->time_ms, 0);
     auto metrics = of(events, TrialEvent::Kind::kMetric, id);
-    ASSERT_EQ(metrics.size(), 1u);
+    const std::string dir = h_->spec(id, "").trial_dir;
+    ASSERT_EQ(metrics.size(), 1u)
+        << id << " stdout: " << read_all(dir + "/stdout")
+        << " stderr: " << read_all(dir + "/stderr")
+        << " metrics: " << read_all(dir + "/.nni/metrics");
     EXPECT_EQ(metrics[0]->metric_type, MetricType::kFinal);
     EXPECT_EQ(metrics[0]->metric_value, "0.75");
   }
@@ -264,7 +268,11 @@ TEST_P(ServiceConformanceTest, MaxTrialDurationStopsATrialThroughTheManager) {
   auto trials = store.value()->trials();
   ASSERT_TRUE(trials.is_ok());
   ASSERT_EQ(trials.value().size(), 1u);
-  EXPECT_STREQ(to_string(trials.value()[0].status), "EARLY_STOPPED");
+  const std::string dir =
+      h_->experiment_dir() + "/trials/" + trials.value()[0].trial_id;
+  EXPECT_STREQ(to_string(trials.value()[0].status), "EARLY_STOPPED")
+      << trials.value()[0].message << " stdout: " << read_all(dir + "/stdout")
+      << " stderr: " << read_all(dir + "/stderr");
 }
 
 TEST_P(ServiceConformanceTest, ARestartedManagerAdoptsItsTrials) {

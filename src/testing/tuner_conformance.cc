@@ -231,14 +231,34 @@ TEST_P(TunerConformanceTest, ImportDataThenContinue) {
     auto second = tuner::simulate(*resumed, objective, 30, 2, 1000);
     for (const auto& t : second.trials)
       expect_valid(space, t.architecture, name);
-    const Json& args = GetParam().args;
-    bool dedup =
-        !(args.is_object() && args.contains("dedup") && args["dedup"] == false);
-    if (GetParam().name == "Random" && dedup) {
+    if (GetParam().never_repeats) {
       for (const auto& t : second.trials) {
         EXPECT_FALSE(before.count(tuner::architecture_key(t.architecture)))
-            << name << ": Random re-proposed an imported architecture";
+            << name << ": " << GetParam().name
+            << " re-proposed an imported architecture";
       }
+    }
+  }
+}
+
+TEST_P(TunerConformanceTest, NeverRepeats) {
+  if (!GetParam().never_repeats) GTEST_SKIP() << "repeats allowed";
+  for (const auto& [name, space] : search_space_zoo()) {
+    auto result = tuner::simulate(
+        *make(13, space),
+        [](const Architecture& a) { return hashed_objective(a, true); }, 80, 3);
+    std::set<std::string> keys;
+    for (const auto& t : result.trials) {
+      EXPECT_TRUE(keys.insert(tuner::architecture_key(t.architecture)).second)
+          << name << ": " << tuner::architecture_key(t.architecture)
+          << " proposed twice";
+    }
+    // Stops only when the space is used up.
+    if (result.trials.size() < 80u) {
+      EXPECT_TRUE(result.exhausted) << name;
+      EXPECT_EQ(static_cast<double>(result.trials.size()),
+                tuner::space_size(space))
+          << name;
     }
   }
 }

@@ -21,6 +21,9 @@ struct TunerCase {
   std::string name;        // registry name
   Json args;               // classArgs (seed is added by the suite)
   std::string label = "";  // suffix for the test name
+  // The tuner promises never to propose an architecture twice (nor one it
+  // imported): checked by NeverRepeats and after import_data.
+  bool never_repeats = false;
 };
 
 void PrintTo(const TunerCase& c, std::ostream* os);

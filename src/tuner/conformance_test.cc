@@ -8,7 +8,7 @@ namespace {
 INSTANTIATE_TEST_SUITE_P(
     Core, TunerConformanceTest,
     ::testing::Values(
-        TunerCase{"Random", Json::object()},
+        TunerCase{"Random", Json::object(), "", true},
         TunerCase{"Random", Json{{"dedup", false}}, "_with_repeats"},
         TunerCase{"RegularizedEvolutionTuner",
                   Json{{"population_size", 8}, {"sample_size", 3}}},
@@ -16,7 +16,8 @@ INSTANTIATE_TEST_SUITE_P(
                   Json{{"population_size", 8},
                        {"sample_size", 3},
                        {"skip_duplicates", true}},
-                  "_skip_duplicates"}),
+                  "_skip_duplicates"},
+        TunerCase{"LocalBOTuner", Json{{"initial_trials", 4}}, "", true}),
     tuner_case_name);
 
 }  // namespace

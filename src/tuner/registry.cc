@@ -7,6 +7,7 @@
 #include "archer/tuner.h"
 #include "common/edit_distance.h"
 #include "tuner/evolution_tuner.h"
+#include "tuner/local_bo_tuner.h"
 #include "tuner/random_tuner.h"
 #include "tuner/tuner_args.h"
 
@@ -116,12 +117,73 @@ TunerSpec evolution_spec() {
   return s;
 }
 
+TunerSpec local_bo_spec() {
+  TunerSpec s;
+  s.name = "LocalBOTuner";
+  s.aliases = {"LocalBO"};
+  s.doc =
+      "Bayesian optimisation: a Gaussian-process surrogate, expected "
+      "improvement searched among the best architectures' neighbours; never "
+      "repeats an architecture (docs/tuners.md)";
+  s.args = {optimize_mode_arg(),
+            seed_arg(),
+            {"initial_trials",
+             Type::kInt,
+             10,
+             1,
+             99999,
+             {},
+             "random architectures before the surrogate is used"},
+            {"parents",
+             Type::kInt,
+             5,
+             1,
+             1000,
+             {},
+             "how many of the best architectures' neighbourhoods are searched"},
+            {"neighbours_per_parent",
+             Type::kInt,
+             64,
+             1,
+             10000,
+             {},
+             "at most this many one-move (and as many two-move) neighbours of "
+             "each parent are scored"},
+            {"random_candidates",
+             Type::kInt,
+             64,
+             0,
+             100000,
+             {},
+             "random architectures scored beside the neighbours"},
+            {"max_model_points",
+             Type::kInt,
+             256,
+             2,
+             4096,
+             {},
+             "results the surrogate is fitted to (the best half and the most "
+             "recent): bounds a proposal's cost at O(max_model_points^3)"}};
+  s.factory = [](const Json& a) {
+    LocalBOTuner::Options o;
+    o.initial_trials = a["initial_trials"].get<int>();
+    o.parents = a["parents"].get<int>();
+    o.neighbours_per_parent = a["neighbours_per_parent"].get<int>();
+    o.random_candidates = a["random_candidates"].get<int>();
+    o.max_model_points = a["max_model_points"].get<int>();
+    o.seed = seed_of(a);
+    return std::make_unique<LocalBOTuner>(o);
+  };
+  return s;
+}
+
 struct Registry {
   std::mutex mu;
   std::vector<TunerSpec> specs;
   Registry() {
     specs.push_back(random_spec());
     specs.push_back(evolution_spec());
+    specs.push_back(local_bo_spec());
   }
 };
 

@@ -275,8 +275,8 @@ void LocalTrainingService::finish(const std::string& trial_id,
   // trial's pid may belong to someone else now.) Then the descendants that
   // left the group (setsid, double fork), found by the trial's environment.
   if (!t.lost && t.pid > 0) ::kill(-t.pid, SIGKILL);
-  const int escaped =
-      kill_trial_processes(t.spec.experiment_id, t.spec.trial_id);
+  const int escaped = kill_trial_processes(t.spec.experiment_id,
+                                           t.spec.trial_id, t.spec.trial_dir);
   if (escaped > 0) {
     log_info("archer", "trial " + trial_id + ": ended " +
                            std::to_string(escaped) +
@@ -323,7 +323,8 @@ StatusOr<std::vector<TrialEvent>> LocalTrainingService::poll(
     for (auto& [id, t] : trials_) {
       if (t.cancel.kill_due(now)) {
         if (!t.lost) ::kill(-t.pid, SIGKILL);
-        kill_trial_processes(t.spec.experiment_id, t.spec.trial_id);
+        kill_trial_processes(t.spec.experiment_id, t.spec.trial_id,
+                             t.spec.trial_dir);
       } else if (t.cancel.kill_at) {
         next_wake = std::min(next_wake, *t.cancel.kill_at);
       }

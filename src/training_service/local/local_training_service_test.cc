@@ -382,7 +382,8 @@ TEST(LocalTrainingService, DescendantsThatLeaveTheGroupAreEnded) {
   std::vector<pid_t> left;
   for (int i = 0; i < 100; ++i) {
     left.clear();
-    for (pid_t pid : trial_processes(s.experiment_id, s.trial_id)) {
+    for (pid_t pid :
+         trial_processes(s.experiment_id, s.trial_id, s.trial_dir)) {
       std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
       std::string line;
       std::getline(st, line);
@@ -394,6 +395,35 @@ TEST(LocalTrainingService, DescendantsThatLeaveTheGroupAreEnded) {
     std::this_thread::sleep_for(milliseconds(20));
   }
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) survived";
+}
+
+}  // namespace
+}  // namespace archer
+
+namespace archer {
+namespace {
+
+// Regression: two experiments with the same experiment and trial ids (tests
+// run at once with fixed ids and seeds) killed each other's trials with
+// SIGKILL (exit code 137) when one trial ended: the clean-up now also
+// matches the trial's directory.
+TEST(LocalTrainingService, AnEndingTrialKillsNoOtherExperimentsTrial) {
+  TempDir first_dir, second_dir;
+  auto first = make(1);
+  auto second = make(1);
+  const std::string exp = "same" + std::to_string(::getpid());
+  TrialSpec quick = spec(first_dir, "Same1", "exit 0");
+  quick.experiment_id = exp;
+  TrialSpec slow = spec(second_dir, "Same1", "sleep 1 || exit 3");
+  slow.experiment_id = exp;
+  ASSERT_TRUE(second->submit(slow).is_ok());
+  ASSERT_TRUE(first->submit(quick).is_ok());
+  run_until_end(*first, quick.trial_id);
+  const auto events = run_until_end(*second, slow.trial_id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().status, TrialStatus::kSucceeded)
+      << events.back().message;
+  EXPECT_EQ(events.back().exit_code, 0);
 }
 
 }  // namespace

@@ -27,11 +27,14 @@ bool has_var(const std::string& environ, const std::string& entry) {
 }  // namespace
 
 std::vector<pid_t> trial_processes(const std::string& experiment_id,
-                                   const std::string& trial_id) {
+                                   const std::string& trial_id,
+                                   const std::string& trial_dir) {
   std::vector<pid_t> out;
-  if (experiment_id.empty() || trial_id.empty()) return out;
+  if (experiment_id.empty() || trial_id.empty() || trial_dir.empty())
+    return out;
   const std::string exp = "NNI_EXP_ID=" + experiment_id;
   const std::string trial = "NNI_TRIAL_JOB_ID=" + trial_id;
+  const std::string dir = "NNI_SYS_DIR=" + trial_dir;
   const pid_t self = ::getpid();
   DIR* proc = ::opendir("/proc");
   if (!proc) return out;
@@ -42,7 +45,8 @@ std::vector<pid_t> trial_processes(const std::string& experiment_id,
     auto environ = read_regular_file(
         std::string("/proc/") + e->d_name + "/environ", size_t{1} << 20);
     if (!environ.is_ok()) continue;  // gone, or another user's
-    if (has_var(environ.value(), trial) && has_var(environ.value(), exp))
+    if (has_var(environ.value(), trial) && has_var(environ.value(), exp) &&
+        has_var(environ.value(), dir))
       out.push_back(pid);
   }
   ::closedir(proc);
@@ -50,9 +54,10 @@ std::vector<pid_t> trial_processes(const std::string& experiment_id,
 }
 
 int kill_trial_processes(const std::string& experiment_id,
-                         const std::string& trial_id) {
+                         const std::string& trial_id,
+                         const std::string& trial_dir) {
   int killed = 0;
-  for (pid_t pid : trial_processes(experiment_id, trial_id)) {
+  for (pid_t pid : trial_processes(experiment_id, trial_id, trial_dir)) {
     if (::kill(pid, SIGKILL) == 0) ++killed;
   }
   return killed;

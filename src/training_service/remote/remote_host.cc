@@ -84,13 +84,18 @@ while :; do
     eval "done=\${done_$id:-}"
     [ -n "$done" ] && continue
     eval "off=\${off_$id:-0}"
+    # The state before the size: a trial writes its metrics, then its state,
+    # so metrics read after the state was seen are complete (read the other
+    # way round, a trial ending between the two lost its last metrics).
+    ended=
+    [ -f "$d/.nni/state" ] && ended=1
     size=$(wc -c < "$d/.nni/metrics" 2>/dev/null || echo 0)
     if [ "$size" -gt "$off" ]; then
       send "$id" "$off" "$size"
       eval "off_$id=$size"
       off=$size
     fi
-    if [ -f "$d/.nni/state" ]; then
+    if [ -n "$ended" ]; then
       printf 'S %s %s\n' "$id" "$(cat "$d/.nni/state")"
       eval "done_$id=1"
     elif [ -f "$d/.nni/pid" ] && ! alive "$(cat "$d/.nni/pid")"; then

@@ -1,0 +1,196 @@
+#include "tuner/local_bo_tuner.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+namespace archer {
+
+LocalBOTuner::LocalBOTuner(const Options& options)
+    : options_(options), rng_(options.seed) {}
+
+Status LocalBOTuner::update_search_space(const SearchSpace& space) {
+  space_ = space;
+  space_size_ = tuner::space_size(space);
+  encoder_ = std::make_unique<tuner::ArchitectureEncoder>(space_);
+  model_ = std::make_unique<tuner::GpModel>(*encoder_);
+  tuned_at_ = 0;
+  proposed_ = 0;
+  observations_.clear();
+  running_.clear();
+  with_result_.clear();
+  seen_.clear();
+  return Status::ok();
+}
+
+bool LocalBOTuner::remember(const Architecture& arch) {
+  return seen_.insert(tuner::architecture_hash(arch)).second;
+}
+
+void LocalBOTuner::observe(std::int64_t parameter_id, const Architecture& arch,
+                           double reward) {
+  observations_.push_back(
+      Observation{parameter_id, arch, encoder_->encode(arch), reward});
+}
+
+std::vector<size_t> LocalBOTuner::model_points() const {
+  const size_t n = observations_.size();
+  const size_t cap =
+      static_cast<size_t>(std::max(2, options_.max_model_points));
+  std::vector<size_t> all(n);
+  std::iota(all.begin(), all.end(), 0);
+  if (n <= cap) return all;
+  // The best half (ties: the earlier), then the most recent of the others.
+  std::vector<size_t> by_reward = all;
+  std::stable_sort(by_reward.begin(), by_reward.end(), [&](size_t a, size_t b) {
+    return observations_[a].reward > observations_[b].reward;
+  });
+  std::vector<bool> taken(n, false);
+  std::vector<size_t> out;
+  for (size_t i = 0; i < cap / 2; ++i) {
+    out.push_back(by_reward[i]);
+    taken[by_reward[i]] = true;
+  }
+  for (size_t i = n; i-- > 0 && out.size() < cap;) {
+    if (!taken[i]) out.push_back(i);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<Architecture> LocalBOTuner::candidates() {
+  // The parents: the best observations (ties: the earlier).
+  std::vector<size_t> order(observations_.size());
+  std::iota(order.begin(), order.end(), 0);
+  const size_t parents = std::min(
+      order.size(), static_cast<size_t>(std::max(1, options_.parents)));
+  std::partial_sort(order.begin(), order.begin() + static_cast<long>(parents),
+                    order.end(), [&](size_t a, size_t b) {
+                      const double ra = observations_[a].reward;
+                      const double rb = observations_[b].reward;
+                      return ra > rb || (ra == rb && a < b);
+                    });
+  const size_t per_parent =
+      static_cast<size_t>(std::max(1, options_.neighbours_per_parent));
+  std::vector<Architecture> out;
+  const std::vector<size_t> mutable_choices = tuner::mutable_choices(space_);
+  for (size_t p = 0; p < parents; ++p) {
+    const Architecture& parent = observations_[order[p]].architecture;
+    std::vector<Architecture> near =
+        tuner::neighbours(space_, parent, per_parent, rng_);
+    const size_t two_moves = near.size();
+    for (auto& a : near) out.push_back(std::move(a));
+    for (size_t i = 0; i < two_moves; ++i) {
+      Architecture two = parent;
+      tuner::mutate(space_, mutable_choices, two, rng_);
+      tuner::mutate(space_, mutable_choices, two, rng_);
+      out.push_back(std::move(two));
+    }
+  }
+  for (int i = 0; i < options_.random_candidates; ++i)
+    out.push_back(tuner::random_architecture(space_, rng_));
+  // Unseen ones, each once, in the order generated.
+  std::unordered_set<std::uint64_t> listed;
+  std::vector<Architecture> fresh;
+  for (auto& a : out) {
+    const std::uint64_t h = tuner::architecture_hash(a);
+    if (!seen_.count(h) && listed.insert(h).second)
+      fresh.push_back(std::move(a));
+  }
+  return fresh;
+}
+
+std::optional<Architecture> LocalBOTuner::model_proposal() {
+  std::vector<Architecture> pool = candidates();
+  if (pool.empty()) return std::nullopt;
+  const std::vector<size_t> points = model_points();
+  std::vector<std::vector<int>> x;
+  std::vector<double> rewards;
+  for (size_t i : points) {
+    x.push_back(observations_[i].code);
+    rewards.push_back(observations_[i].reward);
+  }
+  std::vector<double> y = tuner::normal_scores(rewards);
+  const double best = *std::max_element(y.begin(), y.end());
+  // Hyperparameters re-chosen at every new result up to 50, then at every
+  // fifth (the grid costs 20 factorisations).
+  const size_t n = observations_.size();
+  const bool tune = n != tuned_at_ && (n <= 50 || n >= tuned_at_ + 5);
+  model_->fit(x, y, tune);
+  if (tune) tuned_at_ = observations_.size();
+  if (!running_.empty()) {
+    // The kriging believer: running trials as if they returned the mean.
+    std::vector<std::vector<int>> running;
+    for (const auto& r : running_)
+      running.push_back(encoder_->encode(r.architecture));
+    const auto believed = model_->predict(running);
+    for (size_t i = 0; i < running.size(); ++i) {
+      x.push_back(running[i]);
+      y.push_back(believed[i].mean);
+    }
+    model_->fit(x, y, false);
+  }
+  std::vector<std::vector<int>> codes;
+  codes.reserve(pool.size());
+  for (const auto& a : pool) codes.push_back(encoder_->encode(a));
+  const auto predictions = model_->predict(codes);
+  size_t pick = 0;
+  double top = -std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    const double ei = tuner::expected_improvement(predictions[i].mean,
+                                                  predictions[i].sd, best);
+    if (ei > top) {
+      top = ei;
+      pick = i;
+    }
+  }
+  return std::move(pool[pick]);
+}
+
+Proposal LocalBOTuner::generate_parameters(std::int64_t parameter_id) {
+  if (static_cast<double>(seen_.size()) >= space_size_)
+    return Proposal::exhausted();
+  std::optional<Architecture> arch;
+  if (proposed_ >= options_.initial_trials && observations_.size() >= 2)
+    arch = model_proposal();
+  if (!arch) arch = tuner::random_unseen(space_, seen_, rng_);
+  if (!arch) return Proposal::exhausted();
+  remember(*arch);
+  ++proposed_;
+  running_.push_back(Running{parameter_id, *arch});
+  return Proposal::ready(std::move(*arch));
+}
+
+void LocalBOTuner::receive_trial_result(std::int64_t parameter_id,
+                                        const Architecture& architecture,
+                                        double reward) {
+  if (!with_result_.insert(parameter_id).second) return;  // counted once
+  remember(architecture);
+  observe(parameter_id, architecture, reward);
+  running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                [&](const Running& r) {
+                                  return r.parameter_id == parameter_id;
+                                }),
+                 running_.end());
+}
+
+void LocalBOTuner::trial_end(std::int64_t parameter_id, bool) {
+  // A failed trial's architecture stays seen (it was paid for) but teaches
+  // the surrogate nothing.
+  running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                [&](const Running& r) {
+                                  return r.parameter_id == parameter_id;
+                                }),
+                 running_.end());
+}
+
+void LocalBOTuner::import_data(const std::vector<TrialHistory>& history) {
+  for (const auto& h : history) {
+    remember(h.architecture);
+    ++proposed_;
+    if (h.reward && with_result_.insert(h.parameter_id).second)
+      observe(h.parameter_id, h.architecture, *h.reward);
+  }
+}
+
+}  // namespace archer
