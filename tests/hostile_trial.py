@@ -9,7 +9,7 @@ by its sequence id; through Archer's stdlib-only trial module otherwise.
   5  a setsid() child that would outlive the trial         (ended with it)
   6  stdout replaced by a symlink to /etc/passwd, .nni/state by a FIFO
   7  a 900 KB FINAL and 2,000 intermediate results
-  8+ a normal trial
+  8+ a normal trial (12 and later first wait for the file HOSTILE_GATE names)
 Good FINALs are 0.1 * (sequence id + 1).
 """
 import json
@@ -72,5 +72,10 @@ elif seq == 7:
         nni.report_intermediate_result(i / 2000)
     nni.report_final_result({"default": good, "blob": "x" * 900000})
 else:
+    # From 12 on (run after the test's resume), wait for the test's gate.
+    gate = os.environ.get("HOSTILE_GATE", "")
+    deadline = time.time() + 60
+    while seq >= 12 and gate and not os.path.exists(gate) and time.time() < deadline:
+        time.sleep(0.05)
     time.sleep(0.2)
     nni.report_final_result(good)
