@@ -107,25 +107,40 @@ else:
 """
 
 
+def finished_experiment(tmp, name, trial, config, pythonpath):
+    """Writes `trial` (name_trial.py) and `config` (a YAML template taking the
+    working directory), runs the experiment in the foreground to its end;
+    returns (experiment id, working directory, store)."""
+    work = os.path.join(tmp, "work-" + name)
+    with open(os.path.join(tmp, name + "_trial.py"), "w") as f:
+        f.write(trial)
+    with open(os.path.join(tmp, name + ".yml"), "w") as f:
+        f.write(config % work)
+    env = dict(os.environ, PYTHONPATH=pythonpath)
+    out = run_archer("create", "--config", os.path.join(tmp, name + ".yml"), "--foreground",
+                     "--port", "0", env=env)
+    exp_id = re.search(r"Experiment (\S+) started", out).group(1)
+    return exp_id, work, Store(os.path.join(work, exp_id, "db", "archer.sqlite"))
+
+
+def view_url(exp_id, work):
+    """`archer view` of a finished experiment: its web UI's address."""
+    view = [ARCHER, "view", exp_id, "--port", "0", "--experiment_working_directory", work]
+    out = subprocess.run(view, capture_output=True, text=True, timeout=60).stdout
+    return re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
+
+
 def stopped_scenario(tmp, downloads):
     """An early-stopped trial: its state, the assessor's reason (trial ls,
     export, the page) and its curve marked where it was stopped."""
-    work = os.path.join(tmp, "work-stopped")
-    with open(os.path.join(tmp, "stopped_trial.py"), "w") as f:
-        f.write(STOPPED_TRIAL)
-    with open(os.path.join(tmp, "stopped.yml"), "w") as f:
-        f.write("searchSpace: {op: {_type: layer_choice, _value: [a, b]}}\n"
-                "trialCommand: %s stopped_trial.py\ntrialCodeDirectory: .\n"
-                "trialConcurrency: 1\nmaxTrialNumber: 2\n"
-                "experimentWorkingDirectory: %s\n"
-                "tuner: {name: Random, classArgs: {seed: 1}}\n"
-                "assessor: {name: Medianstop, classArgs: {start_step: 1}}\n"
-                % (sys.executable, work))
-    env = dict(os.environ, PYTHONPATH=MODULE_DIR)
-    out = run_archer("create", "--config", os.path.join(tmp, "stopped.yml"), "--foreground",
-                     "--port", "0", env=env)
-    exp_id = re.search(r"Experiment (\S+) started", out).group(1)
-    store = Store(os.path.join(work, exp_id, "db", "archer.sqlite"))
+    exp_id, work, store = finished_experiment(
+        tmp, "stopped", STOPPED_TRIAL,
+        "searchSpace: {op: {_type: layer_choice, _value: [a, b]}}\n"
+        "trialCommand: " + sys.executable + " stopped_trial.py\ntrialCodeDirectory: .\n"
+        "trialConcurrency: 1\nmaxTrialNumber: 2\n"
+        "experimentWorkingDirectory: %s\n"
+        "tuner: {name: Random, classArgs: {seed: 1}}\n"
+        "assessor: {name: Medianstop, classArgs: {start_step: 1}}\n", MODULE_DIR)
     trials = store.trials()
     check([t[2] for t in trials] == ["SUCCEEDED", "EARLY_STOPPED"], "states %s" % trials)
     stopped = trials[1][0]
@@ -137,9 +152,7 @@ def stopped_scenario(tmp, downloads):
     with open(path) as f:
         exported = {r["trialJobId"]: r for r in json.load(f)}
     check("Medianstop" in exported[stopped].get("message", ""), "export has the reason")
-    view = [ARCHER, "view", exp_id, "--port", "0", "--experiment_working_directory", work]
-    out = subprocess.run(view, capture_output=True, text=True, timeout=60).stdout
-    url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
+    url = view_url(exp_id, work)
     b = Browser(downloads=downloads)
     try:
         b.get(url)
@@ -179,31 +192,22 @@ def hpo_scenario(tmp, downloads):
     if not os.path.isdir(os.path.join(NNI_DIR, "v2.10", "nni")):
         print("hpo scenario skipped: no NNI at %r" % NNI_DIR)
         return
-    work = os.path.join(tmp, "work-hpo")
-    with open(os.path.join(tmp, "hpo_trial.py"), "w") as f:
-        f.write(HPO_TRIAL)
-    with open(os.path.join(tmp, "hpo.yml"), "w") as f:
-        f.write("searchSpace:\n"
-                "  x: {_type: uniform, _value: [0, 1]}\n"
-                "  opt: {_type: choice, _value: [{_name: sgd, lr: {_type: loguniform,"
-                " _value: [0.001, 0.1]}}, {_name: adam}]}\n"
-                "trialCommand: /usr/bin/python3 hpo_trial.py\ntrialCodeDirectory: .\n"
-                "trialConcurrency: 2\nmaxTrialNumber: 4\n"
-                "experimentWorkingDirectory: %s\n"
-                "tuner: {name: TPE, classArgs: {optimize_mode: maximize}}\n" % work)
+    exp_id, work, store = finished_experiment(
+        tmp, "hpo", HPO_TRIAL,
+        "searchSpace:\n"
+        "  x: {_type: uniform, _value: [0, 1]}\n"
+        "  opt: {_type: choice, _value: [{_name: sgd, lr: {_type: loguniform,"
+        " _value: [0.001, 0.1]}}, {_name: adam}]}\n"
+        "trialCommand: /usr/bin/python3 hpo_trial.py\ntrialCodeDirectory: .\n"
+        "trialConcurrency: 2\nmaxTrialNumber: 4\n"
+        "experimentWorkingDirectory: %s\n"
+        "tuner: {name: TPE, classArgs: {optimize_mode: maximize}}\n",
+        os.path.join(NNI_DIR, "shims") + ":" + os.path.join(NNI_DIR, "v2.10"))
     downloads = os.path.join(downloads, "hpo")  # its own trials.csv
     os.makedirs(downloads, exist_ok=True)
-    env = dict(os.environ, PYTHONPATH=os.path.join(NNI_DIR, "shims") + ":" +
-               os.path.join(NNI_DIR, "v2.10"))
-    out = run_archer("create", "--config", os.path.join(tmp, "hpo.yml"), "--foreground",
-                     "--port", "0", env=env)
-    exp_id = re.search(r"Experiment (\S+) started", out).group(1)
-    store = Store(os.path.join(work, exp_id, "db", "archer.sqlite"))
     trials = store.trials()
     check(len(trials) == 4 and all(t[2] == "SUCCEEDED" for t in trials), "HPO trials %s" % trials)
-    view = [ARCHER, "view", exp_id, "--port", "0", "--experiment_working_directory", work]
-    out = subprocess.run(view, capture_output=True, text=True, timeout=60).stdout
-    url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
+    url = view_url(exp_id, work)
     b = Browser(downloads=downloads)
     try:
         b.get(url)
@@ -456,8 +460,8 @@ def main():
                 "--experiment_working_directory", work]
         out = wait_for(lambda: subprocess.run(view, capture_output=True, text=True,
                                               timeout=60).stdout, "archer view to start")
-        view_url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
-        b.get(view_url)
+        ro_url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
+        b.get(ro_url)
         b.wait("return document.body.dataset.loaded", what="the viewed page")
         b.wait("return !document.getElementById('read-only').hidden", what="read-only badge")
         check(b.js("return document.getElementById('actions').hidden"), "no actions")
