@@ -371,7 +371,8 @@ int run_main(int argc, char** argv) {
         "run evaluated by 100 and by 200 queries. Columns (signal → "
         "reported):";
   for (const auto& d : datasets)
-    md << " " << d.name << " `" << d.signal << "` → `" << d.report << "`;";
+    md << " " << d.name << " `" << d.signal << "` → `" << d.report << "`"
+       << (&d == &datasets.back() ? "." : ";");
   md << "\n\n";
   md << "| dataset | tuner | runs | 25 | 50 | 100 | 200 | distinct 100/200 | "
         "s/run |\n|---|---|---:|---|---|---|---|---|---:|\n";
@@ -432,11 +433,12 @@ int run_main(int argc, char** argv) {
         "all cells:";
   for (const auto& d : datasets) {
     char c[96];
-    std::snprintf(c, sizeof(c), " %s %.2f (Spearman %.3f);", d.name.c_str(),
+    std::snprintf(c, sizeof(c), "%s %s %.2f (Spearman %.3f)",
+                  &d == &datasets.front() ? "" : ";", d.name.c_str(),
                   ceiling(d), rank_correlation(d));
     md << c;
   }
-  md << " A signal that nearly equals the score flatters every tuner; on "
+  md << ". A signal that nearly equals the score flatters every tuner; on "
         "this table CIFAR-10's signal is a separate validation split and "
         "its score the test set, while CIFAR-100's and ImageNet16-120's are "
         "the two halves of one test set from the same 12-epoch runs, so "
