@@ -45,13 +45,17 @@ double mean(const std::vector<double>& values) {
   return values.empty() ? 0 : s / static_cast<double>(values.size());
 }
 
-std::string mean_std(const std::vector<double>& values, int digits) {
-  double m = mean(values);
+double variance(const std::vector<double>& values) {
+  if (values.size() < 2) return NAN;
+  const double m = mean(values);
   double var = 0;
   for (double v : values) var += (v - m) * (v - m);
-  double sd = values.size() > 1
-                  ? std::sqrt(var / static_cast<double>(values.size() - 1))
-                  : 0;
+  return var / static_cast<double>(values.size() - 1);
+}
+
+std::string mean_std(const std::vector<double>& values, int digits) {
+  const double m = mean(values);
+  const double sd = values.size() > 1 ? std::sqrt(variance(values)) : 0;
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.*f±%.*f", digits, m, digits, sd);
   return buf;

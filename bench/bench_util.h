@@ -19,6 +19,8 @@ Status update_markdown_section(const std::string& path, const std::string& name,
 // "mean ± std" of `values` with `digits` decimals.
 std::string mean_std(const std::vector<double>& values, int digits = 2);
 double mean(const std::vector<double>& values);
+// The sample variance (n - 1 in the denominator); NaN for fewer than two.
+double variance(const std::vector<double>& values);
 
 // A one-line description of this machine and the date, for the benchmark
 // tables.

@@ -26,6 +26,7 @@
 
 #include "bench_util.h"
 #include "tuner/ppo/ppo_tuner.h"
+#include "tuner/ranks.h"
 #include "tuner/simulator.h"
 
 namespace archer {
@@ -213,26 +214,14 @@ RunResult one_run(const TunerConfig& cfg, const Dataset& data,
   return out;
 }
 
-double mean_of(const std::vector<double>& v) {
-  double m = 0;
-  for (double x : v) m += x;
-  return v.empty() ? NAN : m / static_cast<double>(v.size());
-}
-
-double variance_of(const std::vector<double>& v) {
-  const double m = mean_of(v);
-  double s = 0;
-  for (double x : v) s += (x - m) * (x - m);
-  return v.size() < 2 ? NAN : s / static_cast<double>(v.size() - 1);
-}
-
 // "+0.31±0.04": the difference of the means and its standard error
 // (independent runs).
 std::string difference(const std::vector<double>& a,
                        const std::vector<double>& b) {
-  const double d = mean_of(a) - mean_of(b);
-  const double se = std::sqrt(variance_of(a) / static_cast<double>(a.size()) +
-                              variance_of(b) / static_cast<double>(b.size()));
+  const double d = bench::mean(a) - bench::mean(b);
+  const double se =
+      std::sqrt(bench::variance(a) / static_cast<double>(a.size()) +
+                bench::variance(b) / static_cast<double>(b.size()));
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%+.2f±%.2f", d, se);
   return buf;
@@ -240,22 +229,9 @@ std::string difference(const std::vector<double>& a,
 
 // Spearman's rank correlation of the signal and the reported column.
 double rank_correlation(const Dataset& d) {
-  auto ranks = [](const std::vector<double>& v) {
-    std::vector<size_t> order(v.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return v[a] < v[b]; });
-    std::vector<double> r(v.size());
-    for (size_t i = 0; i < order.size();) {
-      size_t j = i;
-      while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
-      for (size_t k = i; k <= j; ++k) r[order[k]] = 0.5 * double(i + j);
-      i = j + 1;
-    }
-    return r;
-  };
-  const std::vector<double> a = ranks(d.signal_of), b = ranks(d.report_of);
-  const double ma = mean_of(a), mb = mean_of(b);
+  const std::vector<double> a = tuner::mean_ranks(d.signal_of),
+                            b = tuner::mean_ranks(d.report_of);
+  const double ma = bench::mean(a), mb = bench::mean(b);
   double sab = 0, saa = 0, sbb = 0;
   for (size_t i = 0; i < a.size(); ++i) {
     sab += (a[i] - ma) * (b[i] - mb);
@@ -411,7 +387,7 @@ int run_main(int argc, char** argv) {
         row << " | " << bench::mean_std(per_budget[static_cast<size_t>(b)]);
       char cells[96];
       std::snprintf(cells, sizeof(cells), " | %.1f / %.1f | %.3f |",
-                    mean_of(distinct[2]), mean_of(distinct[3]),
+                    bench::mean(distinct[2]), bench::mean(distinct[3]),
                     secs * threads / n);
       row << cells;
       std::cout << row.str() << std::endl;

@@ -4,7 +4,8 @@
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <limits>
-#include <numeric>
+
+#include "tuner/ranks.h"
 
 namespace archer {
 namespace tuner {
@@ -182,22 +183,10 @@ double expected_improvement(double mean, double sd, double best) {
 }
 
 std::vector<double> normal_scores(const std::vector<double>& values) {
-  const size_t n = values.size();
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return values[a] < values[b]; });
-  std::vector<double> out(n);
   const boost::math::normal standard;
-  for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j + 1 < n && values[order[j + 1]] == values[order[i]]) ++j;
-    const double rank = 0.5 * static_cast<double>(i + j) + 1;  // 1-based mean
-    const double q =
-        boost::math::quantile(standard, (rank - 0.5) / static_cast<double>(n));
-    for (size_t k = i; k <= j; ++k) out[order[k]] = q;
-    i = j + 1;
-  }
+  const double n = static_cast<double>(values.size());
+  std::vector<double> out = mean_ranks(values);
+  for (double& r : out) r = boost::math::quantile(standard, (r - 0.5) / n);
   return out;
 }
 

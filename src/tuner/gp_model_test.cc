@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "tuner/ranks.h"
 #include "tuner/sampling.h"
 
 namespace archer {
@@ -97,6 +98,11 @@ TEST(ExpectedImprovement, GrowsWithMeanAndUncertainty) {
               1e-12);
   EXPECT_EQ(expected_improvement(2.0, 0.0, 1.0), 1.0);
   EXPECT_EQ(expected_improvement(0.5, 0.0, 1.0), 0.0);
+}
+
+TEST(MeanRanks, TiesShareTheirMeanRank) {
+  EXPECT_EQ(mean_ranks({10, 3, 3, 7}), (std::vector<double>{4, 1.5, 1.5, 3}));
+  EXPECT_TRUE(mean_ranks({}).empty());
 }
 
 TEST(NormalScores, RanksWithTiesAndSymmetry) {

@@ -23,6 +23,14 @@ Status LocalBOTuner::update_search_space(const SearchSpace& space) {
   return Status::ok();
 }
 
+void LocalBOTuner::forget_running(std::int64_t parameter_id) {
+  running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                [&](const Running& r) {
+                                  return r.parameter_id == parameter_id;
+                                }),
+                 running_.end());
+}
+
 bool LocalBOTuner::remember(const Architecture& arch) {
   return seen_.insert(tuner::architecture_hash(arch)).second;
 }
@@ -33,24 +41,33 @@ void LocalBOTuner::observe(std::int64_t parameter_id, const Architecture& arch,
       Observation{parameter_id, arch, encoder_->encode(arch), reward});
 }
 
+std::vector<size_t> LocalBOTuner::best_observations(size_t count) const {
+  std::vector<size_t> order(observations_.size());
+  std::iota(order.begin(), order.end(), 0);
+  count = std::min(count, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<long>(count),
+                    order.end(), [&](size_t a, size_t b) {
+                      const double ra = observations_[a].reward;
+                      const double rb = observations_[b].reward;
+                      return ra > rb || (ra == rb && a < b);
+                    });
+  order.resize(count);
+  return order;
+}
+
 std::vector<size_t> LocalBOTuner::model_points() const {
   const size_t n = observations_.size();
   const size_t cap =
       static_cast<size_t>(std::max(2, options_.max_model_points));
-  std::vector<size_t> all(n);
-  std::iota(all.begin(), all.end(), 0);
-  if (n <= cap) return all;
-  // The best half (ties: the earlier), then the most recent of the others.
-  std::vector<size_t> by_reward = all;
-  std::stable_sort(by_reward.begin(), by_reward.end(), [&](size_t a, size_t b) {
-    return observations_[a].reward > observations_[b].reward;
-  });
-  std::vector<bool> taken(n, false);
-  std::vector<size_t> out;
-  for (size_t i = 0; i < cap / 2; ++i) {
-    out.push_back(by_reward[i]);
-    taken[by_reward[i]] = true;
+  if (n <= cap) {
+    std::vector<size_t> all(n);
+    std::iota(all.begin(), all.end(), 0);
+    return all;
   }
+  // The best half, then the most recent of the others.
+  std::vector<size_t> out = best_observations(cap / 2);
+  std::vector<bool> taken(n, false);
+  for (size_t i : out) taken[i] = true;
   for (size_t i = n; i-- > 0 && out.size() < cap;) {
     if (!taken[i]) out.push_back(i);
   }
@@ -59,23 +76,14 @@ std::vector<size_t> LocalBOTuner::model_points() const {
 }
 
 std::vector<Architecture> LocalBOTuner::candidates() {
-  // The parents: the best observations (ties: the earlier).
-  std::vector<size_t> order(observations_.size());
-  std::iota(order.begin(), order.end(), 0);
-  const size_t parents = std::min(
-      order.size(), static_cast<size_t>(std::max(1, options_.parents)));
-  std::partial_sort(order.begin(), order.begin() + static_cast<long>(parents),
-                    order.end(), [&](size_t a, size_t b) {
-                      const double ra = observations_[a].reward;
-                      const double rb = observations_[b].reward;
-                      return ra > rb || (ra == rb && a < b);
-                    });
+  const std::vector<size_t> parents =
+      best_observations(static_cast<size_t>(std::max(1, options_.parents)));
   const size_t per_parent =
       static_cast<size_t>(std::max(1, options_.neighbours_per_parent));
   std::vector<Architecture> out;
   const std::vector<size_t> mutable_choices = tuner::mutable_choices(space_);
-  for (size_t p = 0; p < parents; ++p) {
-    const Architecture& parent = observations_[order[p]].architecture;
+  for (size_t p : parents) {
+    const Architecture& parent = observations_[p].architecture;
     std::vector<Architecture> near =
         tuner::neighbours(space_, parent, per_parent, rng_);
     const size_t two_moves = near.size();
@@ -113,7 +121,8 @@ std::optional<Architecture> LocalBOTuner::model_proposal() {
   std::vector<double> y = tuner::normal_scores(rewards);
   const double best = *std::max_element(y.begin(), y.end());
   // Hyperparameters re-chosen at every new result up to 50, then at every
-  // fifth (the grid costs 20 factorisations).
+  // fifth (a choice costs 12 factorisations plus up to 2 per search-space
+  // choice).
   const size_t n = observations_.size();
   const bool tune = n != tuned_at_ && (n <= 50 || n >= tuned_at_ + 5);
   model_->fit(x, y, tune);
@@ -167,21 +176,13 @@ void LocalBOTuner::receive_trial_result(std::int64_t parameter_id,
   if (!with_result_.insert(parameter_id).second) return;  // counted once
   remember(architecture);
   observe(parameter_id, architecture, reward);
-  running_.erase(std::remove_if(running_.begin(), running_.end(),
-                                [&](const Running& r) {
-                                  return r.parameter_id == parameter_id;
-                                }),
-                 running_.end());
+  forget_running(parameter_id);
 }
 
 void LocalBOTuner::trial_end(std::int64_t parameter_id, bool) {
   // A failed trial's architecture stays seen (it was paid for) but teaches
   // the surrogate nothing.
-  running_.erase(std::remove_if(running_.begin(), running_.end(),
-                                [&](const Running& r) {
-                                  return r.parameter_id == parameter_id;
-                                }),
-                 running_.end());
+  forget_running(parameter_id);
 }
 
 void LocalBOTuner::import_data(const std::vector<TrialHistory>& history) {

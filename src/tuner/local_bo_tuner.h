@@ -80,7 +80,11 @@ class LocalBOTuner : public Tuner {
   bool remember(const Architecture& arch);  // true if not seen before
   void observe(std::int64_t parameter_id, const Architecture& arch,
                double reward);
-  // Indices of the observations the surrogate is fitted to.
+  // No longer counted as running (a result came, or the trial ended).
+  void forget_running(std::int64_t parameter_id);
+  // Indices of the `count` best observations, best first (ties: the earlier).
+  std::vector<size_t> best_observations(size_t count) const;
+  // Indices of the observations the surrogate is fitted to, in order.
   std::vector<size_t> model_points() const;
   std::vector<Architecture> candidates();
   std::optional<Architecture> model_proposal();
