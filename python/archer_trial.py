@@ -18,6 +18,15 @@ Platform, from the environment (read on first use):
   JSON-encoded into the ``value`` string.
 
 A metric is a number or a dict with a numeric ``"default"``; anything else raises ValueError.
+
+Costs (hardware-aware search, the same keys as the C++ library's ``archer/nn/costs.h``):
+``PARAMS`` ("params"), ``MACS`` ("macs") and ``LATENCY_MS`` ("latency_ms") are the final
+metric's keys for the parameter count, the multiply-accumulates of one input and the median
+latency in milliseconds. A Python trial that computes them passes them to
+``report_costs(params=..., macs=..., latency_ms=...)`` right after building its model: in
+the manager's cost probe (``ARCHER_COST_PROBE`` set, used to check ``constraints`` before a
+trial trains) that writes them and exits; otherwise they are added to the final metric, as
+``with_costs(metric, ...)`` does by hand.
 """
 
 import json
@@ -30,7 +39,12 @@ import time
 __all__ = [
     "get_next_parameter", "get_current_parameter", "report_intermediate_result",
     "report_final_result", "get_experiment_id", "get_trial_id", "get_sequence_id",
+    "PARAMS", "MACS", "LATENCY_MS", "with_costs", "report_costs",
 ]
+
+PARAMS = "params"
+MACS = "macs"
+LATENCY_MS = "latency_ms"
 
 _PARAMETER_POLL_SECONDS = 0.05
 _MAX_PAYLOAD = 999999
@@ -41,7 +55,7 @@ _JSON_MAX_DEPTH = 64
 
 _lock = threading.Lock()
 _state = {"requested": False, "record": None, "intermediate_seq": 0,
-          "test_parameters": None, "sent": []}
+          "test_parameters": None, "sent": [], "costs": {}}
 _logger = logging.getLogger("archer_trial")
 
 
@@ -263,10 +277,55 @@ def report_intermediate_result(metric):
         _state["intermediate_seq"] += 1
 
 
+def _costs(api, params, macs, latency_ms):
+    costs = {}
+    for key, value in ((PARAMS, params), (MACS, macs), (LATENCY_MS, latency_ms)):
+        if value is None:
+            continue
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+                value != value or value in (float("inf"), float("-inf")) or value < 0:
+            raise ValueError("%s: %s must be a finite number >= 0, got %s"
+                             % (api, key, repr(value)[:100]))
+        costs[key] = value
+    return costs
+
+
+def with_costs(metric, params=None, macs=None, latency_ms=None):
+    """The final metric with the costs given added: a number becomes
+    ``{"default": metric, "params": ..., ...}``; a dict gains the keys it lacks."""
+    _check_metric(metric, "with_costs")
+    merged = dict(metric) if isinstance(metric, dict) else {"default": metric}
+    for key, value in _costs("with_costs", params, macs, latency_ms).items():
+        merged.setdefault(key, value)
+    return merged
+
+
+def report_costs(params=None, macs=None, latency_ms=None):
+    """The architecture's costs, right after the model is built. In the cost probe
+    (``ARCHER_COST_PROBE=<path>``) writes them as JSON to <path> and exits with status 0;
+    otherwise the final metric gains them (report_final_result)."""
+    costs = _costs("report_costs", params, macs, latency_ms)
+    probe = os.environ.get("ARCHER_COST_PROBE")
+    if probe:
+        tmp = probe + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(json.dumps(costs))
+        os.replace(tmp, probe)
+        sys.stdout.flush()
+        os._exit(0)
+    with _lock:
+        _state["costs"] = costs
+
+
 def report_final_result(metric):
-    """Sends the FINAL metric."""
+    """Sends the FINAL metric (with the costs given to report_costs())."""
     _check_metric(metric, "report_final_result")
     with _lock:
+        costs = _state["costs"]
+        if costs:
+            metric = dict(metric) if isinstance(metric, dict) else {"default": metric}
+            for key, value in costs.items():
+                metric.setdefault(key, value)
         _send("FINAL", 0, metric)
 
 
@@ -299,7 +358,7 @@ def sent_metrics():
 def _reset_for_tests():
     with _lock:
         _state.update(requested=False, record=None, intermediate_seq=0, test_parameters=None,
-                      sent=[])
+                      sent=[], costs={})
 
 
 if __name__ == "__main__":

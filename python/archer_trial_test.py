@@ -148,6 +148,38 @@ class TrialModuleTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, "at most 64"):
                 archer_trial.report_final_result({"default": 0.5, "x": deep})
 
+    def test_costs_join_the_final_metric(self):
+        self.assertEqual(archer_trial.with_costs(91.5, params=1200, latency_ms=0.5),
+                         {"default": 91.5, "params": 1200, "latency_ms": 0.5})
+        self.assertEqual(archer_trial.with_costs({"default": 1, "params": 7}, params=9),
+                         {"default": 1, "params": 7})
+        with self.assertRaisesRegex(ValueError, "latency_ms must be a finite number"):
+            archer_trial.with_costs(1, latency_ms=float("nan"))
+        self.write_parameters('{"parameter_id": 1, "parameters": {}}')
+        with mock.patch.dict(os.environ, self.env, clear=True):
+            archer_trial.get_next_parameter()
+            archer_trial.report_costs(params=10, macs=20)
+            archer_trial.report_final_result(0.5)
+        payload = json.loads(self.metrics()[8:])
+        self.assertEqual(json.loads(payload["value"]),
+                         {"default": 0.5, "params": 10, "macs": 20})
+
+    def test_cost_probe_writes_and_exits(self):
+        out = os.path.join(self.dir, "costs.json")
+        self.write_parameters('{"parameter_id": 1, "parameters": {}}')
+        env = dict(self.env, ARCHER_COST_PROBE=out,
+                   PYTHONPATH=os.path.dirname(os.path.abspath(archer_trial.__file__)))
+        import subprocess
+        import sys
+        code = ("import archer_trial as t; t.get_next_parameter(); "
+                "t.report_costs(params=3, latency_ms=1.5); print('trained!')")
+        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("trained!", r.stdout)
+        with open(out) as f:
+            self.assertEqual(json.load(f), {"params": 3, "latency_ms": 1.5})
+
 
 if __name__ == "__main__":
     unittest.main()

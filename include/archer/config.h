@@ -20,6 +20,22 @@
 
 namespace archer {
 
+// Hardware-aware search (docs/hardware-aware.md): a bound on a cost the
+// cost probe measures before a trial trains.
+struct CostConstraint {
+  std::string metric;  // "params", "macs", "latency_ms" or another probe key
+  std::optional<double> min, max;  // at least one is set
+  // "latency_ms <= 5", "params in [1e5, 1e6]".
+  std::string describe() const;
+};
+
+// One of several objectives (multi-objective search).
+struct Objective {
+  std::string metric;  // a key of the final metric ("default": its value)
+  bool maximize = true;
+  std::optional<double> reference;  // the hypervolume's reference value
+};
+
 struct ExperimentConfig {
   std::string
       config_path;  // absolute path of the file read ("" when parsed from text)
@@ -57,6 +73,13 @@ struct ExperimentConfig {
   bool external_assessor = false;
   Json dispatcher_params = Json::object();
   std::string python_interpreter;  // "" = the first python3 with NNI
+  // Hardware-aware search: checked by the cost probe before a trial starts;
+  // empty = no probe.
+  std::vector<CostConstraint> constraints;
+  double cost_probe_timeout = 60;  // seconds
+  // Multi-objective search (2 to 4 objectives); empty = the one objective of
+  // the tuner's optimize_mode.
+  std::vector<Objective> objectives;
   // trainingService: the platform's name and its section, checked against
   // that platform's key table with defaults filled in (each platform reads
   // its own options from it; see src/training_service/platform.h).

@@ -64,8 +64,15 @@ class TrialContext {
 
   // Sends a PERIODICAL metric (sequence 0, 1, 2, ... per process).
   void report_intermediate_result(const Json& metric);
-  // Sends the FINAL metric (sequence 0).
+  // Sends the FINAL metric (sequence 0), with the extras below merged in.
   void report_final_result(const Json& metric);
+  // Keys the FINAL metric gains (get_and_apply_next_architecture sets the
+  // applied architecture's costs: archer/nn/costs.h). A number metric is then
+  // sent as {"default": metric, <extras>}; an object gains the keys it does
+  // not have (the trial's own values win). REQUIRES: `extras` is an object
+  // of numbers; an empty one restores NNI's bytes.
+  void set_final_metric_extras(Json extras);
+  Json final_metric_extras() const;
 
   std::string experiment_id() const;
   std::string trial_id() const;
@@ -91,6 +98,7 @@ class TrialContext {
   Json test_parameters_;
   std::vector<std::string> sent_;
   std::int64_t intermediate_sequence_ = 0;
+  Json final_extras_ = Json::object();
 };
 
 // The process-wide context, built from the environment on first use.

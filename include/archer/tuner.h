@@ -41,9 +41,16 @@ struct Proposal {
 // A finished trial, as import_data() receives it. `reward` is nullopt for a
 // trial that failed or reported no usable final result.
 struct TrialHistory {
+  TrialHistory() = default;
+  TrialHistory(std::int64_t id, Architecture arch, std::optional<double> r)
+      : parameter_id(id), architecture(std::move(arch)), reward(r) {}
   std::int64_t parameter_id = 0;
   Architecture architecture;
   std::optional<double> reward;
+  // Multi-objective search: one reward per objective (empty: no result).
+  std::vector<double> rewards;
+  // Rejected by the constraints before training (reward is then nullopt).
+  bool infeasible = false;
 };
 
 class Tuner {
@@ -64,6 +71,22 @@ class Tuner {
   virtual void receive_trial_result(std::int64_t parameter_id,
                                     const Architecture& architecture,
                                     double reward) = 0;
+
+  // Multi-objective search (config `objectives`, TunerSpec::multi_objective):
+  // a trial's results, one per objective in the config's order, each in
+  // "bigger is better" form. Called instead of receive_trial_result().
+  // Default: ignored.
+  virtual void receive_trial_results(std::int64_t /*parameter_id*/,
+                                     const Architecture& /*architecture*/,
+                                     const std::vector<double>& /*rewards*/) {}
+
+  // The config's constraints rejected the proposal for `parameter_id` before
+  // it was trained (the cost probe measured it). Default: as a trial that
+  // ended without success.
+  virtual void infeasible(std::int64_t parameter_id,
+                          const Architecture& /*architecture*/) {
+    trial_end(parameter_id, false);
+  }
 
   // A trial ended. `success` is false for failed, cancelled and early-stopped
   // trials and for trials that ended without a usable final result. Unknown ids
@@ -122,6 +145,9 @@ struct TunerSpec {
   std::vector<std::string> aliases;
   std::string doc;
   std::vector<TunerArg> args;
+  // The tuner searches several objectives at once (config `objectives`):
+  // it implements receive_trial_results().
+  bool multi_objective = false;
   // Checks across arguments (after each was checked alone); may be empty.
   std::function<Status(const Json& args)> check;
   // Builds the tuner from validated classArgs (defaults filled in).

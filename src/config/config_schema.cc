@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "common/edit_distance.h"
 
@@ -13,6 +14,44 @@ namespace {
 bool positive_int(const Json& v) { return v.get<long long>() >= 1; }
 bool non_negative_int(const Json& v) { return v.get<long long>() >= 0; }
 bool non_empty_string(const Json& v) { return !v.get<std::string>().empty(); }
+bool finite_number(const Json& v) {
+  return v.is_number() && std::isfinite(v.get<double>());
+}
+
+// One item of `constraints`: a metric the cost probe reports and its bounds.
+const Section& constraint_section() {
+  static const Section s{
+      "constraints[]",
+      {
+          {"metric", KeyType::kString, Json(), true,
+           "a metric the cost probe reports (params, macs, latency_ms, ...)",
+           non_empty_string,
+           "the key of the probe's costs (and of the final metric)"},
+          {"max", KeyType::kAny, Json(), false, "a number", finite_number,
+           "the largest value allowed"},
+          {"min", KeyType::kAny, Json(), false, "a number", finite_number,
+           "the smallest value allowed"},
+      }};
+  return s;
+}
+
+// One item of `objectives`.
+const Section& objective_section() {
+  static const Section s{
+      "objectives[]",
+      {
+          {"metric", KeyType::kString, Json(), true,
+           "a key of the final metric (default, params, latency_ms, ...)",
+           non_empty_string, "the final metric's key (\"default\": its value)"},
+          {"mode", KeyType::kString, "maximize", false, "maximize or minimize",
+           [](const Json& v) { return v == "maximize" || v == "minimize"; },
+           "which way is better"},
+          {"reference", KeyType::kAny, Json(), false, "a number", finite_number,
+           "the hypervolume's reference value (default: the worst value "
+           "seen)"},
+      }};
+  return s;
+}
 
 }  // namespace
 
@@ -26,148 +65,181 @@ std::string normalize_key(const std::string& key) {
 }
 
 const Section& top_level_section() {
-  static const Section s{
-      "",
-      {
-          {"experimentName",
-           KeyType::kString,
-           Json(),
-           false,
-           "a string",
-           {},
-           "a name shown by the CLI and the web UI"},
-          {"searchSpaceFile",
-           KeyType::kFile,
-           Json(),
-           false,
-           "the path of an existing file",
-           {},
-           "the search space (what `archer ss_gen` writes); exactly one of "
-           "searchSpaceFile and "
-           "searchSpace"},
-          {"searchSpace",
-           KeyType::kObject,
-           Json(),
-           false,
-           "a search space mapping",
-           {},
-           "the search space inline"},
-          {"trialCommand", KeyType::kString, Json(), true,
-           "a non-empty command", non_empty_string,
-           "the command that runs one trial, by bash, in trialCodeDirectory"},
-          {"trialCodeDirectory",
-           KeyType::kDirectory,
-           ".",
-           false,
-           "an existing directory",
-           {},
-           "where trials run"},
-          {"trialConcurrency", KeyType::kInt, Json(), true, "an integer >= 1",
-           positive_int, "how many trials run at once"},
-          {"trialGpuNumber", KeyType::kInt, Json(), false, "an integer >= 0",
-           non_negative_int,
-           "GPUs per trial; null = CUDA_VISIBLE_DEVICES untouched, 0 = \"-1\" "
-           "(no GPU)"},
-          {"maxExperimentDuration",
-           KeyType::kDuration,
-           Json(),
-           false,
-           "a duration such as 30m, 1.5h, 2d",
-           {},
-           "stop proposing trials after this long"},
-          {"maxTrialNumber", KeyType::kInt, Json(), false, "an integer >= 1",
-           positive_int, "stop after this many trials"},
-          {"maxTrialDuration",
-           KeyType::kDuration,
-           Json(),
-           false,
-           "a duration such as 30m, 1.5h, 2d",
-           {},
-           "a trial running longer is stopped as EARLY_STOPPED"},
-          {"nniManagerIp",
-           KeyType::kString,
-           Json(),
-           false,
-           "a string",
-           {},
-           "the address trials on other machines use to reach the manager"},
-          {"useAnnotation", KeyType::kBool, false, false, "false",
-           [](const Json& v) { return !v.get<bool>(); },
-           "NNI's annotation-based NAS is not supported: must be false"},
-          {"debug",
-           KeyType::kBool,
-           false,
-           false,
-           "true or false",
-           {},
-           "verbose logging"},
-          {"logLevel", KeyType::kString, "info", false,
-           "one of trace, debug, info, warning, error, fatal",
-           [](const Json& v) {
-             const std::string level = v.get<std::string>();
-             return level == "trace" || level == "debug" || level == "info" ||
-                    level == "warning" || level == "error" || level == "fatal";
-           },
-           "log verbosity"},
-          {"experimentWorkingDirectory",
-           KeyType::kPath,
-           "~/archer-experiments",
-           false,
-           "a path",
-           {},
-           "where experiments keep their database, logs and trial directories"},
-          {"tunerGpuIndices",
-           KeyType::kIndices,
-           Json(),
-           false,
-           "GPU indices (a list, an integer or \"0,1\")",
-           {},
-           "CUDA_VISIBLE_DEVICES of NNI's dispatcher (Archer's own tuners run "
-           "in the manager)"},
-          {"tuner",
-           KeyType::kObject,
-           Json(),
-           false,
-           "a mapping {name, classArgs} or {className, codeDirectory, "
-           "classArgs}",
-           {},
-           "the tuner: see the tuner keys below, docs/tuners.md and "
-           "docs/nni-compatibility.md (required unless advisor is given)"},
-          {"assessor",
-           KeyType::kObject,
-           Json(),
-           false,
-           "a mapping {name, classArgs} or {className, codeDirectory, "
-           "classArgs}",
-           {},
-           "stops unpromising trials early: see the assessor keys below and "
-           "docs/assessors.md"},
-          {"advisor",
-           KeyType::kObject,
-           Json(),
-           false,
-           "a mapping {name, classArgs} or {className, codeDirectory, "
-           "classArgs}",
-           {},
-           "NNI's deprecated name for a tuner that also stops trials "
-           "(Hyperband, BOHB): the same as tuner, give one of the two"},
-          {"pythonInterpreter", KeyType::kString, Json(), false,
-           "a Python command or path", non_empty_string,
-           "the Python that runs NNI's dispatcher (NNI's manager argument "
-           "python_interpreter); default: the first of python3, "
-           "/usr/bin/python3 that can `import nni`"},
-          {"trainingService",
-           KeyType::kObject,
-           Json{{"platform", "local"}},
-           false,
-           "a mapping {platform: local, ...}",
-           {},
-           "where trials run; see the training service keys below (default: "
-           "local)"},
-          {"sharedStorage", KeyType::kAny, Json(), false,
-           "nothing (shared storage is not supported yet)",
-           [](const Json& v) { return v.is_null(); }, "not supported yet"},
-      }};
+  static const Section s = [] {
+    Section t{
+        "",
+        {
+            {"experimentName",
+             KeyType::kString,
+             Json(),
+             false,
+             "a string",
+             {},
+             "a name shown by the CLI and the web UI"},
+            {"searchSpaceFile",
+             KeyType::kFile,
+             Json(),
+             false,
+             "the path of an existing file",
+             {},
+             "the search space (what `archer ss_gen` writes); exactly one of "
+             "searchSpaceFile and "
+             "searchSpace"},
+            {"searchSpace",
+             KeyType::kObject,
+             Json(),
+             false,
+             "a search space mapping",
+             {},
+             "the search space inline"},
+            {"trialCommand", KeyType::kString, Json(), true,
+             "a non-empty command", non_empty_string,
+             "the command that runs one trial, by bash, in trialCodeDirectory"},
+            {"trialCodeDirectory",
+             KeyType::kDirectory,
+             ".",
+             false,
+             "an existing directory",
+             {},
+             "where trials run"},
+            {"trialConcurrency", KeyType::kInt, Json(), true, "an integer >= 1",
+             positive_int, "how many trials run at once"},
+            {"trialGpuNumber", KeyType::kInt, Json(), false, "an integer >= 0",
+             non_negative_int,
+             "GPUs per trial; null = CUDA_VISIBLE_DEVICES untouched, 0 = "
+             "\"-1\" "
+             "(no GPU)"},
+            {"maxExperimentDuration",
+             KeyType::kDuration,
+             Json(),
+             false,
+             "a duration such as 30m, 1.5h, 2d",
+             {},
+             "stop proposing trials after this long"},
+            {"maxTrialNumber", KeyType::kInt, Json(), false, "an integer >= 1",
+             positive_int, "stop after this many trials"},
+            {"maxTrialDuration",
+             KeyType::kDuration,
+             Json(),
+             false,
+             "a duration such as 30m, 1.5h, 2d",
+             {},
+             "a trial running longer is stopped as EARLY_STOPPED"},
+            {"nniManagerIp",
+             KeyType::kString,
+             Json(),
+             false,
+             "a string",
+             {},
+             "the address trials on other machines use to reach the manager"},
+            {"useAnnotation", KeyType::kBool, false, false, "false",
+             [](const Json& v) { return !v.get<bool>(); },
+             "NNI's annotation-based NAS is not supported: must be false"},
+            {"debug",
+             KeyType::kBool,
+             false,
+             false,
+             "true or false",
+             {},
+             "verbose logging"},
+            {"logLevel", KeyType::kString, "info", false,
+             "one of trace, debug, info, warning, error, fatal",
+             [](const Json& v) {
+               const std::string level = v.get<std::string>();
+               return level == "trace" || level == "debug" || level == "info" ||
+                      level == "warning" || level == "error" ||
+                      level == "fatal";
+             },
+             "log verbosity"},
+            {"experimentWorkingDirectory",
+             KeyType::kPath,
+             "~/archer-experiments",
+             false,
+             "a path",
+             {},
+             "where experiments keep their database, logs and trial "
+             "directories"},
+            {"tunerGpuIndices",
+             KeyType::kIndices,
+             Json(),
+             false,
+             "GPU indices (a list, an integer or \"0,1\")",
+             {},
+             "CUDA_VISIBLE_DEVICES of NNI's dispatcher (Archer's own tuners "
+             "run "
+             "in the manager)"},
+            {"tuner",
+             KeyType::kObject,
+             Json(),
+             false,
+             "a mapping {name, classArgs} or {className, codeDirectory, "
+             "classArgs}",
+             {},
+             "the tuner: see the tuner keys below, docs/tuners.md and "
+             "docs/nni-compatibility.md (required unless advisor is given)"},
+            {"assessor",
+             KeyType::kObject,
+             Json(),
+             false,
+             "a mapping {name, classArgs} or {className, codeDirectory, "
+             "classArgs}",
+             {},
+             "stops unpromising trials early: see the assessor keys below and "
+             "docs/assessors.md"},
+            {"advisor",
+             KeyType::kObject,
+             Json(),
+             false,
+             "a mapping {name, classArgs} or {className, codeDirectory, "
+             "classArgs}",
+             {},
+             "NNI's deprecated name for a tuner that also stops trials "
+             "(Hyperband, BOHB): the same as tuner, give one of the two"},
+            {"pythonInterpreter", KeyType::kString, Json(), false,
+             "a Python command or path", non_empty_string,
+             "the Python that runs NNI's dispatcher (NNI's manager argument "
+             "python_interpreter); default: the first of python3, "
+             "/usr/bin/python3 that can `import nni`"},
+            {"trainingService",
+             KeyType::kObject,
+             Json{{"platform", "local"}},
+             false,
+             "a mapping {platform: local, ...}",
+             {},
+             "where trials run; see the training service keys below (default: "
+             "local)"},
+            {"constraints", KeyType::kAny, Json(), false,
+             "a list of {metric, max, min}",
+             [](const Json& v) { return v.is_array() && !v.empty(); },
+             "hardware-aware search: bounds on the architecture's costs, "
+             "checked by the cost probe before a trial trains (an infeasible "
+             "architecture is never trained; docs/hardware-aware.md)"},
+            {"objectives", KeyType::kAny, Json(), false,
+             "a list of 2 to 4 {metric, mode, reference}",
+             [](const Json& v) {
+               return v.is_array() && v.size() >= 2 && v.size() <= 4;
+             },
+             "multi-objective search: the final metric's keys to optimise "
+             "together (e.g. default and latency_ms); needs a multi-objective "
+             "tuner (ParetoEvolution, or Random)"},
+            {"costProbeTimeout",
+             KeyType::kDuration,
+             60,
+             false,
+             "a duration such as 30s, 2m",
+             {},
+             "how long the cost probe (the trial command run to measure an "
+             "architecture's costs) may take"},
+            {"sharedStorage", KeyType::kAny, Json(), false,
+             "nothing (shared storage is not supported yet)",
+             [](const Json& v) { return v.is_null(); }, "not supported yet"},
+        }};
+    for (auto& k : t.keys) {
+      if (k.name == "constraints") k.items = &constraint_section();
+      if (k.name == "objectives") k.items = &objective_section();
+    }
+    return t;
+  }();
   return s;
 }
 

@@ -187,7 +187,7 @@ TEST(Config, ErrorsNameFileLineKeyAndExpectation) {
             "you mean "
             "'RegularizedEvolutionTuner'?); Archer's own: Random, "
             "RandomNASTuner, RegularizedEvolutionTuner, LocalBOTuner, LocalBO, "
-            "PPOTuner; NNI's (run "
+            "ParetoEvolution, ParetoEvolutionTuner, PPOTuner; NNI's (run "
             "by its dispatcher): TPE, Anneal, TPE_legacy, Evolution, "
             "GridSearch, Batch, BatchTuner, SMAC, Metis, MetisTuner, GP, "
             "GPTuner, PBT, PBTTuner, DNGO, DNGOTuner, NetworkMorphism, "

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <set>
 #include <sstream>
 
 #include "archer/assessor.h"
@@ -315,6 +316,75 @@ StatusOr<bool> resolve_algorithm(Json& c, const std::string& key,
           "codeDirectory");
 }
 
+// `constraints`, `objectives` and `costProbeTimeout` into `e` (after the
+// tuner is known), with the checks across keys.
+Status read_hardware_aware(const Json& c, ExperimentConfig& e,
+                           const Context& ctx) {
+  e.cost_probe_timeout = c["costProbeTimeout"].get<double>();
+  std::set<std::string> seen;
+  const Json constraints =
+      c["constraints"].is_array() ? c["constraints"] : Json::array();
+  for (size_t i = 0; i < constraints.size(); ++i) {
+    const Json& j = constraints[i];
+    const std::string at = "/constraints/" + std::to_string(i);
+    const std::string key = "constraints[" + std::to_string(i) + "]";
+    CostConstraint k;
+    k.metric = j["metric"].get<std::string>();
+    if (!j["min"].is_null()) k.min = j["min"].get<double>();
+    if (!j["max"].is_null()) k.max = j["max"].get<double>();
+    if (!k.min && !k.max)
+      return ctx.error(at, key, "give max, min or both for " + k.metric);
+    if (k.min && k.max && *k.min > *k.max)
+      return ctx.error(at + "/min", key + ".min",
+                       "expected min <= max, got " + shown(j["min"]) + " > " +
+                           shown(j["max"]));
+    if (!seen.insert(k.metric).second)
+      return ctx.error(at + "/metric", key + ".metric",
+                       "'" + k.metric +
+                           "' is constrained twice (give min and max in one "
+                           "item)");
+    e.constraints.push_back(k);
+  }
+  seen.clear();
+  const Json objectives =
+      c["objectives"].is_array() ? c["objectives"] : Json::array();
+  for (size_t i = 0; i < objectives.size(); ++i) {
+    const Json& j = objectives[i];
+    Objective o;
+    o.metric = j["metric"].get<std::string>();
+    o.maximize = j["mode"] == "maximize";
+    if (!j["reference"].is_null()) o.reference = j["reference"].get<double>();
+    if (!seen.insert(o.metric).second)
+      return ctx.error("/objectives/" + std::to_string(i) + "/metric",
+                       "objectives[" + std::to_string(i) + "].metric",
+                       "'" + o.metric + "' is an objective twice");
+    e.objectives.push_back(o);
+  }
+  const bool any = !e.constraints.empty() || !e.objectives.empty();
+  if (any && e.external_tuner) {
+    return ctx.error(
+        e.constraints.empty() ? "/objectives" : "/constraints",
+        e.constraints.empty() ? "objectives" : "constraints",
+        "hardware-aware search runs with Archer's own tuners; tuner " +
+            e.tuner_name + " runs in NNI's dispatcher");
+  }
+  if (!e.objectives.empty()) {
+    const std::optional<TunerSpec> spec = find_tuner(e.tuner_name);
+    if (spec && !spec->multi_objective) {
+      std::string names;
+      for (const auto& t : registered_tuners()) {
+        if (t.multi_objective) names += (names.empty() ? "" : ", ") + t.name;
+      }
+      return ctx.error("/tuner/name", "tuner.name",
+                       spec->name +
+                           " optimises one metric; with objectives use a "
+                           "multi-objective tuner (" +
+                           names + ")");
+    }
+  }
+  return Status::ok();
+}
+
 StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   // The platform first: a config for another platform fails on that, not on its
   // details.
@@ -475,6 +545,7 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   e.log_level = c["logLevel"].get<std::string>();
   if (e.debug && raw.is_object() && !raw.contains("logLevel"))
     e.log_level = "debug";
+  if (Status st = read_hardware_aware(c, e, ctx); !st.is_ok()) return st;
   e.experiment_working_directory =
       c["experimentWorkingDirectory"].get<std::string>();
   e.platform = platform->name;
@@ -484,6 +555,13 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
 }
 
 }  // namespace
+
+std::string CostConstraint::describe() const {
+  auto num = [](double v) { return dumps(Json(v)); };
+  if (min && max) return metric + " in [" + num(*min) + ", " + num(*max) + "]";
+  if (max) return metric + " <= " + num(*max);
+  return metric + " >= " + num(min.value_or(0));
+}
 
 StatusOr<double> parse_duration(const Json& value) {
   if (value.is_number()) return value.get<double>();

@@ -63,6 +63,19 @@ Status ExperimentManager::prepare_tuner() {
     if (!assessor.is_ok()) return assessor.status();
     assessor_ = std::move(assessor).value();
   }
+  if (!config_.objectives.empty()) {
+    // The progress line's "best" is the default key's, in its objective's
+    // direction.
+    for (const auto& o : config_.objectives) {
+      if (o.metric == "default")
+        mode_ = o.maximize ? OptimizeMode::kMaximize : OptimizeMode::kMinimize;
+    }
+  }
+  if (!config_.constraints.empty() && !probe_) {
+    probe_ = std::make_unique<CostProbe>(config_, id_, dir_, store_);
+    progress_.rejected = probe_->totals().rejected;
+    if (service_) service_->set_wake_fd(probe_->fd());
+  }
   if (dispatcher_options_) {
     if (!service_) return Status::internal("the training service is missing");
     return Status::ok();  // started by start() or resume()
@@ -178,9 +191,11 @@ StatusOr<std::string> ExperimentManager::new_trial_id() {
   return Status::internal("no unused trial id after 100 draws");
 }
 
-Status ExperimentManager::submit_one(const Architecture& arch) {
+Status ExperimentManager::submit_one(std::int64_t parameter_id,
+                                     const Architecture& arch) {
+  rejected_in_a_row_ = 0;
   Json record = Json::object();
-  record["parameter_id"] = next_parameter_id_ - 1;
+  record["parameter_id"] = parameter_id;
   record["parameter_source"] = "algorithm";
   record["parameters"] = architecture_to_json(config_.search_space, arch);
   record["parameter_index"] = 0;
@@ -251,8 +266,10 @@ Status ExperimentManager::fill_slots() {
   if (dispatcher_options_) return fill_from_dispatcher();
   const bool over_time = config_.max_experiment_duration &&
                          elapsed() >= *config_.max_experiment_duration;
-  while (service_->free_slots() > 0 && !waiting_for_end_ && !exhausted_ &&
-         !over_time &&
+  constexpr int kMaxRejectedInARow = 1000;
+  // (While a proposal waits for its probe, it holds the next free slot.)
+  while (service_->free_slots() > 0 && !probing_ && !waiting_for_end_ &&
+         !exhausted_ && !over_time &&
          (!config_.max_trial_number ||
           progress_.submitted < *config_.max_trial_number)) {
     Proposal p = tuner_->generate_parameters(next_parameter_id_);
@@ -264,10 +281,23 @@ Status ExperimentManager::fill_slots() {
       exhausted_ = true;
       break;
     }
-    ++next_parameter_id_;
-    Status st = submit_one(p.architecture);
+    const std::int64_t pid = next_parameter_id_++;
+    if (probe_) {
+      auto wait = check_then_submit(pid, p.architecture);
+      if (!wait.is_ok()) return wait.status();
+      if (rejected_in_a_row_ >= kMaxRejectedInARow) {
+        exhausted_ = true;
+        progress_.message = "the constraints rejected the last " +
+                            std::to_string(rejected_in_a_row_) +
+                            " proposals in a row";
+      }
+      if (wait.value()) break;
+      continue;
+    }
+    Status st = submit_one(pid, p.architecture);
     if (!st.is_ok()) return st;
   }
+  if (probing_) return set_status(ExperimentStatus::kRunning);
   const bool no_more = exhausted_ || over_time ||
                        (config_.max_trial_number &&
                         progress_.submitted >= *config_.max_trial_number);
@@ -349,9 +379,13 @@ Status ExperimentManager::handle(const TrialEvent& e) {
       }
       live->second.has_final = true;
       if (tuner_ && live->second.generation == space_generation_) {
-        tuner_->receive_trial_result(live->second.parameter_id,
-                                     live->second.architecture,
-                                     to_reward(value.value(), mode_));
+        if (config_.objectives.empty()) {
+          tuner_->receive_trial_result(live->second.parameter_id,
+                                       live->second.architecture,
+                                       to_reward(value.value(), mode_));
+        } else {
+          feed_objectives(e.trial_id, live->second, e.metric_value);
+        }
       }
       const bool better =
           !progress_.best_metric ||
@@ -410,6 +444,75 @@ Status ExperimentManager::handle(const TrialEvent& e) {
     }
   }
   return Status::ok();
+}
+
+void ExperimentManager::feed_objectives(const std::string& trial_id,
+                                        const Live& live,
+                                        const std::string& final_text) {
+  auto values = objective_values(final_text, config_.objectives);
+  if (!values.is_ok()) {
+    log_warning("archer", "trial " + trial_id + ": " +
+                              values.status().message() +
+                              "; the trial counts as failed for the tuner");
+    return;
+  }
+  tuner_->receive_trial_results(
+      live.parameter_id, live.architecture,
+      objective_rewards(values.value(), config_.objectives));
+}
+
+StatusOr<bool> ExperimentManager::check_then_submit(std::int64_t parameter_id,
+                                                    const Architecture& arch) {
+  const Json parameters = architecture_to_json(config_.search_space, arch);
+  auto cached = probe_->cached(parameters);
+  if (!cached.is_ok()) return cached.status();
+  if (!cached.value()) {
+    probe_->start(parameter_id, parameters);
+    probing_ = Probing{parameter_id, arch};
+    return true;
+  }
+  if (!cached.value()->feasible()) {
+    Status st = reject(parameter_id, arch, *cached.value());
+    if (!st.is_ok()) return st;
+    return false;
+  }
+  Status st = submit_one(parameter_id, arch);
+  if (!st.is_ok()) return st;
+  return false;
+}
+
+Status ExperimentManager::poll_probe() {
+  if (!probe_ || !probing_) return Status::ok();
+  std::optional<CostProbe::Finished> done = probe_->take();
+  if (!done) return Status::ok();
+  const Probing p = *probing_;
+  probing_.reset();
+  if (!done->verdict.is_ok()) {
+    if (tuner_) tuner_->trial_end(p.parameter_id, false);
+    return done->verdict.status().with_context("probing the costs of " +
+                                               dumps(done->parameters));
+  }
+  const ProbeVerdict& v = done->verdict.value();
+  if (!v.feasible()) return reject(p.parameter_id, p.architecture, v);
+  const bool budget = !config_.max_trial_number ||
+                      progress_.submitted < *config_.max_trial_number;
+  if (!budget || service_->free_slots() <= 0) {
+    // The budget was lowered meanwhile (update trialnum): not a trial.
+    if (tuner_) tuner_->trial_end(p.parameter_id, false);
+    return Status::ok();
+  }
+  return submit_one(p.parameter_id, p.architecture);
+}
+
+Status ExperimentManager::reject(std::int64_t parameter_id,
+                                 const Architecture& arch,
+                                 const ProbeVerdict& verdict) {
+  ++progress_.rejected;
+  ++rejected_in_a_row_;
+  if (tuner_) tuner_->infeasible(parameter_id, arch);
+  log_info("archer", "proposal " + std::to_string(parameter_id) +
+                         " rejected before training: " + verdict.violated);
+  return probe_->count_rejection();
 }
 
 std::vector<double> ExperimentManager::gapless_prefix(
@@ -473,6 +576,7 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
     if (!st.is_ok()) return st;
   }
   st = poll_dispatcher();
+  if (st.is_ok()) st = poll_probe();
   if (!st.is_ok()) return st;
   st = maybe_checkpoint(false);
   if (st.is_ok() && std::chrono::steady_clock::now() - elapsed_saved_ >

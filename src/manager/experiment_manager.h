@@ -34,6 +34,15 @@
 //   cancels the trials its assessor kills (EARLY_STOPPED), and ends as
 //   ERROR (fail()) when it crashes, hangs or reports an error. Resume
 //   restarts it in NNI's resume mode with the history replayed.
+// * With `constraints` (hardware-aware search), each proposal's costs are
+//   measured by the cost probe (manager/cost_probe.h) before it may become a
+//   trial: an infeasible one is never trained — the tuner hears infeasible()
+//   and it counts in Progress::rejected, not as a trial; a probe that fails
+//   ends the experiment as ERROR (the trial cannot be probed). 1000
+//   rejections in a row end the proposals ("the constraints rejected ...").
+// * With `objectives`, the tuner gets receive_trial_results() with each
+//   objective's value from the final metric (oriented: bigger is better); a
+//   final metric without one counts as failed for the tuner.
 // Thread-safety: one thread drives step() and every other call.
 #ifndef ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
 #define ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
@@ -55,6 +64,7 @@
 #include "archer/training_service.h"
 #include "archer/tuner.h"
 #include "dispatcher/external_tuner.h"
+#include "manager/cost_probe.h"
 
 namespace archer {
 
@@ -62,6 +72,7 @@ struct Progress {
   ExperimentStatus status = ExperimentStatus::kRunning;
   int submitted = 0, running = 0, succeeded = 0, failed = 0;
   int early_stopped = 0;  // EARLY_STOPPED trials (not counted as failed)
+  int rejected = 0;       // proposals the constraints rejected (never trials)
   std::optional<double>
       best_metric;  // in the user's units (optimize_mode applied back)
   std::string best_trial_id;
@@ -146,11 +157,23 @@ class ExperimentManager {
   Status poll_dispatcher();
   // A trial for `record` (the parameter record the trial gets).
   Status submit_record(const Json& record, const Architecture& arch);
-  Status submit_one(const Architecture& arch);
+  Status submit_one(std::int64_t parameter_id, const Architecture& arch);
+  // With constraints: submits `arch` if its stored verdict is feasible,
+  // rejects it if not, or starts its probe (returns true: wait for it).
+  StatusOr<bool> check_then_submit(std::int64_t parameter_id,
+                                   const Architecture& arch);
+  // A finished probe's verdict: submit or reject.
+  Status poll_probe();
+  Status reject(std::int64_t parameter_id, const Architecture& arch,
+                const ProbeVerdict& verdict);
   Status handle(const TrialEvent& event);
   void warn_if_conflicting(const TrialEvent& event);
   struct Live;
   void assess(const TrialEvent& event, Live& live);
+  // The tuner's view of a final metric under `objectives`.
+  void feed_objectives(const std::string& trial_id, const Live& live,
+                       const std::string& final_text);
+
   // The results for sequences 0, 1, ... up to the first one missing.
   static std::vector<double> gapless_prefix(
       const std::map<std::int64_t, double>& by_sequence);
@@ -173,6 +196,13 @@ class ExperimentManager {
   std::unique_ptr<ExternalTuner> external_;
   std::unique_ptr<TrainingService> service_;
   std::unique_ptr<Assessor> assessor_;  // null without an assessor
+  std::unique_ptr<CostProbe> probe_;    // null without constraints
+  struct Probing {
+    std::int64_t parameter_id;
+    Architecture architecture;
+  };
+  std::optional<Probing> probing_;  // the proposal the probe is measuring
+  int rejected_in_a_row_ = 0;
   Store* store_;
   std::mt19937_64 rng_;
   OptimizeMode mode_ = OptimizeMode::kMaximize;

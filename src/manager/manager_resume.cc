@@ -225,10 +225,20 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
     const bool after_checkpoint =
         t->end_time > until || live_at_checkpoint.count(t->trial_id);
     if (!arch || !after_checkpoint) continue;
-    history.push_back({t->parameter_id.value_or(-1), *arch,
-                       r == result.end() ? std::nullopt
-                                         : std::optional<double>(
-                                               to_reward(r->second, mode_))});
+    TrialHistory h{t->parameter_id.value_or(-1), *arch,
+                   r == result.end()
+                       ? std::nullopt
+                       : std::optional<double>(to_reward(r->second, mode_))};
+    if (!config_.objectives.empty() && r != result.end()) {
+      auto objective = objective_values(
+          values[t->trial_id].result()->final_text, config_.objectives);
+      if (objective.is_ok()) {
+        h.rewards = objective_rewards(objective.value(), config_.objectives);
+      } else {
+        h.reward.reset();
+      }
+    }
+    history.push_back(std::move(h));
   }
   // Still running: proposed already (no result yet), so that e.g. Random does
   // not propose them again; their results reach the tuner when they end.

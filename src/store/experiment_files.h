@@ -43,6 +43,11 @@ inline std::string trial_dir(const std::string& experiment_dir,
                              const std::string& trial_id) {
   return trials_dir(experiment_dir) + "/" + trial_id;
 }
+// The cost probe's folders (one per probed architecture: parameter.cfg, the
+// costs it wrote, its output).
+inline std::string probes_dir(const std::string& experiment_dir) {
+  return experiment_dir + "/probes";
+}
 inline std::string index_path(const std::string& working_dir) {
   return working_dir + "/.experiments";
 }
@@ -66,6 +71,10 @@ inline constexpr char kTunerCheckpoint[] = "tuner_checkpoint";
 inline constexpr char kImportedData[] = "imported_data";
 // Why the experiment ended as ERROR (the dispatcher's traceback, ...).
 inline constexpr char kError[] = "error";
+// The cost probe: one value per probed architecture (kCostProbePrefix + its
+// JSON as trials get it) and a summary (probed, rejected, seconds).
+inline constexpr char kCostProbePrefix[] = "cost_probe:";
+inline constexpr char kCostProbes[] = "cost_probes";
 }  // namespace store_keys
 
 }  // namespace archer

@@ -1,11 +1,47 @@
 #include "store/trial_value.h"
 
+#include <cmath>
+
 namespace archer {
 
 StatusOr<double> final_scalar(const std::string& final_text) {
   auto metric = parse_json(final_text, "final metric");
   if (!metric.is_ok()) return metric.status();
   return extract_scalar_reward(metric.value());
+}
+
+StatusOr<std::vector<double>> objective_values(
+    const std::string& final_text, const std::vector<Objective>& objectives) {
+  auto metric = parse_json(final_text, "final metric");
+  if (!metric.is_ok()) return metric.status();
+  std::vector<double> values;
+  for (const auto& o : objectives) {
+    if (o.metric == "default") {
+      auto v = extract_scalar_reward(metric.value());
+      if (!v.is_ok()) return v.status();
+      values.push_back(v.value());
+      continue;
+    }
+    const Json& m = metric.value();
+    if (!m.is_object() || !m.contains(o.metric) || !m[o.metric].is_number() ||
+        !std::isfinite(m[o.metric].get<double>())) {
+      return Status::invalid_argument(
+          "objective " + o.metric + ": the final metric " +
+          json_excerpt(m, 80) + " has no number under '" + o.metric + "'");
+    }
+    values.push_back(m[o.metric].get<double>());
+  }
+  return values;
+}
+
+std::vector<double> objective_rewards(
+    const std::vector<double>& values,
+    const std::vector<Objective>& objectives) {
+  std::vector<double> r = values;
+  for (size_t i = 0; i < r.size() && i < objectives.size(); ++i) {
+    if (!objectives[i].maximize) r[i] = -r[i];
+  }
+  return r;
 }
 
 bool TrialValueBuilder::add(const std::string& final_text) {

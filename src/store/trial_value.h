@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "archer/config.h"
 #include "archer/store.h"
 #include "archer/tuner.h"
 
@@ -24,6 +25,15 @@ struct TrialValue {
 
 // The scalar of one FINAL metric's JSON text, or the reason it has none.
 StatusOr<double> final_scalar(const std::string& final_text);
+
+// Multi-objective search: the values of `objectives` in one FINAL metric's
+// text, in the user's units ("default" is the final_scalar; other keys must
+// be finite numbers of the metric object). Errors name the missing key.
+StatusOr<std::vector<double>> objective_values(
+    const std::string& final_text, const std::vector<Objective>& objectives);
+// The same oriented as rewards: minimised objectives negated.
+std::vector<double> objective_rewards(const std::vector<double>& values,
+                                      const std::vector<Objective>& objectives);
 
 // Accumulates a trial's FINAL metrics in the order they were reported.
 class TrialValueBuilder {

@@ -20,10 +20,10 @@ namespace archer {
 
 namespace {
 
-constexpr const char* kVariables[] = {"NNI_PLATFORM",   "NNI_EXP_ID",
-                                      "NNI_SYS_DIR",    "NNI_TRIAL_JOB_ID",
-                                      "NNI_OUTPUT_DIR", "NNI_TRIAL_SEQ_ID",
-                                      "NNI_CODE_DIR",   "NNI_GEN_SEARCH_SPACE"};
+constexpr const char* kVariables[] = {
+    "NNI_PLATFORM",     "NNI_EXP_ID",           "NNI_SYS_DIR",
+    "NNI_TRIAL_JOB_ID", "NNI_OUTPUT_DIR",       "NNI_TRIAL_SEQ_ID",
+    "NNI_CODE_DIR",     "NNI_GEN_SEARCH_SPACE", "ARCHER_COST_PROBE"};
 constexpr auto kParameterPollInterval = std::chrono::milliseconds(50);
 
 TrialContext::Platform platform_of(const TrialContext::Env& env) {
@@ -267,7 +267,28 @@ void TrialContext::report_intermediate_result(const Json& metric) {
 void TrialContext::report_final_result(const Json& metric) {
   check_metric(metric, "report_final_result");
   std::lock_guard<std::mutex> lock(mu_);
-  send(to_string(MetricType::kFinal), 0, metric);
+  if (final_extras_.empty()) {
+    send(to_string(MetricType::kFinal), 0, metric);
+    return;
+  }
+  Json merged = metric.is_object() ? metric : Json{{"default", metric}};
+  for (auto it = final_extras_.begin(); it != final_extras_.end(); ++it) {
+    if (!merged.contains(it.key())) merged[it.key()] = it.value();
+  }
+  send(to_string(MetricType::kFinal), 0, merged);
+}
+
+void TrialContext::set_final_metric_extras(Json extras) {
+  if (!extras.is_object())
+    throw Error("set_final_metric_extras: expected a JSON object, got " +
+                json_excerpt(extras, 60));
+  std::lock_guard<std::mutex> lock(mu_);
+  final_extras_ = std::move(extras);
+}
+
+Json TrialContext::final_metric_extras() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return final_extras_;
 }
 
 std::string TrialContext::experiment_id() const {

@@ -8,6 +8,7 @@
 #include "common/edit_distance.h"
 #include "tuner/evolution_tuner.h"
 #include "tuner/local_bo_tuner.h"
+#include "tuner/pareto_evolution_tuner.h"
 #include "tuner/random_tuner.h"
 #include "tuner/tuner_args.h"
 
@@ -62,6 +63,7 @@ TunerSpec random_spec() {
   s.name = "Random";
   s.aliases = {"RandomNASTuner"};
   s.doc = "uniform random architectures";
+  s.multi_objective = true;  // it learns nothing from results
   s.args = {optimize_mode_arg(),
             seed_arg(),
             {"dedup",
@@ -179,6 +181,54 @@ TunerSpec local_bo_spec() {
   return s;
 }
 
+TunerSpec pareto_evolution_spec() {
+  TunerSpec s;
+  s.name = "ParetoEvolution";
+  s.aliases = {"ParetoEvolutionTuner"};
+  s.doc =
+      "multi-objective evolution for config objectives: NSGA-II's "
+      "non-dominated rank and crowding distance choose parents and the "
+      "population; never repeats an architecture (docs/hardware-aware.md)";
+  s.multi_objective = true;
+  s.args = {optimize_mode_arg(),
+            seed_arg(),
+            {"population_size",
+             Type::kInt,
+             20,
+             2,
+             99999,
+             {},
+             "random architectures first, then the population size"},
+            {"sample_size",
+             Type::kInt,
+             5,
+             1,
+             9999,
+             {},
+             "tournament size (drawn without replacement); at most "
+             "population_size"},
+            {"selection",
+             Type::kString,
+             "nsga2",
+             0,
+             -1,
+             {"nsga2", "aging"},
+             "the population: the best results in NSGA-II's order (nsga2) or "
+             "the most recent ones (aging, for noisy results)"}};
+  s.check = [](const Json& a) {
+    return not_greater(a, "sample_size", "population_size");
+  };
+  s.factory = [](const Json& a) {
+    ParetoEvolutionTuner::Options o;
+    o.population_size = a["population_size"].get<int>();
+    o.sample_size = a["sample_size"].get<int>();
+    o.aging = a["selection"] == "aging";
+    o.seed = seed_of(a);
+    return std::make_unique<ParetoEvolutionTuner>(o);
+  };
+  return s;
+}
+
 struct Registry {
   std::mutex mu;
   std::vector<TunerSpec> specs;
@@ -186,6 +236,7 @@ struct Registry {
     specs.push_back(random_spec());
     specs.push_back(evolution_spec());
     specs.push_back(local_bo_spec());
+    specs.push_back(pareto_evolution_spec());
   }
 };
 

@@ -4,8 +4,10 @@
 #ifndef ARCHER_NN_MUTATOR_H_
 #define ARCHER_NN_MUTATOR_H_
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "archer/json.h"
@@ -25,8 +27,33 @@ struct ApplyOptions {
   // file print "archer: error: ..." to stderr and exit(1) (default), or throw
   // archer::Error.
   TORCH_ARG(bool, exit_on_error) = true;
+  // The applied architecture's costs (archer/nn/costs.h): its parameter
+  // count always; with a cost input (a batch like those the network will
+  // serve) its MACs and latency too. get_and_apply_next_architecture()
+  // measures them once the architecture is applied, prints them on stderr
+  // and adds them to the final metric ("params", "macs", "latency_ms");
+  // false: neither measured nor reported (the cost probe still measures).
+  TORCH_ARG(bool, report_costs) = true;
+  // Timed forward passes of the cost input (the median is reported).
+  TORCH_ARG(int, latency_repeats) = 10;
 
  public:
+  ApplyOptions& cost_input(torch::Tensor batch) {
+    cost_input_ = std::move(batch);
+    return *this;
+  }
+  const torch::Tensor& cost_input() const { return cost_input_; }
+  // The forward pass to measure on the cost input. The overloads below for
+  // std::shared_ptr<M> and ModuleHolder<M> use model->forward(batch) when
+  // none is given; give one when forward takes other arguments.
+  ApplyOptions& cost_forward(std::function<void(const torch::Tensor&)> f) {
+    cost_forward_ = std::move(f);
+    return *this;
+  }
+  const std::function<void(const torch::Tensor&)>& cost_forward() const {
+    return cost_forward_;
+  }
+
   // The trial context to use (not owned; must outlive the call); nullptr =
   // archer::default_trial_context().
   ApplyOptions& context(TrialContext* context) {
@@ -37,7 +64,28 @@ struct ApplyOptions {
 
  private:
   TrialContext* context_ = nullptr;
+  torch::Tensor cost_input_;
+  std::function<void(const torch::Tensor&)> cost_forward_;
 };
+
+namespace detail {
+template <typename M, typename = void>
+struct has_tensor_forward : std::false_type {};
+template <typename M>
+struct has_tensor_forward<M, std::void_t<decltype(std::declval<M&>().forward(
+                                 std::declval<const torch::Tensor&>()))>>
+    : std::true_type {};
+// `options` with cost_forward set to model->forward when M has one.
+template <typename M>
+ApplyOptions with_forward(M* model, const ApplyOptions& options) {
+  ApplyOptions o = options;
+  if constexpr (has_tensor_forward<M>::value) {
+    if (!o.cost_forward())
+      o.cost_forward([model](const torch::Tensor& x) { model->forward(x); });
+  }
+  return o;
+}
+}  // namespace detail
 
 // NNI's get_and_apply_next_architecture(model), with its three modes:
 //  * NNI_GEN_SEARCH_SPACE=<path>: writes the model's search space to <path>
@@ -48,6 +96,12 @@ struct ApplyOptions {
 //  * otherwise: reads parameter.cfg through the trial SDK, validates it against
 //  the model's
 //    search space and applies it.
+// Then it measures the architecture's costs (ApplyOptions::report_costs). The
+// cost probe: with ARCHER_COST_PROBE=<path> set (besides the experiment
+// variables), it writes the costs' JSON to <path> and exits with status 0
+// instead of returning — the manager checks `constraints` this way before a
+// trial trains. Build the model and call this before loading data, so that
+// the probe (and ss_gen) are quick.
 // May be called once per model. See ApplyOptions for error handling.
 void get_and_apply_next_architecture(torch::nn::Module& model,
                                      const ApplyOptions& options = {});
@@ -55,13 +109,14 @@ template <typename M>
 void get_and_apply_next_architecture(const std::shared_ptr<M>& model,
                                      const ApplyOptions& options = {}) {
   get_and_apply_next_architecture(static_cast<torch::nn::Module&>(*model),
-                                  options);
+                                  detail::with_forward(model.get(), options));
 }
 template <typename M>
 void get_and_apply_next_architecture(const torch::nn::ModuleHolder<M>& model,
                                      const ApplyOptions& options = {}) {
-  get_and_apply_next_architecture(static_cast<torch::nn::Module&>(*model.ptr()),
-                                  options);
+  get_and_apply_next_architecture(
+      static_cast<torch::nn::Module&>(*model.ptr()),
+      detail::with_forward(model.ptr().get(), options));
 }
 
 namespace nn {

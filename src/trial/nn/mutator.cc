@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "archer/nn/costs.h"
 #include "archer/nn/input_choice.h"
 #include "archer/nn/layer_choice.h"
 #include "archer/nn/runtime.h"
@@ -129,12 +130,12 @@ void apply(const Collected& collected, const Architecture& arch,
   }
 }
 
-void write_file_atomically(const std::string& path,
-                           const std::string& content) {
+void write_file_atomically(const std::string& path, const std::string& content,
+                           const std::string& what) {
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) {
-    throw Error("cannot write the search space to " + path + ": " +
+    throw Error("cannot write " + what + " to " + path + ": " +
                 std::strerror(errno));
   }
   bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
@@ -142,7 +143,7 @@ void write_file_atomically(const std::string& path,
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     std::remove(tmp.c_str());
-    throw Error("cannot write the search space to " + path + ": " +
+    throw Error("cannot write " + what + " to " + path + ": " +
                 std::strerror(err));
   }
 }
@@ -184,7 +185,7 @@ ApplyMode apply_next_architecture(torch::nn::Module& model,
                                   const ApplyOptions& options) {
   Collected collected = collect(model);
   if (auto path = context.env("NNI_GEN_SEARCH_SPACE")) {
-    write_file_atomically(*path, collected.space.dump());
+    write_file_atomically(*path, collected.space.dump(), "the search space");
     return ApplyMode::kSearchSpaceWritten;
   }
   bool standalone = context.platform() == TrialContext::Platform::kStandalone;
@@ -264,6 +265,25 @@ void get_and_apply_next_architecture(torch::nn::Module& model,
     std::exit(0);
   }
   apply_runtime_defaults();  // the training that follows runs faster
+  const std::optional<std::string> probe = context.env("ARCHER_COST_PROBE");
+  if (!probe && !options.report_costs()) return;
+  try {
+    nn::CostOptions cost_options;
+    cost_options.latency_repeats = options.latency_repeats();
+    const nn::Costs costs = nn::measure_costs(
+        model, options.cost_forward(), options.cost_input(), cost_options);
+    if (probe) {
+      nn::write_file_atomically(*probe, dumps(costs.to_json()), "the costs");
+      std::cout.flush();
+      std::exit(0);
+    }
+    std::cerr << "archer: costs: " << costs.describe() << std::endl;
+    context.set_final_metric_extras(costs.to_json());
+  } catch (const Error& e) {
+    if (!options.exit_on_error()) throw;
+    std::cerr << "archer: error: " << e.what() << std::endl;
+    std::exit(1);
+  }
 }
 
 }  // namespace archer
