@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -67,6 +68,16 @@ std::string machine_line() {
   std::strftime(date, sizeof(date), "%Y-%m-%d", std::gmtime(&now));
   return std::string("Measured ") + date + " on this project's machine (" +
          std::to_string(std::thread::hardware_concurrency()) + " cores).";
+}
+
+std::string difference(const std::vector<double>& a,
+                       const std::vector<double>& b) {
+  const double d = mean(a) - mean(b);
+  const double se = std::sqrt(variance(a) / static_cast<double>(a.size()) +
+                              variance(b) / static_cast<double>(b.size()));
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%+.2f±%.2f", d, se);
+  return buf;
 }
 
 }  // namespace bench

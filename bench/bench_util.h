@@ -22,6 +22,11 @@ double mean(const std::vector<double>& values);
 // The sample variance (n - 1 in the denominator); NaN for fewer than two.
 double variance(const std::vector<double>& values);
 
+// "+0.31±0.04": the difference of the means of independent samples and its
+// standard error.
+std::string difference(const std::vector<double>& a,
+                       const std::vector<double>& b);
+
 // A one-line description of this machine and the date, for the benchmark
 // tables.
 std::string machine_line();

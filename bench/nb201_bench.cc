@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "bench_util.h"
+#include "nb201_table.h"
 #include "tuner/ppo/ppo_tuner.h"
 #include "tuner/ranks.h"
 #include "tuner/simulator.h"
@@ -32,17 +33,13 @@
 namespace archer {
 namespace {
 
-const std::vector<std::string> kOps = {"none", "skip_connect", "nor_conv_1x1",
-                                       "nor_conv_3x3", "avg_pool_3x3"};
 const int kBudgets[] = {25, 50, 100, 200};
 // The configuration the others are compared with.
 const std::string kReference = "RE P=10 S=3";
 
-struct Dataset {
-  std::string name, signal, report;
-  std::vector<double> signal_of,
-      report_of;  // by architecture code (base-5 of 6 ops)
-};
+using nb201::code_of;
+using nb201::Dataset;
+using nb201::seed_for;
 
 struct TunerConfig {
   std::string label, name;
@@ -50,125 +47,10 @@ struct TunerConfig {
   bool ppo;
 };
 
-SearchSpace nb201_space() {
-  // Edges in the cell string's order: (0->1), (0->2), (1->2), (0->3), (1->3),
-  // (2->3).
-  const char* edges[] = {"edge_0_1", "edge_0_2", "edge_1_2",
-                         "edge_0_3", "edge_1_3", "edge_2_3"};
-  SearchSpace s;
-  for (const char* e : edges) {
-    Status st = s.add(Choice{e, ChoiceType::kLayerChoice, kOps, std::nullopt});
-    if (!st.is_ok()) throw std::runtime_error(st.message());
-  }
-  return s;
-}
-
-int code_of(const Architecture& a) {
-  int code = 0;
-  for (size_t i = 0; i < a.size(); ++i) code = code * 5 + a[i][0];
-  return code;
-}
-
-// "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|...|" -> code, or -1.
-int code_of_cell(const std::string& cell) {
-  int code = 0, count = 0;
-  size_t pos = 0;
-  while ((pos = cell.find('|', pos)) != std::string::npos) {
-    size_t end = cell.find('|', pos + 1);
-    if (end == std::string::npos) break;
-    std::string token = cell.substr(pos + 1, end - pos - 1);
-    pos = end;
-    if (token == "+" || token.empty()) continue;
-    std::string op = token.substr(0, token.find('~'));
-    auto it = std::find(kOps.begin(), kOps.end(), op);
-    if (it == kOps.end()) return -1;
-    code = code * 5 + static_cast<int>(it - kOps.begin());
-    ++count;
-    if (token.find('~') == std::string::npos) return -1;
-  }
-  // The cell string lists edges as (0->1) | (0->2) (1->2) | (0->3) (1->3)
-  // (2->3).
-  return count == 6 ? code : -1;
-}
-
-std::vector<std::string> split(const std::string& line, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string item;
-  while (std::getline(ss, item, sep)) out.push_back(item);
-  return out;
-}
-
-Status load_table(const std::string& path, std::vector<Dataset>& datasets) {
-  std::ifstream in(path);
-  if (!in)
-    return Status::not_found(path + ": cannot open the NAS-Bench-201 table");
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> header = split(line, ',');
-  auto column = [&](const std::string& name) -> int {
-    for (size_t i = 0; i < header.size(); ++i) {
-      if (header[i] == name) return static_cast<int>(i);
-    }
-    return -1;
-  };
-  int cell_col = column("arch_str");
-  if (cell_col < 0)
-    return Status::invalid_argument(path + ": no arch_str column");
-  std::vector<std::pair<int, int>> cols;
-  for (auto& d : datasets) {
-    int s = column(d.signal), r = column(d.report);
-    if (s < 0 || r < 0) {
-      return Status::invalid_argument(path + ": no column '" +
-                                      (s < 0 ? d.signal : d.report) +
-                                      "' (dataset " + d.name + ")");
-    }
-    cols.push_back({s, r});
-    d.signal_of.assign(15625, NAN);
-    d.report_of.assign(15625, NAN);
-  }
-  int rows = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<std::string> f = split(line, ',');
-    int code = code_of_cell(f.at(static_cast<size_t>(cell_col)));
-    if (code < 0)
-      return Status::invalid_argument(path + ": bad cell string in row " +
-                                      line);
-    if (!std::isnan(datasets.front().signal_of[static_cast<size_t>(code)])) {
-      return Status::invalid_argument(
-          path + ": cell " + f.at(static_cast<size_t>(cell_col)) +
-          " appears twice (row " + std::to_string(rows + 2) +
-          "): a table with duplicated cells would bias every tuner");
-    }
-    for (size_t i = 0; i < datasets.size(); ++i) {
-      datasets[i].signal_of[static_cast<size_t>(code)] =
-          std::stod(f.at(static_cast<size_t>(cols[i].first)));
-      datasets[i].report_of[static_cast<size_t>(code)] =
-          std::stod(f.at(static_cast<size_t>(cols[i].second)));
-    }
-    ++rows;
-  }
-  if (rows != 15625) {
-    return Status::invalid_argument(path + ": expected 15625 cells, read " +
-                                    std::to_string(rows));
-  }
-  return Status::ok();
-}
-
 struct RunResult {
   std::vector<double> report;    // per budget
   std::vector<double> distinct;  // architectures evaluated, per budget
 };
-
-// The configuration's own seed for run `run`: FNV-1a of its label, mixed.
-std::uint64_t seed_for(const std::string& label, int run) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : label) h = (h ^ c) * 1099511628211ULL;
-  h ^= static_cast<std::uint64_t>(run) * 0x9E3779B97F4A7C15ULL;
-  h = (h ^ (h >> 31)) * 0xBF58476D1CE4E5B9ULL;
-  return (h ^ (h >> 29)) & 0xFFFFFFFFULL;  // classArgs.seed's range
-}
 
 // One run: reported test accuracy after each budget.
 RunResult one_run(const TunerConfig& cfg, const Dataset& data,
@@ -212,19 +94,6 @@ RunResult one_run(const TunerConfig& cfg, const Dataset& data,
     out.distinct.push_back(distinct);
   }
   return out;
-}
-
-// "+0.31±0.04": the difference of the means and its standard error
-// (independent runs).
-std::string difference(const std::vector<double>& a,
-                       const std::vector<double>& b) {
-  const double d = bench::mean(a) - bench::mean(b);
-  const double se =
-      std::sqrt(bench::variance(a) / static_cast<double>(a.size()) +
-                bench::variance(b) / static_cast<double>(b.size()));
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%+.2f±%.2f", d, se);
-  return buf;
 }
 
 // Spearman's rank correlation of the signal and the reported column.
@@ -310,11 +179,11 @@ int run_main(int argc, char** argv) {
          {},
          {}}};
   }
-  Status st = load_table(data_path, datasets);
+  Status st = nb201::load_table(data_path, datasets);
   if (!st.is_ok()) throw std::runtime_error(st.message());
   torch::set_num_threads(1);
   register_ppo_tuner();
-  const SearchSpace space = nb201_space();
+  const SearchSpace space = nb201::nb201_space();
   const std::vector<TunerConfig> configs = {
       {"Random (no repeats)", "Random", Json::object(), false},
       {"RE P=10 S=3", "RegularizedEvolutionTuner",
@@ -395,7 +264,7 @@ int run_main(int argc, char** argv) {
       if (cfg.label != kReference && !reference.empty()) {
         diff << "| " << data.name << " | " << cfg.label;
         for (size_t b = 0; b < 4; ++b)
-          diff << " | " << difference(per_budget[b], reference[b]);
+          diff << " | " << bench::difference(per_budget[b], reference[b]);
         diff << " |\n";
       }
     }

@@ -50,6 +50,7 @@ struct Flags {
   int threads = 0;             // 0: Archer's default (see archer/nn/runtime.h)
   int seed = 1;
   int log_interval = 1000;
+  int latency_batch = 1;  // the batch the latency is measured on
   std::string data_dir = mnist_example::kDefaultDataDir;
   std::string cache_dir = mnist_example::default_cache_dir();
   std::string architecture;  // a JSON file
@@ -61,7 +62,8 @@ const char kUsage[] =
     "N, --lr X, --momentum X, --hidden_size N, --channels N, --cells N, "
     "--train_samples N (0: all), --test_samples N, --validation_samples N, "
     "--threads N, --seed N, --log_interval N, --data_dir DIR, --cache_dir "
-    "DIR, --architecture FILE, --ops OP,OP,... (cells space)";
+    "DIR, --architecture FILE, --ops OP,OP,... (cells space), "
+    "--latency_batch N (the costs' latency, default 1)";
 
 Flags parse_flags(int argc, char** argv) {
   Flags f;
@@ -77,7 +79,8 @@ Flags parse_flags(int argc, char** argv) {
       {"--validation_samples", &f.validation_samples},
       {"--threads", &f.threads},
       {"--seed", &f.seed},
-      {"--log_interval", &f.log_interval}};
+      {"--log_interval", &f.log_interval},
+      {"--latency_batch", &f.latency_batch}};
   std::map<std::string, double*> reals = {{"--lr", &f.lr},
                                           {"--momentum", &f.momentum}};
   std::map<std::string, std::string*> strings = {
@@ -164,7 +167,19 @@ mnist_example::Split slice(const mnist_example::Split& s, int64_t begin,
 
 template <typename Net>
 int run(Net net, const Flags& f) {
-  // Data first, as NNI's example does (ss_gen then checks the data too).
+  // The architecture first: ss_gen and the cost probe exit here, before the
+  // data is read. Its costs (params, MACs, latency of a batch of
+  // --latency_batch images) join the final metric.
+  const torch::Tensor cost_input =
+      torch::zeros({f.latency_batch, 1, 28, 28});
+  if (f.architecture.empty()) {
+    archer::get_and_apply_next_architecture(
+        net, archer::ApplyOptions().cost_input(cost_input));
+  } else {
+    archer::nn::apply_architecture(*net, read_architecture(f.architecture),
+                                   f.architecture);
+    archer::apply_runtime_defaults();
+  }
   mnist_example::Split train, test;
   const bool validating = f.validation_samples > 0;
   if (validating) {
@@ -188,13 +203,6 @@ int run(Net net, const Flags& f) {
                                       f.train_samples);
     test = mnist_example::load_split(f.data_dir, f.cache_dir, false,
                                      f.test_samples);
-  }
-  if (f.architecture.empty()) {
-    archer::get_and_apply_next_architecture(net);
-  } else {
-    archer::nn::apply_architecture(*net, read_architecture(f.architecture),
-                                   f.architecture);
-    archer::apply_runtime_defaults();
   }
   if (f.threads > 0) torch::set_num_threads(f.threads);
   std::cerr << "architecture: "

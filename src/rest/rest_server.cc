@@ -16,6 +16,7 @@
 #include "rest/trial_index.h"
 #include "rest/webui_routes.h"
 #include "store/experiment_files.h"
+#include "store/pareto_report.h"
 
 namespace archer {
 
@@ -240,6 +241,17 @@ Status RestServer::start(int port) {
       reply_json(res, out);
     });
   };
+  // Archer's: the Pareto front of a multi-objective experiment
+  // (store/pareto_report.h) and the cost probe's totals.
+  s.Get(kPrefix + "/pareto-front",
+        [with_store](const httplib::Request&, httplib::Response& res) {
+          with_store(res, [&](Store& store) {
+            auto report = pareto_report_of_store(store);
+            if (!report.is_ok())
+              return reply_error(res, report.status().message(), 500);
+            reply_json(res, report.value());
+          });
+        });
   s.Get(kPrefix + "/metric-data", metric_data);
   s.Get(kPrefix + R"(/metric-data/([A-Za-z0-9]+))", metric_data);
   CommandQueue* commands = commands_;

@@ -17,7 +17,14 @@ INSTANTIATE_TEST_SUITE_P(
                        {"sample_size", 3},
                        {"skip_duplicates", true}},
                   "_skip_duplicates"},
-        TunerCase{"LocalBOTuner", Json{{"initial_trials", 4}}, "", true}),
+        TunerCase{"LocalBOTuner", Json{{"initial_trials", 4}}, "", true},
+        TunerCase{"ParetoEvolution",
+                  Json{{"population_size", 6}, {"sample_size", 3}}, "", true},
+        TunerCase{"ParetoEvolution",
+                  Json{{"population_size", 6},
+                       {"sample_size", 3},
+                       {"selection", "aging"}},
+                  "_aging", true}),
     tuner_case_name);
 
 }  // namespace

@@ -4,11 +4,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include "archer/store.h"
 #include "commands.h"
 #include "manager_client.h"
 #include "store/experiment_files.h"
+#include "store/pareto_report.h"
 #include "trial_table.h"
 
 namespace archer {
@@ -32,11 +35,84 @@ std::string csv_field(const std::string& raw) {
   return out + "\"";
 }
 
+// The experiment's Pareto report (store/pareto_report.h). Throws
+// archer::Error.
+Json pareto_of(const std::string& dir) {
+  auto store = Store::open(files::store_path(dir));
+  if (!store.is_ok()) throw Error(store.status().message());
+  auto report = pareto_report_of_store(*store.value());
+  if (!report.is_ok()) throw Error(report.status().message());
+  return report.value();
+}
+
+// The ids on the front (empty without objectives).
+std::set<std::string> front_ids(const Json& report) {
+  std::set<std::string> ids;
+  for (const auto& id : report.value("front", Json::array()))
+    ids.insert(id.get<std::string>());
+  return ids;
+}
+
+// The cost keys (archer/nn/costs.h) any trial's final metric has, in order.
+std::vector<std::string> cost_keys(const std::vector<TrialSummary>& trials) {
+  std::vector<std::string> keys;
+  for (const char* k : {"params", "macs", "latency_ms"}) {
+    for (const auto& t : trials) {
+      if (t.final_metric.find(std::string("\"") + k + "\"") ==
+          std::string::npos)
+        continue;
+      keys.push_back(k);
+      break;
+    }
+  }
+  return keys;
+}
+
+std::string cost_cell(const TrialSummary& t, const std::string& key) {
+  auto metric = parse_json(t.final_metric, "final metric");
+  if (!metric.is_ok() || !metric.value().is_object() ||
+      !metric.value().contains(key))
+    return "";
+  return dumps(metric.value()[key]);
+}
+
+void print_pareto(const Json& report) {
+  const Json& objectives = report["objectives"];
+  if (objectives.empty()) return;
+  std::cout << "objectives:";
+  for (const auto& o : objectives)
+    std::cout << " " << o["metric"].get<std::string>() << " ("
+              << o["mode"].get<std::string>() << ")";
+  const size_t points = report.value("points", Json::array()).size();
+  const size_t front = report.value("front", Json::array()).size();
+  char hv[32];
+  std::snprintf(hv, sizeof hv, "%.4f",
+                report.value("hypervolume", Json(0.0)).get<double>());
+  std::cout << "\nPareto front: " << front << " of " << points
+            << " trials with results; hypervolume " << hv
+            << " (of the box between the reference and the best values)\n";
+  std::map<std::string, Json> by_id;
+  for (const auto& p : report["points"])
+    by_id[p["trialJobId"].get<std::string>()] = p;
+  for (const auto& id : report["front"]) {
+    const Json& p = by_id[id.get<std::string>()];
+    std::cout << "  " << id.get<std::string>();
+    for (size_t i = 0; i < objectives.size(); ++i)
+      std::cout << "  " << objectives[i]["metric"].get<std::string>() << "="
+                << dumps(p["values"][i]);
+    std::cout << "\n";
+  }
+}
+
 int export_trials(const std::string& dir, const std::string& type,
                   const std::string& file, bool intermediate) {
   if (type != "csv" && type != "json")
     throw Error("--type must be csv or json, got '" + type + "'");
   std::vector<TrialSummary> trials = load_trials(dir);
+  const Json report = pareto_of(dir);
+  const bool multi = !report["objectives"].empty();
+  const std::set<std::string> front = front_ids(report);
+  const std::vector<std::string> costs = cost_keys(trials);
   std::ofstream out(file, std::ios::trunc);
   if (!out) throw Error(file + ": cannot write");
   if (type == "json") {
@@ -48,6 +124,7 @@ int export_trials(const std::string& dir, const std::string& type,
                 {"parameter", t.architecture},
                 {"value", t.final_metric}};
       if (!t.row.message.empty()) e["message"] = t.row.message;
+      if (multi) e["paretoFront"] = front.count(t.row.trial_id) > 0;
       if (intermediate) {
         Json values = Json::array();
         for (const auto& m : t.metrics) {
@@ -68,7 +145,10 @@ int export_trials(const std::string& dir, const std::string& type,
     }
     out << "trialJobId,sequenceId,status";
     for (const auto& k : keys) out << "," << csv_field(k);
-    out << ",value" << (intermediate ? ",intermediate" : "") << ",message\n";
+    out << ",value";
+    for (const auto& k : costs) out << "," << k;
+    if (multi) out << ",paretoFront";
+    out << (intermediate ? ",intermediate" : "") << ",message\n";
     for (const auto& t : trials) {
       out << t.row.trial_id << "," << t.row.sequence_id << ","
           << to_string(t.row.status);
@@ -88,6 +168,8 @@ int export_trials(const std::string& dir, const std::string& type,
         out << "," << csv_field(cell);
       }
       out << "," << csv_field(t.final_metric);
+      for (const auto& k : costs) out << "," << csv_field(cost_cell(t, k));
+      if (multi) out << "," << (front.count(t.row.trial_id) ? "true" : "false");
       if (intermediate) {
         std::string values;
         for (const auto& m : t.metrics) {
@@ -162,6 +244,18 @@ void add_experiment(CLI::App& app, Action& run) {
         std::cout << "best: " << best->final_metric << " (trial "
                   << best->row.trial_id
                   << ")\narchitecture: " << dumps(best->architecture) << "\n";
+      }
+      const Json report = pareto_of(dir);
+      print_pareto(report);
+      const Json& probes = report["costProbes"];
+      if (probes.is_object()) {
+        const int probed = probes.value("probed", 0);
+        char per[32];
+        std::snprintf(per, sizeof per, "%.2f",
+                      probed ? probes.value("seconds", 0.0) / probed : 0.0);
+        std::cout << "cost probe: " << probed << " architectures probed ("
+                  << per << " s each), " << probes.value("rejected", 0)
+                  << " proposals rejected by the constraints\n";
       }
       return 0;
     };

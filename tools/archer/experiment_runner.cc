@@ -49,6 +49,11 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
     line.insert(at + 7,
                 ", " + std::to_string(p.early_stopped) + " stopped early");
   }
+  if (p.rejected > 0) {
+    const size_t at = line.find(" | best");
+    line.insert(at, ", " + std::to_string(p.rejected) +
+                        " rejected by the constraints");
+  }
   if (c.max_experiment_duration) {
     char rem[64];
     std::snprintf(
@@ -174,6 +179,9 @@ int run_experiment(const std::string& id, const std::string& dir,
             << (p.early_stopped
                     ? ", " + std::to_string(p.early_stopped) + " stopped early"
                     : std::string())
+            << (p.rejected ? ", " + std::to_string(p.rejected) +
+                                 " proposals rejected before training"
+                           : std::string())
             << "." << (p.message.empty() ? "" : " " + p.message) << "\n";
   if (p.best_metric) {
     std::cout << "Best: " << dumps(Json(*p.best_metric)) << " (trial "
