@@ -88,8 +88,7 @@ class CellImpl : public torch::nn::Module {
     // (2->3).
     torch::Tensor n1 = edges_[0].forward(x);
     torch::Tensor n2 = edges_[1].forward(x) + edges_[2].forward(n1);
-    return edges_[3].forward(x) + edges_[4].forward(n1) +
-           edges_[5].forward(n2);
+    return edges_[3].forward(x) + edges_[4].forward(n1) + edges_[5].forward(n2);
   }
 
  private:
@@ -123,10 +122,11 @@ class Nb201NetImpl : public torch::nn::Module {
   Nb201NetImpl(const std::vector<int>& ops, int64_t classes) {
     const int64_t c = 16;
     stem_ = register_module(
-        "stem", torch::nn::Sequential(
-                    torch::nn::Conv2d(
-                        torch::nn::Conv2dOptions(3, c, 3).padding(1).bias(false)),
-                    torch::nn::BatchNorm2d(c)));
+        "stem",
+        torch::nn::Sequential(
+            torch::nn::Conv2d(
+                torch::nn::Conv2dOptions(3, c, 3).padding(1).bias(false)),
+            torch::nn::BatchNorm2d(c)));
     int64_t channels = c;
     for (int stage = 0; stage < 3; ++stage) {
       if (stage > 0) {
@@ -218,16 +218,18 @@ int run_main(int argc, char** argv) {
   }
   std::printf("%d cells x %zu datasets in %.0f s -> %s\n", nb201::kCells,
               targets.size(), seconds, out.c_str());
-  std::printf("| dataset | params (M) measured | published | MACs (M) measured "
-              "| published FLOPs |\n|---|---|---|---|---|\n");
+  std::printf(
+      "| dataset | params (M) measured | published | MACs (M) measured "
+      "| published FLOPs |\n|---|---|---|---|---|\n");
   for (size_t t = 0; t < targets.size(); ++t) {
     const auto [plo, phi] =
         std::minmax_element(params[t].begin(), params[t].end());
     const auto [mlo, mhi] = std::minmax_element(macs[t].begin(), macs[t].end());
-    std::printf("| %s | %.3f - %.3f | %.3f - %.3f | %.2f - %.2f | %.2f - %.2f |\n",
-                targets[t].name.c_str(), *plo / 1e6, *phi / 1e6,
-                targets[t].params_lo, targets[t].params_hi, *mlo / 1e6,
-                *mhi / 1e6, targets[t].macs_lo, targets[t].macs_hi);
+    std::printf(
+        "| %s | %.3f - %.3f | %.3f - %.3f | %.2f - %.2f | %.2f - %.2f |\n",
+        targets[t].name.c_str(), *plo / 1e6, *phi / 1e6, targets[t].params_lo,
+        targets[t].params_hi, *mlo / 1e6, *mhi / 1e6, targets[t].macs_lo,
+        targets[t].macs_hi);
   }
   return 0;
 }

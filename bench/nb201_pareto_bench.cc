@@ -25,8 +25,8 @@
 #include <sstream>
 #include <thread>
 
-#include "bench_util.h"
 #include "archer/tuner.h"
+#include "bench_util.h"
 #include "common/pareto.h"
 #include "nb201_table.h"
 
@@ -170,8 +170,8 @@ int run_main(int argc, char** argv) {
   const SearchSpace space = nb201::nb201_space();
   const std::vector<Config> configs = {
       {"ParetoEvolution", "ParetoEvolution", Json::object(), false},
-      {"ParetoEvolution aging", "ParetoEvolution",
-       Json{{"selection", "aging"}}, false},
+      {"ParetoEvolution aging", "ParetoEvolution", Json{{"selection", "aging"}},
+       false},
       {"Random", "Random", Json::object(), false},
       {"RE scalarised P=10 S=3", "RegularizedEvolutionTuner",
        Json{{"population_size", 10}, {"sample_size", 3}}, true}};
@@ -205,12 +205,14 @@ int run_main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   std::ostringstream md;
-  md << bench::machine_line() << "; " << runs
-     << " runs per tuner and dataset, " << static_cast<int>(seconds)
-     << " s in all.\n\n"
+  std::string machine = bench::machine_line();
+  if (!machine.empty() && machine.back() == '.') machine.pop_back();
+  md << machine << "; " << runs << " runs per tuner and dataset, "
+     << static_cast<int>(seconds) << " s in all.\n\n"
      << "Hypervolume (accuracy vs parameters) of the front each search "
         "reports, as % of the exhaustive front's (mean ± std over runs):\n\n"
-     << "| dataset | tuner | 25 | 50 | 100 | 200 |\n|---|---|---|---|---|---|\n";
+     << "| dataset | tuner | 25 | 50 | 100 | 200 "
+        "|\n|---|---|---|---|---|---|\n";
   for (size_t d = 0; d < problems.size(); ++d) {
     for (size_t k = 0; k < configs.size(); ++k) {
       md << "| " << problems[d].name << " | " << configs[k].label;
@@ -230,8 +232,8 @@ int run_main(int argc, char** argv) {
     const auto& mo = results[d][0][2];
     const auto& rnd = results[d][2][3];
     const auto& re = results[d][3][2];
-    const bool met = bench::mean(mo) > bench::mean(rnd) &&
-                     bench::mean(mo) > bench::mean(re);
+    const bool met =
+        bench::mean(mo) > bench::mean(rnd) && bench::mean(mo) > bench::mean(re);
     all_met = all_met && met;
     md << "| " << problems[d].name << " | " << problems[d].front_size << " | "
        << bench::difference(mo, rnd) << " | " << bench::difference(mo, re)

@@ -12,8 +12,6 @@ namespace nb201 {
 const std::vector<std::string> kOps = {"none", "skip_connect", "nor_conv_1x1",
                                        "nor_conv_3x3", "avg_pool_3x3"};
 
-
-
 SearchSpace nb201_space() {
   // Edges in the cell string's order: (0->1), (0->2), (1->2), (0->3), (1->3),
   // (2->3).
@@ -119,7 +117,6 @@ Status load_table(const std::string& path, std::vector<Dataset>& datasets) {
   return Status::ok();
 }
 
-
 // The configuration's own seed for run `run`: FNV-1a of its label, mixed.
 std::uint64_t seed_for(const std::string& label, int run) {
   std::uint64_t h = 1469598103934665603ULL;
@@ -128,7 +125,6 @@ std::uint64_t seed_for(const std::string& label, int run) {
   h = (h ^ (h >> 31)) * 0xBF58476D1CE4E5B9ULL;
   return (h ^ (h >> 29)) & 0xFFFFFFFFULL;  // classArgs.seed's range
 }
-
 
 std::vector<int> ops_of(int code) {
   std::vector<int> ops(6);

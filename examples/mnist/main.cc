@@ -170,8 +170,7 @@ int run(Net net, const Flags& f) {
   // The architecture first: ss_gen and the cost probe exit here, before the
   // data is read. Its costs (params, MACs, latency of a batch of
   // --latency_batch images) join the final metric.
-  const torch::Tensor cost_input =
-      torch::zeros({f.latency_batch, 1, 28, 28});
+  const torch::Tensor cost_input = torch::zeros({f.latency_batch, 1, 28, 28});
   if (f.architecture.empty()) {
     archer::get_and_apply_next_architecture(
         net, archer::ApplyOptions().cost_input(cost_input));

@@ -14,7 +14,8 @@ TEST(Pareto, DominanceAndRanks) {
   EXPECT_TRUE(dominates({2, 2}, {1, 2}));
   EXPECT_FALSE(dominates({2, 2}, {2, 2}));
   EXPECT_FALSE(dominates({3, 1}, {1, 3}));
-  const std::vector<Point> pts = {{1, 3}, {2, 2}, {3, 1}, {1, 1}, {0, 0}, {2, 2}};
+  const std::vector<Point> pts = {{1, 3}, {2, 2}, {3, 1},
+                                  {1, 1}, {0, 0}, {2, 2}};
   EXPECT_EQ(ranks(pts), (std::vector<int>{0, 0, 0, 1, 2, 0}));
   EXPECT_EQ(front(pts), (std::vector<size_t>{0, 1, 2, 5}));
 }

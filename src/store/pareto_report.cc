@@ -32,8 +32,8 @@ Json pareto_report(const std::vector<Objective>& objectives,
   Json out = Json::object();
   Json names = Json::array();
   for (const auto& o : objectives)
-    names.push_back({{"metric", o.metric},
-                     {"mode", o.maximize ? "maximize" : "minimize"}});
+    names.push_back(
+        {{"metric", o.metric}, {"mode", o.maximize ? "maximize" : "minimize"}});
   out["objectives"] = names;
   if (objectives.empty()) return out;
   std::stable_sort(trials.begin(), trials.end(),
@@ -42,16 +42,15 @@ Json pareto_report(const std::vector<Objective>& objectives,
                    });
   struct Point {
     const ParetoTrial* trial;
-    std::vector<double> values;   // the user's units
-    pareto::Point reward;         // oriented (bigger is better)
+    std::vector<double> values;  // the user's units
+    pareto::Point reward;        // oriented (bigger is better)
   };
   std::vector<Point> points;
   for (const auto& t : trials) {
     if (t.final_text.empty()) continue;
     auto v = objective_values(t.final_text, objectives);
     if (!v.is_ok()) continue;
-    points.push_back(
-        {&t, v.value(), objective_rewards(v.value(), objectives)});
+    points.push_back({&t, v.value(), objective_rewards(v.value(), objectives)});
   }
   const size_t k = objectives.size();
   // The scale: reference (worst) and best, oriented.
@@ -114,7 +113,8 @@ Json pareto_report(const std::vector<Objective>& objectives,
   for (const auto& p : points) {
     const pareto::Point s = scaled(p.reward);
     bool dominated = false;
-    for (const auto& q : so_far) dominated = dominated || pareto::dominates(q, s);
+    for (const auto& q : so_far)
+      dominated = dominated || pareto::dominates(q, s);
     if (!dominated) {
       so_far.erase(std::remove_if(so_far.begin(), so_far.end(),
                                   [&](const pareto::Point& q) {
@@ -133,7 +133,8 @@ Json pareto_report(const std::vector<Objective>& objectives,
 StatusOr<Json> pareto_report_of_store(Store& store) {
   auto config = store.get_value(store_keys::kConfig);
   if (!config.is_ok()) return config.status();
-  const std::vector<Objective> objectives = objectives_of_config(config.value());
+  const std::vector<Objective> objectives =
+      objectives_of_config(config.value());
   std::vector<ParetoTrial> trials;
   if (!objectives.empty()) {
     auto rows = store.trials();

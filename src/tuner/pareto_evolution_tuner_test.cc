@@ -95,8 +95,8 @@ TEST(ParetoEvolutionTuner, ItsFrontBeatsRandomSearch) {
     ASSERT_TRUE(r->update_search_space(cell_space()).is_ok());
     random_hv += run(*r, 100, nullptr);
   }
-  EXPECT_GT(pareto_hv, random_hv * 1.02) << pareto_hv / 20 << " vs "
-                                         << random_hv / 20;
+  EXPECT_GT(pareto_hv, random_hv * 1.02)
+      << pareto_hv / 20 << " vs " << random_hv / 20;
 }
 
 TEST(ParetoEvolutionTuner, FailedAndInfeasibleInitialMembersAreReplaced) {
@@ -141,13 +141,15 @@ TEST(ParetoEvolutionTuner, ImportDataResumesTheSameSearch) {
   EXPECT_EQ(resumed->population(), live->population());
   // It continues with children, never re-proposing the history.
   std::set<std::string> seen;
-  for (const auto& h : history) seen.insert(tuner::architecture_key(h.architecture));
+  for (const auto& h : history)
+    seen.insert(tuner::architecture_key(h.architecture));
   for (int i = 40; i < 60; ++i) {
     Proposal p = resumed->generate_parameters(i);
     ASSERT_EQ(p.kind, Proposal::Kind::kReady);
     EXPECT_FALSE(seen.count(tuner::architecture_key(p.architecture)));
     seen.insert(tuner::architecture_key(p.architecture));
-    resumed->receive_trial_results(i, p.architecture, objectives(p.architecture));
+    resumed->receive_trial_results(i, p.architecture,
+                                   objectives(p.architecture));
   }
 }
 

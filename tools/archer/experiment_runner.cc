@@ -51,8 +51,8 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
   }
   if (p.rejected > 0) {
     const size_t at = line.find(" | best");
-    line.insert(at, ", " + std::to_string(p.rejected) +
-                        " rejected by the constraints");
+    line.insert(
+        at, ", " + std::to_string(p.rejected) + " rejected by the constraints");
   }
   if (c.max_experiment_duration) {
     char rem[64];
