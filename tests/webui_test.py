@@ -248,6 +248,64 @@ def hpo_scenario(tmp, downloads):
         b.quit()
 
 
+PARETO_TRIAL = """
+import archer_trial as nni
+p = nni.get_next_parameter()
+a, b = p["a"]["_value"], p["b"]["_value"]
+params = {"x": 100, "y": 300, "z": 900}[a] + {"p": 10, "q": 40}[b]
+nni.report_costs(params=params, latency_ms=0.5)  # the probe exits here
+acc = {"x": 50.0, "y": 70.0, "z": 99.0}[a] + {"p": 0.0, "q": 5.0}[b]
+nni.report_final_result(acc)
+"""
+
+
+def pareto_scenario(tmp, downloads):
+    """A multi-objective experiment under a constraint, with a Python trial's
+    costs: the probe rejects z, the Pareto tab draws the front, the table shows
+    the costs, show and export mark the front."""
+    exp_id, work, store = finished_experiment(
+        tmp, "pareto", PARETO_TRIAL,
+        "searchSpace:\n"
+        "  a: {_type: layer_choice, _value: [x, y, z]}\n"
+        "  b: {_type: layer_choice, _value: [p, q]}\n"
+        "trialCommand: %s pareto_trial.py\ntrialCodeDirectory: .\n"
+        "trialConcurrency: 2\nmaxTrialNumber: 6\n"
+        "experimentWorkingDirectory: %%s\n"
+        "constraints: [{metric: params, max: 500}]\n"
+        "objectives: [{metric: default}, {metric: params, mode: minimize}]\n"
+        "tuner: {name: ParetoEvolution, classArgs: {population_size: 2, sample_size: 2}}\n"
+        % sys.executable, MODULE_DIR)
+    trials = store.trials()
+    check(len(trials) == 4, "the 4 feasible architectures trained: %s" % (trials,))
+    probes = json.loads(store.value("cost_probes"))
+    check(probes["probed"] == 6 and probes["rejected"] == 2, "probe totals %s" % probes)
+    shown = run_archer("experiment", "show", exp_id, "--experiment_working_directory", work)
+    check("Pareto front: 4 of 4 trials" in shown, "show prints the front: " + shown)
+    check("2 proposals rejected by the constraints" in shown, "show prints the probe: " + shown)
+    b = Browser(downloads=downloads)
+    try:
+        b.get(view_url(exp_id, work))
+        b.wait("return document.body.dataset.loaded", what="the page")
+        check(b.js("return !document.getElementById('pareto-tab').hidden"), "the Pareto tab")
+        facts = b.js("return document.getElementById('ov-facts').textContent")
+        check("params <= 500" in facts and "2 proposals rejected" in facts, "facts: " + facts)
+        b.click("#tabs button[data-tab=trials]")
+        b.wait("return document.querySelectorAll('#trials tr.trial').length === 4", what="rows")
+        costs = b.js("return document.querySelector('#trials tr.trial .costs').textContent")
+        check(re.match(r"^\d+ params · 0\.500 ms$", costs), "costs in the table: " + costs)
+        b.click("#tabs button[data-tab=pareto]")
+        b.wait("return document.getElementById('pareto-chart').dataset.front === '4'",
+               what="the front drawn")
+        rows = b.js("return document.querySelectorAll('#pareto-table tr.front-row').length")
+        check(rows == 4, "the front's table: %s rows" % rows)
+        check("hypervolume" in b.js("return document.getElementById('pareto-note').textContent"),
+              "the hypervolume is shown")
+        b.wait("return document.querySelector('#hv-chart canvas') !== null", what="the HV chart")
+        b.screenshot(os.path.join(SHOTS, "12-pareto.png"))
+    finally:
+        b.quit()
+
+
 def main():
     for tool in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
         if not os.path.exists(tool):
@@ -477,6 +535,7 @@ def main():
         browser = None
         stopped_scenario(tmp, downloads)
         hpo_scenario(tmp, downloads)
+        pareto_scenario(tmp, downloads)
         print("webui browser test: all checks passed; screenshots in " + SHOTS)
     finally:
         if browser:

@@ -106,6 +106,21 @@ function metricValue(record) {
   return typeof v === 'number' ? v : null;
 }
 
+// The costs (archer/nn/costs.h) a final metric carries, as short text:
+// "444.4k params · 2.82M MACs · 0.28 ms"; '' when it has none.
+function costsText(finalMetric) {
+  let m = null;
+  try { m = finalMetric ? JSON.parse(finalMetric) : null; } catch (e) { return ''; }
+  if (!m || typeof m !== 'object') return '';
+  const short = v => (v >= 1e9 ? (v / 1e9).toFixed(2) + 'G' : v >= 1e6 ? (v / 1e6).toFixed(2) + 'M'
+    : v >= 1e3 ? (v / 1e3).toFixed(1) + 'k' : String(v));
+  const parts = [];
+  if (typeof m.params === 'number') parts.push(short(m.params) + ' params');
+  if (typeof m.macs === 'number') parts.push(short(m.macs) + ' MACs');
+  if (typeof m.latency_ms === 'number') parts.push(m.latency_ms.toPrecision(3) + ' ms');
+  return parts.join(' · ');
+}
+
 function download(name, type, text) {
   const a = el('a', { href: URL.createObjectURL(new Blob([text], { type })), download: name });
   document.body.append(a);
@@ -163,7 +178,8 @@ function renderOverview(ov) {
     ['trial concurrency', fmtNumber(ov.trialConcurrency)],
     ['max trials', ov.maxTrialNumber ? String(ov.maxTrialNumber) : 'unlimited'],
     ['max duration', ov.maxExperimentDuration ? fmtDuration(ov.maxExperimentDuration * 1000) : 'unlimited'],
-    ['optimize', ov.optimizeMode]]);
+    ['optimize', ov.optimizeMode]].concat(hardwareFacts(ov)));
+  $('pareto-tab').hidden = !(ov.config && Array.isArray(ov.config.objectives));
   $('ov-config').textContent = JSON.stringify(ov.config, null, 2);
   $('ov-space').textContent = JSON.stringify(ov.searchSpace, null, 2);
   const live = ov.writable;
@@ -179,6 +195,61 @@ function renderOverview(ov) {
     show('set-trialnum', ov.maxTrialNumber || '');
     show('set-duration', ov.maxExperimentDuration ? ov.maxExperimentDuration + 's' : '');
   }
+}
+
+// The overview's lines for hardware-aware search (constraints, objectives).
+function hardwareFacts(ov) {
+  const c = ov.config || {};
+  const rows = [];
+  if (Array.isArray(c.constraints)) {
+    rows.push(['constraints', c.constraints.map(k =>
+      [k.metric, k.min !== null && k.min !== undefined ? '>= ' + k.min : '',
+       k.max !== null && k.max !== undefined ? '<= ' + k.max : ''].filter(Boolean).join(' ')).join(', ')]);
+    if (ov.costProbes) {
+      const p = ov.costProbes;
+      rows.push(['cost probe', `${p.probed} probed (${p.probed ? (p.seconds / p.probed).toFixed(2) : 0} s each), ` +
+                 `${p.rejected} proposals rejected before training`]);
+    }
+  }
+  if (Array.isArray(c.objectives))
+    rows.push(['objectives', c.objectives.map(o => `${o.metric} (${o.mode})`).join(', ')]);
+  return rows;
+}
+
+async function loadPareto() {
+  const r = await api('pareto-front');
+  const names = (r.objectives || []).map(o => `${o.metric} (${o.mode})`);
+  for (const [id, initial] of [['pareto-x', 1], ['pareto-y', 0]]) {
+    const sel = $(id);
+    if (sel.options.length !== names.length) {
+      sel.textContent = '';
+      names.forEach((n, i) => sel.append(el('option', { value: i, text: n })));
+      sel.value = String(Math.min(initial, names.length - 1));
+      sel.onchange = () => loadPareto().catch(showError);
+    }
+  }
+  const xi = Number($('pareto-x').value), yi = Number($('pareto-y').value);
+  const points = r.points || [];
+  const front = points.filter(p => p.front);
+  $('pareto-note').textContent = names.length
+    ? `${front.length} of ${points.length} trials on the front; hypervolume ${fmtNumber(r.hypervolume)}`
+    : 'this experiment has no objectives';
+  Charts.pareto($('pareto-chart'), points, xi, yi, names);
+  Charts.hypervolume($('hv-chart'), r.history || []);
+  const table = $('pareto-table');
+  table.textContent = '';
+  table.append(el('thead', {}, el('tr', {}, el('th', { text: 'Trial No.' }), el('th', { text: 'ID' }),
+    ...names.map(n => el('th', { text: n })))));
+  const body = el('tbody');
+  const byId = new Map(points.map(p => [p.trialJobId, p]));
+  for (const id of r.front || []) {
+    const p = byId.get(id);
+    if (!p) continue;
+    body.append(el('tr', { class: 'front-row' }, el('td', { text: p.sequenceId }),
+      el('td', { class: 'mono', text: p.trialJobId }),
+      ...p.values.map(v => el('td', { text: fmtNumber(v) }))));
+  }
+  table.append(body);
 }
 
 async function loadFinalChart() {
@@ -229,7 +300,8 @@ async function loadTrials() {
       el('td', { class: 'mono', text: t.trialJobId }),
       el('td', {}, el('span', { class: 'status ' + t.status, text: t.status, title: t.message || '' })),
       el('td', { text: fmtDuration(t.duration) }),
-      el('td', { class: 'value', text: fmtNumber(t.value) }),
+      el('td', { class: 'value' }, fmtNumber(t.value),
+        costsText(t.finalMetric) ? el('div', { class: 'muted costs', text: costsText(t.finalMetric) }) : null),
       el('td', { text: t.intermediateCount }),
       el('td', { class: 'arch', title: archText(t.parameters), text: archText(t.parameters) }),
       el('td', {}, canKill ? el('button', { class: 'kill danger', text: 'Kill',
@@ -407,6 +479,7 @@ async function refreshTab() {
   else if (state.tab === 'trials') await loadTrials();
   else if (state.tab === 'architectures') await loadArchitectures();
   else if (state.tab === 'compare') await loadCompare();
+  else if (state.tab === 'pareto') await loadPareto();
 }
 
 async function refresh(force) {

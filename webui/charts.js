@@ -107,6 +107,53 @@ const Charts = (() => {
     }
   }
 
+  // A multi-objective experiment's points, objective `xi` against `yi`: every
+  // trial (dots) and the front (bigger dots joined in x order).
+  // `points`: [{values: [...], front: bool}].
+  function pareto(target, points, xi, yi, labels) {
+    const rows = points.filter(p => Number.isFinite(p.values[xi]) && Number.isFinite(p.values[yi]))
+      .sort((a, b) => a.values[xi] - b.values[xi]);
+    if (rows.length === 0) {
+      if (target._plot) { target._plot.destroy(); target._plot = null; }
+      target.textContent = 'No trial has reported every objective yet.';
+      return;
+    }
+    const xs = rows.map(p => p.values[xi]);
+    const all = rows.map(p => (p.front ? null : p.values[yi]));
+    const front = rows.map(p => (p.front ? p.values[yi] : null));
+    mount(target, {
+      width: width(target), height: 300, scales: { x: { time: false } },
+      series: [
+        { label: labels[xi] },
+        { label: 'trials', stroke: palette[7], width: 0, paths: () => null,
+          points: { show: true, size: 5, fill: palette[7] } },
+        { label: 'Pareto front', stroke: palette[1], width: 2, spanGaps: true,
+          points: { show: true, size: 8, fill: palette[1] } },
+      ],
+      axes: [{ label: labels[xi] }, { label: labels[yi] }],
+      legend: { live: false },
+    }, [xs, all, front]);
+    target.dataset.front = String(front.filter(v => v !== null).length);
+  }
+
+  // The front's hypervolume after each trial (in the order they ended).
+  function hypervolume(target, history) {
+    if (history.length === 0) {
+      if (target._plot) { target._plot.destroy(); target._plot = null; }
+      target.textContent = 'No results yet.';
+      return;
+    }
+    const xs = history.map((_, i) => i + 1);
+    mount(target, {
+      width: width(target), height: 200, scales: { x: { time: false } },
+      series: [{ label: 'trials with results' },
+               { label: 'hypervolume', stroke: palette[2], width: 2,
+                 paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } }],
+      axes: [{ label: 'trials with results' }, { label: 'hypervolume' }],
+      legend: { live: false },
+    }, [xs, history.map(h => h.hypervolume)]);
+  }
+
   // Parallel coordinates on a canvas: one ordinal axis per search-space key
   // plus the result; a line per trial coloured from worst (light) to best.
   function parallel(canvas, pc, minimize) {
@@ -166,5 +213,5 @@ const Charts = (() => {
     ctx.fillText(String(+lo.toPrecision(5)), xv, bottom + 14);
   }
 
-  return { finalResults, intermediate, parallel };
+  return { finalResults, intermediate, pareto, hypervolume, parallel };
 })();

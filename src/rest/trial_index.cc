@@ -316,6 +316,7 @@ Json TrialIndex::overview(const Json& values) const {
       {"counts", counts},
       {"total", trials_.size()},
       {"best", best ? row_json(*best) : Json()},
+      {"costProbes", value("cost_probes")},
       {"config", config},
       {"searchSpace", hpo_space_.is_object() ? hpo_space_ : space_.to_json()},
       {"revision", revision}};
@@ -499,8 +500,9 @@ StatusOr<Json> WebUiData::experiment_values() {
   Status st = open_locked();
   if (!st.is_ok()) return st;
   Json out = Json::object();
-  for (const char* key : {"experiment_id", "config", "status", "start_time",
-                          "end_time", "elapsed_seconds", "resume_time"}) {
+  for (const char* key :
+       {"experiment_id", "config", "status", "start_time", "end_time",
+        "elapsed_seconds", "resume_time", "cost_probes"}) {
     auto v = store_->get_value(key);
     if (!v.is_ok()) return v.status();
     out[key] = v.value();
