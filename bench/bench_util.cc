@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 namespace archer {
@@ -68,6 +70,24 @@ std::string machine_line() {
   std::strftime(date, sizeof(date), "%Y-%m-%d", std::gmtime(&now));
   return std::string("Measured ") + date + " on this project's machine (" +
          std::to_string(std::thread::hardware_concurrency()) + " cores).";
+}
+
+void publish(const std::string& docs_dir, const std::string& section,
+             const std::string& markdown, bool write) {
+  std::cout << markdown;
+  if (!write) return;
+  Status st =
+      update_markdown_section(docs_dir + "/benchmarks.md", section, markdown);
+  if (!st.is_ok()) throw std::runtime_error(st.message());
+}
+
+int guarded_main(const char* program, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::cerr << program << ": " << e.what() << std::endl;
+    return 1;
+  }
 }
 
 std::string difference(const std::vector<double>& a,

@@ -2,6 +2,7 @@
 #ifndef ARCHER_BENCH_BENCH_UTIL_H_
 #define ARCHER_BENCH_BENCH_UTIL_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,15 @@ namespace bench {
 // the file if needed).
 Status update_markdown_section(const std::string& path, const std::string& name,
                                const std::string& content);
+
+// Prints `markdown` and, with `write`, puts it in `docs_dir`/benchmarks.md
+// as section `section`. Throws std::runtime_error when it cannot.
+void publish(const std::string& docs_dir, const std::string& section,
+             const std::string& markdown, bool write);
+
+// A benchmark's main(): `body`'s exit status, or 1 with "<program>: <what>"
+// on stderr when it throws.
+int guarded_main(const char* program, const std::function<int()>& body);
 
 // "mean ± std" of `values` with `digits` decimals.
 std::string mean_std(const std::vector<double>& values, int digits = 2);

@@ -44,14 +44,17 @@ int run_main(int argc, char** argv) {
       return 2;
     }
   }
-  const std::string example = std::string(ARCHER_SOURCE_DIR) + "/examples/mnist";
-  const std::string binary = std::string(ARCHER_BINARY_DIR) + "/examples/mnist/mnist_nas";
+  const std::string example =
+      std::string(ARCHER_SOURCE_DIR) + "/examples/mnist";
+  const std::string binary =
+      std::string(ARCHER_BINARY_DIR) + "/examples/mnist/mnist_nas";
   testing::TempDir dir;
   // The search space, as ss_gen writes it.
   auto gen = run_process({binary, "--space", "cells"},
                          {{"NNI_GEN_SEARCH_SPACE", dir.file("space.json")}});
   if (!gen.is_ok() || gen.value().exit_code != 0)
-    throw std::runtime_error("cannot run " + binary + " (build mnist_nas first)");
+    throw std::runtime_error("cannot run " + binary +
+                             " (build mnist_nas first)");
   auto config = load_experiment_config(example + "/config_constrained.yml");
   if (!config.is_ok()) {
     // The shipped config names the generated file beside it: use ours.
@@ -94,9 +97,9 @@ int run_main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     auto r = run_process({binary, "--help"});
     (void)r;
-    start.push_back(std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count());
+    start.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count());
   }
   std::ostringstream md;
   char line[2048];
@@ -116,18 +119,14 @@ int run_main(int argc, char** argv) {
                 "training.\n",
                 bench::machine_line().c_str(), n, n, median(seconds),
                 bench::mean(seconds),
-                *std::max_element(seconds.begin(), seconds.end()), median(start),
-                bench::mean(start), *std::max_element(start.begin(), start.end()),
+                *std::max_element(seconds.begin(), seconds.end()),
+                median(start), bench::mean(start),
+                *std::max_element(start.begin(), start.end()),
                 median(seconds) < 0.5 ? "met" : "**missed**", median(seconds),
                 100 * median(start) / median(seconds), constraints.c_str(),
                 rejected, n, 100.0 * rejected / n);
   md << line;
-  std::cout << md.str();
-  if (write) {
-    Status st = bench::update_markdown_section(
-        std::string(ARCHER_DOCS_DIR) + "/benchmarks.md", "cost_probe", md.str());
-    if (!st.is_ok()) throw std::runtime_error(st.message());
-  }
+  bench::publish(ARCHER_DOCS_DIR, "cost_probe", md.str(), write);
   return 0;
 }
 
@@ -135,10 +134,6 @@ int run_main(int argc, char** argv) {
 }  // namespace archer
 
 int main(int argc, char** argv) {
-  try {
-    return archer::run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "cost_probe_bench: " << e.what() << "\n";
-    return 1;
-  }
+  return archer::bench::guarded_main(
+      "cost_probe_bench", [&] { return archer::run_main(argc, argv); });
 }

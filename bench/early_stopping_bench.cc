@@ -323,13 +323,7 @@ int main_impl(int argc, char** argv) {
     }
     md << "\n";
   }
-  std::cout << md.str();
-  if (write) {
-    Status st = bench::update_markdown_section(
-        std::string(ARCHER_DOCS_DIR) + "/benchmarks.md", "early_stopping",
-        md.str());
-    if (!st.is_ok()) throw std::runtime_error(st.message());
-  }
+  bench::publish(ARCHER_DOCS_DIR, "early_stopping", md.str(), write);
   return 0;
 }
 
@@ -337,10 +331,6 @@ int main_impl(int argc, char** argv) {
 }  // namespace archer
 
 int main(int argc, char** argv) {
-  try {
-    return archer::main_impl(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "early_stopping_bench: " << e.what() << std::endl;
-    return 1;
-  }
+  return archer::bench::guarded_main(
+      "early_stopping_bench", [&] { return archer::main_impl(argc, argv); });
 }

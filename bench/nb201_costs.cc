@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "archer/nn/costs.h"
+#include "bench_util.h"
 #include "nb201_table.h"
 
 namespace archer {
@@ -238,10 +239,6 @@ int run_main(int argc, char** argv) {
 }  // namespace archer
 
 int main(int argc, char** argv) {
-  try {
-    return archer::run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "nb201_costs: " << e.what() << "\n";
-    return 1;
-  }
+  return archer::bench::guarded_main(
+      "nb201_costs", [&] { return archer::run_main(argc, argv); });
 }
