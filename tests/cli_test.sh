@@ -81,7 +81,7 @@ passed=$((passed + 1))
 [ "$(grep -c SUCCEEDED head.out)" = 1 ] || fail "trial ls --head"
 "$archer" experiment show --experiment_working_directory "$tmp/exps" | grep -q "SUCCEEDED: 2" || fail "experiment show"
 "$archer" experiment export --type csv --filename r.csv --experiment_working_directory "$tmp/exps" >/dev/null
-head -1 r.csv | grep -q "^trialJobId,sequenceId,status,body,skip,value,message$" || fail "csv header"
+head -1 r.csv | grep -q "^trialJobId,sequenceId,status,body,skip,value,params,message$" || { head -1 r.csv; fail "csv header"; }
 [ "$(wc -l <r.csv)" = 3 ] || fail "csv rows"
 "$archer" experiment export --type json --filename r.json --intermediate --experiment_working_directory "$tmp/exps" >/dev/null
 grep -q '"intermediate"' r.json || fail "json export"

@@ -62,7 +62,9 @@ for t in trials:
             idx = arch[key]["_idx"]
             assert len(idx) == choice["_value"]["n_chosen"] == len(set(idx))
             assert all(0 <= i < len(choice["_value"]["candidates"]) for i in idx)
-    assert 0 <= float(t["value"]) <= 100, t["value"]
+    value = json.loads(t["value"])  # the final metric, with the costs
+    assert 0 <= value["default"] <= 100, t["value"]
+    assert value["params"] > 0 and value["macs"] > 0 and value["latency_ms"] > 0, value
     assert len(t["intermediate"]) == 1, t["intermediate"]
 PY
 }

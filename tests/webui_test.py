@@ -277,7 +277,7 @@ def pareto_scenario(tmp, downloads):
         % sys.executable, MODULE_DIR)
     trials = store.trials()
     check(len(trials) == 4, "the 4 feasible architectures trained: %s" % (trials,))
-    probes = json.loads(store.value("cost_probes"))
+    probes = store.value("cost_probes")
     check(probes["probed"] == 6 and probes["rejected"] == 2, "probe totals %s" % probes)
     shown = run_archer("experiment", "show", exp_id, "--experiment_working_directory", work)
     check("Pareto front: 4 of 4 trials" in shown, "show prints the front: " + shown)

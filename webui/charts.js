@@ -149,7 +149,8 @@ const Charts = (() => {
       series: [{ label: 'trials with results' },
                { label: 'hypervolume', stroke: palette[2], width: 2,
                  paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } }],
-      axes: [{ label: 'trials with results' }, { label: 'hypervolume' }],
+      axes: [{ label: 'trials with results', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000] },
+             { label: 'hypervolume' }],
       legend: { live: false },
     }, [xs, history.map(h => h.hypervolume)]);
   }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/bounded_file.h"
 #include "common/subprocess.h"
 #include "common/time_util.h"
 #include "store/experiment_files.h"
@@ -90,17 +91,23 @@ StatusOr<Json> run_probe(const Job& job) {
                                     std::to_string(r.exit_code) + ": " +
                                     tail(r.err.empty() ? r.out : r.err, 600));
   }
-  auto costs = load_json_file(out, JsonLimits{kMaxCostsBytes, 8});
-  if (!costs.is_ok()) {
-    if (costs.status().code() == Status::Code::kNotFound) {
+  // Written by the trial: read beneath its folder (no symlink followed),
+  // bounded.
+  auto text = read_beneath(job.probe_dir, "costs.json", kMaxCostsBytes + 1);
+  if (!text.is_ok()) {
+    if (text.status().code() == Status::Code::kNotFound) {
       return Status::invalid_argument(
           where + " exited without writing " + out +
           ": the trial does not support the cost probe (C++: "
           "get_and_apply_next_architecture; Python: archer_trial."
           "report_costs)");
     }
-    return costs.status();
+    return text.status();
   }
+  if (text.value().size() > kMaxCostsBytes)
+    return Status::invalid_argument(out + ": more than 64 KiB of costs");
+  auto costs = parse_json(text.value(), out, JsonLimits{kMaxCostsBytes, 8});
+  if (!costs.is_ok()) return costs.status();
   const Json& c = costs.value();
   if (!c.is_object())
     return Status::invalid_argument(

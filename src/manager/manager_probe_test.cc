@@ -32,6 +32,15 @@ std::string probe_script(const TempDir& dir, const std::string& mode = "") {
        "if [ -n \"$ARCHER_COST_PROBE\" ]; then\n"
     << (mode == "fail" ? "  echo 'boom: no such layer' >&2; exit 3\n" : "")
     << (mode == "silent" ? "  exit 0\n" : "")
+    << (mode == "symlink"
+            ? "  ln -s /etc/passwd \"$ARCHER_COST_PROBE\"; exit 0\n"
+            : "")
+    << (mode == "huge" ? "  yes 1 | head -c 100000 > "
+                         "\"$ARCHER_COST_PROBE\"; exit 0\n"
+                       : "")
+    << (mode == "nested" ? "  echo '{\"params\": {\"a\": 1}}' > "
+                           "\"$ARCHER_COST_PROBE\"; exit 0\n"
+                         : "")
     << "  p=500; grep -q '\"a\": {\"_value\": \"y\"' "
        "\"$NNI_SYS_DIR/parameter.cfg\" "
        "&& p=2000\n"
@@ -163,6 +172,24 @@ TEST(ManagerProbe, AProbeThatFailsStopsWithItsMessage) {
                               "not report it (it reported params"),
             std::string::npos)
       << st.message();
+}
+
+TEST(ManagerProbe, HostileProbeOutputIsRefused) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"symlink", "is a symlink"},
+      {"huge", "more than 64 KiB of costs"},
+      {"nested", "costs.json: params: expected a finite number, got"}};
+  for (const auto& [mode, expected] : cases) {
+    ProbeHarness h("Random", Json::object(),
+                   "constraints:\n  - {metric: params, max: 1000}\n", mode);
+    ASSERT_TRUE(h.manager->start().is_ok());
+    Status st = h.run();
+    ASSERT_FALSE(st.is_ok()) << mode;
+    EXPECT_NE(st.message().find(expected), std::string::npos)
+        << mode << ": " << st.message();
+    EXPECT_EQ(st.message().find("root:"), std::string::npos) << st.message();
+    EXPECT_EQ(h.manager->progress().submitted, 0);
+  }
 }
 
 TEST(ManagerProbe, ATimedOutProbeNamesTheFix) {
