@@ -239,9 +239,24 @@ std::optional<CostProbe::Finished> CostProbe::take() {
                                {"parameter_id", f.parameter_id},
                                {"time", now_ms()}});
     if (st.is_ok()) st = save_totals();
+    if (st.is_ok() && !v.feasible()) {
+      auto all = infeasible_architectures();
+      st = all.status();
+      if (st.is_ok()) {
+        Json list = all.value();
+        list.push_back(f.parameters);
+        st = store_->put_value(store_keys::kCostInfeasible, list);
+      }
+    }
     if (!st.is_ok()) f.verdict = st;
   }
   return f;
+}
+
+StatusOr<Json> CostProbe::infeasible_architectures() {
+  auto v = store_->get_value(store_keys::kCostInfeasible);
+  if (!v.is_ok()) return v.status();
+  return v.value().is_array() ? v.value() : Json::array();
 }
 
 Status CostProbe::count_rejection() {

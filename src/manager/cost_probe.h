@@ -70,6 +70,9 @@ class CostProbe {
   const Totals& totals() const { return totals_; }
   // Counts a proposal the constraints rejected (cached verdicts too).
   Status count_rejection();
+  // Every architecture a probe found infeasible so far (resumes included),
+  // as stored: their JSON.
+  StatusOr<Json> infeasible_architectures();
 
  private:
   Status save_totals();

@@ -55,12 +55,14 @@ std::string probe_script(const TempDir& dir, const std::string& mode = "") {
 
 struct ProbeHarness {
   TempDir dir;
-  std::unique_ptr<Store> store = std::move(Store::open(":memory:")).value();
+  std::shared_ptr<Store> store = std::move(Store::open(":memory:")).value();
   FakeTrainingService* fake = nullptr;
   std::unique_ptr<ExperimentManager> manager;
 
   ProbeHarness(const std::string& tuner, Json args, const std::string& extra,
-               const std::string& mode = "", int max_trials = 20) {
+               const std::string& mode = "", int max_trials = 20,
+               std::shared_ptr<Store> existing = nullptr) {
+    if (existing) store = existing;
     const std::string yaml =
         "searchSpace: {a: {_type: layer_choice, _value: [x, y]}, b: {_type: "
         "layer_choice, _value: [p, q]}, s: {_type: input_choice, _value: "
@@ -139,6 +141,25 @@ TEST(ManagerProbe, AnArchitectureIsProbedOnce) {
   const Json totals = h.store->get_value(store_keys::kCostProbes).value();
   EXPECT_EQ(totals["probed"], static_cast<int>(distinct.size()));
   EXPECT_LT(distinct.size(), 24u);
+}
+
+TEST(ManagerProbe, AResumeKeepsTheVerdictsAndTotals) {
+  const std::string constraint =
+      "constraints:\n  - {metric: params, max: 1000}\n";
+  ProbeHarness first("Random", Json::object(), constraint, "", 2);
+  ASSERT_TRUE(first.manager->start().is_ok());
+  ASSERT_TRUE(first.run().is_ok());
+  const int rejected_before = first.manager->progress().rejected;
+  ProbeHarness again("Random", Json::object(), constraint, "", 20, first.store);
+  ASSERT_TRUE(again.manager->resume().is_ok());
+  EXPECT_EQ(again.manager->progress().rejected, rejected_before);
+  ASSERT_TRUE(again.run().is_ok());
+  // Every architecture probed once over both runs; 4 rejected in all.
+  const Json totals = again.store->get_value(store_keys::kCostProbes).value();
+  EXPECT_EQ(totals["probed"], 8);
+  EXPECT_EQ(totals["rejected"], 4);
+  EXPECT_EQ(again.manager->progress().rejected, 4);
+  EXPECT_EQ(again.store->trials().value().size(), 4u);
 }
 
 TEST(ManagerProbe, AProbeThatFailsStopsWithItsMessage) {

@@ -172,6 +172,19 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
     }
   }
   std::vector<TrialHistory> history;
+  // Proposals the constraints rejected: never proposed again (they were
+  // never trials).
+  if (probe_ && tuner_) {
+    auto rejected = probe_->infeasible_architectures();
+    if (!rejected.is_ok()) return rejected.status();
+    for (const auto& r : rejected.value()) {
+      auto arch = architecture_from_json(config_.search_space, r, "rejected");
+      if (!arch.is_ok()) continue;
+      TrialHistory h(-1, arch.value(), std::nullopt);
+      h.infeasible = true;
+      history.push_back(std::move(h));
+    }
+  }
   auto imported = store_->get_value(store_keys::kImportedData);
   if (imported.is_ok() && imported.value().is_array()) {
     int i = 0;

@@ -75,6 +75,9 @@ inline constexpr char kError[] = "error";
 // JSON as trials get it) and a summary (probed, rejected, seconds).
 inline constexpr char kCostProbePrefix[] = "cost_probe:";
 inline constexpr char kCostProbes[] = "cost_probes";
+// The architectures the constraints rejected (their JSON, each once), for the
+// tuner on resume.
+inline constexpr char kCostInfeasible[] = "cost_infeasible";
 }  // namespace store_keys
 
 }  // namespace archer
