@@ -239,8 +239,9 @@ int run_main(int argc, char** argv) {
        << bench::difference(mo, rnd) << " | " << bench::difference(mo, re)
        << " | " << (met ? "yes" : "**no**") << " |\n";
   }
-  md << "\nGoal " << (all_met ? "met on all three datasets"
-                              : "**missed**: not met on every dataset")
+  md << "\nGoal "
+     << (all_met ? "met on all three datasets"
+                 : "**missed**: not met on every dataset")
      << ".\n";
   bench::publish(ARCHER_DOCS_DIR, "nb201_pareto", md.str(), write);
   return 0;
