@@ -98,11 +98,17 @@ class Tuner {
   // through this tuner. REQUIRES: update_search_space() succeeded.
   virtual void import_data(const std::vector<TrialHistory>& history) = 0;
 
-  // Checks an experiment setting against the tuner's arguments (e.g.
-  // Regularized Evolution refuses trialConcurrency >= population_size, NNI's
-  // NO_MORE_TRIAL trap).
+  // Checks an experiment setting against the tuner's arguments (an error
+  // refuses the config or the update; see concurrency_warning for settings
+  // that run, but poorly).
   virtual Status check_concurrency(int /*trial_concurrency*/) const {
     return Status::ok();
+  }
+  // A warning about a concurrency the tuner accepts but uses poorly (""
+  // when none): e.g. Regularized Evolution's slots idle while its initial
+  // population, no bigger than trialConcurrency, has not reported.
+  virtual std::string concurrency_warning(int /*trial_concurrency*/) const {
+    return "";
   }
 
   // Learned state (e.g. PPO weights) as an optimisation for resume;

@@ -9,6 +9,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
+
+extern char** environ;
 
 namespace archer {
 
@@ -29,6 +33,22 @@ StatusOr<ProcessResult> run_process(
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Everything the child needs is built before fork(): between fork and exec
+  // a child of a multi-threaded process may not allocate (another thread may
+  // have held the allocator's lock at the fork, and the child would wait for
+  // it forever).
+  std::vector<std::string> env_text;
+  for (char** e = environ; e && *e; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    const std::string name =
+        eq ? std::string(*e, static_cast<size_t>(eq - *e)) : std::string(*e);
+    if (!env.count(name)) env_text.emplace_back(*e);
+  }
+  for (const auto& [k, v] : env) env_text.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string cannot_run = std::string("cannot run ") + argv[0] + ": ";
   pid_t pid = ::fork();
   if (pid < 0)
     return Status::io_error(std::string("fork: ") + std::strerror(errno));
@@ -37,11 +57,11 @@ StatusOr<ProcessResult> run_process(
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::execvp(args[0], args.data());
-    std::string msg = std::string("cannot run ") + args[0] + ": " +
-                      std::strerror(errno) + "\n";
-    ssize_t ignored = ::write(2, msg.data(), msg.size());
+    ::execvpe(args[0], args.data(), envp.data());
+    const char* why = std::strerror(errno);
+    ssize_t ignored = ::write(2, cannot_run.data(), cannot_run.size());
+    ignored = ::write(2, why, std::strlen(why));
+    ignored = ::write(2, "\n", 1);
     (void)ignored;
     ::_exit(127);
   }

@@ -83,6 +83,11 @@ Status ExperimentManager::prepare_tuner() {
   if (!tuner_) return Status::internal("the tuner is missing");
   Status st = tuner_->update_search_space(config_.search_space);
   if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
+  if (st.is_ok()) {
+    const std::string warning =
+        tuner_->concurrency_warning(config_.trial_concurrency);
+    if (!warning.empty()) log_warning("archer", warning);
+  }
   return st;
 }
 

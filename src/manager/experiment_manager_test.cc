@@ -89,15 +89,24 @@ TEST(ExperimentManager, NotReadyNeverLosesConcurrency) {
   EXPECT_EQ(h.manager->progress().best_metric, 3.0);
 }
 
-TEST(ExperimentManager, RefusesConcurrencyAtOrAbovePopulation) {
+TEST(ExperimentManager, RunsConcurrencyAtOrAbovePopulation) {
+  // NNI refuses this (its NO_MORE_TRIAL trap); Archer runs it, the extra
+  // slots idling only while the initial population has not reported.
   ExperimentConfig c =
       config_for("RegularizedEvolutionTuner",
-                 Json{{"population_size", 2}, {"sample_size", 2}}, 2, 10);
-  Harness h(c, 2, [](const Json&) { return FakeOutcome{}; });
-  Status st = h.manager->start();
-  ASSERT_FALSE(st.is_ok());
-  EXPECT_NE(st.message().find("trialConcurrency (2) must be smaller"),
-            std::string::npos);
+                 Json{{"population_size", 2}, {"sample_size", 2}}, 3, 10);
+  Harness h(c, 3, [](const Json& r) {
+    return FakeOutcome{std::to_string(score(r))};
+  });
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE(h.manager->start().is_ok());
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("slots will idle until the initial population reports"),
+            std::string::npos)
+      << err;
+  h.run();
+  EXPECT_STREQ(to_string(h.manager->progress().status), "DONE");
+  EXPECT_EQ(h.manager->progress().succeeded, 10);
 }
 
 TEST(ExperimentManager, FailuresBadMetricsAndMinimize) {

@@ -149,17 +149,19 @@ TEST(ManagerUpdates, ConcurrencyTrialNumberKillAndSearchSpace) {
             space.value().to_json());
 }
 
-TEST(ManagerUpdates, RegularizedEvolutionRefusesConcurrencyAtItsPopulation) {
+TEST(ManagerUpdates, RegularizedEvolutionTakesConcurrencyAtItsPopulation) {
   ExperimentConfig c =
       config_for("RegularizedEvolutionTuner",
                  Json{{"population_size", 3}, {"sample_size", 2}}, 1, 4);
   Harness h(c, 1, [](const Json&) { return FakeOutcome{}; });
   ASSERT_TRUE(h.manager->start().is_ok());
-  Status st = h.manager->update_concurrency(3);
-  ASSERT_FALSE(st.is_ok());
-  EXPECT_NE(st.message().find("trialConcurrency (3) must be smaller"),
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE(h.manager->update_concurrency(3).is_ok());
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find(
+                "trialConcurrency (3) is not smaller than "
+                "classArgs.population_size (3)"),
             std::string::npos);
-  EXPECT_EQ(h.manager->config().trial_concurrency, 1);
+  EXPECT_EQ(h.manager->config().trial_concurrency, 3);
 }
 
 TEST(ManagerImport, PastResultsReachTheTunerAndTheStore) {

@@ -13,6 +13,10 @@ Status ExperimentManager::update_concurrency(int trial_concurrency) {
   if (st.is_ok() && tuner_) st = tuner_->check_concurrency(trial_concurrency);
   if (st.is_ok()) st = service_->set_max_parallel(trial_concurrency);
   if (!st.is_ok()) return st;
+  if (tuner_) {
+    const std::string warning = tuner_->concurrency_warning(trial_concurrency);
+    if (!warning.empty()) log_warning("archer", warning);
+  }
   config_.trial_concurrency = trial_concurrency;
   config_.canonical["trialConcurrency"] = trial_concurrency;
   waiting_for_end_ = false;  // more slots: ask the tuner again

@@ -43,7 +43,7 @@ class EvolutionTuner : public Tuner {
                             double reward) override;
   void trial_end(std::int64_t parameter_id, bool success) override;
   void import_data(const std::vector<TrialHistory>& history) override;
-  Status check_concurrency(int trial_concurrency) const override;
+  std::string concurrency_warning(int trial_concurrency) const override;
 
   struct Member {
     std::int64_t parameter_id;

@@ -199,15 +199,15 @@ TEST(EvolutionTuner, FailedInitialMembersAreReplacedAndNotReadyIsNotAnError) {
   EXPECT_EQ(tuner.generate_parameters(4).kind, Proposal::Kind::kReady);
 }
 
-TEST(EvolutionTuner, RefusesConcurrencyAtOrAbovePopulation) {
+TEST(EvolutionTuner, WarnsAboutConcurrencyAtOrAbovePopulation) {
   auto t = create_tuner("RegularizedEvolutionTuner",
                         Json{{"population_size", 4}, {"sample_size", 2}});
   ASSERT_TRUE(t.is_ok());
-  EXPECT_TRUE(t.value()->check_concurrency(3).is_ok());
-  Status st = t.value()->check_concurrency(4);
-  ASSERT_FALSE(st.is_ok());
-  EXPECT_NE(st.message().find("trialConcurrency (4) must be smaller than "
-                              "classArgs.population_size (4)"),
+  EXPECT_TRUE(t.value()->check_concurrency(4).is_ok());
+  EXPECT_EQ(t.value()->concurrency_warning(3), "");
+  EXPECT_NE(t.value()->concurrency_warning(4).find(
+                "trialConcurrency (4) is not smaller than "
+                "classArgs.population_size (4): slots will idle"),
             std::string::npos);
 }
 
