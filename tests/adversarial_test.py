@@ -194,6 +194,11 @@ def main():
     # experiment could not finish before the update on a loaded machine.
     open(GATE, "w").close()
     wait(lambda: index()[exp_id].get("status") == "DONE", "the resumed experiment to finish")
+    # The detached manager serves on after DONE, until stopped; it stays DONE.
+    check(status_of(request(json.loads(lock_of(exp_dir))["port"], "GET", "/check-status",
+                            "Host: 127.0.0.1\r\n")) == 200, "served after DONE")
+    archer("stop", exp_id)
+    check(index()[exp_id]["status"] == "DONE", "stopping a DONE experiment keeps DONE")
 
     # Nothing lost: every trial, each hostile one's good FINAL.
     rows = trials(exp_id)

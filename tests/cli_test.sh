@@ -81,7 +81,7 @@ passed=$((passed + 1))
 [ "$(grep -c SUCCEEDED head.out)" = 1 ] || fail "trial ls --head"
 "$archer" experiment show --experiment_working_directory "$tmp/exps" | grep -q "SUCCEEDED: 2" || fail "experiment show"
 "$archer" experiment export --type csv --filename r.csv --experiment_working_directory "$tmp/exps" >/dev/null
-head -1 r.csv | grep -q "^trialJobId,sequenceId,status,body,skip,value,params,message$" || { head -1 r.csv; fail "csv header"; }
+head -1 r.csv | grep -q "^trialJobId,sequenceId,status,body,skip,default,params,message$" || { head -1 r.csv; fail "csv header (nnictl's metric columns)"; }
 [ "$(wc -l <r.csv)" = 3 ] || fail "csv rows"
 "$archer" experiment export --type json --filename r.json --intermediate --experiment_working_directory "$tmp/exps" >/dev/null
 grep -q '"intermediate"' r.json || fail "json export"
@@ -109,9 +109,92 @@ if "$archer" stop NOPE1234 --experiment_working_directory "$tmp/bg" >/dev/null 2
 first=$(awk 'NR==2 {print $1}' bg_ls.out)
 "$archer" log trial -T "$first" --experiment_working_directory "$tmp/bg" | grep -q "^stdout: .*/trials/$first/stdout$" || fail "log trial"
 bg_id=$("$archer" experiment list --experiment_working_directory "$tmp/bg" | awk '{print $1}')
-"$archer" experiment delete "$bg_id" --experiment_working_directory "$tmp/bg" | grep -q "Deleted experiment $bg_id" || fail "experiment delete"
+# Found by id from anywhere (the registry in $HOME), as nnictl finds one.
+"$archer" trial ls "$bg_id" >any.out 2>&1 || { cat any.out; fail "trial ls by id without the working directory"; }
+[ "$(grep -c USER_CANCELED any.out)" = 2 ] || { cat any.out; fail "trial ls by id"; }
+"$archer" experiment list >all.out
+grep -q "^$bg_id  STOPPED" all.out || { cat all.out; fail "experiment list shows every working directory's"; }
+[ "$(grep -c DONE all.out)" = 4 ] || { cat all.out; fail "experiment list: the 4 DONE ones too"; }
+"$archer" experiment delete "$bg_id" --experiment_working_directory "$tmp/bg" 2>&1 | grep -q "Deleted experiment $bg_id" || fail "experiment delete"
 [ ! -d "$tmp/bg/$bg_id" ] || fail "deleted experiment's directory remains"
-"$archer" experiment list --experiment_working_directory "$tmp/bg" | grep -q "No experiment" || fail "index after delete"
+"$archer" experiment list --experiment_working_directory "$tmp/bg" 2>&1 | grep -q "No experiment" || fail "index after delete"
+if "$archer" trial ls "$bg_id" >/dev/null 2>&1; then fail "a deleted experiment is still found"; fi
+passed=$((passed + 1))
+
+# Data on stdout, messages on stderr; --json forms for scripts; NO_COLOR.
+latest=$("$archer" experiment list --json | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin), key=lambda e: e["startTime"])[-1]["id"])')
+"$archer" experiment export "$latest" --type csv --filename q.csv >export.out 2>export.err
+[ ! -s export.out ] || fail "export printed data-less text on stdout"
+grep -q "^Exported 2 trials to q.csv$" export.err || fail "export's message on stderr"
+"$archer" trial ls "$latest" --json | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+assert len(t) == 2, t
+for k in ("trialJobId", "sequenceId", "status", "startTime", "endTime", "duration", "value",
+          "parameter", "intermediateCount", "lastIntermediate", "message"):
+    assert k in t[0], k
+assert t[0]["status"] == "SUCCEEDED" and t[0]["intermediateCount"] >= 0
+' || fail "trial ls --json"
+"$archer" experiment show "$latest" --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["status"] == "DONE" and s["trials"] == 2 and s["byStatus"] == {"SUCCEEDED": 2}, s
+assert s["best"]["trialJobId"] and "parameter" in s["best"] and s["pareto"] is None, s
+' || fail "experiment show --json"
+"$archer" experiment list --json | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    assert set(e) >= {"id", "experimentName", "status", "dir", "workingDir", "startTime", "endTime",
+                      "port", "message"}, e
+' || fail "experiment list --json"
+"$archer" top --once >top.out || fail "top --once"
+grep -q "no experiment is running" top.out || { cat top.out; fail "top --once output"; }
+[ "$("$archer" top --json)" = "[]" ] || fail "top --json with nothing running"
+if command -v script >/dev/null; then
+  # On a terminal statuses are coloured, unless NO_COLOR is set.
+  script -qec "$archer trial ls $latest" /dev/null >tty.out
+  grep -q $'\033\[32mSUCCEEDED' tty.out || { cat -v tty.out; fail "colour on a terminal"; }
+  NO_COLOR=1 script -qec "$archer trial ls $latest" /dev/null >nocolor.out
+  if grep -q $'\033' nocolor.out; then cat -v nocolor.out; fail "NO_COLOR"; fi
+fi
+passed=$((passed + 1))
+
+# A used-up space says so; a detached manager serves on after DONE until archer stop.
+printf '{"op": {"_type": "layer_choice", "_value": ["a", "b"]}}' >two.json
+cat >two.yml <<'YAML'
+searchSpaceFile: two.json
+trialCommand: "m='{\"parameter_id\": 0, \"trial_job_id\": \"t\", \"type\": \"FINAL\", \"sequence\": 0, \"value\": \"0.5\"}'; printf 'ME%06d%s\\n' $((${#m}+1)) \"$m\" >> \"$NNI_OUTPUT_DIR/.nni/metrics\"; echo printed >> \"$NNI_OUTPUT_DIR/trial.log\""
+trialConcurrency: 1
+maxTrialNumber: 10
+tuner: {name: Random}
+YAML
+echo "experimentWorkingDirectory: $tmp/two" >>two.yml
+"$archer" create --config two.yml --port 0 >two.out 2>&1 || { cat two.out; fail "create two"; }
+two_id=$(sed -n 's/^Experiment \([^ ]*\) started.*/\1/p' two.out)
+for _ in $(seq 100); do
+  "$archer" experiment status "$two_id" | grep -q '"DONE"' && break
+  sleep 0.2
+done
+"$archer" experiment status "$two_id" >status.out
+grep -q '"message": "search space exhausted: all 2 architectures tried"' status.out || { cat status.out; fail "status says why"; }
+"$archer" experiment show "$two_id" | grep -q "^status: DONE (search space exhausted: all 2 architectures tried)$" || fail "show says why"
+"$archer" experiment list | grep -q "^$two_id  DONE (search space exhausted: all 2 architectures tried)" || fail "list says why"
+"$archer" top --json | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+assert len(t) == 1 and t[0]["status"] == "DONE" and t[0]["port"], t
+assert t[0]["message"] == "search space exhausted: all 2 architectures tried", t
+' || fail "top: served after DONE, and why"
+port=$("$archer" experiment list --json | python3 -c "import json,sys; print([e for e in json.load(sys.stdin) if e['id'] == '$two_id'][0]['port'])")
+python3 -c "import urllib.request; assert b'DONE' in urllib.request.urlopen('http://127.0.0.1:$port/api/v1/nni/check-status', timeout=5).read()" || fail "REST after DONE"
+first_two=$("$archer" trial ls "$two_id" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["trialJobId"])')
+"$archer" log trial "$two_id" -T "$first_two" | grep -q "^trial.log: .*/trials/$first_two/trial.log$" || fail "log trial lists trial.log"
+"$archer" stop "$two_id" >stop2.out 2>&1 || { cat stop2.out; fail "stop a served DONE experiment"; }
+grep -q ": DONE$" stop2.out || { cat stop2.out; fail "it stays DONE"; }
+if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/', timeout=5)" 2>/dev/null; then
+  fail "still served after archer stop"
+fi
+grep -q "search space exhausted: all 2 architectures tried" "$tmp/two/$two_id/log/manager.log" || fail "the progress line says why"
 passed=$((passed + 1))
 
 # Bad input: one line naming the file, line and key.

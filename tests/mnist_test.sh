@@ -70,8 +70,11 @@ PY
 }
 # The shipped configs (every tuner, v2 and v1), shrunk to 3 tiny trials.
 for f in config_random config_evolution config_evolution_asha config_ppo config_v1_random config_v1_evolution config_v1_ppo; do
+  # A search selects on a validation split of the training images, never on the test set.
+  grep -q -- "--validation_samples 10000" "$shipped/$f.yml" || fail "$f: no validation split"
+  if grep -q -- "--test_samples" "$shipped/$f.yml"; then fail "$f: selects on the test set"; fi
   sed -e "s|../../build/examples/mnist/mnist_nas|$mnist|" \
-      -e "s|--epochs 3 --train_samples 10000 --test_samples 2000|--epochs 2 --train_samples 256 --test_samples 256 --log_interval 0|" \
+      -e "s|--space cells .*|--space cells --epochs 2 --train_samples 256 --validation_samples 256 --log_interval 0|" \
       -e "s|maxTrialNumber: [24]0|maxTrialNumber: 3|; s|maxTrialNum: 20|maxTrialNum: 3|" \
       "$shipped/$f.yml" >"$f.yml"
   case $f in

@@ -99,6 +99,8 @@ archs = [json.dumps(t["parameter"], sort_keys=True) for t in trials]
 assert len(set(archs)) == 6, "the resumed Random tuner repeated an architecture"
 PY
 "$archer" experiment status "$id" --experiment_working_directory crash | grep -q '"DONE"' || fail "experiment status"
+# The detached manager serves on after DONE until stopped; it stays DONE.
+"$archer" stop "$id" --experiment_working_directory crash 2>&1 | grep -q ": DONE$" || fail "stop after DONE"
 passed=$((passed + 1))
 
 # 2. A running experiment changed through its REST API by the CLI.
@@ -108,12 +110,12 @@ sed -i 's/classArgs: {seed: 3}/classArgs: {seed: 3, population_size: 8, sample_s
 "$archer" create --config live.yml --port 0 >live.out 2>&1 || { cat live.out; fail "create live"; }
 lid=$(sed -n 's/^Experiment \([A-Za-z0-9]*\) started.*/\1/p' live.out)
 wait_trials live/ RUNNING 1
-"$archer" update concurrency -v 3 --experiment_working_directory live | grep -q "trialConcurrency = 3" || fail "update concurrency"
+"$archer" update concurrency -v 3 --experiment_working_directory live 2>&1 | grep -q "trialConcurrency = 3" || fail "update concurrency"
 wait_trials live/ RUNNING 3
 if "$archer" update concurrency -v 0 --experiment_working_directory live >bad.out 2>&1; then fail "concurrency 0 accepted"; fi
 grep -q "archer: error: .*trialConcurrency" bad.out || { cat bad.out; fail "refused concurrency message"; }
 victim=$("$archer" trial ls --experiment_working_directory live | awk '$3 == "RUNNING" {print $1; exit}')
-"$archer" trial kill -T "$victim" --experiment_working_directory live | grep -q "Trial $victim" || fail "trial kill"
+"$archer" trial kill -T "$victim" --experiment_working_directory live 2>&1 | grep -q "Trial $victim" || fail "trial kill"
 wait_trials live/ USER_CANCELED 1
 if "$archer" trial kill -T Nope1 --experiment_working_directory live >bad.out 2>&1; then fail "kill of an unknown trial"; fi
 grep -q "archer: error: trial 'Nope1' is not running" bad.out || { cat bad.out; fail "kill unknown message"; }
@@ -122,14 +124,14 @@ grep -q "archer: error: trial 'Nope1' is not running" bad.out || { cat bad.out; 
 if "$archer" update duration -v soon --experiment_working_directory live >bad.out 2>&1; then fail "bad duration accepted"; fi
 grep -q "maxExperimentDuration: expected a duration" bad.out || { cat bad.out; fail "bad duration message"; }
 wait_trials live/ RUNNING 3  # the killed trial's slot, within the new budget
-"$archer" experiment import -f crash.json --experiment_working_directory live | grep -q "Imported 6 of 6 records into experiment $lid" || fail "experiment import"
+"$archer" experiment import -f crash.json --experiment_working_directory live 2>&1 | grep -q "Imported 6 of 6 records into experiment $lid" || fail "experiment import"
 url=$("$archer" webui url --experiment_working_directory live)
 [ "$url" = "http://127.0.0.1:$(index_field live "$lid" port)/" ] || fail "webui url: $url"
 "$archer" top -n 1 --experiment_working_directory live | grep -q "^$lid .*RUNNING" || fail "top"
 cat >space2.json <<'JSON'
 {"d": {"_type": "layer_choice", "_value": ["m", "n"]}}
 JSON
-"$archer" update searchspace -f space2.json --experiment_working_directory live | grep -q "1 entries" || fail "update searchspace"
+"$archer" update searchspace -f space2.json --experiment_working_directory live 2>&1 | grep -q "1 entries" || fail "update searchspace"
 "$python" - "$tmp/live/$lid/db/archer.sqlite" <<'PY' || fail "updates not stored"
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -140,7 +142,7 @@ assert config["maxExperimentDuration"] == 7200, config
 assert list(value("search_space")) == ["d"], value("search_space")
 assert len(value("imported_data")) == 6
 PY
-"$archer" stop "$lid" --experiment_working_directory live | grep -q "STOPPED" || fail "stop live"
+"$archer" stop "$lid" --experiment_working_directory live 2>&1 | grep -q "STOPPED" || fail "stop live"
 passed=$((passed + 1))
 
 # 3. view serves a stopped experiment read-only; resume continues it with the

@@ -7,7 +7,9 @@ against the experiment's SQLite store, sorts, filters, searches, expands a
 trial (its stdout holds script that must stay text), watches counts change
 without a reload, kills a trial, compares two, exports CSV and JSON, changes the
 concurrency (and sees a bad value refused), stops the experiment from the page,
-then views it read-only; an early-stopped trial; with NNI's code (NNI_DIR),
+then views it read-only; an early-stopped trial; a detached manager serving its
+page after DONE (the reason shown) until `archer stop`, and the views' addresses
+(hash routes, the back button, a hostile hash); with NNI's code (NNI_DIR),
 an experiment of NNI's TPE on an HPO space: its values (numbers, a nested
 choice) on every tab. Screenshots go to SHOT_DIR (CI artifacts).
 
@@ -306,6 +308,90 @@ def pareto_scenario(tmp, downloads):
         b.quit()
 
 
+ROUTES_TRIAL = """
+import archer_trial as nni
+p = nni.get_next_parameter()
+nni.report_intermediate_result(1.0)
+nni.report_final_result({"x": 3.0, "y": 2.0, "z": 1.0}[p["op"]["_value"]])
+"""
+
+
+def routes_scenario(tmp):
+    """A detached manager serves its web UI on after DONE (here: Random used up
+    a 3-architecture space, and the page says so) until `archer stop`; every
+    view has an address: a pasted #/trials/<id> opens that trial, tabs push
+    history (back works), #/compare/a,b selects, a hostile or unknown hash is
+    only text."""
+    work = os.path.join(tmp, "work-routes")
+    with open(os.path.join(tmp, "routes_trial.py"), "w") as f:
+        f.write(ROUTES_TRIAL)
+    with open(os.path.join(tmp, "routes.yml"), "w") as f:
+        f.write("searchSpace:\n  op: {_type: layer_choice, _value: [x, y, z]}\n"
+                "trialCommand: %s routes_trial.py\ntrialCodeDirectory: .\n"
+                "trialConcurrency: 2\nmaxTrialNumber: 10\n"
+                "experimentWorkingDirectory: %s\n"
+                "tuner: {name: Random, classArgs: {seed: 2}}\n" % (sys.executable, work))
+    env = dict(os.environ, PYTHONPATH=MODULE_DIR)
+    out = run_archer("create", "--config", os.path.join(tmp, "routes.yml"), "--port", "0",
+                     env=env)
+    url = re.search(r"^Web UI: (\S+)$", out, re.M).group(1)
+    exp_id = re.search(r"Experiment (\S+) started", out).group(1)
+    store = Store(os.path.join(work, exp_id, "db", "archer.sqlite"))
+    wait_for(lambda: store.value("status") == "DONE", "DONE", timeout=60)
+    trials = store.trials()
+    check(len(trials) == 3, "3 of 10 trials: the space is used up: %s" % (trials,))
+    b = Browser()
+    try:
+        # The manager that ran it still serves it.
+        wait_for(lambda: urllib.request.urlopen(url + "api/v1/nni/check-status", timeout=5)
+                 .read().decode().find("exhausted") >= 0, "check-status after DONE")
+        first = trials[1][0]
+        b.get(url + "#/trials/" + first)
+        b.wait("return document.body.dataset.loaded", what="the page")
+        b.wait("return document.getElementById('ov-reason').textContent === "
+               "'search space exhausted: all 3 architectures tried'", what="the reason")
+        check(b.js("return !document.getElementById('tab-trials').hidden"),
+              "#/trials/<id> opens the trials tab")
+        b.wait("return document.getElementById('detail-%s') !== null" % first,
+               what="the pasted trial expanded")
+        b.click("#tabs button[data-tab=architectures]")
+        check(b.js("return location.hash") == "#/architectures", "a tab has an address")
+        b.js("history.back()")
+        b.wait("return location.hash === '#/trials/%s' && "
+               "!document.getElementById('tab-trials').hidden" % first, what="back works")
+        b.click("#trials tr.trial[data-id=%s] td:nth-child(3)" % first)
+        b.wait("return location.hash === '#/trials'", what="collapsing drops the id")
+        a, c = trials[0][0], trials[2][0]
+        b.get(url + "#/compare/%s,%s" % (a, c))
+        b.wait("return document.body.dataset.loaded && "
+               "document.getElementById('compare-count').textContent === '(2)'",
+               what="#/compare/a,b selects two")
+        b.wait("return !document.getElementById('tab-compare').hidden", what="compare tab")
+        hostile = "#/trials/%3Cimg%20src%3Dx%20onerror%3D%22window.__xss%3D1%22%3E"
+        b.get(url + hostile)
+        b.wait("return document.body.dataset.loaded", what="the page (hostile hash)")
+        b.wait("return document.getElementById('trial-search').value.startsWith('<img')",
+               what="the hostile id as search text")
+        check(b.js("return window.__xss === undefined && "
+                   "document.querySelector('#tab-trials img') === null"), "no injection")
+        b.get(url + "#/nonsense/%E0%A4%A")
+        b.wait("return document.body.dataset.loaded", what="the page (bad hash)")
+        check(b.js("return !document.getElementById('tab-overview').hidden"),
+              "an unknown hash is the overview")
+        b.screenshot(os.path.join(SHOTS, "13-done-and-served.png"))
+    finally:
+        b.quit()
+    listed = json.loads(run_archer("top", "--json", "--experiment_working_directory", work))
+    check([e["status"] for e in listed] == ["DONE"], "top says it is done: %s" % listed)
+    run_archer("stop", exp_id, "--experiment_working_directory", work)
+    try:
+        urllib.request.urlopen(url + "api/v1/nni/check-status", timeout=5)
+        check(False, "still served after archer stop")
+    except OSError:
+        pass
+    check(store.value("status") == "DONE", "stopping a served DONE experiment keeps DONE")
+
+
 def main():
     for tool in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
         if not os.path.exists(tool):
@@ -536,6 +622,7 @@ def main():
         stopped_scenario(tmp, downloads)
         hpo_scenario(tmp, downloads)
         pareto_scenario(tmp, downloads)
+        routes_scenario(tmp)
         print("webui browser test: all checks passed; screenshots in " + SHOTS)
     finally:
         if browser:

@@ -18,6 +18,8 @@ const state = {
   statuses: new Set(),
   search: '',
   expanded: new Set(),
+  routedTrial: null,  // the trial #/trials/<id> names
+  appliedRoute: null,
   selected: new Set(),
   timer: null,
   trialsTicket: 0,
@@ -149,6 +151,9 @@ function kvRows(table, rows) {
 function renderOverview(ov) {
   $('ov-status').textContent = ov.status || '–';
   $('ov-message').textContent = ov.platform ? `${ov.tuner} on ${ov.platform}` : '';
+  // Why it ended or stopped proposing ("search space exhausted: ...").
+  $('ov-reason').textContent = ov.message || '';
+  $('ov-reason').hidden = !ov.message;
   const done = TERMINAL.reduce((n, s) => n + (ov.counts[s] || 0), 0);
   $('ov-trials').textContent = `${done} / ${ov.maxTrialNumber || '∞'} done`;
   const counts = $('ov-counts');
@@ -361,13 +366,21 @@ async function loadIntermediate(id, target, stopped) {
 }
 
 function toggleExpanded(id) {
-  if (state.expanded.has(id)) state.expanded.delete(id); else state.expanded.add(id);
+  if (state.expanded.has(id)) {
+    state.expanded.delete(id);
+    if (state.routedTrial === id) { state.routedTrial = null; setRoute('#/trials'); }
+  } else {
+    state.expanded.add(id);
+    state.routedTrial = id;
+    setRoute('#/trials/' + encodeURIComponent(id));
+  }
   loadTrials().catch(showError);
 }
 
 function toggleSelected(id, on) {
   if (on) state.selected.add(id); else state.selected.delete(id);
   $('compare-count').textContent = state.selected.size ? `(${state.selected.size})` : '';
+  if (state.tab === 'compare') setRoute(routeOf('compare'));
 }
 
 async function killTrial(id) {
@@ -507,7 +520,74 @@ function schedule() {
   if (seconds > 0) state.timer = setInterval(() => refresh(false), seconds * 1000);
 }
 
+// ---- routes ----------------------------------------------------------------
+// Every view has an address (docs/webui.md), so it can be bookmarked or pasted
+// and the browser's back button works:
+//   #/overview  #/trials  #/trials/<trial id>  #/architectures
+//   #/compare/<id>,<id>,...  #/pareto
+// A hash is the URL's, so anybody's: it is parsed, never evaluated, and its
+// ids reach the page as text and the API encoded.
+const TABS = ['overview', 'trials', 'architectures', 'compare', 'pareto'];
+
+function routeOf(tab) {
+  if (tab === 'compare' && state.selected.size)
+    return '#/compare/' + [...state.selected].map(encodeURIComponent).join(',');
+  if (tab === 'trials' && state.routedTrial)
+    return '#/trials/' + encodeURIComponent(state.routedTrial);
+  return '#/' + tab;
+}
+
+// Records `hash` as the current address (a new history entry) unless it is.
+function setRoute(hash) {
+  if (location.hash !== hash) history.pushState(null, '', hash);
+  state.appliedRoute = hash;
+}
+
+function decodePart(text) {
+  try { return decodeURIComponent(text); } catch (e) { return null; }
+}
+
+// The view `hash` names: {tab, trial, compare}; unknown ones are the overview.
+function parseRoute(hash) {
+  const parts = String(hash || '').replace(/^#\/?/, '').split('/');
+  const tab = TABS.includes(parts[0]) ? parts[0] : 'overview';
+  const rest = parts.slice(1).join('/');
+  const route = { tab, trial: null, compare: [] };
+  if (tab === 'trials' && rest) route.trial = decodePart(rest);
+  if (tab === 'compare' && rest)
+    route.compare = rest.split(',').map(decodePart).filter(id => id);
+  return route;
+}
+
+function applyRoute(hash) {
+  // popstate and hashchange both come for one change of address.
+  if (state.appliedRoute === hash) return;
+  state.appliedRoute = hash;
+  const route = parseRoute(hash);
+  if (route.trial) {
+    // The trial's row on the first page: found by its id.
+    state.routedTrial = route.trial;
+    state.expanded.add(route.trial);
+    state.search = route.trial;
+    state.offset = 0;
+    $('trial-search').value = route.trial;
+  } else if (route.tab === 'trials') {
+    state.routedTrial = null;
+  }
+  if (route.tab === 'compare' && route.compare.length) {
+    state.selected = new Set(route.compare);
+    $('compare-count').textContent = `(${state.selected.size})`;
+  }
+  showTab(route.tab);
+}
+
 function selectTab(tab) {
+  if (tab === 'trials') state.routedTrial = null;
+  setRoute(routeOf(tab));
+  showTab(tab);
+}
+
+function showTab(tab) {
   state.tab = tab;
   for (const b of document.querySelectorAll('#tabs button'))
     b.classList.toggle('active', b.dataset.tab === tab);
@@ -565,6 +645,9 @@ function init() {
     } catch (e) { $('action-result').textContent = e.message; }
   });
   $('refresh').addEventListener('change', schedule);
+  window.addEventListener('popstate', () => applyRoute(location.hash));
+  window.addEventListener('hashchange', () => applyRoute(location.hash));
+  applyRoute(location.hash);
   refresh(true);
   schedule();
 }

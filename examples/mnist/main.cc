@@ -14,7 +14,8 @@
 //
 // --space nni is NNI's MNIST network (8 architectures; its ss_gen output is
 // NNI's byte for byte); --space cells is a larger space for the tuners. NNI's
-// training recipe by default: SGD lr 0.01 momentum 0.5, batch 64, 10 epochs;
+// training recipe by default: SGD lr 0.01 momentum 0.5, batch 64, 10 epochs
+// (--optimizer adam --lr X: Adam, the search's proxy);
 // after each epoch the test accuracy (percent) is reported, the last one as the
 // final result.
 #include <archer/nn.h>
@@ -26,6 +27,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -41,6 +43,7 @@ struct Flags {
   int test_batch_size = 1000;
   double lr = 0.01;
   double momentum = 0.5;
+  std::string optimizer = "sgd";  // sgd (NNI's) | adam
   int hidden_size = 512;
   int channels = 16;
   int cells = 4;
@@ -60,6 +63,7 @@ struct Flags {
 const char kUsage[] =
     "flags: --space nni|cells, --epochs N, --batch_size N, --test_batch_size "
     "N, --lr X, --momentum X, --hidden_size N, --channels N, --cells N, "
+    "--optimizer sgd|adam (adam ignores --momentum), "
     "--train_samples N (0: all), --test_samples N, --validation_samples N, "
     "--threads N, --seed N, --log_interval N, --data_dir DIR, --cache_dir "
     "DIR, --architecture FILE, --ops OP,OP,... (cells space), "
@@ -85,6 +89,7 @@ Flags parse_flags(int argc, char** argv) {
                                           {"--momentum", &f.momentum}};
   std::map<std::string, std::string*> strings = {
       {"--space", &f.space},
+      {"--optimizer", &f.optimizer},
       {"--data_dir", &f.data_dir},
       {"--cache_dir", &f.cache_dir},
       {"--architecture", &f.architecture},
@@ -126,6 +131,10 @@ Flags parse_flags(int argc, char** argv) {
   if (f.space != "nni" && f.space != "cells") {
     throw std::invalid_argument("--space: expected nni or cells, got '" +
                                 f.space + "'");
+  }
+  if (f.optimizer != "sgd" && f.optimizer != "adam") {
+    throw std::invalid_argument("--optimizer: expected sgd or adam, got '" +
+                                f.optimizer + "'");
   }
   return f;
 }
@@ -207,8 +216,14 @@ int run(Net net, const Flags& f) {
   std::cerr << "architecture: "
             << archer::dumps(archer::nn::applied_architecture(*net))
             << std::endl;
-  torch::optim::SGD optimizer(
-      net->parameters(), torch::optim::SGDOptions(f.lr).momentum(f.momentum));
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (f.optimizer == "adam") {
+    optimizer = std::make_unique<torch::optim::Adam>(
+        net->parameters(), torch::optim::AdamOptions(f.lr));
+  } else {
+    optimizer = std::make_unique<torch::optim::SGD>(
+        net->parameters(), torch::optim::SGDOptions(f.lr).momentum(f.momentum));
+  }
   const int64_t n = train.images.size(0);
   double accuracy = 0, seconds = 0;
   archer::Json last;
@@ -221,12 +236,12 @@ int run(Net net, const Flags& f) {
     for (int64_t i = 0; i < n; i += f.batch_size) {
       const int64_t m = std::min<int64_t>(f.batch_size, n - i);
       torch::Tensor idx = order.narrow(0, i, m);
-      optimizer.zero_grad();
+      optimizer->zero_grad();
       torch::Tensor loss =
           torch::nll_loss(net->forward(train.images.index_select(0, idx)),
                           train.labels.index_select(0, idx));
       loss.backward();
-      optimizer.step();
+      optimizer->step();
       loss_sum += loss.item<double>();
       ++batches;
       if (f.log_interval > 0 && batches % f.log_interval == 0) {

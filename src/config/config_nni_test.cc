@@ -121,6 +121,11 @@ TEST(ConfigNni, CustomisedTunerErrorsSayTheRealReason) {
             "exp.yml:4: tuner.name: missing; expected a built-in tuner's "
             "name, or className (\"module.Class\") with codeDirectory for a "
             "customised one");
+  // codeDirectory says it is customised: the class is what is missing.
+  EXPECT_EQ(error_of(with("tuner: {codeDirectory: ., classArgs: {a: 1}}\n")),
+            "exp.yml:4: tuner.className: missing; a customised tuner "
+            "(codeDirectory is given) needs className, the qualified Python "
+            "class \"module.Class\" in it");
   EXPECT_EQ(error_of(with("tuner: {name: TPE, codeDirectory: .}\n")),
             "exp.yml:4: tuner.codeDirectory: is for a customised tuner "
             "(className); a built-in one needs none");

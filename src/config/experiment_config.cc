@@ -250,6 +250,14 @@ StatusOr<bool> resolve_algorithm(Json& c, const std::string& key,
                      "give name (a built-in " + kind +
                          ") or className (a customised one), not both");
   }
+  if (!named && !customised && !algo["codeDirectory"].is_null()) {
+    // codeDirectory says it is a customised one: what is missing is its
+    // class, not a built-in name.
+    return ctx.error(p, key + ".className",
+                     "missing; a customised " + kind +
+                         " (codeDirectory is given) needs className, the "
+                         "qualified Python class \"module.Class\" in it");
+  }
   if (!named && !customised) {
     return ctx.error(p, key + ".name",
                      "missing; expected a built-in " + kind +

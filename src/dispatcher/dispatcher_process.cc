@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -126,8 +127,26 @@ std::string DispatcherProcess::log_tail(size_t bytes) const {
                                   ? size - static_cast<std::streamoff>(bytes)
                                   : 0;
   in.seekg(from);
-  std::string out(static_cast<size_t>(size - from), '\0');
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  std::string raw(static_cast<size_t>(size - from), '\0');
+  in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+  // Data for a terminal and a log, never commands to them: NNI's colour
+  // escapes (ESC [ ... letter) are dropped, other control characters but
+  // newlines and tabs become '?'.
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(raw[i]);
+    if (c == 0x1b) {
+      if (i + 1 < raw.size() && raw[i + 1] == '[') {
+        i += 2;
+        while (i < raw.size() &&
+               !std::isalpha(static_cast<unsigned char>(raw[i])))
+          ++i;
+      }
+      continue;
+    }
+    out += (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : raw[i];
+  }
   return out;
 }
 

@@ -40,7 +40,9 @@ class DispatcherProcess {
   pid_t pid() const { return pid_; }
   // Once it exited: how ("exit code 1", "killed by signal 9").
   std::optional<std::string> exited();
-  // The end of its log (the traceback of a crash), at most `bytes`.
+  // The end of its log (the traceback of a crash), at most `bytes`, as text:
+  // terminal escapes dropped, other control characters (but newline and tab)
+  // replaced by '?'.
   std::string log_tail(size_t bytes = 4000) const;
   // SIGTERM to its group, SIGKILL after `grace`; waits for it.
   void stop(std::chrono::milliseconds grace);

@@ -62,6 +62,8 @@ TEST_F(Dispatcher, ACrashEndsWithItsStatusAndTraceback) {
   EXPECT_NE(*d.value()->exited(), "exit code 0");
   const std::string tail = d.value()->log_tail();
   EXPECT_NE(tail.find("Traceback"), std::string::npos) << tail;
+  // NNI colours its ERROR line; the tail is text (no terminal escapes).
+  EXPECT_EQ(tail.find('\x1b'), std::string::npos) << tail;
 }
 
 TEST_F(Dispatcher, AHungDispatcherIsStopped) {

@@ -223,6 +223,18 @@ Status Experiment::finish() {
   });
 }
 
+Status Experiment::record_status() {
+  const Progress p = manager_->progress();
+  return update_index_entry(working_dir_, id_, [&](Json& entry) {
+    entry["status"] = p.status;
+    if (p.status == ExperimentStatus::kDone) {
+      entry["endTime"] = now_ms();
+    } else {
+      entry.erase("endTime");
+    }
+  });
+}
+
 ExperimentViewer::ExperimentViewer(ManagerLock lock, std::string dir)
     : lock_(std::move(lock)),
       rest_(std::make_unique<RestServer>(files::store_path(dir))) {}

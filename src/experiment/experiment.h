@@ -69,6 +69,10 @@ class Experiment {
   Status stop();
   // Stops the REST server and records the end in the index.
   Status finish();
+  // Records the current status in the index (with the end time once it is
+  // DONE), the REST server left running: a detached manager serves its web
+  // UI on after the end, until `archer stop`.
+  Status record_status();
 
   Progress progress() const { return manager_->progress(); }
   const ExperimentConfig& config() const { return manager_->config(); }

@@ -21,10 +21,103 @@ std::string default_working_dir() {
   return std::string(home ? home : ".") + "/archer-experiments";
 }
 
-Json load_index(const std::string& working_dir) {
+Json load_own_index(const std::string& working_dir) {
   auto index = load_json_file(files::index_path(working_dir));
   return index.is_ok() && index.value().is_object() ? index.value()
                                                     : Json::object();
+}
+
+namespace {
+
+// `a` and `b` name the same directory (both may not exist yet).
+bool same_dir(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  const fs::path pa = fs::weakly_canonical(fs::absolute(a, ec), ec);
+  const fs::path pb = fs::weakly_canonical(fs::absolute(b, ec), ec);
+  return pa.lexically_normal() == pb.lexically_normal();
+}
+
+bool is_pointer(const Json& entry) {
+  return entry.is_object() && entry.value("workingDir", Json()).is_string();
+}
+
+// The registry's pointer `entry` of experiment `id`, resolved through its
+// working directory's own index.
+Json resolve_pointer(const std::string& id, const Json& entry) {
+  const std::string wd = entry["workingDir"].get<std::string>();
+  const Json own = load_own_index(wd);
+  Json resolved;
+  if (own.contains(id) && own[id].is_object() &&
+      own[id].value("dir", Json()).is_string()) {
+    resolved = own[id];
+  } else {
+    resolved = entry;
+    resolved["status"] = "MISSING";
+    std::error_code ec;
+    resolved["missing"] =
+        fs::exists(files::index_path(wd), ec)
+            ? "the index of its working directory " + wd + " no longer lists it"
+            : "its working directory " + wd + " is gone (moved or deleted?)";
+  }
+  resolved["workingDir"] = wd;
+  return resolved;
+}
+
+}  // namespace
+
+Json load_index(const std::string& working_dir) {
+  const std::string registry_dir = default_working_dir();
+  const bool is_registry = same_dir(working_dir, registry_dir);
+  Json merged = load_own_index(working_dir);
+  const Json registry = is_registry ? merged : load_own_index(registry_dir);
+  for (auto it = registry.begin(); it != registry.end(); ++it) {
+    if (is_pointer(it.value())) {
+      if (!is_registry &&
+          same_dir(it.value()["workingDir"].get<std::string>(), working_dir) &&
+          merged.contains(it.key()))
+        continue;  // its own entry is already here
+      merged[it.key()] = resolve_pointer(it.key(), it.value());
+    } else if (!is_registry && !merged.contains(it.key()) &&
+               it.value().is_object()) {
+      Json entry = it.value();
+      entry["workingDir"] = registry_dir;
+      merged[it.key()] = entry;
+    }
+  }
+  return merged;
+}
+
+bool in_scope(const Json& entry, const std::string& working_dir) {
+  if (same_dir(working_dir, default_working_dir())) return true;
+  return !entry.is_object() || !entry.value("workingDir", Json()).is_string() ||
+         same_dir(entry["workingDir"].get<std::string>(), working_dir);
+}
+
+std::string entry_working_dir(const Json& entry,
+                              const std::string& working_dir) {
+  return entry.is_object() && entry.value("workingDir", Json()).is_string()
+             ? entry["workingDir"].get<std::string>()
+             : working_dir;
+}
+
+Status register_experiment(const std::string& working_dir,
+                           const std::string& id, const std::string& dir) {
+  if (same_dir(working_dir, default_working_dir())) return Status::ok();
+  std::error_code ec;
+  const std::string absolute_wd = fs::absolute(working_dir, ec).string();
+  const std::string absolute_dir = fs::absolute(dir, ec).string();
+  return update_index_entry(default_working_dir(), id, [&](Json& e) {
+    e = Json{{"id", id}, {"dir", absolute_dir}, {"workingDir", absolute_wd}};
+  });
+}
+
+Status unregister_experiment(const std::string& id) {
+  const std::string registry_dir = default_working_dir();
+  if (!is_pointer(load_own_index(registry_dir).value(id, Json())))
+    return Status::ok();
+  return update_index(registry_dir, [&](Json& all) {
+    if (is_pointer(all.value(id, Json()))) all.erase(id);
+  });
 }
 
 Status update_index(const std::string& working_dir,
@@ -45,7 +138,7 @@ Status update_index(const std::string& working_dir,
       return Status::io_error(path +
                               ".lock: cannot lock: " + std::strerror(errno));
   }
-  Json index = load_index(working_dir);
+  Json index = load_own_index(working_dir);
   change(index);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
@@ -69,6 +162,29 @@ Status update_index_entry(const std::string& working_dir, const std::string& id,
   });
 }
 
+namespace {
+
+// The directory of `entry` (experiment `id`), or why it cannot be used.
+StatusOr<std::string> usable_dir(const std::string& id, const Json& entry) {
+  if (entry.value("status", Json()) == "MISSING") {
+    return Status::not_found(
+        "experiment '" + id + "' (" + entry.value("dir", std::string()) +
+        "): " + entry.value("missing", std::string()) +
+        "; forget it with `archer experiment delete " + id + "`");
+  }
+  const std::string dir = entry["dir"].get<std::string>();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return Status::not_found("experiment '" + id + "': its folder " + dir +
+                             " is gone (moved or deleted?); forget it with "
+                             "`archer experiment delete " +
+                             id + "`");
+  }
+  return dir;
+}
+
+}  // namespace
+
 StatusOr<std::string> find_experiment_dir(const std::string& id,
                                           const std::string& working_dir) {
   const Json all = load_index(working_dir);
@@ -82,26 +198,31 @@ StatusOr<std::string> find_experiment_dir(const std::string& id,
     if (!all.contains(id) || !all[id].is_object() ||
         !all[id].value("dir", Json()).is_string())
       return Status::not_found("experiment '" + id + "' not found under " +
-                               working_dir);
-    return all[id]["dir"].get<std::string>();
+                               working_dir + " nor in the registry of " +
+                               default_working_dir() +
+                               " (`archer experiment list` lists them)");
+    return usable_dir(id, all[id]);
   }
   std::string latest;
   std::int64_t latest_time = -1;
   for (auto it = all.begin(); it != all.end(); ++it) {
-    if (!it.value().is_object() || !it.value().value("dir", Json()).is_string())
+    if (!it.value().is_object() ||
+        !it.value().value("dir", Json()).is_string() ||
+        it.value().value("status", Json()) == "MISSING" ||
+        !in_scope(it.value(), working_dir))
       continue;
     const Json t = it.value().value("startTime", Json());
     const std::int64_t start =
         t.is_number_integer() ? t.get<std::int64_t>() : 0;
     if (start > latest_time) {
       latest_time = start;
-      latest = it.value()["dir"].get<std::string>();
+      latest = it.key();
     }
   }
   if (latest.empty())
     return Status::not_found("no readable experiment entry under " +
                              working_dir);
-  return latest;
+  return usable_dir(latest, all[latest]);
 }
 
 }  // namespace archer

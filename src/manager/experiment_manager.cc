@@ -1,5 +1,6 @@
 #include "manager/experiment_manager.h"
 
+#include <cstdio>
 #include <thread>
 
 #include "archer/assessor.h"
@@ -7,6 +8,7 @@
 #include "common/time_util.h"
 #include "store/experiment_files.h"
 #include "store/trial_value.h"
+#include "tuner/sampling.h"
 
 namespace archer {
 
@@ -109,7 +111,27 @@ Status ExperimentManager::start() {
   return set_status(ExperimentStatus::kRunning, true);
 }
 
+std::string ExperimentManager::exhausted_message() const {
+  const SearchSpace& space = config_.search_space;
+  char count[32];
+  std::snprintf(count, sizeof count, "%.0f", tuner::space_size(space));
+  std::string m = std::string("search space exhausted: all ") + count +
+                  " architectures tried";
+  if (progress_.rejected > 0) {
+    m += " (" + std::to_string(progress_.rejected) +
+         " of them rejected by the constraints)";
+  }
+  return m;
+}
+
 Status ExperimentManager::set_status(ExperimentStatus status, bool force) {
+  if (progress_.message != stored_message_) {
+    // Why it ended (or stopped proposing), for show, status and the web UI.
+    Status st =
+        store_->put_value(store_keys::kStatusMessage, progress_.message);
+    if (!st.is_ok()) return st;
+    stored_message_ = progress_.message;
+  }
   if (progress_.status == status && !force) return Status::ok();
   progress_.status = status;
   return store_->put_value(store_keys::kStatus, to_string(status));
@@ -284,6 +306,7 @@ Status ExperimentManager::fill_slots() {
     }
     if (p.kind == Proposal::Kind::kExhausted) {
       exhausted_ = true;
+      progress_.message = exhausted_message();
       break;
     }
     const std::int64_t pid = next_parameter_id_++;

@@ -118,7 +118,8 @@ class ExperimentManager {
   // Changes to a running experiment (nnictl update ...). Each is checked like
   // the config key it changes (and against the tuner), stored, and applied at
   // once: more concurrency or budget starts trials in the next step; less
-  // never stops running trials.
+  // never stops running trials. A larger budget (trial number, duration)
+  // revives a DONE experiment that a manager still serves, as in NNI.
   Status update_concurrency(int trial_concurrency);
   Status update_max_trial_number(std::int64_t max_trial_number);
   Status update_max_experiment_duration(double seconds);
@@ -177,8 +178,14 @@ class ExperimentManager {
   // The results for sequences 0, 1, ... up to the first one missing.
   static std::vector<double> gapless_prefix(
       const std::map<std::int64_t, double>& by_sequence);
-  // Records the status (in the store too) if it changed, or with `force`.
+  // Records the status (in the store too) if it changed, or with `force`;
+  // and progress_.message (store_keys::kStatusMessage) if it changed.
   Status set_status(ExperimentStatus status, bool force = false);
+  // A DONE experiment given a larger budget runs again (RUNNING; the next
+  // step proposes); refused with NNI's dispatcher, which ended at DONE.
+  Status revive();
+  // "search space exhausted: all N architectures tried" (the current space).
+  std::string exhausted_message() const;
   Status save_config();
   Status save_elapsed();
   Status maybe_checkpoint(bool force);
@@ -213,9 +220,10 @@ class ExperimentManager {
   bool exhausted_ = false;
   double elapsed_before_ = 0;  // seconds run before the last (re)start
   std::chrono::steady_clock::time_point elapsed_saved_;
-  int space_generation_ = 0;  // bumped by update_search_space
-  int ended_ = 0;             // trials ended (in the store), for checkpoints
-  int checkpointed_ = 0;      // ended_ at the last checkpoint
+  int space_generation_ = 0;    // bumped by update_search_space
+  std::string stored_message_;  // progress_.message as last stored
+  int ended_ = 0;               // trials ended (in the store), for checkpoints
+  int checkpointed_ = 0;        // ended_ at the last checkpoint
   std::int64_t last_end_ms_ = 0;  // latest end time of an ended trial
   int imported_ = 0;              // records fed by import_data()
   struct Live {

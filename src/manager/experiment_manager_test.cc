@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "store/status_report.h"
 #include "testing/fake_training_service.h"
 #include "testing/manager_harness.h"
 #include "testing/temp_dir.h"
@@ -69,6 +70,40 @@ TEST(ExperimentManager, ExhaustedTunerEndsTheExperiment) {
   EXPECT_EQ(h.manager->progress().submitted,
             8);  // the whole 2x2x2 space, once each
   EXPECT_EQ(h.manager->progress().best_metric, 3.0);
+  // Said wherever the state shows: the progress, the store, check-status.
+  const std::string why = "search space exhausted: all 8 architectures tried";
+  EXPECT_EQ(h.manager->progress().message, why);
+  EXPECT_EQ(h.store->get_value("status_message").value(), why);
+  const Json status = status_json(*h.store);
+  EXPECT_EQ(status["status"], "DONE");
+  EXPECT_EQ(status["message"], why);
+  EXPECT_EQ(status["errors"], Json::array());
+}
+
+TEST(ExperimentManager, ABudgetReachedSaysNothingAndALargerOneRevivesIt) {
+  ExperimentConfig c = config_for("Random", Json::object(), 1, 2);
+  Harness h(c, 1, [](const Json& r) {
+    return FakeOutcome{std::to_string(score(r))};
+  });
+  ASSERT_TRUE(h.manager->start().is_ok());
+  h.run();
+  EXPECT_STREQ(to_string(h.manager->progress().status), "DONE");
+  EXPECT_EQ(h.manager->progress().message, "");
+  EXPECT_FALSE(status_json(*h.store).contains("message"));
+  // As NNI's: `update trialnum` on a DONE experiment its manager still
+  // serves runs the new trials.
+  ASSERT_TRUE(h.manager->update_max_trial_number(4).is_ok());
+  EXPECT_STREQ(to_string(h.manager->progress().status), "RUNNING");
+  h.run();
+  EXPECT_STREQ(to_string(h.manager->progress().status), "DONE");
+  EXPECT_EQ(h.manager->progress().succeeded, 4);
+  // Past the space's 8: exhausted, and said.
+  ASSERT_TRUE(h.manager->update_max_trial_number(20).is_ok());
+  h.run();
+  EXPECT_EQ(h.manager->progress().succeeded, 8);
+  EXPECT_EQ(h.manager->progress().message,
+            "search space exhausted: all 8 architectures tried");
+  EXPECT_EQ(h.store->get_value("status").value(), "DONE");
 }
 
 TEST(ExperimentManager, NotReadyNeverLosesConcurrency) {

@@ -30,9 +30,26 @@ Status ExperimentManager::update_max_trial_number(
         "maxTrialNumber: expected an integer >= 1, got " +
         std::to_string(max_trial_number));
   }
+  Status revived = revive();
+  if (!revived.is_ok()) return revived;
   config_.max_trial_number = max_trial_number;
   config_.canonical["maxTrialNumber"] = max_trial_number;
   return save_config();
+}
+
+Status ExperimentManager::revive() {
+  if (progress_.status != ExperimentStatus::kDone) return Status::ok();
+  if (external_) {
+    return Status::invalid_argument(
+        "the experiment is DONE and NNI's dispatcher has exited; stop it and "
+        "resume it (`archer resume " +
+        id_ + "`) to go on with a larger budget");
+  }
+  // The next step proposes again if the new budget allows (else it is DONE
+  // again at once, an exhausted space still said).
+  if (!exhausted_) progress_.message.clear();
+  waiting_for_end_ = false;
+  return set_status(ExperimentStatus::kRunning);
 }
 
 Status ExperimentManager::update_max_experiment_duration(double seconds) {
@@ -42,6 +59,8 @@ Status ExperimentManager::update_max_experiment_duration(double seconds) {
         "s/m/h/d), got " +
         dumps(Json(seconds)));
   }
+  Status revived = revive();
+  if (!revived.is_ok()) return revived;
   config_.max_experiment_duration = seconds;
   config_.canonical["maxExperimentDuration"] = seconds;
   return save_config();
@@ -90,6 +109,7 @@ Status ExperimentManager::update_search_space(const Json& json,
   space_generation_ = static_cast<int>(spaces_.size()) - 1;
   exhausted_ = false;
   waiting_for_end_ = false;
+  progress_.message.clear();  // a new space: nothing is exhausted
   // A checkpoint of the old space's tuner is no use any more.
   st = store_->put_value(store_keys::kTunerCheckpoint, nullptr);
   if (st.is_ok()) st = save_config();

@@ -17,6 +17,7 @@
 #include "rest/webui_routes.h"
 #include "store/experiment_files.h"
 #include "store/pareto_report.h"
+#include "store/status_report.h"
 
 namespace archer {
 
@@ -141,14 +142,7 @@ Status RestServer::start(int port) {
   httplib::Server& s = *server_;
   s.Get(kPrefix + "/check-status", [with_store](const httplib::Request&,
                                                 httplib::Response& res) {
-    with_store(res, [&](Store& store) {
-      auto status = store.get_value(store_keys::kStatus);
-      reply_json(res,
-                 Json{{"status", status.is_ok() && status.value().is_string()
-                                     ? status.value()
-                                     : Json("INITIALIZED")},
-                      {"errors", Json::array()}});
-    });
+    with_store(res, [&](Store& store) { reply_json(res, status_json(store)); });
   });
   s.Get(kPrefix + "/version",
         [](const httplib::Request&, httplib::Response& res) {

@@ -303,6 +303,11 @@ Json TrialIndex::overview(const Json& values) const {
       {"id", value("experiment_id")},
       {"name", config.value("experimentName", Json())},
       {"status", value("status")},
+      // Why it ended or stopped proposing (a string, or null).
+      {"message", value("status_message").is_string() &&
+                          !value("status_message").get<std::string>().empty()
+                      ? value("status_message")
+                      : value("error")},
       {"startTime", value("start_time")},
       {"endTime", value("end_time")},
       {"execDuration", value("elapsed_seconds")},
@@ -500,9 +505,9 @@ StatusOr<Json> WebUiData::experiment_values() {
   Status st = open_locked();
   if (!st.is_ok()) return st;
   Json out = Json::object();
-  for (const char* key :
-       {"experiment_id", "config", "status", "start_time", "end_time",
-        "elapsed_seconds", "resume_time", "cost_probes"}) {
+  for (const char* key : {"experiment_id", "config", "status", "start_time",
+                          "end_time", "elapsed_seconds", "resume_time",
+                          "cost_probes", "status_message", "error"}) {
     auto v = store_->get_value(key);
     if (!v.is_ok()) return v.status();
     out[key] = v.value();

@@ -156,6 +156,21 @@ TEST_F(WebUiApi, Overview) {
   EXPECT_EQ(again["total"], 6);
   EXPECT_EQ(again["best"]["trialJobId"], "t5");
   EXPECT_NE(again["revision"], ov["revision"]);
+  // Why it ended, once the manager said so (the page shows it).
+  EXPECT_TRUE(ov["message"].is_null());
+  ASSERT_TRUE(store_->put_value("status", "DONE").is_ok());
+  ASSERT_TRUE(store_
+                  ->put_value("status_message",
+                              "search space exhausted: all 3 architectures "
+                              "tried")
+                  .is_ok());
+  const Json done = get("overview").second;
+  EXPECT_EQ(done["status"], "DONE");
+  EXPECT_EQ(done["message"],
+            "search space exhausted: all 3 architectures tried");
+  const Json checked = get("check-status").second;
+  EXPECT_EQ(checked["message"], done["message"]);
+  EXPECT_EQ(checked["errors"], Json::array());
 }
 
 // NNI's HPO types (an experiment of NNI's TPE): the overview gives the space

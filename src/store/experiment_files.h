@@ -61,6 +61,9 @@ inline constexpr char kConfig[] = "config";               // canonical v2 JSON
 inline constexpr char kSearchSpace[] = "search_space";    // the current one
 inline constexpr char kSearchSpaces[] = "search_spaces";  // every generation
 inline constexpr char kStatus[] = "status";  // an ExperimentStatus name
+// Why the experiment ended or stopped proposing ("search space exhausted: all
+// 3 architectures tried"), "" when nothing needs saying.
+inline constexpr char kStatusMessage[] = "status_message";
 inline constexpr char kStartTime[] = "start_time";
 inline constexpr char kResumeTime[] = "resume_time";
 inline constexpr char kEndTime[] = "end_time";

@@ -4,7 +4,9 @@
 
 #include "archer/config.h"
 #include "commands.h"
+#include "common/log.h"
 #include "experiment/experiment.h"
+#include "experiment/experiment_index.h"
 #include "experiment_runner.h"
 #include "manager/experiment_manager.h"
 #include "rest/rest_server.h"
@@ -23,6 +25,10 @@ int run_create(const std::string& config_path, const RunOptions& options) {
   const std::string dir = config.experiment_working_directory + "/" + id;
   Status made = make_experiment_directories(dir);
   if (!made.is_ok()) throw Error(made.message());
+  // Found by id from anywhere, whatever its working directory.
+  Status registered =
+      register_experiment(config.experiment_working_directory, id, dir);
+  if (!registered.is_ok()) log_warning("archer", registered.message());
   return run_maybe_detached(
       dir, options.foreground, "Stop it with: archer stop " + id,
       [&](int& ready_fd) {

@@ -1,5 +1,6 @@
 // archer experiment list | show | export: read the experiments index and stores
 // directly.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,9 +10,12 @@
 
 #include "archer/store.h"
 #include "commands.h"
+#include "experiment/experiment_index.h"
 #include "manager_client.h"
+#include "output.h"
 #include "store/experiment_files.h"
 #include "store/pareto_report.h"
+#include "store/status_report.h"
 #include "trial_table.h"
 
 namespace archer {
@@ -53,27 +57,31 @@ std::set<std::string> front_ids(const Json& report) {
   return ids;
 }
 
-// The cost keys (archer/nn/costs.h) any trial's final metric has, in order.
-std::vector<std::string> cost_keys(const std::vector<TrialSummary>& trials) {
+// nnictl's metric columns: "reward" for trials whose FINAL metric is a
+// number, and each key of those whose metric is a mapping ("default",
+// "params", ...), in the order they first appear.
+std::vector<std::string> metric_columns(
+    const std::vector<TrialSummary>& trials) {
   std::vector<std::string> keys;
-  for (const char* k : {"params", "macs", "latency_ms"}) {
-    for (const auto& t : trials) {
-      if (t.final_metric.find(std::string("\"") + k + "\"") ==
-          std::string::npos)
-        continue;
-      keys.push_back(k);
-      break;
+  auto add = [&](const std::string& k) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  };
+  for (const auto& t : trials) {
+    const Json v = metric_json(t.final_metric);
+    if (v.is_number()) add("reward");
+    if (v.is_object()) {
+      for (auto it = v.begin(); it != v.end(); ++it) add(it.key());
     }
   }
   return keys;
 }
 
-std::string cost_cell(const TrialSummary& t, const std::string& key) {
-  auto metric = parse_json(t.final_metric, "final metric");
-  if (!metric.is_ok() || !metric.value().is_object() ||
-      !metric.value().contains(key))
-    return "";
-  return dumps(metric.value()[key]);
+// Trial `t`'s cell in metric column `key` ("" when it has none).
+std::string metric_cell(const TrialSummary& t, const std::string& key) {
+  const Json v = metric_json(t.final_metric);
+  if (key == "reward") return v.is_number() ? dumps(v) : "";
+  if (!v.is_object() || !v.contains(key)) return "";
+  return v[key].is_string() ? v[key].get<std::string>() : dumps(v[key]);
 }
 
 void print_pareto(const Json& report) {
@@ -104,6 +112,72 @@ void print_pareto(const Json& report) {
   }
 }
 
+// The store's status report (store/status_report.h) of the experiment in
+// `dir`; null when its store cannot be opened.
+Json stored_status(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(files::store_path(dir), ec)) return Json();
+  auto store = Store::open(files::store_path(dir));
+  return store.is_ok() ? status_json(*store.value()) : Json();
+}
+
+// `experiment list --json`'s record of index entry `entry` (docs/cli.md).
+Json experiment_json(const std::string& id, const Json& entry,
+                     const std::string& working) {
+  std::string status = entry.value("status", "?");
+  Json message = entry.contains("missing") ? entry["missing"] : Json();
+  const bool alive = manager_alive(entry);
+  if (message.is_null() && status != "DONE" && status != "STOPPED" &&
+      status != "MISSING" && !alive)
+    message = "its manager is gone: archer resume " + id;
+  if (message.is_null() && status != "MISSING") {
+    const Json stored = stored_status(entry.value("dir", ""));
+    if (stored.is_object() && stored.contains("message"))
+      message = stored["message"];
+  }
+  Json out = {
+      {"id", id},
+      {"experimentName", entry.value("experimentName", "")},
+      {"status", status},
+      {"dir", entry.value("dir", "")},
+      {"workingDir", entry_working_dir(entry, working)},
+      {"startTime", entry.value("startTime", Json())},
+      {"endTime", entry.value("endTime", Json())},
+      {"port", alive && entry.contains("port") ? entry["port"] : Json()},
+      {"message", message}};
+  return out;
+}
+
+// `experiment show`'s summary of the experiment in `dir` (docs/cli.md).
+Json show_json(const std::string& dir) {
+  std::vector<TrialSummary> trials = load_trials(dir);
+  Json by_status = Json::object();
+  const TrialSummary* best = nullptr;
+  for (const auto& t : trials) {
+    const char* s = to_string(t.row.status);
+    by_status[s] = by_status.value(s, 0) + 1;
+    if (t.reward && (!best || *t.reward > *best->reward)) best = &t;
+  }
+  const Json status = stored_status(dir);
+  const Json report = pareto_of(dir);
+  const std::string id = std::filesystem::path(dir).filename().string();
+  return Json{
+      {"id", id},
+      {"dir", dir},
+      {"status", status.is_object() ? status["status"] : Json("INITIALIZED")},
+      {"message", status.is_object() && status.contains("message")
+                      ? status["message"]
+                      : Json()},
+      {"trials", trials.size()},
+      {"byStatus", by_status},
+      {"best", best ? Json{{"trialJobId", best->row.trial_id},
+                           {"value", metric_json(best->final_metric)},
+                           {"parameter", best->architecture}}
+                    : Json()},
+      {"pareto", report["objectives"].empty() ? Json() : report},
+      {"costProbes", report["costProbes"]}};
+}
+
 int export_trials(const std::string& dir, const std::string& type,
                   const std::string& file, bool intermediate) {
   if (type != "csv" && type != "json")
@@ -112,7 +186,7 @@ int export_trials(const std::string& dir, const std::string& type,
   const Json report = pareto_of(dir);
   const bool multi = !report["objectives"].empty();
   const std::set<std::string> front = front_ids(report);
-  const std::vector<std::string> costs = cost_keys(trials);
+  const std::vector<std::string> metrics = metric_columns(trials);
   std::ofstream out(file, std::ios::trunc);
   if (!out) throw Error(file + ": cannot write");
   if (type == "json") {
@@ -145,8 +219,7 @@ int export_trials(const std::string& dir, const std::string& type,
     }
     out << "trialJobId,sequenceId,status";
     for (const auto& k : keys) out << "," << csv_field(k);
-    out << ",value";
-    for (const auto& k : costs) out << "," << k;
+    for (const auto& k : metrics) out << "," << csv_field(k);
     if (multi) out << ",paretoFront";
     out << (intermediate ? ",intermediate" : "") << ",message\n";
     for (const auto& t : trials) {
@@ -167,22 +240,19 @@ int export_trials(const std::string& dir, const std::string& type,
         }
         out << "," << csv_field(cell);
       }
-      out << "," << csv_field(t.final_metric);
-      for (const auto& k : costs) out << "," << csv_field(cost_cell(t, k));
+      for (const auto& k : metrics) out << "," << csv_field(metric_cell(t, k));
       if (multi) out << "," << (front.count(t.row.trial_id) ? "true" : "false");
       if (intermediate) {
+        // nnictl's "[v1,v2,...]".
         std::string values;
-        for (const auto& m : t.metrics) {
-          if (m.type == MetricType::kPeriodical)
-            values += (values.empty() ? "" : " ") + m.value;
-        }
-        out << "," << csv_field(values);
+        for (const auto& v : intermediate_values(t))
+          values += (values.empty() ? "" : ",") + v;
+        out << "," << csv_field("[" + values + "]");
       }
       out << "," << csv_field(t.row.message) << "\n";
     }
   }
-  std::cout << "Exported " << trials.size() << " trials to " << file
-            << std::endl;
+  notice("Exported " + std::to_string(trials.size()) + " trials to " + file);
   return 0;
 }
 
@@ -195,26 +265,40 @@ void add_experiment(CLI::App& app, Action& run) {
   auto id = std::make_shared<std::string>();
 
   auto* list = exp->add_subcommand("list", "list the experiments");
+  auto json = std::make_shared<bool>(false);
   list->add_flag("--all", "include stopped experiments (all are listed)");
+  list->add_flag("--json", *json,
+                 "a JSON list for scripts (keys in docs/cli.md)");
   list->add_option("--experiment_working_directory", *working,
                    "where experiments live")
       ->capture_default_str();
-  list->callback([&run, working] {
-    run = [working]() -> int {
-      const Json index = load_index(*working);
-      if (index.empty()) {
-        std::cout << "No experiment under " << *working << std::endl;
+  list->callback([&run, working, json] {
+    run = [working, json]() -> int {
+      const Json known = load_index(*working);
+      Json index = Json::object();
+      for (auto it = known.begin(); it != known.end(); ++it)
+        if (in_scope(it.value(), *working)) index[it.key()] = it.value();
+      if (*json) {
+        Json all = Json::array();
+        for (auto it = index.begin(); it != index.end(); ++it)
+          all.push_back(experiment_json(it.key(), it.value(), *working));
+        print_json(all);
         return 0;
       }
+      if (index.empty()) {
+        notice("No experiment under " + *working);
+        return 0;
+      }
+      const bool color = color_enabled(1);
       for (auto it = index.begin(); it != index.end(); ++it) {
-        std::string status = it.value().value("status", "?");
-        if (status != "DONE" && status != "STOPPED" &&
-            !manager_alive(it.value())) {
-          status += " (its manager is gone: archer resume " + it.key() + ")";
-        }
-        std::cout << it.key() << "  " << status << "  "
-                  << it.value().value("experimentName", "") << "  "
-                  << it.value().value("dir", "") << "\n";
+        const Json e = experiment_json(it.key(), it.value(), *working);
+        std::string note;
+        if (!e["message"].is_null())
+          note = " (" + e["message"].get<std::string>() + ")";
+        std::cout << it.key() << "  "
+                  << status_cell(e["status"].get<std::string>(), 0, color)
+                  << note << "  " << e.value("experimentName", "") << "  "
+                  << e.value("dir", "") << "\n";
       }
       return 0;
     };
@@ -223,31 +307,37 @@ void add_experiment(CLI::App& app, Action& run) {
   auto* show =
       exp->add_subcommand("show", "show an experiment's config and counts");
   show->add_option("id", *id, "experiment id (default: the most recent)");
+  show->add_flag("--json", *json,
+                 "a JSON object for scripts (keys in docs/cli.md)");
   show->add_option("--experiment_working_directory", *working,
                    "where experiments live")
       ->capture_default_str();
-  show->callback([&run, id, working] {
-    run = [id, working]() -> int {
+  show->callback([&run, id, working, json] {
+    run = [id, working, json]() -> int {
       const std::string dir = find_experiment_dir(*id, *working);
-      std::vector<TrialSummary> trials = load_trials(dir);
-      std::map<std::string, int> by_status;
-      const TrialSummary* best = nullptr;
-      for (const auto& t : trials) {
-        ++by_status[to_string(t.row.status)];
-        if (t.reward && (!best || *t.reward > *best->reward)) best = &t;
+      const Json summary = show_json(dir);
+      if (*json) {
+        print_json(summary);
+        return 0;
       }
-      std::cout << "directory: " << dir << "\ntrials: " << trials.size()
-                << "\n";
-      for (const auto& [s, n] : by_status)
-        std::cout << "  " << s << ": " << n << "\n";
-      if (best) {
-        std::cout << "best: " << best->final_metric << " (trial "
-                  << best->row.trial_id
-                  << ")\narchitecture: " << dumps(best->architecture) << "\n";
+      const bool color = color_enabled(1);
+      std::cout << "experiment: " << summary["id"].get<std::string>()
+                << "\ndirectory: " << dir << "\nstatus: "
+                << status_cell(summary["status"].get<std::string>(), 0, color);
+      if (summary["message"].is_string())
+        std::cout << " (" << summary["message"].get<std::string>() << ")";
+      std::cout << "\ntrials: " << summary["trials"] << "\n";
+      for (auto it = summary["byStatus"].begin();
+           it != summary["byStatus"].end(); ++it)
+        std::cout << "  " << it.key() << ": " << it.value() << "\n";
+      const Json& best = summary["best"];
+      if (best.is_object()) {
+        std::cout << "best: " << dumps(best["value"]) << " (trial "
+                  << best["trialJobId"].get<std::string>()
+                  << ")\narchitecture: " << dumps(best["parameter"]) << "\n";
       }
-      const Json report = pareto_of(dir);
-      print_pareto(report);
-      const Json& probes = report["costProbes"];
+      if (summary["pareto"].is_object()) print_pareto(summary["pareto"]);
+      const Json& probes = summary["costProbes"];
       if (probes.is_object()) {
         const int probed = probes.value("probed", 0);
         char per[32];
@@ -268,19 +358,13 @@ void add_experiment(CLI::App& app, Action& run) {
       ->add_option("--experiment_working_directory", *working,
                    "where experiments live")
       ->capture_default_str();
+  status_cmd->add_flag("--json", "the same JSON (it is the only form)");
   status_cmd->callback([&run, id, working] {
     run = [id, working]() -> int {
       const std::string dir = find_experiment_dir(*id, *working);
       auto store = Store::open(files::store_path(dir));
       if (!store.is_ok()) throw Error(store.status().message());
-      auto value = store.value()->get_value(store_keys::kStatus);
-      if (!value.is_ok()) throw Error(value.status().message());
-      std::cout << dumps(Json{{"status", value.value().is_string()
-                                             ? value.value()
-                                             : Json("INITIALIZED")},
-                              {"errors", Json::array()}},
-                         DumpOptions{2, false})
-                << std::endl;
+      print_json(status_json(*store.value()));
       return 0;
     };
   });
@@ -311,9 +395,9 @@ void add_experiment(CLI::App& app, Action& run) {
       ManagerEndpoint m = running_manager(*id, *working);
       Json answer = call_manager(m, "POST", "/experiment/import-data",
                                  dumps(records.value()));
-      std::cout << "Imported " << answer.value("imported", 0) << " of "
-                << records.value().size() << " records into experiment " << m.id
-                << std::endl;
+      notice("Imported " + dumps(answer.value("imported", Json(0))) + " of " +
+             std::to_string(records.value().size()) +
+             " records into experiment " + m.id);
       return 0;
     };
   });
@@ -331,37 +415,42 @@ void add_experiment(CLI::App& app, Action& run) {
     run = [id, del_all, working]() -> int {
       if (id->empty() && !*del_all)
         throw Error("name the experiment to delete, or use --all");
-      update_index(*working, [&](Json& all) {
-        if (!id->empty() && !all.contains(*id)) {
-          throw Error("experiment '" + *id + "' not found under " + *working);
+      const Json all = load_index(*working);
+      if (!id->empty() && !all.contains(*id))
+        throw Error("experiment '" + *id + "' not found under " + *working);
+      for (auto it = all.begin(); it != all.end(); ++it) {
+        if (*del_all ? !in_scope(it.value(), *working) : it.key() != *id)
+          continue;
+        const std::string status = it.value().value("status", "");
+        const bool locked = manager_alive(it.value());
+        // --all keeps an experiment whose manager died (it can be resumed);
+        // naming one deletes it once nothing runs it. A MISSING one (its
+        // folder is gone) is only forgotten.
+        const bool ended =
+            status == "DONE" || status == "STOPPED" || status == "MISSING";
+        if (locked || (*del_all && !ended)) {
+          if (!*del_all) {
+            throw Error("experiment '" + it.key() + "' is " +
+                        (status == "VIEWED" ? "being viewed"
+                         : status == "DONE"
+                             ? "DONE but its manager still serves it"
+                             : "running") +
+                        ": stop it first with `archer stop " + it.key() + "`");
+          }
+          continue;
         }
-        Json kept = Json::object();
-        for (auto it = all.begin(); it != all.end(); ++it) {
-          const std::string status = it.value().value("status", "");
-          const bool target = *del_all || it.key() == *id;
-          const bool locked = manager_alive(it.value());
-          // --all keeps an experiment whose manager died (it can be resumed);
-          // naming one deletes it once nothing runs it.
-          const bool ended = status == "DONE" || status == "STOPPED";
-          if (target && (locked || (*del_all && !ended))) {
-            if (!*del_all) {
-              throw Error("experiment '" + it.key() + "' is " +
-                          (status == "VIEWED" ? "being viewed" : "running") +
-                          ": stop it first with `archer stop " + it.key() +
-                          "`");
-            }
-            kept[it.key()] = it.value();
-            continue;
-          }
-          if (!target) {
-            kept[it.key()] = it.value();
-            continue;
-          }
+        if (status != "MISSING")
           std::filesystem::remove_all(it.value().value("dir", std::string()));
-          std::cout << "Deleted experiment " << it.key() << std::endl;
-        }
-        all = kept;
-      });
+        const std::string wd = entry_working_dir(it.value(), *working);
+        std::error_code ec;
+        if (std::filesystem::exists(experiments_index(wd), ec))
+          update_index(wd, [&](Json& own) { own.erase(it.key()); });
+        Status forgotten = unregister_experiment(it.key());
+        if (!forgotten.is_ok()) throw Error(forgotten.message());
+        notice((status == "MISSING" ? "Forgot experiment "
+                                    : "Deleted experiment ") +
+               it.key());
+      }
       return 0;
     };
   });

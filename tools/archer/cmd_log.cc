@@ -1,7 +1,8 @@
 // archer log stdout|stderr [ID] [--head N | --tail N]: the manager's log;
 // archer log dispatcher [ID] [--head N | --tail N]: NNI's dispatcher's (its
 // log and any traceback, with NNI's algorithms);
-// archer log trial [ID] -T TRIAL: where a trial's output is.
+// archer log trial [ID] -T TRIAL: where a trial's output is (stdout, stderr,
+// NNI's trial.log, metrics).
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -22,7 +23,7 @@ int print_log(const std::string& dir, int head, int tail,
                                       : files::manager_log_path(dir);
   std::ifstream in(path);
   if (!in) {
-    std::cout << (dispatcher ? "No dispatcher log at " + path +
+    std::cerr << (dispatcher ? "No dispatcher log at " + path +
                                    " (only experiments with NNI's algorithms "
                                    "run NNI's dispatcher)"
                              : "No manager log at " + path +
@@ -50,9 +51,17 @@ int print_trial(const std::string& dir, const std::string& trial_id) {
   if (!t.is_ok()) throw Error(t.status().message());
   if (!t.value()) throw Error("trial '" + trial_id + "' not found in " + dir);
   const std::string tdir = t.value()->trial_dir;
+  // trial.log: where NNI's Python SDK sends a trial's print() output (and
+  // its log); only trials that use it have one.
+  std::error_code ec;
+  const bool has_log = std::filesystem::exists(tdir + "/trial.log", ec);
   std::cout << "trial directory: " << tdir << "\nstdout: " << tdir
-            << "/stdout\nstderr: " << tdir << "/stderr\nmetrics: " << tdir
-            << "/.nni/metrics" << std::endl;
+            << "/stdout\nstderr: " << tdir << "/stderr\ntrial.log: " << tdir
+            << "/trial.log"
+            << (has_log ? ""
+                        : " (not written: the trial does not use NNI's "
+                          "Python SDK log)")
+            << "\nmetrics: " << tdir << "/.nni/metrics" << std::endl;
   return 0;
 }
 

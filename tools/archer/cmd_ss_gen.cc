@@ -66,7 +66,7 @@ void add_ss_gen(CLI::App& app, Action& run) {
       }
       auto space = SearchSpace::load(path);
       if (!space.is_ok()) throw Error(space.status().message());
-      std::cout << "Generate search space done: " << path << " ("
+      std::cerr << "Generate search space done: " << path << " ("
                 << space.value().size() << " choices)" << std::endl;
       return 0;
     };

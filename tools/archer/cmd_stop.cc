@@ -10,6 +10,7 @@
 
 #include "archer/json.h"
 #include "commands.h"
+#include "experiment/experiment_index.h"
 #include "manager/manager_lock.h"
 #include "manager_client.h"
 
@@ -22,7 +23,8 @@ int stop(const std::string& id, bool all, const std::string& working) {
   Json index = load_index(working);
   std::vector<std::string> targets;
   for (auto it = index.begin(); it != index.end(); ++it) {
-    if ((id.empty() || it.key() == id) && manager_alive(it.value()))
+    if ((id.empty() ? in_scope(it.value(), working) : it.key() == id) &&
+        manager_alive(it.value()))
       targets.push_back(it.key());
   }
   if (!id.empty() && targets.empty()) {
@@ -31,7 +33,7 @@ int stop(const std::string& id, bool all, const std::string& working) {
                     : "experiment '" + id + "' not found under " + working);
   }
   if (targets.empty()) {
-    std::cout << "No running experiment under " << working << std::endl;
+    std::cerr << "No running experiment under " << working << std::endl;
     return 0;
   }
   if (id.empty() && !all && targets.size() > 1) {
@@ -68,7 +70,7 @@ int stop(const std::string& id, bool all, const std::string& working) {
       continue;
     }
     const Json entry = load_index(working).value(t, Json::object());
-    std::cout << "Experiment " << t << ": " << entry.value("status", "?")
+    std::cerr << "Experiment " << t << ": " << entry.value("status", "?")
               << std::endl;
   }
   return failures == 0 ? 0 : 1;

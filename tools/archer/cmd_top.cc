@@ -10,24 +10,29 @@
 
 #include "archer/store.h"
 #include "commands.h"
+#include "experiment/experiment_index.h"
 #include "manager_client.h"
+#include "output.h"
 #include "store/experiment_files.h"
+#include "store/status_report.h"
 
 namespace archer {
 namespace cli {
 
 namespace {
 
-void print_running(const std::string& working) {
+// The running (served) experiments with their trial counts, for top: one
+// record per experiment whose manager or viewer holds its lock (docs/cli.md).
+Json running_json(const std::string& working) {
   const Json index = load_index(working);
-  std::printf("%-9s %-14s %-8s %6s %7s %9s %6s  %s\n", "id", "status", "port",
-              "trials", "running", "succeeded", "failed", "name");
-  int shown = 0;
+  Json out = Json::array();
   for (auto it = index.begin(); it != index.end(); ++it) {
-    if (!manager_alive(it.value())) continue;
-    ++shown;
+    if (!in_scope(it.value(), working) || !manager_alive(it.value())) continue;
     int total = 0, running = 0, succeeded = 0, failed = 0;
-    auto store = Store::open(files::store_path(it.value().value("dir", "")));
+    Json message;
+    const std::string dir = it.value().value("dir", "");
+    auto store = Store::open(files::store_path(dir));
+    std::string status = it.value().value("status", "?");
     if (store.is_ok()) {
       auto trials = store.value()->trials();
       if (trials.is_ok()) {
@@ -39,15 +44,42 @@ void print_running(const std::string& working) {
           failed += is_failure(t.status);
         }
       }
+      const Json st = status_json(*store.value());
+      // A manager that serves on after the end says DONE here.
+      if (status != "VIEWED") status = st["status"].get<std::string>();
+      if (st.contains("message")) message = st["message"];
     }
-    const std::string port =
-        it.value().contains("port") ? dumps(it.value()["port"]) : "-";
-    std::printf("%-9s %-14s %-8s %6d %7d %9d %6d  %s\n", it.key().c_str(),
-                it.value().value("status", "?").c_str(), port.c_str(), total,
-                running, succeeded, failed,
-                it.value().value("experimentName", "").c_str());
+    out.push_back(Json{
+        {"id", it.key()},
+        {"experimentName", it.value().value("experimentName", "")},
+        {"status", status},
+        {"port", it.value().contains("port") ? it.value()["port"] : Json()},
+        {"trials", total},
+        {"running", running},
+        {"succeeded", succeeded},
+        {"failed", failed},
+        {"message", message}});
   }
-  if (shown == 0)
+  return out;
+}
+
+void print_running(const std::string& working) {
+  const Json all = running_json(working);
+  const bool color = color_enabled(1);
+  std::printf("%-9s %-14s %-8s %6s %7s %9s %6s  %s\n", "id", "status", "port",
+              "trials", "running", "succeeded", "failed", "name");
+  for (const auto& e : all) {
+    const std::string port = e["port"].is_null() ? "-" : dumps(e["port"]);
+    std::printf("%-9s %s %-8s %6d %7d %9d %6d  %s\n",
+                e["id"].get<std::string>().c_str(),
+                status_cell(e["status"].get<std::string>(), 14, color).c_str(),
+                port.c_str(), e["trials"].get<int>(), e["running"].get<int>(),
+                e["succeeded"].get<int>(), e["failed"].get<int>(),
+                e["experimentName"].get<std::string>().c_str());
+    if (e["message"].is_string())
+      std::printf("          %s\n", e["message"].get<std::string>().c_str());
+  }
+  if (all.empty())
     std::printf("(no experiment is running under %s)\n", working.c_str());
 }
 
@@ -62,19 +94,30 @@ void add_top(CLI::App& app, Action& run) {
   top->add_option("-t,--time", *seconds, "refresh interval in seconds")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  auto once = std::make_shared<bool>(false);
+  auto json = std::make_shared<bool>(false);
   top->add_option("-n,--iterations", *count,
                   "stop after N refreshes (0: until Ctrl-C)");
+  top->add_flag("--once", *once, "print once and exit (as -n 1)");
+  top->add_flag("--json", *json,
+                "print the running experiments once as a JSON list (keys in "
+                "docs/cli.md)");
   top->add_option("-e,--experiment_working_directory", *working,
                   "where experiments live")
       ->capture_default_str();
-  top->callback([&run, seconds, count, working] {
-    run = [seconds, count, working] {
-      for (int i = 0; *count == 0 || i < *count; ++i) {
+  top->callback([&run, seconds, count, once, json, working] {
+    run = [seconds, count, once, json, working] {
+      if (*json) {
+        print_json(running_json(*working));
+        return 0;
+      }
+      const int times = *once ? 1 : *count;
+      for (int i = 0; times == 0 || i < times; ++i) {
         if (i > 0) {
           std::this_thread::sleep_for(
               std::chrono::milliseconds(static_cast<int>(*seconds * 1000)));
         }
-        if (isatty(1)) std::cout << "\033[H\033[2J";
+        if (isatty(1) && times != 1) std::cout << "\033[H\033[2J";
         print_running(*working);
         std::cout << std::flush;
       }
@@ -97,7 +140,8 @@ void add_top(CLI::App& app, Action& run) {
       std::string eid = *id;
       if (eid.empty()) {
         for (auto it = index.begin(); it != index.end(); ++it) {
-          if (!manager_alive(it.value())) continue;
+          if (!in_scope(it.value(), *uworking) || !manager_alive(it.value()))
+            continue;
           if (!eid.empty())
             throw Error("several experiments are running; name one");
           eid = it.key();

@@ -8,6 +8,7 @@
 #include "archer/tuner.h"
 #include "commands.h"
 #include "manager_client.h"
+#include "output.h"
 #include "trial_table.h"
 
 namespace archer {
@@ -20,17 +21,20 @@ void add_trial(CLI::App& app, Action& run) {
   auto id = std::make_shared<std::string>();
   auto head = std::make_shared<int>(0);
   auto tail = std::make_shared<int>(0);
+  auto json = std::make_shared<bool>(false);
   auto working = std::make_shared<std::string>(default_working_dir());
   ls->add_option("id", *id, "experiment id (default: the most recent)");
   auto* h = ls->add_option("--head", *head,
                            "the N best trials by the default metric");
   ls->add_option("--tail", *tail, "the N worst trials by the default metric")
       ->excludes(h);
+  ls->add_flag("--json", *json,
+               "a JSON list for scripts (keys in docs/cli.md)");
   ls->add_option("--experiment_working_directory", *working,
                  "where experiments live")
       ->capture_default_str();
-  ls->callback([&run, id, head, tail, working] {
-    run = [id, head, tail, working]() -> int {
+  ls->callback([&run, id, head, tail, json, working] {
+    run = [id, head, tail, json, working]() -> int {
       std::vector<TrialSummary> trials =
           load_trials(find_experiment_dir(*id, *working));
       if (*head > 0 || *tail > 0) {
@@ -46,14 +50,25 @@ void add_trial(CLI::App& app, Action& run) {
                                        static_cast<size_t>(*head + *tail)));
         trials = ranked;
       }
-      std::printf("%-6s %-4s %-14s %9s %-12s %s\n", "id", "seq", "status",
-                  "duration", "final", "architecture");
+      if (*json) {
+        Json all = Json::array();
+        for (const auto& t : trials) all.push_back(trial_json(t));
+        print_json(all);
+        return 0;
+      }
+      const bool color = color_enabled(1);
+      std::printf("%-6s %-4s %-14s %9s %-12s %5s %-10s %s\n", "id", "seq",
+                  "status", "duration", "final", "inter", "last",
+                  "architecture");
       for (const auto& t : trials) {
-        std::printf("%-6s %-4lld %-14s %8.1fs %-12s %s\n",
+        const std::vector<std::string> inter = intermediate_values(t);
+        std::printf("%-6s %-4lld %s %8.1fs %-12s %5zu %-10s %s\n",
                     t.row.trial_id.c_str(),
                     static_cast<long long>(t.row.sequence_id),
-                    to_string(t.row.status), t.duration_seconds(),
-                    t.final_metric.c_str(), dumps(t.architecture).c_str());
+                    status_cell(to_string(t.row.status), 14, color).c_str(),
+                    t.duration_seconds(), t.final_metric.c_str(), inter.size(),
+                    inter.empty() ? "-" : inter.back().c_str(),
+                    dumps(t.architecture).c_str());
         // Why it did not succeed (an assessor's reason, an exit code).
         if (t.row.status != TrialStatus::kSucceeded && !t.row.message.empty())
           std::printf("       %s\n", t.row.message.c_str());
@@ -75,8 +90,7 @@ void add_trial(CLI::App& app, Action& run) {
     run = [kid, trial_id, working]() -> int {
       ManagerEndpoint m = running_manager(*kid, *working);
       call_manager(m, "DELETE", "/trial-jobs/" + *trial_id);
-      std::cout << "Trial " << *trial_id << " of experiment " << m.id
-                << ": cancelling" << std::endl;
+      notice("Trial " + *trial_id + " of experiment " + m.id + ": cancelling");
       return 0;
     };
   });

@@ -17,7 +17,7 @@ int update(const std::string& id, const std::string& working,
   ManagerEndpoint m = running_manager(id, working);
   call_manager(m, "PUT", "/experiment?update_type=" + type,
                dumps(Json{{"value", value}}));
-  std::cout << "Experiment " << m.id << ": " << what << std::endl;
+  std::cerr << "Experiment " << m.id << ": " << what << std::endl;
   return 0;
 }
 

@@ -54,6 +54,8 @@ std::string progress_line(const Progress& p, const ExperimentConfig& c) {
     line.insert(
         at, ", " + std::to_string(p.rejected) + " rejected by the constraints");
   }
+  // Why it stops proposing ("search space exhausted: ...").
+  if (!p.message.empty()) line += " | " + p.message;
   if (c.max_experiment_duration) {
     char rem[64];
     std::snprintf(
@@ -129,51 +131,13 @@ int run_maybe_detached(const std::string& dir, bool foreground,
   }
 }
 
-int run_experiment(const std::string& id, const std::string& dir,
-                   const ExperimentConfig& config, bool resume,
-                   const RunOptions& options, int& ready_fd) {
-  auto opened =
-      resume ? Experiment::resume(id, dir, config.experiment_working_directory,
-                                  server_options(options))
-             : Experiment::create(id, dir, config, server_options(options));
-  if (!opened.is_ok()) throw Error(opened.status().message());
-  Experiment& e = *opened.value();
-  std::cout << e.announcement() << std::flush;
-  report_ready(ready_fd, true, e.announcement());
-  install_signal_handlers();
-  const bool tty = isatty(STDOUT_FILENO);
-  std::string last;
-  auto last_print = std::chrono::steady_clock::now();
-  while (true) {
-    StatusOr<bool> more = true;
-    if (!g_interrupted) more = e.step(std::chrono::milliseconds(100));
-    if (!more.is_ok()) throw Error(more.status().message());
-    if (g_interrupted || e.stop_requested()) {
-      std::cout << (tty ? "\n" : "") << "Stopping: cancelling running trials..."
-                << std::endl;
-      Status st = e.stop();
-      if (!st.is_ok()) throw Error(st.message());
-      break;
-    }
-    // A terminal redraws one line; a log gets a line when something other
-    // than the clock changed, or every 30 s.
-    Progress p = e.progress();
-    std::string line = progress_line(p, e.config());
-    p.elapsed_seconds = 0;
-    std::string what = progress_line(p, e.config());
-    const auto now = std::chrono::steady_clock::now();
-    if (tty ? line != last
-            : what != last || now - last_print > std::chrono::seconds(30)) {
-      std::cout << (tty ? "\r" : "") << line << (tty ? "" : "\n") << std::flush;
-      last = tty ? line : what;
-      last_print = now;
-    }
-    if (!more.value()) break;
-  }
-  if (tty) std::cout << "\n";
-  Status finished = e.finish();
-  if (!finished.is_ok()) log_warning("archer", finished.message());
+namespace {
+
+// The end of a run: counts, why it ended, the best trial, where the results
+// are.
+void print_summary(const Experiment& e) {
   const Progress p = e.progress();
+  const std::string& id = e.id();
   std::cout << "Experiment " << id << " " << to_string(p.status) << ": "
             << p.succeeded << " succeeded, " << p.failed << " failed"
             << (p.early_stopped
@@ -188,11 +152,86 @@ int run_experiment(const std::string& id, const std::string& dir,
               << p.best_trial_id
               << ")\nArchitecture: " << dumps(p.best_architecture) << "\n";
   }
-  std::cout << "Results: " << dir << "\n"
+  std::cout << "Results: " << e.dir() << "\n"
             << "Look at them with: archer trial ls " << id
             << " | archer experiment export " << id
             << " --type csv --filename results.csv" << std::endl;
-  return g_interrupted ? 130 : 0;
+}
+
+}  // namespace
+
+int run_experiment(const std::string& id, const std::string& dir,
+                   const ExperimentConfig& config, bool resume,
+                   const RunOptions& options, int& ready_fd) {
+  auto opened =
+      resume ? Experiment::resume(id, dir, config.experiment_working_directory,
+                                  server_options(options))
+             : Experiment::create(id, dir, config, server_options(options));
+  if (!opened.is_ok()) throw Error(opened.status().message());
+  Experiment& e = *opened.value();
+  std::cout << e.announcement() << std::flush;
+  report_ready(ready_fd, true, e.announcement());
+  install_signal_handlers();
+  const bool tty = isatty(STDOUT_FILENO);
+  // A detached manager with a REST server serves on after the end (as NNI's
+  // does) until `archer stop`; the foreground one exits.
+  const bool serve_after_end = !options.foreground && !options.no_server;
+  bool ended = false;  // DONE, still serving
+  std::string last;
+  auto last_print = std::chrono::steady_clock::now();
+  while (true) {
+    StatusOr<bool> more = true;
+    if (!g_interrupted) more = e.step(std::chrono::milliseconds(100));
+    if (!more.is_ok()) throw Error(more.status().message());
+    if (g_interrupted || e.stop_requested()) {
+      if (ended) break;  // it stays DONE
+      std::cout << (tty ? "\n" : "") << "Stopping: cancelling running trials..."
+                << std::endl;
+      Status st = e.stop();
+      if (!st.is_ok()) throw Error(st.message());
+      break;
+    }
+    // A terminal redraws one line; a log gets a line when something other
+    // than the clock changed, or every 30 s while it runs.
+    Progress p = e.progress();
+    std::string line = progress_line(p, e.config());
+    p.elapsed_seconds = 0;
+    std::string what = progress_line(p, e.config());
+    const auto now = std::chrono::steady_clock::now();
+    if (tty ? line != last
+            : what != last ||
+                  (!ended && now - last_print > std::chrono::seconds(30))) {
+      std::cout << (tty ? "\r" : "") << line << (tty ? "" : "\n") << std::flush;
+      last = tty ? line : what;
+      last_print = now;
+    }
+    if (more.value()) {
+      if (ended) {  // a larger budget revived it
+        ended = false;
+        Status st = e.record_status();
+        if (!st.is_ok()) log_warning("archer", st.message());
+      }
+      continue;
+    }
+    if (!serve_after_end) break;
+    if (!ended) {
+      ended = true;
+      Status st = e.record_status();
+      if (!st.is_ok()) log_warning("archer", st.message());
+      if (tty) std::cout << "\n";
+      print_summary(e);
+      std::cout << "Serving its web UI and REST API on until `archer stop "
+                << id << "`" << std::endl;
+    }
+    // Idle: only REST requests (answered on the server's threads) and
+    // commands (drained by step) can change anything.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (tty && !ended) std::cout << "\n";
+  Status finished = e.finish();
+  if (!finished.is_ok()) log_warning("archer", finished.message());
+  if (!ended) print_summary(e);
+  return g_interrupted && !ended ? 130 : 0;
 }
 
 int run_viewer(const std::string& id, const std::string& dir,

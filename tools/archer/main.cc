@@ -7,6 +7,7 @@
 
 #include "archer/status.h"
 #include "commands.h"
+#include "output.h"
 #ifdef ARCHER_HAS_PPO
 #include "tuner/ppo/ppo_tuner.h"
 #endif
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {
-    std::cerr << "archer: error: " << e.what() << std::endl;
+    std::cerr << archer::cli::error_prefix(archer::cli::color_enabled(2))
+              << e.what() << std::endl;
     return 1;
   }
 }

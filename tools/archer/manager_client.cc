@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "commands.h"
+#include "experiment/experiment_index.h"
 #include "manager/manager_lock.h"
 
 namespace archer {
@@ -25,7 +26,8 @@ ManagerEndpoint running_manager(const std::string& id,
   std::vector<std::string> running;
   for (auto it = index.begin(); it != index.end(); ++it) {
     auto who = holder_of(it.value());
-    if ((id.empty() || it.key() == id) && who && who->role != "viewer")
+    if ((id.empty() ? in_scope(it.value(), working_dir) : it.key() == id) &&
+        who && who->role != "viewer")
       running.push_back(it.key());
   }
   if (!id.empty() && !index.contains(id))

@@ -1,6 +1,7 @@
 #include "trial_table.h"
 
 #include "archer/tuner.h"
+#include "output.h"
 #include "store/experiment_files.h"
 #include "store/trial_value.h"
 
@@ -36,6 +37,31 @@ std::vector<TrialSummary> load_trials(const std::string& dir) {
     out.push_back(std::move(t));
   }
   return out;
+}
+
+std::vector<std::string> intermediate_values(const TrialSummary& t) {
+  std::vector<std::string> values;
+  for (const auto& m : t.metrics) {
+    if (m.type == MetricType::kPeriodical) values.push_back(m.value);
+  }
+  return values;
+}
+
+Json trial_json(const TrialSummary& t) {
+  const std::vector<std::string> inter = intermediate_values(t);
+  auto time = [](std::int64_t ms) { return ms ? Json(ms) : Json(); };
+  return Json{
+      {"trialJobId", t.row.trial_id},
+      {"sequenceId", t.row.sequence_id},
+      {"status", to_string(t.row.status)},
+      {"startTime", time(t.row.start_time)},
+      {"endTime", time(t.row.end_time)},
+      {"duration", t.duration_seconds()},
+      {"value", metric_json(t.final_metric)},
+      {"parameter", t.architecture},
+      {"intermediateCount", inter.size()},
+      {"lastIntermediate", inter.empty() ? Json() : metric_json(inter.back())},
+      {"message", t.row.message}};
 }
 
 }  // namespace cli

@@ -29,6 +29,15 @@ struct TrialSummary {
 // Every trial of the experiment in `dir`, by sequence id. Throws archer::Error.
 std::vector<TrialSummary> load_trials(const std::string& dir);
 
+// The texts of `t`'s intermediate (PERIODICAL) results, in order.
+std::vector<std::string> intermediate_values(const TrialSummary& t);
+
+// `t` for `trial ls --json` (docs/cli.md): trialJobId, sequenceId, status,
+// startTime, endTime (ms or null), duration (s), value (its FINAL metric's
+// JSON or null), parameter (the architecture), intermediateCount,
+// lastIntermediate (JSON or null), message.
+Json trial_json(const TrialSummary& t);
+
 }  // namespace cli
 }  // namespace archer
 
