@@ -85,7 +85,8 @@ if [ "$mode" = demo ]; then
   t1=$SECONDS
   echo
   echo "== archer create: Regularized Evolution, 20 trials, 2 at a time"
-  echo "   (each trial: 3 epochs on 10,000 Fashion-MNIST images, tested on 2,000)"
+  echo "   (each trial: 1 epoch of Adam on 50,000 Fashion-MNIST training images, scored on the"
+  echo "   10,000 held out from them; the test set is kept for retraining the best one)"
   "$archer" create --config config_evolution.yml --foreground --port 0
   t2=$SECONDS
   echo
@@ -94,7 +95,9 @@ if [ "$mode" = demo ]; then
   echo
   echo "Demo phases: build/setup ${build_seconds}s, ss_gen $((t1 - t0))s, experiment $((t2 - t1))s."
   echo "Look at it in the browser: $archer view (then open the Web UI address it prints)."
-  echo "Train the best architecture on all the data: see examples/mnist/README.md."
+  echo "Retrain the best architecture on NNI's full schedule and score it on the test set:"
+  echo "  save its Architecture: line to best.json, then"
+  echo "  build/examples/mnist/mnist_nas --space cells --architecture best.json (examples/mnist/README.md)."
 elif [ "$mode" = test ]; then
   echo "== tests"
   ctest --test-dir build --output-on-failure -j "$jobs"

@@ -16,6 +16,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 export XDG_CACHE_HOME=$tmp/cache
+# archer create records experiments in the registry under $HOME: keep the user's clean.
+export HOME=$tmp/home
 "$archer" ss_gen -t "$mnist --space cells" -f cells.json >/dev/null
 shipped() {  # config name -> a runnable copy here
   sed -e "s|../../build/|$build/|" -e "s|searchSpaceFile: .*|searchSpaceFile: $tmp/cells.json|" \

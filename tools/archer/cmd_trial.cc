@@ -62,13 +62,19 @@ void add_trial(CLI::App& app, Action& run) {
                   "architecture");
       for (const auto& t : trials) {
         const std::vector<std::string> inter = intermediate_values(t);
+        // The last intermediate result's default value (a mapping's "default").
+        std::string last = "-";
+        if (!inter.empty()) {
+          const Json v = metric_json(inter.back());
+          last = v.is_object() && v.contains("default") ? dumps(v["default"])
+                                                        : inter.back();
+        }
         std::printf("%-6s %-4lld %s %8.1fs %-12s %5zu %-10s %s\n",
                     t.row.trial_id.c_str(),
                     static_cast<long long>(t.row.sequence_id),
                     status_cell(to_string(t.row.status), 14, color).c_str(),
                     t.duration_seconds(), t.final_metric.c_str(), inter.size(),
-                    inter.empty() ? "-" : inter.back().c_str(),
-                    dumps(t.architecture).c_str());
+                    last.c_str(), dumps(t.architecture).c_str());
         // Why it did not succeed (an assessor's reason, an exit code).
         if (t.row.status != TrialStatus::kSucceeded && !t.row.message.empty())
           std::printf("       %s\n", t.row.message.c_str());
