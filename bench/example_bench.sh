@@ -21,6 +21,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 export XDG_CACHE_HOME=$tmp/cache
+# archer create records experiments in the registry under $HOME: keep the user's clean.
+export HOME=$tmp/home
 throughput() { sed -n 's/^training throughput: \([0-9.]*\) images.*/\1/p' "$@"; }
 sum() { awk '{s += $1} END {printf "%.0f", s}'; }
 avg() { awk '{s += $1; n++} END {printf "%.0f", s / n}'; }
