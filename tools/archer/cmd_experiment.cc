@@ -121,19 +121,32 @@ Json stored_status(const std::string& dir) {
   return store.is_ok() ? status_json(*store.value()) : Json();
 }
 
+// An experiment in `status` has ended: nothing runs it, and it needs no
+// resume (ERROR: the reason is in the store).
+bool ended_status(const std::string& status) {
+  return status == "DONE" || status == "STOPPED" || status == "ERROR" ||
+         status == "MISSING";
+}
+
 // `experiment list --json`'s record of index entry `entry` (docs/cli.md).
 Json experiment_json(const std::string& id, const Json& entry,
                      const std::string& working) {
   std::string status = entry.value("status", "?");
   Json message = entry.contains("missing") ? entry["missing"] : Json();
   const bool alive = manager_alive(entry);
-  if (message.is_null() && status != "DONE" && status != "STOPPED" &&
-      status != "MISSING" && !alive)
+  if (message.is_null() && !ended_status(status) && !alive)
     message = "its manager is gone: archer resume " + id;
   if (message.is_null() && status != "MISSING") {
     const Json stored = stored_status(entry.value("dir", ""));
-    if (stored.is_object() && stored.contains("message"))
-      message = stored["message"];
+    if (stored.is_object() && stored.contains("message")) {
+      // Its first line (an ERROR's reason may carry a traceback).
+      std::string m = stored["message"].get<std::string>();
+      m = m.substr(0, m.find('\n'));
+      if (m.size() > 160) m = m.substr(0, 157) + "...";
+      if (m.size() < stored["message"].get<std::string>().size())
+        m += " (all of it: archer experiment status " + id + ")";
+      message = m;
+    }
   }
   Json out = {
       {"id", id},
@@ -426,8 +439,7 @@ void add_experiment(CLI::App& app, Action& run) {
         // --all keeps an experiment whose manager died (it can be resumed);
         // naming one deletes it once nothing runs it. A MISSING one (its
         // folder is gone) is only forgotten.
-        const bool ended =
-            status == "DONE" || status == "STOPPED" || status == "MISSING";
+        const bool ended = ended_status(status);
         if (locked || (*del_all && !ended)) {
           if (!*del_all) {
             throw Error("experiment '" + it.key() + "' is " +
