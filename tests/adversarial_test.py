@@ -21,7 +21,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TMP = tempfile.mkdtemp(prefix="archer-adv-")
 WORK = os.path.join(TMP, "exps")
 GATE = os.path.join(TMP, "gate")
-ENV = dict(os.environ, PYTHONPATH=MODULE_DIR, HOSTILE_GATE=GATE)
+# HOME: the CLI's registry of experiments lives under it; this test's own, fresh.
+ENV = dict(os.environ, PYTHONPATH=MODULE_DIR, HOSTILE_GATE=GATE, HOME=os.path.join(TMP, "home"))
+os.makedirs(ENV["HOME"])
 FORMULA = "=cmd|' /C calc'!A0"
 checks = 0
 csv.field_size_limit(1 << 30)

@@ -6,6 +6,8 @@ set -euo pipefail
 archer=$1
 quickstart=$2
 tmp=$(mktemp -d)
+# The CLI's registry of experiments lives under $HOME: this test's own, fresh.
+export HOME=$tmp/home && mkdir -p "$HOME"
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 passed=0
@@ -122,7 +124,7 @@ if "$archer" trial ls "$bg_id" >/dev/null 2>&1; then fail "a deleted experiment 
 passed=$((passed + 1))
 
 # Data on stdout, messages on stderr; --json forms for scripts; NO_COLOR.
-latest=$("$archer" experiment list --json | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin), key=lambda e: e["startTime"])[-1]["id"])')
+latest=$("$archer" experiment list --json | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin), key=lambda e: e["startTime"] or 0)[-1]["id"])')
 "$archer" experiment export "$latest" --type csv --filename q.csv >export.out 2>export.err
 [ ! -s export.out ] || fail "export printed data-less text on stdout"
 grep -q "^Exported 2 trials to q.csv$" export.err || fail "export's message on stderr"

@@ -11,6 +11,8 @@ python=$3
 shared=$4
 shipped=$5
 tmp=$(mktemp -d)
+# The CLI's registry of experiments lives under $HOME: this test's own, fresh.
+export HOME=$tmp/home && mkdir -p "$HOME"
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 passed=0

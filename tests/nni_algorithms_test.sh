@@ -11,6 +11,8 @@ archer=$1
 nni=$2
 [ -d "$nni/v2.10/nni" ] || { echo "SKIP: no NNI at $nni"; exit 0; }
 tmp=$(mktemp -d)
+# The CLI's registry of experiments lives under $HOME: this test's own, fresh.
+export HOME=$tmp/home && mkdir -p "$HOME"
 trap 'pkill -9 -f "$tmp" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$tmp"

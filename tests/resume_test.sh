@@ -12,6 +12,8 @@ python=$2
 module_dir=$3
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
+# The CLI's registry of experiments lives under $HOME: this test's own, fresh.
+export HOME=$tmp/home && mkdir -p "$HOME"
 cleanup() {
   # Nothing outlives the test: managers first, then trials.
   for pidfile in "$tmp"/*/*/trials/*/.nni/pid; do

@@ -399,6 +399,9 @@ def main():
             sys.exit(77)
     os.makedirs(SHOTS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="archer-webui-")
+    # The CLI's registry of experiments lives under $HOME: this test's own, fresh.
+    os.environ["HOME"] = os.path.join(tmp, "home")
+    os.makedirs(os.environ["HOME"])
     gates = os.path.join(tmp, "gates")
     downloads = os.path.join(tmp, "downloads")
     os.makedirs(gates)
