@@ -65,8 +65,12 @@ Status ExperimentManager::fill_from_dispatcher() {
   }
   const bool exhausted = external_->exhausted();
   if (over_time || budget() == 0 || exhausted) {
-    if (exhausted && live_.empty())
-      progress_.message = "the tuner has no more trials to propose";
+    if (exhausted && progress_.message.empty()) {
+      // NNI's tuners say NO_MORE_TRIAL when their space is used up (a grid).
+      progress_.message = "search space exhausted: the tuner (" +
+                          config_.tuner_name +
+                          ") has no more trials to propose";
+    }
     return set_status(live_.empty() ? ExperimentStatus::kDone
                                     : ExperimentStatus::kNoMoreTrial);
   }

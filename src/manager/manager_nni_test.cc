@@ -222,7 +222,9 @@ TEST_F(ManagerNni, CustomisedTunerSeesEveryCommand) {
   EXPECT_FALSE(more.value());
   // The tuner said NO after 3 (ids 0..2), before maxTrialNumber.
   EXPECT_EQ(m->progress().status, ExperimentStatus::kDone);
-  EXPECT_EQ(m->progress().message, "the tuner has no more trials to propose");
+  EXPECT_EQ(m->progress().message,
+            "search space exhausted: the tuner (logtuner.LogTuner) has no "
+            "more trials to propose");
   auto trials = store->trials().value();
   ASSERT_EQ(trials.size(), 3u);
   for (const auto& t : trials) {
