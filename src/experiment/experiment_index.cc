@@ -63,6 +63,23 @@ Json resolve_pointer(const std::string& id, const Json& entry) {
   return resolved;
 }
 
+// `entry` as the CLI may read it: null unless it is a mapping with a string
+// "dir"; its other known keys kept only with their expected types (an index
+// is a file anybody may have edited).
+Json sanitized(const Json& entry) {
+  if (!entry.is_object() || !entry.value("dir", Json()).is_string())
+    return Json();
+  Json out = entry;
+  for (const char* k : {"id", "status", "experimentName", "urlPrefix",
+                        "workingDir", "missing", "config"}) {
+    if (out.contains(k) && !out[k].is_string()) out.erase(k);
+  }
+  for (const char* k : {"port", "pid", "startTime", "endTime", "resumeTime"}) {
+    if (out.contains(k) && !out[k].is_number_integer()) out.erase(k);
+  }
+  return out;
+}
+
 }  // namespace
 
 Json load_index(const std::string& working_dir) {
@@ -84,7 +101,20 @@ Json load_index(const std::string& working_dir) {
       merged[it.key()] = entry;
     }
   }
-  return merged;
+  Json readable = Json::object();
+  for (auto it = merged.begin(); it != merged.end(); ++it) {
+    Json entry = sanitized(it.value());
+    if (entry.is_null()) continue;
+    std::error_code ec;
+    if (entry.value("status", "") != "MISSING" &&
+        !fs::is_directory(entry["dir"].get<std::string>(), ec)) {
+      entry["status"] = "MISSING";
+      entry["missing"] = "its folder " + entry["dir"].get<std::string>() +
+                         " is gone (moved or deleted?)";
+    }
+    readable[it.key()] = std::move(entry);
+  }
+  return readable;
 }
 
 bool in_scope(const Json& entry, const std::string& working_dir) {
@@ -168,8 +198,7 @@ namespace {
 StatusOr<std::string> usable_dir(const std::string& id, const Json& entry) {
   if (entry.value("status", Json()) == "MISSING") {
     return Status::not_found(
-        "experiment '" + id + "' (" + entry.value("dir", std::string()) +
-        "): " + entry.value("missing", std::string()) +
+        "experiment '" + id + "': " + entry.value("missing", std::string()) +
         "; forget it with `archer experiment delete " + id + "`");
   }
   const std::string dir = entry["dir"].get<std::string>();

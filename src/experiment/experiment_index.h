@@ -21,8 +21,11 @@ namespace archer {
 
 // What the CLI sees: the index of `working_dir` plus every experiment of the
 // registry (pointers resolved through their own working directory's index;
-// each such entry carries "workingDir"). An entry whose working directory's
-// index no longer knows it has status "MISSING" and a "missing" reason.
+// each such entry carries "workingDir"). An entry whose folder is gone, or
+// whose working directory's index no longer knows it, has status "MISSING"
+// and a "missing" reason.
+// Entries that are not mappings with a string "dir" are left out, and known
+// keys of the wrong type dropped (the file may have been edited by hand).
 // A JSON object ({} when nothing is readable).
 Json load_index(const std::string& working_dir);
 // The index file of `working_dir` alone, as stored ({} when missing or

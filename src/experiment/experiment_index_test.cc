@@ -138,5 +138,22 @@ TEST(ExperimentRegistry, AMovedOrDeletedFolderGetsAClearMessage) {
             std::string::npos);
 }
 
+TEST(ExperimentRegistry, AnEditedIndexIsReadAsFarAsItIsReadable) {
+  testing::TempDir tmp;
+  ScopedHome home(tmp.file("home"));
+  fs::create_directories(default_working_dir());
+  testing::write_file(
+      default_working_dir() + "/.experiments",
+      R"({"X": 5, "Y": {"dir": 3}, "Z": {"workingDir": 7}, "V": [],
+          "U": {"dir": "/u", "status": 9, "port": "80", "startTime": 1}})");
+  const Json all = load_index(default_working_dir());
+  ASSERT_EQ(all.size(), 1u) << all.dump();
+  EXPECT_EQ(all["U"]["dir"], "/u");
+  EXPECT_EQ(all["U"]["status"], "MISSING");  // its folder does not exist
+  EXPECT_FALSE(all["U"].contains("port"));
+  EXPECT_EQ(all["U"]["startTime"], 1);
+  EXPECT_FALSE(find_experiment_dir("X", default_working_dir()).is_ok());
+}
+
 }  // namespace
 }  // namespace archer
