@@ -118,9 +118,8 @@ Json load_index(const std::string& working_dir) {
 }
 
 bool in_scope(const Json& entry, const std::string& working_dir) {
-  if (same_dir(working_dir, default_working_dir())) return true;
-  return !entry.is_object() || !entry.value("workingDir", Json()).is_string() ||
-         same_dir(entry["workingDir"].get<std::string>(), working_dir);
+  return same_dir(working_dir, default_working_dir()) ||
+         same_dir(entry_working_dir(entry, working_dir), working_dir);
 }
 
 std::string entry_working_dir(const Json& entry,
@@ -192,30 +191,10 @@ Status update_index_entry(const std::string& working_dir, const std::string& id,
   });
 }
 
-namespace {
-
-// The directory of `entry` (experiment `id`), or why it cannot be used.
-StatusOr<std::string> usable_dir(const std::string& id, const Json& entry) {
-  if (entry.value("status", Json()) == "MISSING") {
-    return Status::not_found(
-        "experiment '" + id + "': " + entry.value("missing", std::string()) +
-        "; forget it with `archer experiment delete " + id + "`");
-  }
-  const std::string dir = entry["dir"].get<std::string>();
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    return Status::not_found("experiment '" + id + "': its folder " + dir +
-                             " is gone (moved or deleted?); forget it with "
-                             "`archer experiment delete " +
-                             id + "`");
-  }
-  return dir;
-}
-
-}  // namespace
-
 StatusOr<std::string> find_experiment_dir(const std::string& id,
                                           const std::string& working_dir) {
+  // Every entry of load_index is a mapping with a string "dir"; one whose
+  // folder or working directory is gone is MISSING, with the reason.
   const Json all = load_index(working_dir);
   if (all.empty()) {
     return Status::not_found(
@@ -224,25 +203,25 @@ StatusOr<std::string> find_experiment_dir(const std::string& id,
         "--experiment_working_directory)");
   }
   if (!id.empty()) {
-    if (!all.contains(id) || !all[id].is_object() ||
-        !all[id].value("dir", Json()).is_string())
+    if (!all.contains(id))
       return Status::not_found("experiment '" + id + "' not found under " +
                                working_dir + " nor in the registry of " +
                                default_working_dir() +
                                " (`archer experiment list` lists them)");
-    return usable_dir(id, all[id]);
+    if (all[id].value("status", "") == "MISSING") {
+      return Status::not_found(
+          "experiment '" + id + "': " + all[id].value("missing", "") +
+          "; forget it with `archer experiment delete " + id + "`");
+    }
+    return all[id]["dir"].get<std::string>();
   }
   std::string latest;
   std::int64_t latest_time = -1;
   for (auto it = all.begin(); it != all.end(); ++it) {
-    if (!it.value().is_object() ||
-        !it.value().value("dir", Json()).is_string() ||
-        it.value().value("status", Json()) == "MISSING" ||
+    if (it.value().value("status", "") == "MISSING" ||
         !in_scope(it.value(), working_dir))
       continue;
-    const Json t = it.value().value("startTime", Json());
-    const std::int64_t start =
-        t.is_number_integer() ? t.get<std::int64_t>() : 0;
+    const std::int64_t start = it.value().value("startTime", std::int64_t{0});
     if (start > latest_time) {
       latest_time = start;
       latest = it.key();
@@ -251,7 +230,7 @@ StatusOr<std::string> find_experiment_dir(const std::string& id,
   if (latest.empty())
     return Status::not_found("no readable experiment entry under " +
                              working_dir);
-  return usable_dir(latest, all[latest]);
+  return all[latest]["dir"].get<std::string>();
 }
 
 }  // namespace archer

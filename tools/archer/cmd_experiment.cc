@@ -76,9 +76,9 @@ std::vector<std::string> metric_columns(
   return keys;
 }
 
-// Trial `t`'s cell in metric column `key` ("" when it has none).
-std::string metric_cell(const TrialSummary& t, const std::string& key) {
-  const Json v = metric_json(t.final_metric);
+// A trial's cell in metric column `key`, from its FINAL metric `v` (parsed,
+// metric_json): "" when it has none.
+std::string metric_cell(const Json& v, const std::string& key) {
   if (key == "reward") return v.is_number() ? dumps(v) : "";
   if (!v.is_object() || !v.contains(key)) return "";
   return v[key].is_string() ? v[key].get<std::string>() : dumps(v[key]);
@@ -253,7 +253,9 @@ int export_trials(const std::string& dir, const std::string& type,
         }
         out << "," << csv_field(cell);
       }
-      for (const auto& k : metrics) out << "," << csv_field(metric_cell(t, k));
+      const Json value = metric_json(t.final_metric);
+      for (const auto& k : metrics)
+        out << "," << csv_field(metric_cell(value, k));
       if (multi) out << "," << (front.count(t.row.trial_id) ? "true" : "false");
       if (intermediate) {
         // nnictl's "[v1,v2,...]".
