@@ -1,5 +1,8 @@
 """Adversarial end-to-end test (issue 12): hostile trials, hostile HTTP clients on
-loopback, concurrent resumes and a simulated pid reuse against a real `archer`.
+loopback, concurrent resumes and a simulated pid reuse against a real `archer`;
+(issue 26) hostile children of the manager (a flooding, link-planting cost probe, a
+flooding interpreter), a refused 400 MiB POST, a busy port, forged index entries and a
+damaged registry.
 Asserts that the manager never dies or blocks, that every experiment stays readable
 by every command, and that nothing is lost. Every wait is bounded.
 
@@ -283,11 +286,177 @@ def main():
     check(status_of(answer) == 403 and b"root:" not in answer, "symlinked stdout not served")
     check(status_of(request(vport, "GET", "/trial-jobs", host)) == 200, "view answers")
     archer("stop", exp_id)
-    print("%d passed, 0 failed" % checks)
+
+
+def peak_rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def registry_file():
+    return os.path.join(ENV["HOME"], "archer-experiments", ".experiments")
+
+
+def hostile_children():
+    """Issue 26: what the manager's children and its files can do to it."""
+    kids = os.path.join(TMP, "kids")
+    os.makedirs(kids)
+    with open(os.path.join(kids, "space.json"), "w") as f:
+        json.dump({"a": {"_type": "layer_choice", "_value": ["x", "y"]}}, f)
+    # A trial whose cost probe floods 2 x 500 MB and plants a symlink where the
+    # manager writes the probe's log.
+    with open(os.path.join(kids, "flood.sh"), "w") as f:
+        f.write('if [ -n "$ARCHER_COST_PROBE" ]; then\n'
+                '  head -c 500000000 /dev/zero; head -c 500000000 /dev/zero >&2\n'
+                '  ln -s %s/precious "$NNI_SYS_DIR/probe.log"\n'
+                '  echo \'{"params": 10}\' > "$ARCHER_COST_PROBE"; exit 0\nfi\n'
+                'exec %s -c "import archer_trial as t; t.get_next_parameter(); '
+                't.report_final_result(0.5)"\n' % (kids, sys.executable))
+    with open(os.path.join(kids, "precious"), "w") as f:
+        f.write("precious")
+    base = ("searchSpaceFile: space.json\ntrialCodeDirectory: .\ntrialConcurrency: 1\n"
+            "maxTrialNumber: 2\nexperimentWorkingDirectory: %s\n" % WORK)
+    with open(os.path.join(kids, "flood.yml"), "w") as f:
+        f.write(base + "trialCommand: bash flood.sh\ntuner: {name: Random, classArgs: {seed: 1}}\n"
+                "constraints:\n  - {metric: params, max: 100}\n")
+    with open(os.path.join(kids, "plain.yml"), "w") as f:
+        f.write(base + "trialCommand: bash flood.sh\ntuner: {name: Random, classArgs: {seed: 1}}\n")
+    # Detached create (the default) returns although every child (probe,
+    # trial) runs on, and the flood costs the manager no memory.
+    before = set(index())
+    r = subprocess.run([ARCHER, "create", "--config", "flood.yml", "--port", "0"], cwd=kids,
+                       env=ENV, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "Stop it with" in r.stdout, "detached create returns: %r"
+          % (r.stdout + r.stderr)[:500])
+    flood_id = (set(index()) - before).pop()
+    flood_dir = index()[flood_id]["dir"]
+    pid = json.loads(lock_of(flood_dir))["pid"]
+    wait(lambda: index()[flood_id].get("status") == "DONE", "the flooding probe's experiment", 180)
+    rss = peak_rss_mb(pid)
+    check(rss < 250, "1 GB of probe output cost the manager %.0f MB at its peak" % rss)
+    check(open(os.path.join(kids, "precious")).read() == "precious",
+          "probe.log was not written through the probe's symlink")
+    check("2 succeeded" in archer("experiment", "show", flood_id).stdout or
+          len([t for t in trials(flood_id) if t["status"] == "SUCCEEDED"]) == 2,
+          "the flooded experiment still ran its trials")
+
+    # A POST that any web page can send (text/plain, no preflight): refused
+    # before its 400 MiB body is read.
+    port = json.loads(lock_of(flood_dir))["port"]
+    before_rss = peak_rss_mb(pid)
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"POST /api/v1/nni/experiment/import-data HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              b"Content-Type: text/plain\r\nContent-Length: 419430400\r\n\r\n")
+    answer = b""
+    chunk = b"x" * (1 << 20)
+    try:
+        for _ in range(400):
+            s.sendall(chunk)
+    except OSError:
+        pass  # the server answered and closed: the rest is not read
+    try:
+        answer = s.recv(65536)
+    except OSError:
+        pass
+    s.close()
+    check(status_of(answer) in (0, 415), "text/plain POST refused: %r" % answer[:100])
+    check(status_of(request(port, "GET", "/check-status", "Host: 127.0.0.1\r\n")) == 200,
+          "the server answers after the refused flood")
+    grown = peak_rss_mb(pid) - before_rss
+    check(grown < 64, "a refused 400 MiB POST grew the manager by %.0f MB" % grown)
+    archer("stop", flood_id)
+
+    # An interpreter that floods its output: a clear refusal, not bad_alloc,
+    # and nothing of the failed create is left behind.
+    with open(os.path.join(kids, "py"), "w") as f:
+        f.write("#!/bin/sh\nhead -c 1000000000 /dev/zero | tr '\\0' y\n"
+                "echo 'ImportError: no nni' >&2\nexit 1\n")
+    os.chmod(os.path.join(kids, "py"), 0o755)
+    with open(os.path.join(kids, "tpe.yml"), "w") as f:
+        f.write(base.replace("maxTrialNumber: 2", "maxTrialNumber: 1") +
+                "trialCommand: bash flood.sh\ntuner: {name: TPE}\n"
+                "pythonInterpreter: %s/py\n" % kids)
+    before = sorted(os.listdir(WORK))
+    r = subprocess.run([ARCHER, "create", "--config", "tpe.yml", "--port", "0"], cwd=kids,
+                       env=ENV, capture_output=True, text=True, timeout=120)
+    check(r.returncode != 0 and "exited with status 1: ImportError: no nni" in r.stderr
+          and "bad_alloc" not in r.stderr and len(r.stderr) < 8000,
+          "a flooding interpreter is refused clearly: %r" % r.stderr[:300])
+    check(sorted(os.listdir(WORK)) == before, "a failed create leaves no folder")
+
+    # A busy port: the create fails before anything runs, and leaves nothing
+    # (no folder, no entry, no pointer saying its directory is gone).
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    registry_before = open(registry_file()).read() if os.path.exists(registry_file()) else ""
+    r = subprocess.run([ARCHER, "create", "--config", "plain.yml", "--port",
+                        str(busy.getsockname()[1])], cwd=kids, env=ENV,
+                       capture_output=True, text=True, timeout=60)
+    busy.close()
+    check(r.returncode != 0 and r.stderr.strip() != "", "busy port refused: %r" % r.stderr)
+    check(sorted(os.listdir(WORK)) == before, "the busy-port create left no folder")
+    now = open(registry_file()).read() if os.path.exists(registry_file()) else ""
+    check(now == registry_before, "the busy-port create left no pointer")
+
+    # Forged index entries: delete removes only what is provably an
+    # experiment's folder.
+    precious = os.path.join(TMP, "precious-dir")
+    os.makedirs(os.path.join(precious, "db"))
+    with open(os.path.join(precious, "db", "archer.sqlite"), "w") as f:
+        f.write("not a store")
+    entries = index()
+    entries["FORGED01"] = {"dir": precious, "status": "DONE"}
+    entries["FORGED02"] = {"dir": WORK, "status": "STOPPED"}
+    entries["FORGED03"] = {"dir": flood_dir, "status": "DONE"}
+    with open(os.path.join(WORK, ".experiments"), "w") as f:
+        json.dump(entries, f)
+    for forged in ("FORGED01", "FORGED02", "FORGED03"):
+        r = archer("experiment", "delete", forged, ok=False)
+        check(r.returncode != 0 and "not provably its folder" in r.stderr,
+              "delete %s refused: %r" % (forged, r.stderr))
+    r = archer("experiment", "delete", "--all", ok=False)
+    check(r.returncode != 0 and r.stderr.count("not provably its folder") == 3,
+          "delete --all refuses the forged entries: %r" % r.stderr)
+    check(os.path.isdir(precious) and os.path.isdir(WORK), "nothing forged was deleted")
+    check(flood_id not in index() and not os.path.exists(flood_dir),
+          "delete --all deleted the real experiment")
+
+    # A damaged registry is said, and never overwritten.
+    with open(registry_file(), "w") as f:
+        f.write('{"AAAA": {"dir": ')
+    r = subprocess.run([ARCHER, "experiment", "list"], cwd=TMP, env=ENV,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode != 0 and "is damaged" in r.stderr and registry_file() in r.stderr,
+          "a damaged registry is said: %r" % r.stderr)
+    r = subprocess.run([ARCHER, "create", "--config", "plain.yml", "--port", "0",
+                        "--foreground"], cwd=kids, env=ENV, capture_output=True,
+                       text=True, timeout=180)
+    check(r.returncode == 0 and "is damaged" in r.stdout + r.stderr,
+          "an experiment still runs, warning of the damaged registry: %r"
+          % (r.stdout + r.stderr)[-500:])
+    check(open(registry_file()).read() == '{"AAAA": {"dir": ', "the damaged registry is kept")
+    # A damaged index of the experiment's own working directory stops the create
+    # before anything runs (the experiment could not be found afterwards).
+    own = os.path.join(WORK, ".experiments")
+    with open(own, "w") as f:
+        f.write("[")
+    before = sorted(os.listdir(WORK))
+    r = subprocess.run([ARCHER, "create", "--config", "plain.yml", "--port", "0"], cwd=kids,
+                       env=ENV, capture_output=True, text=True, timeout=60)
+    check(r.returncode != 0 and own + " is damaged" in r.stderr,
+          "create refuses a damaged own index: %r" % r.stderr)
+    check(open(own).read() == "[" and sorted(os.listdir(WORK)) == before,
+          "the damaged index is kept, nothing created")
 
 
 try:
     main()
+    hostile_children()
+    print("%d passed, 0 failed" % checks)
 except Exception as e:  # one line per failure, then the count
     print("FAIL: %s" % str(e)[:2000], file=sys.stderr)
     print("%d passed, 1 failed" % checks)

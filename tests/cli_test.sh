@@ -117,6 +117,13 @@ bg_id=$("$archer" experiment list --experiment_working_directory "$tmp/bg" | awk
 "$archer" experiment list >all.out
 grep -q "^$bg_id  STOPPED" all.out || { cat all.out; fail "experiment list shows every working directory's"; }
 [ "$(grep -c DONE all.out)" = 4 ] || { cat all.out; fail "experiment list: the 4 DONE ones too"; }
+# Resumed by id alone: its state goes to its own working directory's index (what
+# list and webui url read), never into the registry's pointer (issue 26).
+"$archer" resume "$bg_id" --port 0 >resume.out 2>&1 || { cat resume.out; fail "resume by id"; }
+"$archer" experiment list --experiment_working_directory "$tmp/bg" | grep -q "^$bg_id  RUNNING" || fail "resumed state in its own index"
+"$archer" experiment list | grep -q "^$bg_id  RUNNING" || fail "resumed state seen through the registry"
+python3 -c "import json; e = json.load(open('$HOME/archer-experiments/.experiments'))['$bg_id']; assert set(e) == {'id', 'dir', 'workingDir'}, e" || fail "the registry's pointer stays a pointer"
+"$archer" stop "$bg_id" >/dev/null 2>&1 || fail "stop the resumed experiment"
 "$archer" experiment delete "$bg_id" --experiment_working_directory "$tmp/bg" 2>&1 | grep -q "Deleted experiment $bg_id" || fail "experiment delete"
 [ ! -d "$tmp/bg/$bg_id" ] || fail "deleted experiment's directory remains"
 "$archer" experiment list --experiment_working_directory "$tmp/bg" 2>&1 | grep -q "No experiment" || fail "index after delete"
@@ -205,5 +212,18 @@ if "$archer" create --config bad.yml --foreground --no_server >bad.out 2>&1; the
 grep -q "^archer: error: bad.yml:3: trialConcurency: unknown key (did you mean 'trialConcurrency'?)$" bad.out || { cat bad.out; fail "bad config message"; }
 if "$archer" trial ls NOPE1234 --experiment_working_directory "$tmp/exps" >nope.out 2>&1; then fail "unknown id"; fi
 grep -q "archer: error: experiment 'NOPE1234' not found" nope.out || fail "unknown id message"
+passed=$((passed + 1))
+# Arguments refused with a reason (issue 26): not a trial id, negative counts, an
+# empty search space (refused by create as by update searchspace).
+if "$archer" trial kill "$latest" -T ../x >kill.out 2>&1; then fail "trial kill ../x"; fi
+grep -q "'../x' is not a trial id" kill.out || { cat kill.out; fail "trial kill ../x message"; }
+if "$archer" trial ls --head -1 >neg.out 2>&1; then fail "trial ls --head -1"; fi
+grep -q -- "--head" neg.out || { cat neg.out; fail "--head -1 message"; }
+if "$archer" log stdout --head -5 >neg.out 2>&1; then fail "log stdout --head -5"; fi
+grep -q -- "--head" neg.out || { cat neg.out; fail "--head -5 message"; }
+printf '{}' >empty.json
+sed 's/^searchSpaceFile: .*/searchSpaceFile: empty.json/' slow.yml >empty.yml
+if "$archer" create --config empty.yml --foreground --no_server >empty.out 2>&1; then fail "an empty search space was accepted"; fi
+grep -q "empty.json: the search space is empty: expected at least one choice" empty.out || { cat empty.out; fail "empty space message"; }
 passed=$((passed + 1))
 echo "cli_test: $passed passed, 0 failed"

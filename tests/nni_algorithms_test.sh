@@ -4,7 +4,8 @@
 # `trial ls`, `log dispatcher`; a customised tuner that raises ends the
 # experiment ERROR with its traceback; an NNI before 2.7 speaks over the
 # pipes (fds 3/4); without NNI the message says what to
-# install. Skipped (exit 0 with a note) when ../shared/nni is missing.
+# install; detached create and resume return with the dispatcher running (WebSocket
+# and pipes). Skipped (exit 0 with a note) when ../shared/nni is missing.
 # Usage: nni_algorithms_test.sh ARCHER NNI_DIR
 set -euo pipefail
 archer=$1
@@ -39,6 +40,18 @@ grep -q "DONE: 6 succeeded, 0 failed" out || { cat out; fail "6 trials"; }
 [ "$(grep -c SUCCEEDED ls)" = 6 ] || { cat ls; fail "trial ls"; }
 grep -q '"x":' ls || fail "parameters shown"
 "$archer" log dispatcher --experiment_working_directory exps | grep -q "Dispatcher started" || fail "log dispatcher"
+
+# Detached (the default): create and resume return once the manager serves,
+# while NNI's dispatcher, a child that used to inherit the CLI's ready pipe,
+# runs on (issue 26). The hang would be caught by timeout.
+sed 's/^maxTrialNumber: 6/maxTrialNumber: 100000/' exp.yml >detached.yml
+timeout 60 "$archer" create --config detached.yml --port 0 >det.out 2>&1 || { cat det.out; fail "detached create with TPE returns"; }
+det_id=$(sed -n 's/^Experiment \([A-Za-z0-9]*\) started.*/\1/p' det.out)
+[ -n "$det_id" ] || { cat det.out; fail "detached create's id"; }
+timeout 60 "$archer" stop "$det_id" >/dev/null 2>&1 || fail "stop the detached TPE experiment"
+timeout 60 "$archer" resume "$det_id" --port 0 >detr.out 2>&1 || { cat detr.out; fail "detached resume with TPE returns"; }
+grep -q "resumed" detr.out || { cat detr.out; fail "resumed"; }
+timeout 60 "$archer" stop "$det_id" >/dev/null 2>&1 || fail "stop the resumed TPE experiment"
 
 cat > bad_tuner.py <<'PY'
 from nni.tuner import Tuner
@@ -79,6 +92,11 @@ chmod +x old_python
 { cat exp.yml; echo "pythonInterpreter: $tmp/old_python"; } >old.yml
 timeout 120 "$archer" create --config old.yml --foreground --port 0 >old 2>&1 || { cat old; fail "create over pipes"; }
 grep -q "DONE: 6 succeeded, 0 failed" old || { cat old; fail "6 trials over pipes"; }
+# Detached over the pipes too (the dispatcher keeps fds 3 and 4, nothing else).
+{ cat detached.yml; echo "pythonInterpreter: $tmp/old_python"; } >old_detached.yml
+timeout 60 "$archer" create --config old_detached.yml --port 0 >oldd 2>&1 || { cat oldd; fail "detached create over pipes returns"; }
+oldd_id=$(sed -n 's/^Experiment \([A-Za-z0-9]*\) started.*/\1/p' oldd)
+timeout 60 "$archer" stop "$oldd_id" >/dev/null 2>&1 || fail "stop the detached pipes experiment"
 
 unset PYTHONPATH
 if timeout 60 "$archer" create --config exp.yml --foreground --port 0 >none 2>&1; then

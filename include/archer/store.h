@@ -65,6 +65,12 @@ class Store {
   // Opens (creating if needed) the database at `path` (":memory:" for tests)
   // and applies pending migrations. Fails with the path and SQLite's message.
   static StatusOr<std::unique_ptr<Store>> open(const std::string& path);
+  // Reads one experiment-level value of the store at `path` without opening
+  // it for writing (read-only, no migration, the file itself not a symlink):
+  // for checking what a file is before acting on it. Null when the key is
+  // absent; an error when `path` is not a readable Archer store.
+  static StatusOr<Json> peek_value(const std::string& path,
+                                   const std::string& key);
 
   virtual int schema_version() = 0;
   // A number that changes whenever a trial is added, changes state (its

@@ -19,11 +19,25 @@ constexpr std::string_view kSentinelPrefix =
     "\x01"
     "archer-nonfinite:";
 
+// Whether the next character from `at` on, past JSON whitespace, is ':'
+// (what came before was an object key).
+bool followed_by_colon(std::string_view text, size_t at) {
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t' ||
+                              text[at] == '\n' || text[at] == '\r'))
+    ++at;
+  return at < text.size() && text[at] == ':';
+}
+
 // Rewrites bare NaN / Infinity / -Infinity tokens (outside strings) into
-// sentinel strings the builder turns back into doubles.
-bool rewrite_nonfinite(std::string_view text, std::string& out) {
+// sentinel strings the builder turns back into doubles. Only the sentinels
+// written here are turned back: `sentinels` gets their ordinals among the
+// document's string values (keys not counted), in order, so a string the
+// input itself holds is never reinterpreted, whatever it says.
+bool rewrite_nonfinite(std::string_view text, std::string& out,
+                       std::vector<size_t>& sentinels) {
   bool replaced = false;
   bool in_string = false;
+  size_t value_strings = 0;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -33,6 +47,7 @@ bool rewrite_nonfinite(std::string_view text, std::string& out) {
         out += text[++i];
       } else if (c == '"') {
         in_string = false;
+        if (!followed_by_colon(text, i + 1)) ++value_strings;
       }
       continue;
     }
@@ -42,12 +57,14 @@ bool rewrite_nonfinite(std::string_view text, std::string& out) {
       continue;
     }
     for (std::string_view token : {"NaN", "Infinity", "-Infinity"}) {
-      if (text.substr(i, token.size()) == token) {
+      if (text.substr(i, token.size()) == token &&
+          !followed_by_colon(text, i + token.size())) {  // never a key
         out += "\"\\u0001archer-nonfinite:";
         out += token;
         out += '"';
         i += token.size() - 1;
         replaced = true;
+        sentinels.push_back(value_strings++);
         c = 0;
         break;
       }
@@ -81,9 +98,13 @@ class BoundedBuilder {
   bool number_float(Json::number_float_t v, const std::string&) {
     return put(Json(v));
   }
+  // The ordinals of the value strings that rewrite_nonfinite wrote.
+  void set_sentinels(std::vector<size_t> at) { sentinels_ = std::move(at); }
   bool string(std::string& s) {
-    if (s.size() > kSentinelPrefix.size() &&
-        s.compare(0, kSentinelPrefix.size(), kSentinelPrefix) == 0) {
+    const size_t ordinal = value_strings_++;
+    if (next_sentinel_ < sentinels_.size() &&
+        sentinels_[next_sentinel_] == ordinal) {
+      ++next_sentinel_;
       std::string_view token =
           std::string_view(s).substr(kSentinelPrefix.size());
       if (token == "NaN") return put(Json(std::nan("")));
@@ -182,6 +203,8 @@ class BoundedBuilder {
   }
 
   int max_depth_;
+  std::vector<size_t> sentinels_;
+  size_t next_sentinel_ = 0, value_strings_ = 0;
   std::vector<Frame> stack_;
   Json root_;
   std::string error_;
@@ -197,8 +220,10 @@ StatusOr<Json> parse_json(std::string_view text, const std::string& source,
         " bytes, at most " + std::to_string(limits.max_bytes) + " accepted");
   }
   std::string rewritten;
-  bool nonfinite = rewrite_nonfinite(text, rewritten);
+  std::vector<size_t> sentinels;
+  bool nonfinite = rewrite_nonfinite(text, rewritten, sentinels);
   BoundedBuilder builder(limits.max_depth);
+  builder.set_sentinels(std::move(sentinels));
   bool ok = false;
   try {
     ok = Json::sax_parse(nonfinite ? std::string_view(rewritten) : text,

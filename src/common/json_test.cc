@@ -80,6 +80,35 @@ TEST(JsonParse, AcceptsPythonNonFiniteTokens) {
   EXPECT_TRUE(std::isnan(scalar.value().get<double>()));
 }
 
+// Regression (issue 26, Low): a string equal to the parser's internal
+// non-finite marker became a number (a candidate refused, a metric NaN).
+TEST(JsonParse, NoStringTheInputHoldsIsReinterpreted) {
+  const std::string marker = R"("\u0001archer-nonfinite:NaN")";
+  for (const std::string& text :
+       {"[" + marker + "]", "[NaN, " + marker + ", Infinity]",
+        "{\"k\": " + marker + ", \"n\": NaN}",
+        "{\"a\": NaN, " + marker + ": " + marker + "}"}) {
+    auto j = parse_json(text, "t");
+    ASSERT_TRUE(j.is_ok()) << text << ": " << j.status().message();
+    int strings = 0, nans = 0;
+    auto visit = [&](const Json& v) {
+      if (v.is_string()) {
+        EXPECT_EQ(v.get<std::string>(),
+                  "\x01"
+                  "archer-nonfinite:NaN");
+        ++strings;
+      } else if (v.is_number_float() && !std::isfinite(v.get<double>())) {
+        ++nans;
+      }
+    };
+    for (const auto& v : j.value()) visit(v);
+    EXPECT_EQ(strings, 1) << text;
+    EXPECT_EQ(nans, static_cast<int>(j.value().size()) - 1) << text;
+  }
+  // A bare NaN is a value, never a key.
+  EXPECT_FALSE(parse_json("{NaN: 1}", "t").is_ok());
+}
+
 TEST(JsonParse, ErrorNamesSourceAndPosition) {
   auto j = parse_json("{\"a\": }", "exp.json");
   ASSERT_FALSE(j.is_ok());

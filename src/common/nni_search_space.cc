@@ -149,8 +149,14 @@ std::optional<std::string> first_non_classic_entry(const Json& space) {
 
 Status check_native_tuner_space(const Json& space, const std::string& source,
                                 const std::string& tuner) {
+  if (space.is_object() && space.empty()) {
+    return bad(source,
+               "the search space is empty: expected at least one choice (a "
+               "model declares them with LayerChoice and InputChoice; "
+               "`archer ss_gen` writes the space a trial declares)");
+  }
   const std::optional<std::string> other = first_non_classic_entry(space);
-  if (!other || space.empty()) return Status::ok();
+  if (!other) return Status::ok();
   return Status::invalid_argument(
       source + ": entry " + *other + ": tuner " + tuner +
       " is Archer's own and searches classic-NAS choices (layer_choice, "

@@ -34,8 +34,9 @@ Status validate_nni_search_space(const Json& space, const std::string& source);
 std::optional<std::string> first_non_classic_entry(const Json& space);
 
 // OK if Archer's own tuner `tuner` can search `space` (classic-NAS choices
-// only, or an empty space); otherwise the one refusal of the config and of an
-// update: `source`, the entry, and that NNI's tuners (e.g. TPE) search it.
+// only, at least one); otherwise the one refusal of the config and of an
+// update: `source`, and that the space is empty or which entry NNI's tuners
+// (e.g. TPE) search instead.
 Status check_native_tuner_space(const Json& space, const std::string& source,
                                 const std::string& tuner);
 

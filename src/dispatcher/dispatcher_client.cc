@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "common/text.h"
+
 namespace archer {
 
 namespace {
@@ -91,10 +93,11 @@ StatusOr<DispatcherEvents> DispatcherClient::poll() {
       ev.initialized = true;
       answered("IN", true);
     } else if (c.type == "TR" || c.type == "NO") {
-      auto job = parse_json(c.payload, "the dispatcher's " + c.type);
-      if (!job.is_ok() || !job.value().is_object())
-        return failed("sent " + c.type +
-                      " without a JSON object: " + c.payload.substr(0, 200));
+      auto job = parse_json(c.payload, c.type);
+      if (!job.is_ok()) return failed("sent " + job.status().message());
+      if (!job.value().is_object())
+        return failed("sent " + c.type + " without a JSON object: " +
+                      printable_text(c.payload, 200));
       if (c.type == "TR") {
         ev.new_trials.push_back(job.value());
       } else {
@@ -107,9 +110,10 @@ StatusOr<DispatcherEvents> DispatcherClient::poll() {
                                    ? id.value().get<std::string>()
                                    : c.payload);
     } else if (c.type == "ER") {
-      return failed("reported an error: " + c.payload.substr(0, 4000));
+      return failed("reported an error: " + printable_text(c.payload, 4000));
     } else {
-      return failed("sent an unknown command '" + c.type + "'");
+      return failed("sent an unknown command '" + printable_text(c.type, 20) +
+                    "'");
     }
   }
   if (channel.connected()) ever_connected_ = true;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -152,6 +153,62 @@ TEST_F(Client, AHungDispatcherIsAnErrorNotAWait) {
   EXPECT_TRUE(all.initialized);
   c->terminate(std::chrono::milliseconds(200));
   EXPECT_TRUE(c->process().exited().has_value());
+}
+
+// Regression (issue 26, Low): a TR with 1e309 was reported as "without a
+// JSON object" (the parser's reason lost), and an ER message was cut at its
+// first NUL byte.
+TEST_F(Client, ProtocolErrorsSayTheRealReasonAndKeepEveryByte) {
+  struct Case {
+    std::string command, payload, expected;
+  };
+  for (const Case& k :
+       {Case{"NewTrialJob", "{\"parameter_id\": 0, \"x\": 1e309}",
+             "number overflow"},
+        Case{"NewTrialJob", std::string(100000, '[') + std::string(100000, ']'),
+             "nested deeper than 64 levels"},
+        Case{"Error", "boom\\u0000after the NUL\\u001b[31m",
+             "reported an error: boom?after the NUL"}}) {
+    testing::TempDir d_dir;
+    std::ofstream(d_dir.file("driver.py"))
+        << "import json, sys\n"
+           "from nni.runtime.tuner_command_channel import legacy\n"
+           "from nni.runtime.tuner_command_channel.command_type import "
+           "CommandType\n"
+           "payload = open('"
+        << d_dir.file("payload") << "').read()\n"
+        << "if '" << k.command << "' == 'Error':\n"
+        << "    payload = json.loads('\"' + payload + '\"')\n"
+        << "while True:\n"
+           "    command, data = legacy.receive()\n"
+           "    if command is None or command == CommandType.Terminate:\n"
+           "        break\n"
+           "    if command == CommandType.Initialize:\n"
+           "        legacy.send(CommandType.Initialized, '')\n"
+           "    elif command == CommandType.RequestTrialJobs:\n"
+           "        legacy.send(CommandType."
+        << k.command << ", payload)\n";
+    testing::write_file(d_dir.file("payload"), k.payload);
+    std::ofstream(d_dir.file("python")) << "#!/bin/sh\nexec /usr/bin/python3 "
+                                        << d_dir.file("driver.py") << "\n";
+    std::filesystem::permissions(d_dir.file("python"),
+                                 std::filesystem::perms::owner_all);
+    options.python = d_dir.file("python");
+    options.channel = DispatcherOptions::Channel::kPipes;
+    options.log_path = d_dir.file("dispatcher.log");
+    options.exp_params = Json::object();
+    auto c = start();
+    ASSERT_TRUE(c);
+    c->initialize(Json::object());
+    c->request_trials(1);
+    DispatcherEvents all;
+    Status st = run(
+        *c, all, [] { return false; }, 30);
+    ASSERT_FALSE(st.is_ok()) << k.command;
+    EXPECT_NE(st.message().find(k.expected), std::string::npos) << st.message();
+    EXPECT_EQ(st.message().find('\x1b'), std::string::npos);
+    c->terminate(std::chrono::milliseconds(200));
+  }
 }
 
 }  // namespace

@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "common/base64.h"
+#include "common/log_pump.h"
+#include "common/subprocess.h"
+#include "common/text.h"
 #include "dispatcher/pipe_channel.h"
 #include "dispatcher/websocket_channel.h"
 
@@ -55,19 +58,30 @@ StatusOr<std::unique_ptr<DispatcherProcess>> DispatcherProcess::start(
     return Status::io_error(std::string("dispatcher pipes: ") +
                             std::strerror(errno));
   }
-  const int log = ::open(o.log_path.c_str(),
-                         O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log < 0) {
-    return Status::io_error(
-        o.log_path +
-        ": cannot open the dispatcher's log: " + std::strerror(errno));
+  // Its output goes through a pipe to a bounded log (log_pump.h): a
+  // dispatcher printing without end cannot fill the disk or the memory.
+  int log_pipe[2];
+  if (::pipe2(log_pipe, O_CLOEXEC) != 0)
+    return Status::io_error(std::string("dispatcher log pipe: ") +
+                            std::strerror(errno));
+  auto pump = LogPump::start(log_pipe[0], o.log_path, kMaxDispatcherLog);
+  if (!pump.is_ok()) {
+    ::close(log_pipe[1]);
+    return pump.status().with_context("the dispatcher's log");
   }
+  d->log_pump_ = std::move(pump).value();
+  const int log = log_pipe[1];
   const std::string params = base64_encode(dumps(o.exp_params));
   std::vector<std::string> argv = {o.python, "-m", "nni", "--exp_params",
                                    params};
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  // Built before fork(): a child of a multi-threaded process may not
+  // allocate before exec (setenv would).
+  ChildEnvironment child_env(env);
+  char** envp = child_env.envp();
+  const std::string cannot_run = std::string("cannot run ") + args[0] + ": ";
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log);
@@ -75,25 +89,27 @@ StatusOr<std::unique_ptr<DispatcherProcess>> DispatcherProcess::start(
   }
   if (pid == 0) {
     ::setpgid(0, 0);
-    const int devnull = ::open("/dev/null", O_RDONLY);
+    const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     ::dup2(devnull, 0);
     ::dup2(log, 1);
     ::dup2(log, 2);
+    int keep = 3;
     if (to_child[0] >= 0) {
       // Out of the way of 3 and 4 first, then onto them (dup2 clears
       // close-on-exec).
-      const int r = ::fcntl(to_child[0], F_DUPFD, 10);
-      const int w = ::fcntl(from_child[1], F_DUPFD, 10);
+      const int r = ::fcntl(to_child[0], F_DUPFD_CLOEXEC, 10);
+      const int w = ::fcntl(from_child[1], F_DUPFD_CLOEXEC, 10);
       ::dup2(r, 3);
       ::dup2(w, 4);
-      ::close(r);
-      ::close(w);
+      keep = 5;
     }
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::execvp(args[0], args.data());
-    const std::string msg = std::string("cannot run ") + args[0] + ": " +
-                            std::strerror(errno) + "\n";
-    [[maybe_unused]] ssize_t n = ::write(2, msg.data(), msg.size());
+    close_inherited_fds(keep);
+    ::execvpe(args[0], args.data(), envp);
+    const char* why = std::strerror(errno);
+    [[maybe_unused]] ssize_t n =
+        ::write(2, cannot_run.data(), cannot_run.size());
+    n = ::write(2, why, std::strlen(why));
+    n = ::write(2, "\n", 1);
     ::_exit(127);
   }
   ::close(log);
@@ -120,6 +136,9 @@ std::optional<std::string> DispatcherProcess::exited() {
 }
 
 std::string DispatcherProcess::log_tail(size_t bytes) const {
+  // Once it ended, its last words are in the file before they are read.
+  if (exit_ && log_pump_)
+    log_pump_->wait_drained(std::chrono::milliseconds(2000));
   std::ifstream in(log_path_, std::ios::binary | std::ios::ate);
   if (!in) return "";
   const std::streamoff size = in.tellg();
@@ -129,25 +148,8 @@ std::string DispatcherProcess::log_tail(size_t bytes) const {
   in.seekg(from);
   std::string raw(static_cast<size_t>(size - from), '\0');
   in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
-  // Data for a terminal and a log, never commands to them: NNI's colour
-  // escapes (ESC [ ... letter) are dropped, other control characters but
-  // newlines and tabs become '?'.
-  std::string out;
-  out.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(raw[i]);
-    if (c == 0x1b) {
-      if (i + 1 < raw.size() && raw[i + 1] == '[') {
-        i += 2;
-        while (i < raw.size() &&
-               !std::isalpha(static_cast<unsigned char>(raw[i])))
-          ++i;
-      }
-      continue;
-    }
-    out += (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : raw[i];
-  }
-  return out;
+  // Data for a terminal and a log, never commands to them.
+  return printable_text(raw);
 }
 
 void DispatcherProcess::stop(std::chrono::milliseconds grace) {

@@ -1,6 +1,7 @@
 // NNI's dispatcher as a child of the manager: `<python> -m nni --exp_params
 // <base64 of the experiment's NNI config>` in its own process group, its
-// stdout and stderr appended to a log file (where its traceback lands), and
+// stdout and stderr appended to a log file (where its traceback lands; at
+// most kMaxDispatcherLog, then it becomes <log>.1 and a new one starts), and
 // the command channel NNI's version expects: a WebSocket given as
 // NNI_TUNER_COMMAND_CHANNEL (NNI >= 2.7), or pipes on its fds 3 and 4.
 // Nothing here blocks: exited() asks without waiting.
@@ -10,6 +11,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +21,10 @@
 #include "dispatcher/tuner_channel.h"
 
 namespace archer {
+
+class LogPump;
+
+constexpr std::uint64_t kMaxDispatcherLog = std::uint64_t{16} << 20;
 
 struct DispatcherOptions {
   std::string python = "python3";
@@ -52,6 +58,7 @@ class DispatcherProcess {
   pid_t pid_ = -1;
   std::optional<std::string> exit_;
   std::string log_path_;
+  std::unique_ptr<LogPump> log_pump_;
   std::unique_ptr<TunerChannel> channel_;
 };
 

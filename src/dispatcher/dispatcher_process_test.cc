@@ -4,11 +4,14 @@
 #include "dispatcher/dispatcher_process.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "dispatcher/nni_python.h"
 #include "testing/channel_wait.h"
 #include "testing/nni_code.h"
 #include "testing/temp_dir.h"
@@ -127,6 +130,74 @@ TEST_F(Dispatcher, TheLegacyPipesWithNnisOwnFraming) {
   EXPECT_EQ(*d.value()->exited(), "exit code 0") << d.value()->log_tail();
   testing::await_commands(c, 1, 2);
   EXPECT_TRUE(c.failure().has_value());  // the pipe closed
+}
+
+// Regression (issue 26, High 2 and 3): the dispatcher inherited the
+// detached CLI's ready pipe (create never returned), and its log grew
+// without limit. It gets fds 0-2 (and 3, 4 on the pipes) only; its log stays
+// under kMaxDispatcherLog per file and keeps the end (the traceback).
+TEST_F(Dispatcher, InheritsNothingAndItsFloodIsBounded) {
+  for (bool pipes : {false, true}) {
+    testing::TempDir d_dir;
+    std::ofstream(d_dir.file("python"))
+        << "#!/bin/sh\nls -l /proc/$$/fd > " << d_dir.file("fds")
+        << "\nhead -c 40000000 /dev/zero\necho 'Traceback: the end'\nexit 3\n";
+    std::filesystem::permissions(d_dir.file("python"),
+                                 std::filesystem::perms::owner_all);
+    options.python = d_dir.file("python");
+    options.log_path = d_dir.file("dispatcher.log");
+    options.channel = pipes ? DispatcherOptions::Channel::kPipes
+                            : DispatcherOptions::Channel::kWebSocket;
+    options.exp_params = Json::object();
+    int leaky[2];
+    ASSERT_EQ(::pipe(leaky), 0);  // what a careless caller leaves open
+    struct stat leaky_stat {};
+    ASSERT_EQ(::fstat(leaky[0], &leaky_stat), 0);
+    const std::string leaky_name =
+        "pipe:[" + std::to_string(leaky_stat.st_ino) + "]";
+    auto d = DispatcherProcess::start(options);
+    ::close(leaky[0]);
+    ::close(leaky[1]);
+    ASSERT_TRUE(d.is_ok()) << d.status().message();
+    ASSERT_TRUE(wait_exit(*d.value(), 60));
+    EXPECT_EQ(*d.value()->exited(), "exit code 3");
+    const std::string tail = d.value()->log_tail(200);
+    EXPECT_NE(tail.find("Traceback: the end"), std::string::npos) << tail;
+    // (The shell itself keeps its script open on fd 10.)
+    const std::string fds = testing::read_file(d_dir.file("fds"));
+    EXPECT_EQ(fds.find(leaky_name), std::string::npos) << fds;
+    EXPECT_EQ(fds.find(" 5 -> "), std::string::npos) << fds;
+    EXPECT_EQ(fds.find(" 3 -> ") != std::string::npos, pipes) << fds;
+    EXPECT_LE(std::filesystem::file_size(options.log_path),
+              kMaxDispatcherLog + 65536);
+    EXPECT_LE(std::filesystem::file_size(options.log_path + ".1"),
+              kMaxDispatcherLog + 65536);
+  }
+}
+
+// Regression (issue 26, Low and High 3): `pythonInterpreter: /bin/false`
+// said "tried: /bin/false:" and nothing more, and an interpreter flooding
+// its output ended `create` with a bare std::bad_alloc.
+TEST(FindNniPython, SaysHowEachInterpreterFailed) {
+  testing::TempDir tmp;
+  auto f = find_nni_python("/bin/false");
+  ASSERT_FALSE(f.is_ok());
+  EXPECT_NE(f.status().message().find(
+                "/bin/false: exited with status 1 and printed nothing"),
+            std::string::npos)
+      << f.status().message();
+  std::ofstream(tmp.file("flood"))
+      << "#!/bin/sh\nhead -c 300000000 /dev/zero | tr '\\0' y\n"
+         "echo 'ImportError: no nni here' >&2\nexit 1\n";
+  std::filesystem::permissions(tmp.file("flood"),
+                               std::filesystem::perms::owner_all);
+  auto flood = find_nni_python(tmp.file("flood"));
+  ASSERT_FALSE(flood.is_ok());
+  EXPECT_NE(flood.status().message().find(
+                "exited with status 1: ImportError: no nni here"),
+            std::string::npos)
+      << flood.status().message().substr(0, 500);
+  EXPECT_LT(flood.status().message().size(), 4000u);
 }
 
 }  // namespace

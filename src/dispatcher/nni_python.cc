@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "common/subprocess.h"
+#include "common/text.h"
 
 namespace archer {
 
@@ -43,9 +44,17 @@ StatusOr<NniPython> find_nni_python(const std::string& configured) {
       if (r.value().out.find("pipes") != std::string::npos)
         found.channel = DispatcherOptions::Channel::kPipes;
       return found;
+    } else if (r.value().timed_out) {
+      why = "timed out after 60 s";
     } else {
-      why = r.value().timed_out ? "timed out after 60 s"
-                                : last_line(r.value().err);
+      const ProcessResult& p = r.value();
+      const std::string said =
+          printable_text(last_line(p.err.empty() ? p.out : p.err), 300);
+      why = (p.exit_code < 0
+                 ? std::string("killed by a signal")
+                 : "exited with status " + std::to_string(p.exit_code)) +
+            (said.empty() ? " and printed nothing (is it a Python?)"
+                          : ": " + said);
     }
     tried += "\n  " + python + ": " + why;
   }

@@ -154,15 +154,13 @@ StatusOr<std::unique_ptr<Experiment>> Experiment::open(
       e->store_.get());
   if (dispatcher)
     e->manager_->use_dispatcher(*dispatcher, DispatcherClient::Timeouts());
-  Status st = resume ? e->manager_->resume() : e->manager_->start();
-  if (!st.is_ok()) return st.with_context(source);
+  // The port first: a busy one fails the create before any trial starts.
   e->rest_ = std::make_unique<RestServer>(db);
   e->rest_->set_commands(&e->commands_);
   auto served = start_server(*e->rest_, server);
-  if (!served.is_ok()) {
-    e->manager_->stop();
-    return served.status();
-  }
+  if (!served.is_ok()) return served.status();
+  Status st = resume ? e->manager_->resume() : e->manager_->start();
+  if (!st.is_ok()) return st.with_context(source);
   e->announcement_ = "Experiment " + id + " " +
                      (resume ? "resumed" : "started") + ": " + dir + "\n" +
                      served.value();
@@ -189,6 +187,12 @@ StatusOr<std::unique_ptr<Experiment>> Experiment::open(
     }
   });
   if (!st.is_ok()) log_warning("archer", st.message());
+  if (!resume) {
+    // Found by id from anywhere once it runs (a failed create leaves no
+    // pointer behind).
+    Status registered = register_experiment(e->working_dir_, id, dir);
+    if (!registered.is_ok()) log_warning("archer", registered.message());
+  }
   Status published = e->lock_.publish(port, prefix);
   if (!published.is_ok()) log_warning("archer", published.message());
   return e;

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
+#include "common/atomic_file.h"
 #include "common/bounded_file.h"
 #include "store/experiment_files.h"
 
@@ -16,15 +16,36 @@ namespace archer {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+Status damaged_index(const std::string& path, std::string why) {
+  const std::string own = path + ": ";
+  if (why.rfind(own, 0) == 0) why = why.substr(own.size());
+  return Status::invalid_argument(
+      "the experiments index " + path + " is damaged (" + why +
+      "); Archer does not overwrite it: repair it, or move it away to start "
+      "a new one (the experiments' own folders are untouched)");
+}
+
+}  // namespace
+
 std::string default_working_dir() {
   const char* home = std::getenv("HOME");
   return std::string(home ? home : ".") + "/archer-experiments";
 }
 
-Json load_own_index(const std::string& working_dir) {
-  auto index = load_json_file(files::index_path(working_dir));
-  return index.is_ok() && index.value().is_object() ? index.value()
-                                                    : Json::object();
+StatusOr<Json> load_own_index(const std::string& working_dir) {
+  const std::string path = files::index_path(working_dir);
+  auto index = load_json_file(path);
+  if (!index.is_ok()) {
+    if (index.status().code() == Status::Code::kNotFound) return Json::object();
+    return damaged_index(path, index.status().message());
+  }
+  if (!index.value().is_object()) {
+    return damaged_index(path, "expected a JSON object of experiments, got " +
+                                   json_excerpt(index.value(), 40));
+  }
+  return index;
 }
 
 namespace {
@@ -45,18 +66,22 @@ bool is_pointer(const Json& entry) {
 // working directory's own index.
 Json resolve_pointer(const std::string& id, const Json& entry) {
   const std::string wd = entry["workingDir"].get<std::string>();
-  const Json own = load_own_index(wd);
+  const auto own = load_own_index(wd);
   Json resolved;
-  if (own.contains(id) && own[id].is_object() &&
-      own[id].value("dir", Json()).is_string()) {
-    resolved = own[id];
+  if (own.is_ok() && own.value().contains(id) && own.value()[id].is_object() &&
+      own.value()[id].value("dir", Json()).is_string()) {
+    resolved = own.value()[id];
   } else {
     resolved = entry;
     resolved["status"] = "MISSING";
     std::error_code ec;
     resolved["missing"] =
-        fs::exists(files::index_path(wd), ec)
+        !own.is_ok() ? own.status().message()
+        : fs::exists(files::index_path(wd), ec)
             ? "the index of its working directory " + wd + " no longer lists it"
+        : fs::is_directory(wd, ec)
+            ? "the index of its working directory " + wd +
+                  " does not list it (its creation failed?)"
             : "its working directory " + wd + " is gone (moved or deleted?)";
   }
   resolved["workingDir"] = wd;
@@ -82,11 +107,18 @@ Json sanitized(const Json& entry) {
 
 }  // namespace
 
-Json load_index(const std::string& working_dir) {
+StatusOr<Json> load_index(const std::string& working_dir) {
   const std::string registry_dir = default_working_dir();
   const bool is_registry = same_dir(working_dir, registry_dir);
-  Json merged = load_own_index(working_dir);
-  const Json registry = is_registry ? merged : load_own_index(registry_dir);
+  auto own = load_own_index(working_dir);
+  if (!own.is_ok()) return own.status();
+  Json merged = std::move(own).value();
+  Json registry = merged;
+  if (!is_registry) {
+    auto loaded = load_own_index(registry_dir);
+    if (!loaded.is_ok()) return loaded.status();
+    registry = std::move(loaded).value();
+  }
   for (auto it = registry.begin(); it != registry.end(); ++it) {
     if (is_pointer(it.value())) {
       if (!is_registry &&
@@ -142,8 +174,9 @@ Status register_experiment(const std::string& working_dir,
 
 Status unregister_experiment(const std::string& id) {
   const std::string registry_dir = default_working_dir();
-  if (!is_pointer(load_own_index(registry_dir).value(id, Json())))
-    return Status::ok();
+  auto registry = load_own_index(registry_dir);
+  if (!registry.is_ok()) return registry.status();
+  if (!is_pointer(registry.value().value(id, Json()))) return Status::ok();
   return update_index(registry_dir, [&](Json& all) {
     if (is_pointer(all.value(id, Json()))) all.erase(id);
   });
@@ -167,18 +200,11 @@ Status update_index(const std::string& working_dir,
       return Status::io_error(path +
                               ".lock: cannot lock: " + std::strerror(errno));
   }
-  Json index = load_own_index(working_dir);
-  change(index);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << dumps(index, DumpOptions{2, false});
-    if (!out)
-      return Status::io_error(tmp + ": cannot write the experiments index");
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::io_error(path + ": cannot replace: " + ec.message());
-  return Status::ok();
+  // What could not be read is never overwritten.
+  auto index = load_own_index(working_dir);
+  if (!index.is_ok()) return index.status();
+  change(index.value());
+  return replace_file(path, dumps(index.value(), DumpOptions{2, false}));
 }  // the lock goes with the descriptor
 
 Status update_index_entry(const std::string& working_dir, const std::string& id,
@@ -193,9 +219,18 @@ Status update_index_entry(const std::string& working_dir, const std::string& id,
 
 StatusOr<std::string> find_experiment_dir(const std::string& id,
                                           const std::string& working_dir) {
+  auto found = locate_experiment(id, working_dir);
+  if (!found.is_ok()) return found.status();
+  return found.value().dir;
+}
+
+StatusOr<ExperimentLocation> locate_experiment(const std::string& id,
+                                               const std::string& working_dir) {
   // Every entry of load_index is a mapping with a string "dir"; one whose
   // folder or working directory is gone is MISSING, with the reason.
-  const Json all = load_index(working_dir);
+  auto loaded = load_index(working_dir);
+  if (!loaded.is_ok()) return loaded.status();
+  const Json& all = loaded.value();
   if (all.empty()) {
     return Status::not_found(
         "no experiment found under " + working_dir +
@@ -213,7 +248,8 @@ StatusOr<std::string> find_experiment_dir(const std::string& id,
           "experiment '" + id + "': " + all[id].value("missing", "") +
           "; forget it with `archer experiment delete " + id + "`");
     }
-    return all[id]["dir"].get<std::string>();
+    return ExperimentLocation{id, all[id]["dir"].get<std::string>(),
+                              entry_working_dir(all[id], working_dir)};
   }
   std::string latest;
   std::int64_t latest_time = -1;
@@ -230,7 +266,8 @@ StatusOr<std::string> find_experiment_dir(const std::string& id,
   if (latest.empty())
     return Status::not_found("no readable experiment entry under " +
                              working_dir);
-  return all[latest]["dir"].get<std::string>();
+  return ExperimentLocation{latest, all[latest]["dir"].get<std::string>(),
+                            entry_working_dir(all[latest], working_dir)};
 }
 
 }  // namespace archer

@@ -26,14 +26,17 @@ namespace archer {
 // and a "missing" reason.
 // Entries that are not mappings with a string "dir" are left out, and known
 // keys of the wrong type dropped (the file may have been edited by hand).
-// A JSON object ({} when nothing is readable).
-Json load_index(const std::string& working_dir);
-// The index file of `working_dir` alone, as stored ({} when missing or
-// unreadable).
-Json load_own_index(const std::string& working_dir);
+// A JSON object; an error naming the file when the index of `working_dir` or
+// the registry exists but is not a readable JSON object (a pointed-to
+// working directory's damaged index makes that entry MISSING instead).
+StatusOr<Json> load_index(const std::string& working_dir);
+// The index file of `working_dir` alone, as stored: {} when there is none,
+// an error naming the file (and saying it is kept) when it is damaged.
+StatusOr<Json> load_own_index(const std::string& working_dir);
 // Read-modify-write of the index under its lock (<index>.lock, so
-// processes that end together lose no update), written atomically through a
-// temp file of this process's own. `change` edits the whole index.
+// processes that end together lose no update), written with replace_file
+// (common/atomic_file.h: a full disk leaves the old index whole). `change`
+// edits the whole index. A damaged index is refused, never overwritten.
 Status update_index(const std::string& working_dir,
                     const std::function<void(Json&)>& change);
 // Records experiment `id` (directory `dir`) of `working_dir` in the registry
@@ -60,6 +63,13 @@ Status update_index_entry(const std::string& working_dir, const std::string& id,
 // gone (moved or deleted).
 StatusOr<std::string> find_experiment_dir(const std::string& id,
                                           const std::string& working_dir);
+// The same, with the id found and the working directory whose index holds
+// the experiment (what a resumed or viewed experiment updates).
+struct ExperimentLocation {
+  std::string id, dir, working_dir;
+};
+StatusOr<ExperimentLocation> locate_experiment(const std::string& id,
+                                               const std::string& working_dir);
 // $HOME/archer-experiments.
 std::string default_working_dir();
 

@@ -39,7 +39,7 @@ TEST(Experiment, CreatesRunsToTheEndAndRecordsItInTheIndex) {
   // One manager per experiment: a second one is refused.
   auto twice = Experiment::create("E1", exp_dir, c, server);
   ASSERT_FALSE(twice.is_ok());
-  const Json running = load_index(dir.file("work"))["E1"];
+  const Json running = load_index(dir.file("work")).value()["E1"];
   EXPECT_EQ(running["status"], "RUNNING");
   EXPECT_EQ(running["dir"], exp_dir);
   EXPECT_TRUE(running["port"].is_number_integer());
@@ -55,7 +55,7 @@ TEST(Experiment, CreatesRunsToTheEndAndRecordsItInTheIndex) {
   EXPECT_EQ(e.value()->progress().status, ExperimentStatus::kDone);
   EXPECT_EQ(e.value()->progress().succeeded, 3);
   ASSERT_TRUE(e.value()->finish().is_ok());
-  EXPECT_EQ(load_index(dir.file("work"))["E1"]["status"], "DONE");
+  EXPECT_EQ(load_index(dir.file("work")).value()["E1"]["status"], "DONE");
   e.value().reset();  // the lock goes with it
 
   // resume: the config comes back from the store.

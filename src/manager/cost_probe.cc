@@ -3,10 +3,11 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "common/bounded_file.h"
+#include "common/log.h"
 #include "common/subprocess.h"
 #include "common/time_util.h"
 #include "store/experiment_files.h"
@@ -19,12 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kMaxCostsBytes = 64 << 10;
-
-std::string tail(const std::string& text, size_t n) {
-  std::string t = text.size() > n ? "..." + text.substr(text.size() - n) : text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
-  return t;
-}
 
 std::string number_text(double v) {
   char buf[32];
@@ -49,16 +44,14 @@ StatusOr<Json> run_probe(const Job& job) {
                             ec.message());
   const std::string out = job.probe_dir + "/costs.json";
   fs::remove(out, ec);
-  {
-    std::ofstream cfg(job.probe_dir + "/parameter.cfg", std::ios::binary);
-    cfg << dumps(Json{{"parameter_id", job.parameter_id},
-                      {"parameter_source", "algorithm"},
-                      {"parameters", job.parameters},
-                      {"parameter_index", 0}});
-    if (!cfg)
-      return Status::io_error("cannot write " + job.probe_dir +
-                              "/parameter.cfg");
-  }
+  // The probe may have planted links in its folder on an earlier run: its
+  // files are written without following any.
+  Status cfg = write_file_in(job.probe_dir, "parameter.cfg",
+                             dumps(Json{{"parameter_id", job.parameter_id},
+                                        {"parameter_source", "algorithm"},
+                                        {"parameters", job.parameters},
+                                        {"parameter_index", 0}}));
+  if (!cfg.is_ok()) return cfg;
   const std::map<std::string, std::string> env = {
       {"NNI_PLATFORM", "local"},
       {"NNI_EXP_ID", job.experiment_id},
@@ -74,10 +67,12 @@ StatusOr<Json> run_probe(const Job& job) {
       std::chrono::milliseconds(static_cast<long long>(job.timeout * 1000)));
   if (!ran.is_ok()) return ran.status().with_context("starting the cost probe");
   const ProcessResult& r = ran.value();
-  {
-    std::ofstream log(job.probe_dir + "/probe.log", std::ios::binary);
-    log << r.out << r.err;
-  }
+  // Its output, bounded as run_process keeps it (the last 1 MiB of each).
+  Status logged = write_file_in(
+      job.probe_dir, "probe.log",
+      output_tail(r.out, r.out_dropped, kMaxCapturedOutput) + "\n" +
+          output_tail(r.err, r.err_dropped, kMaxCapturedOutput) + "\n");
+  if (!logged.is_ok()) log_warning("archer", logged.message());
   const std::string where = "the cost probe (" + job.probe_dir + ")";
   if (r.timed_out) {
     return Status::io_error(
@@ -87,9 +82,10 @@ StatusOr<Json> run_probe(const Job& job) {
         "before it loads data or trains");
   }
   if (r.exit_code != 0) {
-    return Status::invalid_argument(where + " exited with status " +
-                                    std::to_string(r.exit_code) + ": " +
-                                    tail(r.err.empty() ? r.out : r.err, 600));
+    return Status::invalid_argument(
+        where + " exited with status " + std::to_string(r.exit_code) + ": " +
+        (r.err.empty() ? output_tail(r.out, r.out_dropped, 600)
+                       : output_tail(r.err, r.err_dropped, 600)));
   }
   // Written by the trial: read beneath its folder (no symlink followed),
   // bounded.

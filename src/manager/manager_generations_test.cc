@@ -147,5 +147,31 @@ TEST(GenerationsRefused, AnHpoSpaceUnderANativeTuner) {
   EXPECT_EQ(h.store->get_value("search_spaces").value().size(), 1u);
 }
 
+// Regression (issue 26, Low): `{}` was accepted by create and refused by
+// `update searchspace`; one rule (check_native_tuner_space) now refuses both
+// with one message.
+TEST(GenerationsRefused, AnEmptySpaceAsTheConfigRefusesIt) {
+  const std::string expected =
+      "the search space is empty: expected at least one choice";
+  auto config = parse_experiment_config(
+      "searchSpace: {}\ntrialCommand: ./trial\ntrialConcurrency: 1\ntuner: "
+      "{name: Random}\n",
+      "exp.yml", "/tmp");
+  ASSERT_FALSE(config.is_ok());
+  EXPECT_NE(
+      config.status().message().find("exp.yml:1: searchSpace: " + expected),
+      std::string::npos)
+      << config.status().message();
+  ExperimentConfig c = config_for("Random", Json::object(), 1, 2);
+  Harness h(c, 1, [](const Json&) { return FakeOutcome{"1"}; });
+  ASSERT_TRUE(h.manager->start().is_ok());
+  Status st = h.manager->update_search_space(Json::object(), "PUT /experiment");
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_EQ(st.message(), "PUT /experiment: " + std::string(expected) +
+                              " (a model declares them with LayerChoice and "
+                              "InputChoice; `archer ss_gen` writes the space a "
+                              "trial declares)");
+}
+
 }  // namespace
 }  // namespace archer

@@ -5,9 +5,11 @@
 // results reach the tuner.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 
+#include "common/subprocess.h"
 #include "manager/experiment_manager.h"
 #include "store/experiment_files.h"
 #include "testing/fake_training_service.h"
@@ -38,6 +40,11 @@ std::string probe_script(const TempDir& dir, const std::string& mode = "") {
     << (mode == "huge" ? "  yes 1 | head -c 100000 > "
                          "\"$ARCHER_COST_PROBE\"; exit 0\n"
                        : "")
+    << (mode == "flood"
+            ? "  head -c 30000000 /dev/zero; head -c 30000000 /dev/zero >&2\n"
+              "  ln -s " +
+                  dir.file("target") + " \"$NNI_SYS_DIR/probe.log\"\n"
+            : "")
     << (mode == "nested" ? "  echo '{\"params\": {\"a\": 1}}' > "
                            "\"$ARCHER_COST_PROBE\"; exit 0\n"
                          : "")
@@ -211,6 +218,32 @@ TEST(ManagerProbe, HostileProbeOutputIsRefused) {
     EXPECT_EQ(st.message().find("root:"), std::string::npos) << st.message();
     EXPECT_EQ(h.manager->progress().submitted, 0);
   }
+}
+
+// Regression (issue 26, High 3 and Low): a probe's output was kept whole in
+// memory (2.5 GB aborted the manager), and probe.log was written through a
+// symlink the probe planted in its folder.
+TEST(ManagerProbe, AFloodingLinkPlantingProbeIsBoundedAndNotFollowed) {
+  ProbeHarness h("Random", Json::object(),
+                 "constraints:\n  - {metric: params, max: 1000}\n", "flood");
+  testing::write_file(h.dir.file("target"), "precious");
+  ASSERT_TRUE(h.manager->start().is_ok());
+  ASSERT_TRUE(h.run().is_ok());
+  EXPECT_EQ(h.manager->progress().submitted, 4);
+  EXPECT_EQ(testing::read_file(h.dir.file("target")), "precious");
+  int logs = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(
+           files::probes_dir(h.dir.file("exp")))) {
+    if (e.path().filename() != "probe.log") continue;
+    ++logs;
+    EXPECT_FALSE(std::filesystem::is_symlink(e.path()));
+    EXPECT_LE(std::filesystem::file_size(e.path()),
+              2 * kMaxCapturedOutput + 200);
+    const std::string text = testing::read_file(e.path().string());
+    EXPECT_EQ(text.rfind("[", 0), 0u);  // "[N bytes before this not shown]"
+    EXPECT_NE(text.find("bytes before this not shown"), std::string::npos);
+  }
+  EXPECT_EQ(logs, 8);
 }
 
 TEST(ManagerProbe, ATimedOutProbeNamesTheFix) {

@@ -88,10 +88,6 @@ Status ExperimentManager::update_search_space(const Json& json,
   auto parsed = SearchSpace::from_json(json, source);
   if (!parsed.is_ok()) return parsed.status();
   const SearchSpace& space = parsed.value();
-  if (space.empty()) {
-    return Status::invalid_argument(
-        "searchSpace: expected at least one choice");
-  }
   Status st = tuner_->update_search_space(space);
   if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
   if (!st.is_ok()) {

@@ -317,8 +317,12 @@ Status RestServer::start(int port) {
   const RequestGuard guard = guard_;
   s.set_pre_routing_handler(
       [guard](const httplib::Request& req, httplib::Response& res) {
-        if (!guard.check(req, res))
+        if (!guard.check(req, res)) {
+          // Refused before its body is read (one request per connection:
+          // the unread body is never taken for a next request).
+          res.set_header("Connection", "close");
           return httplib::Server::HandlerResponse::Handled;
+        }
         prefer_gzip(req);
         return httplib::Server::HandlerResponse::Unhandled;
       });
@@ -341,6 +345,11 @@ Status RestServer::start(int port) {
   s.set_read_timeout(5, 0);
   s.set_write_timeout(5, 0);
   s.set_keep_alive_timeout(2);
+  // One request per connection: httplib reads the next request of a
+  // keep-alive connection line by line without a bound, so the unread body
+  // of a request refused before routing (any web page can send a text/plain
+  // POST) would be buffered whole as the "next request line".
+  s.set_keep_alive_max_count(1);
   if (port == 0) {
     port_ = s.bind_to_any_port(host_);
     if (port_ < 0) return Status::io_error("cannot listen on " + host_);

@@ -439,4 +439,40 @@ StatusOr<std::unique_ptr<Store>> Store::open(const std::string& path) {
   return std::unique_ptr<Store>(std::move(store));
 }
 
+StatusOr<Json> Store::peek_value(const std::string& path,
+                                 const std::string& key) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nullptr);
+  auto fail = [&](const std::string& why) -> Status {
+    const std::string msg = db && why.empty() ? sqlite3_errmsg(db)
+                            : why.empty()     ? "?"
+                                              : why;
+    sqlite3_close(db);
+    return Status::invalid_argument(
+        path + ": not a readable experiment store (" + msg + ")");
+  };
+  if (rc != SQLITE_OK) return fail("");
+  sqlite3_stmt* stmt = nullptr;
+  rc = sqlite3_prepare_v2(db, "SELECT value FROM experiment WHERE key = ?1", -1,
+                          &stmt, nullptr);
+  if (rc != SQLITE_OK) return fail("");
+  sqlite3_bind_text(stmt, 1, key.c_str(), static_cast<int>(key.size()),
+                    SQLITE_TRANSIENT);
+  rc = sqlite3_step(stmt);
+  std::string text;
+  if (rc == SQLITE_ROW) {
+    const unsigned char* t = sqlite3_column_text(stmt, 0);
+    text = t ? reinterpret_cast<const char*>(t) : "";
+  }
+  sqlite3_finalize(stmt);
+  if (rc == SQLITE_DONE) {
+    sqlite3_close(db);
+    return Json();
+  }
+  if (rc != SQLITE_ROW) return fail("");
+  sqlite3_close(db);
+  return parse_json(text, path + ": experiment value '" + key + "'");
+}
+
 }  // namespace archer

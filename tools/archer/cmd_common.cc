@@ -15,7 +15,9 @@ std::string experiments_index(const std::string& working_dir) {
 }
 
 Json load_index(const std::string& working_dir) {
-  return archer::load_index(working_dir);
+  auto index = archer::load_index(working_dir);
+  if (!index.is_ok()) throw Error(index.status().message());
+  return index.value();
 }
 
 void update_index(const std::string& working_dir,
@@ -29,6 +31,13 @@ std::string find_experiment_dir(const std::string& id,
   auto dir = archer::find_experiment_dir(id, working_dir);
   if (!dir.is_ok()) throw Error(dir.status().message());
   return dir.value();
+}
+
+ExperimentLocation locate_experiment(const std::string& id,
+                                     const std::string& working_dir) {
+  auto found = archer::locate_experiment(id, working_dir);
+  if (!found.is_ok()) throw Error(found.status().message());
+  return found.value();
 }
 
 }  // namespace cli

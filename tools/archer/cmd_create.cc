@@ -22,13 +22,13 @@ int run_create(const std::string& config_path, const RunOptions& options) {
   ExperimentConfig config = loaded.value();
   std::mt19937_64 rng(std::random_device{}());
   const std::string id = random_experiment_id(rng);
+  // An experiment its own index could not record would be lost to every
+  // command: a damaged index stops the create before anything runs.
+  auto own = load_own_index(config.experiment_working_directory);
+  if (!own.is_ok()) throw Error(own.status().message());
   const std::string dir = config.experiment_working_directory + "/" + id;
   Status made = make_experiment_directories(dir);
   if (!made.is_ok()) throw Error(made.message());
-  // Found by id from anywhere, whatever its working directory.
-  Status registered =
-      register_experiment(config.experiment_working_directory, id, dir);
-  if (!registered.is_ok()) log_warning("archer", registered.message());
   return run_maybe_detached(
       dir, options.foreground, "Stop it with: archer stop " + id,
       [&](int& ready_fd) {

@@ -10,6 +10,7 @@
 
 #include "archer/store.h"
 #include "commands.h"
+#include "experiment/experiment_folder.h"
 #include "experiment/experiment_index.h"
 #include "manager_client.h"
 #include "output.h"
@@ -267,6 +268,8 @@ int export_trials(const std::string& dir, const std::string& type,
       out << "," << csv_field(t.row.message) << "\n";
     }
   }
+  out.close();  // flushed and checked: a full disk is said, not hidden
+  if (out.fail()) throw Error(file + ": cannot write the export (disk full?)");
   notice("Exported " + std::to_string(trials.size()) + " trials to " + file);
   return 0;
 }
@@ -433,6 +436,7 @@ void add_experiment(CLI::App& app, Action& run) {
       const Json all = load_index(*working);
       if (!id->empty() && !all.contains(*id))
         throw Error("experiment '" + *id + "' not found under " + *working);
+      bool refused = false;
       for (auto it = all.begin(); it != all.end(); ++it) {
         if (*del_all ? !in_scope(it.value(), *working) : it.key() != *id)
           continue;
@@ -453,9 +457,20 @@ void add_experiment(CLI::App& app, Action& run) {
           }
           continue;
         }
-        if (status != "MISSING")
-          std::filesystem::remove_all(it.value().value("dir", std::string()));
         const std::string wd = entry_working_dir(it.value(), *working);
+        if (status != "MISSING") {
+          // Only what is provably this experiment's folder is removed.
+          Status deleted = delete_experiment_folder(
+              it.key(), it.value().value("dir", std::string()), wd);
+          if (!deleted.is_ok()) {
+            const std::string why = deleted.message() + " (its entry is in " +
+                                    experiments_index(wd) + ")";
+            if (!*del_all) throw Error(why);
+            notice("archer: error: " + why);
+            refused = true;
+            continue;
+          }
+        }
         std::error_code ec;
         if (std::filesystem::exists(experiments_index(wd), ec))
           update_index(wd, [&](Json& own) { own.erase(it.key()); });
@@ -465,7 +480,7 @@ void add_experiment(CLI::App& app, Action& run) {
                                     : "Deleted experiment ") +
                it.key());
       }
-      return 0;
+      return refused ? 1 : 0;
     };
   });
 

@@ -82,8 +82,11 @@ void add_log(CLI::App& app, Action& run) {
                   ? "NNI's dispatcher's log and traceback (NNI's algorithms)"
                   : "the manager's log (stdout and stderr together)");
     cmd->add_option("id", *id, "experiment id (default: the most recent)");
-    auto* h = cmd->add_option("-H,--head", *head, "the first N lines");
-    cmd->add_option("-T,--tail", *tail, "the last N lines")->excludes(h);
+    auto* h = cmd->add_option("-H,--head", *head, "the first N lines")
+                  ->check(CLI::NonNegativeNumber);
+    cmd->add_option("-T,--tail", *tail, "the last N lines")
+        ->check(CLI::NonNegativeNumber)
+        ->excludes(h);
     cmd->add_option("--experiment_working_directory", *working,
                     "where experiments live")
         ->capture_default_str();

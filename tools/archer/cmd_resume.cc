@@ -36,11 +36,6 @@ void check_not_running(const std::string& id, const std::string& working) {
               "; stop it first with `archer stop " + id + "`");
 }
 
-std::string resolve_id(const std::string& id, const std::string& working) {
-  const std::string dir = find_experiment_dir(id, working);
-  return dir.substr(dir.find_last_of('/') + 1);
-}
-
 }  // namespace
 
 void add_resume(CLI::App& app, Action& run) {
@@ -60,12 +55,14 @@ void add_resume(CLI::App& app, Action& run) {
       ->capture_default_str();
   cmd->callback([&run, id, options, working] {
     run = [id, options, working] {
-      const std::string eid = resolve_id(*id, *working);
+      const ExperimentLocation at = locate_experiment(*id, *working);
+      const std::string& eid = at.id;
+      const std::string& dir = at.dir;
       check_not_running(eid, *working);
-      const std::string dir = find_experiment_dir(eid, *working);
       ExperimentConfig config = stored_config_or_throw(dir);
-      // The index lives where the experiment was found.
-      config.experiment_working_directory = *working;
+      // Its status, pid and port go to the index that holds it (the
+      // registry only points there).
+      config.experiment_working_directory = at.working_dir;
       return run_maybe_detached(
           dir, options->foreground, "Stop it with: archer stop " + eid,
           [&](int& ready_fd) {
@@ -88,14 +85,15 @@ void add_resume(CLI::App& app, Action& run) {
       ->capture_default_str();
   view->callback([&run, vid, voptions, vworking] {
     run = [vid, voptions, vworking] {
-      const std::string eid = resolve_id(*vid, *vworking);
+      const ExperimentLocation at = locate_experiment(*vid, *vworking);
+      const std::string& eid = at.id;
+      const std::string& dir = at.dir;
       check_not_running(eid, *vworking);
-      const std::string dir = find_experiment_dir(eid, *vworking);
       stored_config_or_throw(dir);  // fails clearly on a broken store
       return run_maybe_detached(
           dir, voptions->foreground, "Stop viewing with: archer stop " + eid,
           [&](int& ready_fd) {
-            return run_viewer(eid, dir, *vworking, *voptions, ready_fd);
+            return run_viewer(eid, dir, at.working_dir, *voptions, ready_fd);
           });
     };
   });

@@ -1,6 +1,7 @@
 // archer trial ls: the trials of an experiment, read from its store (no server
 // needed).
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 
@@ -24,9 +25,11 @@ void add_trial(CLI::App& app, Action& run) {
   auto json = std::make_shared<bool>(false);
   auto working = std::make_shared<std::string>(default_working_dir());
   ls->add_option("id", *id, "experiment id (default: the most recent)");
-  auto* h = ls->add_option("--head", *head,
-                           "the N best trials by the default metric");
+  auto* h =
+      ls->add_option("--head", *head, "the N best trials by the default metric")
+          ->check(CLI::NonNegativeNumber);
   ls->add_option("--tail", *tail, "the N worst trials by the default metric")
+      ->check(CLI::NonNegativeNumber)
       ->excludes(h);
   ls->add_flag("--json", *json,
                "a JSON list for scripts (keys in docs/cli.md)");
@@ -88,7 +91,19 @@ void add_trial(CLI::App& app, Action& run) {
   auto kid = std::make_shared<std::string>();
   auto trial_id = std::make_shared<std::string>();
   kill->add_option("id", *kid, "experiment id (default: the only running one)");
-  kill->add_option("-T,--trial_id", *trial_id, "the trial to stop")->required();
+  kill->add_option("-T,--trial_id", *trial_id, "the trial to stop")
+      ->required()
+      ->check([](const std::string& v) {
+        // A trial id as `archer trial ls` shows it: letters and digits.
+        const bool ok = !v.empty() && v.size() <= 64 &&
+                        std::all_of(v.begin(), v.end(), [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c));
+                        });
+        return ok ? std::string()
+                  : "'" + v.substr(0, 40) +
+                        "' is not a trial id (letters and digits, as `archer "
+                        "trial ls` shows them)";
+      });
   kill->add_option("--experiment_working_directory", *working,
                    "where experiments live")
       ->capture_default_str();

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "archer/json.h"
+#include "experiment/experiment_index.h"
 
 namespace archer {
 namespace cli {
@@ -35,18 +36,23 @@ void add_web_options(CLI::App* cmd, RunOptions* options);
 
 // The experiments index under a working directory: id -> {dir, status, ...}.
 std::string experiments_index(const std::string& working_dir);
-// The index as a JSON object ({} when missing or unreadable).
+// The index as a JSON object ({} when missing); throws archer::Error naming
+// a damaged index or registry.
 Json load_index(const std::string& working_dir);
 // Read-modify-write of the index under its lock (<index>.lock, so
-// processes that end together lose no update), written atomically through a
-// temp file of this process's own. `change` edits the whole index. Throws
-// archer::Error.
+// processes that end together lose no update), replaced atomically (a full
+// disk keeps the old one). `change` edits the whole index. Throws
+// archer::Error (also for a damaged index, which is never overwritten).
 void update_index(const std::string& working_dir,
                   const std::function<void(Json&)>& change);
 // The directory of experiment `id` (or of the most recent one when `id` is
 // empty). Throws archer::Error naming what is missing.
 std::string find_experiment_dir(const std::string& id,
                                 const std::string& working_dir);
+// Where experiment `id` is: its id, folder and the working directory whose
+// index holds it. Throws archer::Error as find_experiment_dir.
+ExperimentLocation locate_experiment(const std::string& id,
+                                     const std::string& working_dir);
 std::string default_working_dir();
 
 }  // namespace cli

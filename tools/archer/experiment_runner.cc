@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -91,8 +92,10 @@ int run_maybe_detached(const std::string& dir, bool foreground,
                        const std::function<int(int& ready_fd)>& body) {
   int no_fd = -1;
   if (foreground) return body(no_fd);
+  // Close-on-exec: no child of the manager (a trial, the cost probe, NNI's
+  // dispatcher) may hold the write end, or this CLI would wait for it.
   int fds[2];
-  if (pipe(fds) != 0) throw Error("pipe failed");
+  if (pipe2(fds, O_CLOEXEC) != 0) throw Error("pipe failed");
   pid_t pid = fork();
   if (pid < 0) throw Error("fork failed");
   if (pid > 0) {
@@ -117,12 +120,16 @@ int run_maybe_detached(const std::string& dir, bool foreground,
   setsid();
   int log = open(files::manager_log_path(dir).c_str(),
                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  int devnull = open("/dev/null", O_RDONLY);
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (log >= 0) {
     dup2(log, STDOUT_FILENO);
     dup2(log, STDERR_FILENO);
+    close(log);
   }
-  if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+  if (devnull >= 0) {
+    dup2(devnull, STDIN_FILENO);
+    close(devnull);
+  }
   try {
     return body(ready_fd);
   } catch (const std::exception& e) {
@@ -167,7 +174,16 @@ int run_experiment(const std::string& id, const std::string& dir,
       resume ? Experiment::resume(id, dir, config.experiment_working_directory,
                                   server_options(options))
              : Experiment::create(id, dir, config, server_options(options));
-  if (!opened.is_ok()) throw Error(opened.status().message());
+  if (!opened.is_ok()) {
+    // A create that failed (a busy port, a tuner that cannot start) leaves
+    // nothing behind: the folder was made by this command for a fresh id,
+    // no index or registry entry points at it yet.
+    if (!resume) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+    throw Error(opened.status().message());
+  }
   Experiment& e = *opened.value();
   std::cout << e.announcement() << std::flush;
   report_ready(ready_fd, true, e.announcement());

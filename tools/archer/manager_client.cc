@@ -74,9 +74,14 @@ Json call_manager(const ManagerEndpoint& manager, const std::string& method,
   }
   auto answer = parse_json(res->body, "the manager's answer");
   if (res->status >= 300) {
-    std::string message = answer.is_ok() && answer.value().is_object()
-                              ? answer.value().value("error", res->body)
-                              : res->body;
+    std::string message =
+        answer.is_ok() && answer.value().is_object() &&
+                answer.value().value("error", Json()).is_string()
+            ? answer.value()["error"].get<std::string>()
+            : res->body;
+    if (message.empty())
+      message = "experiment " + manager.id + " answered HTTP " +
+                std::to_string(res->status) + " to " + method + " " + path;
     throw Error(message);
   }
   if (!answer.is_ok()) throw Error(answer.status().message());

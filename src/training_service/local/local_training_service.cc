@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/subprocess.h"
 #include "common/time_util.h"
 #include "training_service/local/trial_processes.h"
 #include "training_service/max_parallel.h"
@@ -156,8 +157,9 @@ Status LocalTrainingService::start(const TrialSpec& requested) {
   }
   if (pid == 0) {
     ::setpgid(0, 0);
-    int devnull = ::open("/dev/null", O_RDONLY);
+    int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull >= 0) ::dup2(devnull, 0);
+    close_inherited_fds(3);  // nothing of the manager's reaches a trial
     ::execv(argv[0], const_cast<char* const*>(argv));
     ::_exit(127);
   }

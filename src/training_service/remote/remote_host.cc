@@ -200,10 +200,11 @@ Status RemoteHost::start_watcher() {
   if (pid < 0) return Status::io_error("fork failed");
   if (pid == 0) {
     ::setpgid(0, 0);
-    int devnull = ::open("/dev/null", O_RDWR);
+    int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     ::dup2(devnull, 0);
     ::dup2(out[1], 1);
     ::dup2(devnull, 2);
+    close_inherited_fds(3);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
@@ -222,6 +223,10 @@ Status RemoteHost::start_watcher() {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       buffer.append(chunk, static_cast<size_t>(n));
+      // A line longer than any the watcher writes is not kept whole.
+      if (buffer.size() > (size_t{1} << 20) &&
+          buffer.find('\n') == std::string::npos)
+        buffer.clear();
       size_t start = 0, nl;
       while ((nl = buffer.find('\n', start)) != std::string::npos) {
         inbox->push({index, generation, buffer.substr(start, nl - start)});

@@ -386,9 +386,16 @@ void RemoteTrainingService::end(const std::string& trial_id, TrialStatus status,
   worker_->post([this, fetch, local, ev]() -> BackgroundWorker::Completion {
     const char* names[] = {"stdout", "stderr"};
     for (size_t i = 0; i < fetch.size(); ++i) {
-      auto r = run_process(fetch[i], {}, "", std::chrono::seconds(60));
+      // Streamed into the file: a large output never sits in memory.
+      OutputCapture to_file;
+      to_file.stdout_file = local + "/" + names[i] + ".fetching";
+      auto r = run_process(fetch[i], {}, "", std::chrono::seconds(60), to_file);
+      std::error_code ec;
       if (r.is_ok() && r.value().exit_code == 0)
-        write_text_file(local + "/" + names[i], r.value().out);
+        std::filesystem::rename(to_file.stdout_file, local + "/" + names[i],
+                                ec);
+      else
+        std::filesystem::remove(to_file.stdout_file, ec);
     }
     return [this, ev] { finish(ev.trial_id, ev); };
   });

@@ -12,6 +12,7 @@
 #include "archer/nn/input_choice.h"
 #include "archer/nn/layer_choice.h"
 #include "archer/nn/runtime.h"
+#include "common/atomic_file.h"
 #include "common/log.h"
 
 namespace archer {
@@ -132,20 +133,8 @@ void apply(const Collected& collected, const Architecture& arch,
 
 void write_file_atomically(const std::string& path, const std::string& content,
                            const std::string& what) {
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    throw Error("cannot write " + what + " to " + path + ": " +
-                std::strerror(errno));
-  }
-  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw Error("cannot write " + what + " to " + path + ": " +
-                std::strerror(err));
-  }
+  Status st = replace_file(path, content);
+  if (!st.is_ok()) throw Error("cannot write " + what + ": " + st.message());
 }
 
 void collect_parameters(
