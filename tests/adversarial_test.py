@@ -425,6 +425,44 @@ def hostile_children():
     check(flood_id not in index() and not os.path.exists(flood_dir),
           "delete --all deleted the real experiment")
 
+    # A full disk (a small tmpfs, as root): the create fails saying so, and the
+    # working directory's index is left whole (it used to be left at 0 bytes).
+    small = os.path.join(TMP, "small")
+    os.makedirs(small)
+    if os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs",
+                                             small]).returncode == 0:
+        try:
+            with open(os.path.join(kids, "small.yml"), "w") as f:
+                f.write(open(os.path.join(kids, "plain.yml")).read().replace(
+                    "experimentWorkingDirectory: %s" % WORK, "experimentWorkingDirectory: " + small))
+            r = subprocess.run([ARCHER, "create", "--config", "small.yml", "--port", "0",
+                                "--foreground"], cwd=kids, env=ENV, capture_output=True,
+                               text=True, timeout=180)
+            check(r.returncode == 0, "an experiment on the small disk: %r" % r.stderr[-300:])
+            with open(os.path.join(small, ".experiments")) as f:
+                first = f.read()
+            with open(os.path.join(small, "filler"), "wb") as f:
+                try:
+                    while True:
+                        f.write(b"x" * 65536)
+                        f.flush()
+                except OSError:
+                    pass
+            r = subprocess.run([ARCHER, "create", "--config", "small.yml", "--port", "0",
+                                "--foreground"], cwd=kids, env=ENV, capture_output=True,
+                               text=True, timeout=180)
+            check(r.returncode != 0 and ("full" in r.stderr or "No space" in r.stderr),
+                  "a create on a full disk says so: %r" % r.stderr[-300:])
+            with open(os.path.join(small, ".experiments")) as f:
+                check(f.read() == first, "the index survived the full disk")
+            r = subprocess.run([ARCHER, "experiment", "list", "--experiment_working_directory",
+                                small], cwd=TMP, env=ENV, capture_output=True, text=True,
+                               timeout=60)
+            check(r.returncode == 0 and "DONE" in r.stdout and "MISSING" not in r.stdout,
+                  "its experiment is still listed: %r" % (r.stdout + r.stderr))
+        finally:
+            subprocess.run(["umount", "-l", small])
+
     # A damaged registry is said, and never overwritten.
     with open(registry_file(), "w") as f:
         f.write('{"AAAA": {"dir": ')

@@ -1,5 +1,6 @@
 // archer create: run an experiment from a config file, with a live progress
 // line.
+#include <filesystem>
 #include <random>
 
 #include "archer/config.h"
@@ -28,7 +29,11 @@ int run_create(const std::string& config_path, const RunOptions& options) {
   if (!own.is_ok()) throw Error(own.status().message());
   const std::string dir = config.experiment_working_directory + "/" + id;
   Status made = make_experiment_directories(dir);
-  if (!made.is_ok()) throw Error(made.message());
+  if (!made.is_ok()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);  // a fresh id's: nothing else
+    throw Error(made.message());
+  }
   return run_maybe_detached(
       dir, options.foreground, "Stop it with: archer stop " + id,
       [&](int& ready_fd) {

@@ -134,7 +134,11 @@ void apply(const Collected& collected, const Architecture& arch,
 void write_file_atomically(const std::string& path, const std::string& content,
                            const std::string& what) {
   Status st = replace_file(path, content);
-  if (!st.is_ok()) throw Error("cannot write " + what + ": " + st.message());
+  if (!st.is_ok()) {
+    std::string why = st.message();  // "<path>: cannot replace it (...)"
+    if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);
+    throw Error("cannot write " + what + " to " + path + ": " + why);
+  }
 }
 
 void collect_parameters(
