@@ -63,6 +63,19 @@ StatusOr<std::uint64_t> file_size(int fd, const std::string& what) {
   return static_cast<std::uint64_t>(st.st_size);
 }
 
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
 StatusOr<std::string> read_at(int fd, std::uint64_t offset, size_t max_bytes,
                               const std::string& what) {
   std::string out;

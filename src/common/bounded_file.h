@@ -54,6 +54,10 @@ StatusOr<UniqueFd> open_beneath(const std::string& root,
 StatusOr<std::string> read_beneath(const std::string& root,
                                    std::string_view relative, size_t max_bytes);
 
+// Writes all of `data` to `fd` (EINTR retried, short writes continued).
+// False on failure with errno set (ENOSPC when the system wrote nothing).
+bool write_all(int fd, std::string_view data);
+
 // Reads up to `max_bytes` from `fd` at `offset` (pread, EINTR retried).
 StatusOr<std::string> read_at(int fd, std::uint64_t offset, size_t max_bytes,
                               const std::string& what);

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <thread>
 
+#include "common/bounded_file.h"
+
 namespace archer {
 
 struct LogPump::State {
@@ -41,16 +43,9 @@ void pump(int in, int out, std::string path, std::uint64_t max_bytes,
       size = 0;
     }
     if (out < 0) continue;  // drained all the same: the child never blocks
-    const char* p = buf;
-    size_t left = static_cast<size_t>(n);
-    while (left > 0) {
-      const ssize_t w = ::write(out, p, left);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) break;  // a full disk: this chunk is lost, not the child
-      p += w;
-      left -= static_cast<size_t>(w);
-      size += static_cast<std::uint64_t>(w);
-    }
+    // On a full disk this chunk is lost, not the child.
+    write_all(out, std::string_view(buf, static_cast<size_t>(n)));
+    size += static_cast<std::uint64_t>(n);
   }
   ::close(in);
   if (out >= 0) ::close(out);

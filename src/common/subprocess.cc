@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "common/bounded_file.h"
+
 extern char** environ;
 
 namespace archer {
@@ -47,17 +49,6 @@ std::string output_tail(const std::string& text, std::uint64_t dropped,
 }
 
 namespace {
-
-bool write_all(int fd, const char* data, size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, data, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    data += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
 
 // Appends `n` bytes to `kept`, keeping its last `max` (amortised: the front
 // is dropped once it holds twice that).
@@ -164,7 +155,7 @@ StatusOr<ProcessResult> run_process(
       char buf[65536];
       ssize_t n = ::read(fds[i].fd, buf, sizeof(buf));
       if (n > 0 && i == 0 && out_file >= 0) {
-        if (!write_all(out_file, buf, static_cast<size_t>(n)))
+        if (!write_all(out_file, std::string_view(buf, static_cast<size_t>(n))))
           r.out_dropped += static_cast<std::uint64_t>(n);  // disk full
       } else if (n > 0) {
         keep_tail(i == 0 ? r.out : r.err,

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -189,11 +188,9 @@ TEST_F(Client, ProtocolErrorsSayTheRealReasonAndKeepEveryByte) {
            "        legacy.send(CommandType."
         << k.command << ", payload)\n";
     testing::write_file(d_dir.file("payload"), k.payload);
-    std::ofstream(d_dir.file("python")) << "#!/bin/sh\nexec /usr/bin/python3 "
-                                        << d_dir.file("driver.py") << "\n";
-    std::filesystem::permissions(d_dir.file("python"),
-                                 std::filesystem::perms::owner_all);
-    options.python = d_dir.file("python");
+    options.python = testing::write_executable(
+        d_dir.file("python"),
+        "#!/bin/sh\nexec /usr/bin/python3 " + d_dir.file("driver.py") + "\n");
     options.channel = DispatcherOptions::Channel::kPipes;
     options.log_path = d_dir.file("dispatcher.log");
     options.exp_params = Json::object();

@@ -72,11 +72,9 @@ TEST_F(Dispatcher, ACrashEndsWithItsStatusAndTraceback) {
 TEST_F(Dispatcher, AHungDispatcherIsStopped) {
   std::ofstream(dir.file("hang.py")) << "import time\ntime.sleep(600)\n";
   // A "python" that runs the hanging script whatever its arguments.
-  std::ofstream(dir.file("python"))
-      << "#!/bin/sh\nexec /usr/bin/python3 " << dir.file("hang.py") << "\n";
-  std::filesystem::permissions(dir.file("python"),
-                               std::filesystem::perms::owner_all);
-  options.python = dir.file("python");
+  options.python = testing::write_executable(
+      dir.file("python"),
+      "#!/bin/sh\nexec /usr/bin/python3 " + dir.file("hang.py") + "\n");
   options.exp_params = {{"tuner", {{"name", "Random"}}}};
   auto d = DispatcherProcess::start(options);
   ASSERT_TRUE(d.is_ok()) << d.status().message();
@@ -105,11 +103,9 @@ TEST_F(Dispatcher, TheLegacyPipesWithNnisOwnFraming) {
          "            legacy.send(CommandType.NewTrialJob, json.dumps("
          "{'parameter_id': n, 'parameters': {'x': 'é' * n}}))\n"
          "            n += 1\n";
-  std::ofstream(dir.file("python"))
-      << "#!/bin/sh\nexec /usr/bin/python3 " << dir.file("driver.py") << "\n";
-  std::filesystem::permissions(dir.file("python"),
-                               std::filesystem::perms::owner_all);
-  options.python = dir.file("python");
+  options.python = testing::write_executable(
+      dir.file("python"),
+      "#!/bin/sh\nexec /usr/bin/python3 " + dir.file("driver.py") + "\n");
   options.channel = DispatcherOptions::Channel::kPipes;
   options.exp_params = Json::object();
   auto d = DispatcherProcess::start(options);
@@ -139,12 +135,11 @@ TEST_F(Dispatcher, TheLegacyPipesWithNnisOwnFraming) {
 TEST_F(Dispatcher, InheritsNothingAndItsFloodIsBounded) {
   for (bool pipes : {false, true}) {
     testing::TempDir d_dir;
-    std::ofstream(d_dir.file("python"))
-        << "#!/bin/sh\nls -l /proc/$$/fd > " << d_dir.file("fds")
-        << "\nhead -c 40000000 /dev/zero\necho 'Traceback: the end'\nexit 3\n";
-    std::filesystem::permissions(d_dir.file("python"),
-                                 std::filesystem::perms::owner_all);
-    options.python = d_dir.file("python");
+    options.python = testing::write_executable(
+        d_dir.file("python"), "#!/bin/sh\nls -l /proc/$$/fd > " +
+                                  d_dir.file("fds") +
+                                  "\nhead -c 40000000 /dev/zero\necho "
+                                  "'Traceback: the end'\nexit 3\n");
     options.log_path = d_dir.file("dispatcher.log");
     options.channel = pipes ? DispatcherOptions::Channel::kPipes
                             : DispatcherOptions::Channel::kWebSocket;
@@ -186,12 +181,10 @@ TEST(FindNniPython, SaysHowEachInterpreterFailed) {
                 "/bin/false: exited with status 1 and printed nothing"),
             std::string::npos)
       << f.status().message();
-  std::ofstream(tmp.file("flood"))
-      << "#!/bin/sh\nhead -c 300000000 /dev/zero | tr '\\0' y\n"
-         "echo 'ImportError: no nni here' >&2\nexit 1\n";
-  std::filesystem::permissions(tmp.file("flood"),
-                               std::filesystem::perms::owner_all);
-  auto flood = find_nni_python(tmp.file("flood"));
+  auto flood = find_nni_python(testing::write_executable(
+      tmp.file("flood"),
+      "#!/bin/sh\nhead -c 300000000 /dev/zero | tr '\\0' y\n"
+      "echo 'ImportError: no nni here' >&2\nexit 1\n"));
   ASSERT_FALSE(flood.is_ok());
   EXPECT_NE(flood.status().message().find(
                 "exited with status 1: ImportError: no nni here"),

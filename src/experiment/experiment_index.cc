@@ -113,8 +113,10 @@ StatusOr<Json> load_index(const std::string& working_dir) {
   auto own = load_own_index(working_dir);
   if (!own.is_ok()) return own.status();
   Json merged = std::move(own).value();
-  Json registry = merged;
-  if (!is_registry) {
+  Json registry;
+  if (is_registry) {
+    registry = merged;
+  } else {
     auto loaded = load_own_index(registry_dir);
     if (!loaded.is_ok()) return loaded.status();
     registry = std::move(loaded).value();

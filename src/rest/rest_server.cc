@@ -317,12 +317,10 @@ Status RestServer::start(int port) {
   const RequestGuard guard = guard_;
   s.set_pre_routing_handler(
       [guard](const httplib::Request& req, httplib::Response& res) {
-        if (!guard.check(req, res)) {
-          // Refused before its body is read (one request per connection:
-          // the unread body is never taken for a next request).
-          res.set_header("Connection", "close");
+        // Refused before its body is read (one request per connection,
+        // below: the unread body is never taken for a next request).
+        if (!guard.check(req, res))
           return httplib::Server::HandlerResponse::Handled;
-        }
         prefer_gzip(req);
         return httplib::Server::HandlerResponse::Unhandled;
       });

@@ -34,6 +34,13 @@ void write_file(const std::string& path, const std::string& content) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
+std::string write_executable(const std::string& path,
+                             const std::string& content) {
+  write_file(path, content);
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  return path;
+}
+
 std::string golden_path(const std::string& name) {
 #ifdef ARCHER_SHARED_DIR
   return std::string(ARCHER_SHARED_DIR) + "/spec/golden/" + name;

@@ -26,6 +26,9 @@ class TempDir {
 // failure).
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
+// write_file(), then made executable by its owner (a fake program); `path`.
+std::string write_executable(const std::string& path,
+                             const std::string& content);
 // The golden file `name` under <shared>/spec/golden.
 std::string golden_path(const std::string& name);
 

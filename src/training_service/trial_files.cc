@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iterator>
 
+#include "common/bounded_file.h"
 #include "common/time_util.h"
 
 namespace archer {
@@ -21,16 +22,10 @@ Status write_text_file(const std::string& path, const std::string& text,
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return Status::io_error(path + ": cannot write: " + std::strerror(errno));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::io_error(path + ": write failed: " + std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
+  if (!write_all(fd, text)) {
+    int err = errno;
+    ::close(fd);
+    return Status::io_error(path + ": write failed: " + std::strerror(err));
   }
   ::fchmod(fd, mode);  // also when the file existed with another mode
   ::close(fd);

@@ -223,17 +223,10 @@ void TrialContext::write_frame(const std::string& payload) {
     throw Error(path + ": cannot open for appending: " + std::strerror(errno));
   // One write() per record: with O_APPEND a concurrent reader never sees
   // interleaving.
-  const std::string& bytes = frame.value();
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      throw Error(path + ": write failed: " + std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
+  if (!write_all(fd, frame.value())) {
+    int err = errno;
+    ::close(fd);
+    throw Error(path + ": write failed: " + std::strerror(err));
   }
   ::close(fd);
 }
