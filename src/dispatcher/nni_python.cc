@@ -21,7 +21,10 @@ std::string last_line(const std::string& text) {
 StatusOr<NniPython> find_nni_python(const std::string& configured) {
   // Prints the channel on success (an ImportError's message otherwise).
   static const char kProbe[] =
-      "import importlib.util, nni\n"
+      "import importlib.util, sys, nni\n"
+      "if getattr(nni, '__archer_compat__', False):\n"
+      "    sys.exit('ModuleNotFoundError: NNI is not installed (its `nni` is "
+      "Archer\\'s stand-in for trials, which runs no NNI algorithm)')\n"
       "try:\n"
       "    ws = importlib.util.find_spec("
       "'nni.runtime.tuner_command_channel.websocket') is not None\n"
