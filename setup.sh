@@ -25,12 +25,14 @@ PACKAGES=(
 # Only the tests need a browser (the web UI's browser tests) and inotify-tools (the
 # remote tests' hosts then use the inotify watcher, as a host with it installed does).
 # clang's libFuzzer (and its runtime) build and run the fuzz targets.
-# NNI's Python package (../shared/nni, the conformance partner) needs the python3-* ones.
+# NNI's Python package (../shared/nni, the conformance partner) needs the python3-* ones;
+# the Python package's classic-NAS tests need python3-torch, its pip test python3-venv.
 [ "$mode" = test ] && PACKAGES+=(chromium chromium-driver fonts-liberation inotify-tools
   clang libclang-rt-14-dev python3-numpy python3-scipy python3-yaml python3-json-tricks
   python3-schema python3-typeguard python3-filelock python3-prettytable python3-psutil
   python3-requests python3-websockets python3-colorama python3-pandas python3-astor
-  python3-cloudpickle python3-tqdm python3-packaging python3-typing-extensions)
+  python3-cloudpickle python3-tqdm python3-packaging python3-typing-extensions
+  python3-torch python3-venv)
 
 install_packages() {
   local missing=() p

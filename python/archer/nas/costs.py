@@ -8,8 +8,8 @@ trials alike.
   "latency_ms"  the median of ``latency_repeats`` timed forward passes of the whole cost
                 input (after 2 untimed ones), in milliseconds, with torch's threads then.
 
-Passes run in eval mode under ``torch.no_grad()``; every module's training flag is
-restored after (batch-norm statistics untouched).
+Passes run in eval mode under ``torch.no_grad()``; every module's training flag and
+torch's CPU random state are restored after (batch-norm statistics untouched).
 
 MACs are counted at the aten operator level, as the C++ library's RecordFunction observer
 does: convolutions (1-3 d, grouped, dilated, transposed), linear layers and matrix products
@@ -164,12 +164,14 @@ class Costs:
 
 
 class _EvalScope:
-    """Eval mode and no gradients; every module's training flag back afterwards."""
+    """Eval mode and no gradients; every module's training flag and torch's CPU random
+    state back afterwards (training after measuring is as it would have been)."""
 
     def __init__(self, model):
         self.model = model
 
     def __enter__(self):
+        self.rng = torch.get_rng_state()
         self.flags = [(m, m.training) for m in self.model.modules()]
         self.model.eval()
         self.no_grad = torch.no_grad()
@@ -179,6 +181,7 @@ class _EvalScope:
         self.no_grad.__exit__(*exc)
         for m, training in self.flags:
             m.training = training
+        torch.set_rng_state(self.rng)
 
 
 def measure_costs(model, forward=None, batch=None, latency_repeats=10):

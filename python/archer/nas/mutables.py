@@ -108,6 +108,11 @@ class Mutable(nn.Module):
         self._decision = list(mask)
         self._mask = torch.tensor(self._decision, dtype=torch.bool)
 
+    def _direct(self, n_chosen):
+        """Whether forward() may return the one chosen candidate's result as it is (the
+        reduction of one output is that output, except "none": a list)."""
+        return n_chosen == 1 and not self.return_mask and self.reduction != "none"
+
 
 class MutableScope(Mutable):
     """Marks a sub-module (a cell) whose key later ``InputChoice``s may name in
@@ -204,7 +209,7 @@ class LayerChoice(Mutable):
             for n, m in zip(self.names, mask):
                 if not m:
                     del self._modules[n]
-        self._only = chosen[0] if len(chosen) == 1 and not self.return_mask else None
+        self._only = chosen[0] if self._direct(len(chosen)) else None
 
     def is_unchosen(self, name):
         """Whether candidate ``name`` is not part of the applied architecture."""
@@ -274,7 +279,7 @@ class InputChoice(Mutable):
     def _apply_decision(self, mask, release_unchosen):
         super()._apply_decision(mask, release_unchosen)
         chosen = [i for i, m in enumerate(mask) if m]
-        self._only = chosen[0] if len(chosen) == 1 and not self.return_mask else None
+        self._only = chosen[0] if self._direct(len(chosen)) else None
 
     def forward(self, optional_inputs):
         inputs = optional_inputs
