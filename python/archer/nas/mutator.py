@@ -19,6 +19,7 @@ import sys
 from archer import _space, trial
 from archer._space import INPUT_CHOICE, LAYER_CHOICE, ArchitectureError, Choice
 from archer.nas import costs as _costs
+from archer.nas import runtime as _runtime
 from archer.nas.costs import CostError as _CostError
 from archer.nas.mutables import (InputChoice, LayerChoice, Mutable, MutableScope,
                                  chosen_parameters)
@@ -230,6 +231,7 @@ def get_and_apply_next_architecture(model, keep_unchosen=False, cost_input=None,
             sys.stdout.flush()
             sys.exit(0)
         _apply(choices, mutables, decisions, keep_unchosen)
+        _runtime.apply_runtime_defaults()  # the training that follows runs faster
         probe = os.environ.get("ARCHER_COST_PROBE")
         if not probe and not report_costs:
             return
