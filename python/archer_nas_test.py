@@ -267,6 +267,25 @@ class MutatorTest(Base):
         self.assertEqual(net.skip._only, 1)
         self.assertEqual(applied_architecture(net), MNIST_ARCH)
 
+    def test_hooks_and_tracing_still_see_the_mutables(self):
+        lc = LayerChoice([nn.Linear(2, 2), nn.Identity()], key="a")
+        ic = InputChoice(n_candidates=2, n_chosen=1, key="b")
+        apply_architecture(lc, {"a": {"_value": "0", "_idx": 0}})
+        apply_architecture(ic, {"b": {"_value": [""], "_idx": [1]}})
+        x = torch.ones(1, 2)
+        y = 2 * x
+        self.assertIs(ic([x, y]), y)
+        seen = []
+        lc.register_forward_hook(lambda m, i, o: seen.append("lc"))
+        ic.register_forward_pre_hook(lambda m, i: seen.append("ic"))
+        lc(x)
+        ic([x, x])
+        self.assertEqual(seen, ["lc", "ic"])
+        traced = torch.jit.trace(lc, x)
+        self.assertTrue(torch.equal(traced(x), lc(x)))
+        with self.assertRaisesRegex(ValueError, "got 1 inputs but it has 2 candidates"):
+            ic([x])
+
     def test_applies_once(self):
         net = MnistNet(8)
         apply_architecture(net, MNIST_ARCH)

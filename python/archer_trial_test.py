@@ -130,7 +130,7 @@ class TrialModuleTest(unittest.TestCase):
             with mock.patch.dict(os.environ, self.env, clear=True):
                 with self.assertRaises(SystemExit) as caught:
                     archer_trial.get_next_parameter()
-            self.assertEqual(caught.exception.code, 1)
+            self.assertTrue(caught.exception.code.startswith("archer: error: " + path))
             self.assertIn("parameter.cfg", str(caught.exception))
             self.assertIn(expected, str(caught.exception))
             archer_trial._state["requested"] = False

@@ -146,13 +146,13 @@ def _text_depth(text):
 
 
 class ParameterFileError(SystemExit):
-    """parameter.cfg cannot be used: the trial ends with one clear line on stderr (the
-    file, what is wrong), exit status 1 (as the C++ library's), and no traceback. A
-    SystemExit, so that a trial's ``except Exception`` does not turn it into one."""
+    """parameter.cfg cannot be used: the trial ends with one clear line on stderr,
+    ``archer: error: <file>: <what is wrong>``, exit status 1 and no traceback, as with the
+    C++ library. A SystemExit (its code the line, which Python prints when it exits), so that
+    a trial's ``except Exception`` does not turn it into a traceback."""
 
     def __init__(self, message):
-        _log("ERROR", message)
-        super().__init__(1)
+        super().__init__("archer: error: " + message)
         self.message = message
 
     def __str__(self):

@@ -12,6 +12,14 @@ released unless ``keep_unchosen=True`` (NNI keeps them all).
 import logging
 import torch
 from torch import nn
+from torch.nn.modules import module as _torch_module
+
+# What nn.Module.__call__ checks before calling forward directly (the same objects: torch
+# mutates these dicts in place when global hooks are registered).
+_GLOBAL_FORWARD_HOOKS = _torch_module._global_forward_hooks
+_GLOBAL_FORWARD_PRE_HOOKS = _torch_module._global_forward_pre_hooks
+_GLOBAL_BACKWARD_HOOKS = _torch_module._global_backward_hooks
+_tracing = torch._C._get_tracing_state
 
 _logger = logging.getLogger(__name__)
 _REDUCTIONS = ("sum", "mean", "concat", "none")
@@ -107,6 +115,13 @@ class Mutable(nn.Module):
     def _apply_decision(self, mask, release_unchosen):
         self._decision = list(mask)
         self._mask = torch.tensor(self._decision, dtype=torch.bool)
+
+    def _plain_call(self):
+        """Whether __call__ may skip nn.Module's machinery: no hook on this module or global,
+        not tracing (what nn.Module.__call__ itself checks before calling forward)."""
+        return not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or
+                    _GLOBAL_FORWARD_HOOKS or _GLOBAL_FORWARD_PRE_HOOKS or
+                    _GLOBAL_BACKWARD_HOOKS or _tracing())
 
     def _direct(self, n_chosen):
         """Whether forward() may return the one chosen candidate's result as it is (the
@@ -215,6 +230,13 @@ class LayerChoice(Mutable):
         """Whether candidate ``name`` is not part of the applied architecture."""
         return self._decision is not None and not self._decision[self.names.index(name)]
 
+    def __call__(self, *args, **kwargs):
+        # An applied choice of one candidate is that candidate: called directly.
+        only = self._only
+        if only is not None and self._plain_call():
+            return self._modules[only](*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
     def forward(self, *args, **kwargs):
         only = self._only
         if only is not None:
@@ -279,7 +301,19 @@ class InputChoice(Mutable):
     def _apply_decision(self, mask, release_unchosen):
         super()._apply_decision(mask, release_unchosen)
         chosen = [i for i, m in enumerate(mask) if m]
+        self._chosen = chosen
         self._only = chosen[0] if self._direct(len(chosen)) else None
+
+    def __call__(self, optional_inputs):
+        # An applied choice of one input returns that input (after the checks forward does).
+        if type(optional_inputs) is list and len(optional_inputs) == self.n_candidates and \
+                self._decision is not None and self._plain_call():
+            only = self._only
+            if only is not None:
+                return optional_inputs[only]
+            if not self.return_mask:
+                return _reduce(self.reduction, [optional_inputs[i] for i in self._chosen])
+        return super().__call__(optional_inputs)
 
     def forward(self, optional_inputs):
         inputs = optional_inputs

@@ -194,10 +194,10 @@ def _resolve(model, choices):
 
 
 def _fail(message):
+    """Ends the trial: Python prints the SystemExit's text, exit status 1, no traceback (and
+    a trial's ``except Exception`` does not catch it)."""
     sys.stdout.flush()
-    sys.stderr.write("archer: error: %s\n" % message)
-    sys.stderr.flush()
-    raise SystemExit(1)
+    raise SystemExit("archer: error: " + message)
 
 
 def get_and_apply_next_architecture(model, keep_unchosen=False, cost_input=None,
