@@ -286,6 +286,10 @@ class MutatorTest(Base):
         with self.assertRaisesRegex(ValueError, "got 1 inputs but it has 2 candidates"):
             ic([x])
 
+    def test_a_model_that_is_not_a_module_is_a_type_error(self):
+        with self.assertRaisesRegex(TypeError, "the model must be a torch.nn.Module, got str"):
+            get_and_apply_next_architecture("net")
+
     def test_applies_once(self):
         net = MnistNet(8)
         apply_architecture(net, MNIST_ARCH)

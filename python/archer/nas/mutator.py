@@ -16,6 +16,8 @@ space is invalid ends the trial with one line on stderr (``archer: error: <file>
 import os
 import sys
 
+from torch import nn
+
 from archer import _space, trial
 from archer._space import INPUT_CHOICE, LAYER_CHOICE, ArchitectureError, Choice
 from archer.nas import costs as _costs
@@ -33,6 +35,8 @@ class SearchSpaceError(RuntimeError):
 def _visit(model):
     """Every mutable in ``model``, pre-order in registration order, each module once, as
     (mutable, path); raises SearchSpaceError for a mutable nested in a mutable."""
+    if not isinstance(model, nn.Module):
+        raise TypeError("the model must be a torch.nn.Module, got %s" % type(model).__name__)
     seen, out = set(), []
 
     def walk(module, path, enclosing):
