@@ -20,12 +20,12 @@ endif()
 # The Python package: its site directory works as one (archer-nni.pth run: `import nni`).
 if(PYTHON_DIR AND EXISTS /usr/bin/python3)
   run(${CMAKE_COMMAND} -E env --unset=NNI_PLATFORM --unset=PYTHONPATH /usr/bin/python3 -c
-      "import site; site.addsitedir('${WORK_DIR}/prefix/${PYTHON_DIR}'); import archer, archer_trial, nni; print(archer.__version__, archer.__file__.startswith('${WORK_DIR}'), nni.__archer_compat__, archer_trial.get_trial_id())")
+      "import site\nsite.addsitedir('${WORK_DIR}/prefix/${PYTHON_DIR}')\nimport archer, archer_trial, nni\nprint(archer.__version__, archer.__file__.startswith('${WORK_DIR}'), nni.__archer_compat__, archer_trial.get_trial_id())")
   string(STRIP "${last_output}" py)
   if(NOT py STREQUAL "${VERSION} True True STANDALONE")
     message(FATAL_ERROR "the installed Python package printed '${py}'")
   endif()
   run(${CMAKE_COMMAND} -E env PYTHONPATH=${WORK_DIR}/prefix/share/archer/python /usr/bin/python3 -c
-      "import archer_trial, archer; print(archer_trial.get_experiment_id())")
+      "import archer_trial, archer\nprint(archer_trial.get_experiment_id())")
 endif()
 message(STATUS "install test passed: ${got}")
