@@ -58,20 +58,16 @@ void ExperimentManager::use_dispatcher(DispatcherOptions options,
 }
 
 Status ExperimentManager::prepare_tuner() {
-  mode_ = optimize_mode_of_args(config_.tuner_class_args);
+  std::optional<bool> default_objective;
+  for (const auto& o : config_.objectives) {
+    if (o.metric == "default") default_objective = o.maximize;
+  }
+  mode_ = optimize_mode_of(default_objective, config_.tuner_class_args);
   if (!config_.assessor_name.empty() && !config_.external_assessor) {
     auto assessor =
         create_assessor(config_.assessor_name, config_.assessor_class_args);
     if (!assessor.is_ok()) return assessor.status();
     assessor_ = std::move(assessor).value();
-  }
-  if (!config_.objectives.empty()) {
-    // The progress line's "best" is the default key's, in its objective's
-    // direction.
-    for (const auto& o : config_.objectives) {
-      if (o.metric == "default")
-        mode_ = o.maximize ? OptimizeMode::kMaximize : OptimizeMode::kMinimize;
-    }
   }
   if (!config_.constraints.empty() && !probe_) {
     probe_ = std::make_unique<CostProbe>(config_, id_, dir_, store_);
@@ -278,7 +274,7 @@ Status ExperimentManager::submit_record(const Json& record,
   }
   live_[row.trial_id] = Live{pid.value_or(-1),
                              arch,
-                             std::chrono::steady_clock::now(),
+                             std::nullopt,
                              false,
                              space_generation_,
                              record.value("parameters", Json()),
@@ -372,6 +368,12 @@ Status ExperimentManager::handle(const TrialEvent& e) {
   }
   switch (e.kind) {
     case TrialEvent::Kind::kStarted:
+      if (live != live_.end() && !live->second.started) {
+        live->second.started =
+            std::chrono::steady_clock::now() -
+            std::chrono::milliseconds(std::max<std::int64_t>(
+                0, e.time_ms > 0 ? now_ms() - e.time_ms : 0));
+      }
       row.status = TrialStatus::kRunning;
       row.start_time = e.time_ms;
       row.handle = e.handle;
@@ -577,8 +579,17 @@ void ExperimentManager::assess(const TrialEvent& e, Live& live) {
     live.stop_reason =
         config_.assessor_name + " at step " + std::to_string(prefix.size());
   log_info("archer", "trial " + e.trial_id + ": " + live.stop_reason);
-  Status st = service_->cancel(e.trial_id, TrialStatus::kEarlyStopped);
-  if (!st.is_ok()) log_warning("archer", st.message());
+  (void)cancel_trial(e.trial_id, TrialStatus::kEarlyStopped,
+                     "stopping (assessor)");
+}
+
+Status ExperimentManager::cancel_trial(const std::string& id,
+                                       TrialStatus status,
+                                       const std::string& why) {
+  Status st = service_->cancel(id, status);
+  if (!st.is_ok())
+    log_warning("archer", why + " trial " + id + ": " + st.message());
+  return st;
 }
 
 StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
@@ -589,12 +600,16 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
   if (!st.is_ok()) return st;
   if (progress_.status == ExperimentStatus::kDone) return false;
   if (config_.max_trial_duration) {
+    // Counted from the trial's start, as NNI counts RUNNING trials only.
     const auto now = std::chrono::steady_clock::now();
-    for (const auto& [id, l] : live_) {
-      if (std::chrono::duration<double>(now - l.started).count() >
-          *config_.max_trial_duration) {
-        service_->cancel(id, TrialStatus::kEarlyStopped);
-      }
+    for (auto& [id, l] : live_) {
+      if (!l.started || l.over_duration ||
+          std::chrono::duration<double>(now - *l.started).count() <=
+              *config_.max_trial_duration)
+        continue;
+      l.over_duration = true;
+      (void)cancel_trial(id, TrialStatus::kEarlyStopped,
+                         "stopping (maxTrialDuration)");
     }
   }
   auto events = service_->poll(timeout);
@@ -628,7 +643,7 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
 
 Status ExperimentManager::stop(std::chrono::milliseconds wait) {
   for (const auto& [id, l] : live_)
-    service_->cancel(id, TrialStatus::kUserCanceled);
+    (void)cancel_trial(id, TrialStatus::kUserCanceled, "stopping");
   const auto limit = std::chrono::steady_clock::now() + wait;
   while (!live_.empty() && std::chrono::steady_clock::now() < limit) {
     auto events = service_->poll(std::chrono::milliseconds(100));

@@ -168,6 +168,11 @@ class ExperimentManager {
   Status reject(std::int64_t parameter_id, const Architecture& arch,
                 const ProbeVerdict& verdict);
   Status handle(const TrialEvent& event);
+  // The one way to end a trial: asks the training service to end `id` as
+  // `status`; a refusal is logged (`why` says what asked: "stopping",
+  // "stopping (assessor)") and returned.
+  Status cancel_trial(const std::string& id, TrialStatus status,
+                      const std::string& why);
   void warn_if_conflicting(const TrialEvent& event);
   struct Live;
   void assess(const TrialEvent& event, Live& live);
@@ -229,15 +234,18 @@ class ExperimentManager {
   struct Live {
     std::int64_t parameter_id;
     Architecture architecture;
-    std::chrono::steady_clock::time_point started;
+    // When the trial started running (its kStarted); maxTrialDuration counts
+    // from here, so a trial waiting in a queue is never stopped for it.
+    std::optional<std::chrono::steady_clock::time_point> started;
     bool has_final = false;
     int generation = 0;  // the search space it was proposed from (-1: none
                          // that fits it; never fed to the tuner)
     Json parameters;     // the architecture as the trial received it
     std::map<std::int64_t, double> history;  // intermediate results
-    std::string stop_reason;  // the assessor's, once it judged the trial Bad
-    Json nni_parameter_id;    // as in its record (NNI's may be a string)
-    std::string record;       // its parameter record, as stored
+    std::string stop_reason;     // the assessor's, once it judged the trial Bad
+    Json nni_parameter_id;       // as in its record (NNI's may be a string)
+    std::string record;          // its parameter record, as stored
+    bool over_duration = false;  // cancelled for maxTrialDuration
   };
   // The search space of each generation (spaces_[space_generation_] is
   // config_.search_space); stored as "search_spaces".

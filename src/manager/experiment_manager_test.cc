@@ -181,6 +181,34 @@ TEST(ExperimentManager, MaxTrialDurationStopsTrialsEarly) {
   EXPECT_STREQ(to_string(h.manager->progress().status), "DONE");
 }
 
+// maxTrialDuration counts from the trial's start: a trial waiting in a queue
+// (a Slurm job PENDING) past the limit is not stopped; once it runs, it is.
+TEST(ExperimentManager, MaxTrialDurationCountsFromTheStart) {
+  ExperimentConfig c = config_for("Random", Json{{"dedup", false}}, 1, 1);
+  c.max_trial_duration = 0.2;
+  Harness h(c, 1, [](const Json&) {
+    return FakeOutcome{"", TrialStatus::kSucceeded, true};
+  });
+  h.fake->hold_starts = true;
+  ASSERT_TRUE(h.manager->start().is_ok());
+  const auto queued_until =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (std::chrono::steady_clock::now() < queued_until)
+    ASSERT_TRUE(h.manager->step(std::chrono::milliseconds(20)).is_ok());
+  auto trials = h.store->trials().value();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_STREQ(to_string(trials[0].status), "WAITING");  // queued, not stopped
+  h.fake->release_starts();
+  ASSERT_TRUE(h.manager->step(std::chrono::milliseconds(20)).is_ok());
+  EXPECT_STREQ(to_string(h.store->trials().value()[0].status), "RUNNING");
+  const auto limit =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < limit &&
+         h.store->trials().value()[0].status == TrialStatus::kRunning)
+    ASSERT_TRUE(h.manager->step(std::chrono::milliseconds(20)).is_ok());
+  EXPECT_STREQ(to_string(h.store->trials().value()[0].status), "EARLY_STOPPED");
+}
+
 TEST(ExperimentManager, StopCancelsRunningTrials) {
   ExperimentConfig c = config_for("Random", Json{{"dedup", false}}, 2, 10);
   Harness h(c, 2, [](const Json&) {

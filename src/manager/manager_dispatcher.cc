@@ -34,8 +34,8 @@ Status ExperimentManager::poll_dispatcher() {
         "the assessor in NNI's dispatcher (" + config_.assessor_name + ")";
     log_info("archer",
              "trial " + id + ": stopped by " + live->second.stop_reason);
-    Status cancelled = service_->cancel(id, TrialStatus::kEarlyStopped);
-    if (!cancelled.is_ok()) log_warning("archer", cancelled.message());
+    (void)cancel_trial(id, TrialStatus::kEarlyStopped,
+                       "stopping (NNI's assessor)");
   }
   return Status::ok();
 }
@@ -80,7 +80,7 @@ Status ExperimentManager::fill_from_dispatcher() {
 Status ExperimentManager::fail(const Status& why) {
   log_error("archer", why.message());
   for (const auto& [id, l] : live_)
-    service_->cancel(id, TrialStatus::kUserCanceled);
+    (void)cancel_trial(id, TrialStatus::kUserCanceled, "stopping");
   const auto limit =
       std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!live_.empty() && std::chrono::steady_clock::now() < limit) {

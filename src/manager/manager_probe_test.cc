@@ -11,7 +11,9 @@
 
 #include "common/subprocess.h"
 #include "manager/experiment_manager.h"
+#include "rest/trial_index.h"
 #include "store/experiment_files.h"
+#include "store/trial_value.h"
 #include "testing/fake_training_service.h"
 #include "testing/manager_harness.h"
 #include "testing/temp_dir.h"
@@ -292,6 +294,36 @@ TEST(ManagerProbe, MultiObjectiveResultsReachTheTuner) {
   }
   EXPECT_EQ(h.manager->progress().rejected, 0);  // no constraints: no probe
   EXPECT_TRUE(h.store->get_value(store_keys::kCostProbes).value().is_null());
+}
+
+// Regression (issue 28): with a minimised "default" objective and no tuner
+// optimize_mode, the progress line, REST/the web UI (TrialIndex) and
+// `experiment show` (the stored config) agree on the lowest result as best.
+TEST(ManagerProbe, ObjectivesGiveOneDirectionForBest) {
+  ProbeHarness h("ParetoEvolution",
+                 Json{{"population_size", 4}, {"sample_size", 2}},
+                 "objectives:\n  - {metric: default, mode: minimize}\n"
+                 "  - {metric: params, mode: minimize}\n",
+                 "", 8);
+  ASSERT_TRUE(h.manager->start().is_ok());
+  ASSERT_TRUE(h.run().is_ok());
+  double lowest = 1e300;
+  for (const auto& m : h.store->metrics("").value()) {
+    if (m.type == MetricType::kFinal)
+      lowest = std::min(
+          lowest, parse_json(m.value, "m").value()["default"].get<double>());
+  }
+  EXPECT_EQ(h.manager->progress().best_metric, lowest);
+  auto index = TrialIndex::load(*h.store, h.store->trials_revision());
+  ASSERT_TRUE(index.is_ok()) << index.status().message();
+  const Json overview = index.value()->overview(Json::object());
+  EXPECT_EQ(overview["optimizeMode"], "minimize");
+  ASSERT_TRUE(overview["best"].is_object());
+  EXPECT_EQ(overview["best"]["trialJobId"],
+            h.manager->progress().best_trial_id);
+  EXPECT_EQ(
+      optimize_mode_of_config(h.store->get_value(store_keys::kConfig).value()),
+      OptimizeMode::kMinimize);
 }
 
 }  // namespace

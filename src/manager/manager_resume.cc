@@ -327,18 +327,20 @@ Status ExperimentManager::adopt_trials(const std::vector<TrialRow>& trials) {
     const auto age = std::chrono::milliseconds(
         std::max<std::int64_t>(0, now_ms() - t.start_time));
     const Json record = stored_record(t);
-    live_[t.trial_id] =
-        Live{t.parameter_id.value_or(-1),
-             arch.value_or(Architecture()),
-             std::chrono::steady_clock::now() -
-                 (t.start_time > 0 ? age : std::chrono::milliseconds(0)),
-             false,
-             arch ? t.generation : -1,
-             record.value("parameters", Json()),
-             {},
-             "",
-             record.value("parameter_id", Json()),
-             t.parameters};
+    std::optional<std::chrono::steady_clock::time_point> started;
+    if (t.status == TrialStatus::kRunning)
+      started = std::chrono::steady_clock::now() -
+                (t.start_time > 0 ? age : std::chrono::milliseconds(0));
+    live_[t.trial_id] = Live{t.parameter_id.value_or(-1),
+                             arch.value_or(Architecture()),
+                             started,
+                             false,
+                             arch ? t.generation : -1,
+                             record.value("parameters", Json()),
+                             {},
+                             "",
+                             record.value("parameter_id", Json()),
+                             t.parameters};
   }
   return Status::ok();
 }

@@ -117,7 +117,7 @@ Status ExperimentManager::kill_trial(const std::string& trial_id) {
     return Status::not_found("trial '" + trial_id +
                              "' is not running in experiment " + id_);
   }
-  return service_->cancel(trial_id, TrialStatus::kUserCanceled);
+  return cancel_trial(trial_id, TrialStatus::kUserCanceled, "killing");
 }
 
 StatusOr<int> ExperimentManager::import_data(const Json& records,

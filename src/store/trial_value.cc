@@ -62,19 +62,31 @@ std::optional<TrialValue> trial_value(const std::vector<MetricRow>& metrics,
   return b.result();
 }
 
-OptimizeMode optimize_mode_of_args(const Json& class_args) {
-  return class_args.is_object() &&
-                 class_args.value("optimize_mode", Json()) == "minimize"
+OptimizeMode optimize_mode_of(std::optional<bool> default_objective_maximize,
+                              const Json& tuner_class_args) {
+  if (default_objective_maximize)
+    return *default_objective_maximize ? OptimizeMode::kMaximize
+                                       : OptimizeMode::kMinimize;
+  return tuner_class_args.is_object() &&
+                 tuner_class_args.value("optimize_mode", Json()) == "minimize"
              ? OptimizeMode::kMinimize
              : OptimizeMode::kMaximize;
 }
 
 OptimizeMode optimize_mode_of_config(const Json& config) {
   if (!config.is_object()) return OptimizeMode::kMaximize;
+  std::optional<bool> objective;
+  const Json objectives = config.value("objectives", Json());
+  if (objectives.is_array()) {
+    for (const auto& o : objectives) {
+      if (o.is_object() && o.value("metric", Json()) == "default")
+        objective = o.value("mode", Json()) != "minimize";
+    }
+  }
   Json tuner = config.value("tuner", Json());
   if (!tuner.is_object()) tuner = config.value("advisor", Json());  // NNI's
-  if (!tuner.is_object()) return OptimizeMode::kMaximize;
-  return optimize_mode_of_args(tuner.value("classArgs", Json()));
+  return optimize_mode_of(
+      objective, tuner.is_object() ? tuner.value("classArgs", Json()) : Json());
 }
 
 }  // namespace archer

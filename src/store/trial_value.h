@@ -53,9 +53,14 @@ class TrialValueBuilder {
 std::optional<TrialValue> trial_value(const std::vector<MetricRow>& metrics,
                                       const std::string& trial_id);
 
-// The optimize_mode of a tuner's classArgs, or of a stored (canonical)
-// config's tuner; maximize when absent or malformed.
-OptimizeMode optimize_mode_of_args(const Json& class_args);
+// The experiment's one optimisation direction, which "best" follows everywhere
+// (progress line, REST, web UI, experiment show, export): the direction of the
+// "default" objective when `objectives` has one, else the tuner's classArgs
+// optimize_mode; maximize when absent or malformed.
+// `default_objective_maximize`: that objective's direction, if any.
+OptimizeMode optimize_mode_of(std::optional<bool> default_objective_maximize,
+                              const Json& tuner_class_args);
+// The same rule for a stored (canonical) config.
 OptimizeMode optimize_mode_of_config(const Json& canonical_config);
 
 // True when `a` is strictly better than `b` under `mode`.

@@ -37,9 +37,9 @@ TEST(TrialValue, AnUnusableFinalAloneIsShownWithoutAValue) {
 }
 
 TEST(TrialValue, OptimizeModeFromArgsOrAStoredConfig) {
-  EXPECT_EQ(optimize_mode_of_args(Json{{"optimize_mode", "minimize"}}),
+  EXPECT_EQ(optimize_mode_of(std::nullopt, Json{{"optimize_mode", "minimize"}}),
             OptimizeMode::kMinimize);
-  EXPECT_EQ(optimize_mode_of_args(Json()), OptimizeMode::kMaximize);
+  EXPECT_EQ(optimize_mode_of(std::nullopt, Json()), OptimizeMode::kMaximize);
   EXPECT_EQ(optimize_mode_of_config(Json{
                 {"tuner", {{"classArgs", {{"optimize_mode", "minimize"}}}}}}),
             OptimizeMode::kMinimize);
@@ -49,6 +49,15 @@ TEST(TrialValue, OptimizeModeFromArgsOrAStoredConfig) {
   EXPECT_EQ(optimize_mode_of_config(Json{
                 {"tuner", nullptr},
                 {"advisor", {{"classArgs", {{"optimize_mode", "minimize"}}}}}}),
+            OptimizeMode::kMinimize);
+  // Regression (issue 28): with objectives, "best" follows the default
+  // objective's direction everywhere, not the tuner's missing optimize_mode.
+  const Json pareto = Json::parse(R"({
+    "objectives": [{"metric": "default", "mode": "minimize"},
+                   {"metric": "params", "mode": "minimize"}],
+    "tuner": {"name": "ParetoEvolution", "classArgs": {}}})");
+  EXPECT_EQ(optimize_mode_of_config(pareto), OptimizeMode::kMinimize);
+  EXPECT_EQ(optimize_mode_of(false, Json{{"optimize_mode", "maximize"}}),
             OptimizeMode::kMinimize);
   EXPECT_TRUE(better_value(1, 2, OptimizeMode::kMinimize));
   EXPECT_FALSE(better_value(1, 2, OptimizeMode::kMaximize));

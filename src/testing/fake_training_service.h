@@ -46,7 +46,7 @@ class FakeTrainingService : public TrainingService {
     records_[spec.trial_id] = Json::parse(spec.parameter_record);
     TrialEvent started = event(TrialEvent::Kind::kStarted, spec.trial_id);
     started.handle = "fake-" + spec.trial_id;
-    events_.push_back(started);
+    (hold_starts ? held_starts_ : events_).push_back(started);
     max_running = std::max(max_running, static_cast<int>(running_.size()));
     return Status::ok();
   }
@@ -101,6 +101,13 @@ class FakeTrainingService : public TrainingService {
 
   std::vector<TrialSpec> submitted;
   std::vector<std::pair<std::string, std::string>> adopted;  // id, handle
+  // Submitted trials stay queued (no kStarted, as a Slurm job PENDING) until
+  // release_starts().
+  bool hold_starts = false;
+  void release_starts() {
+    events_.insert(events_.end(), held_starts_.begin(), held_starts_.end());
+    held_starts_.clear();
+  }
   bool refuse_submissions = false;
   std::string poll_error;    // non-empty: poll() fails with it
   std::string refuse_later;  // non-empty: submissions end start_failed
@@ -117,6 +124,7 @@ class FakeTrainingService : public TrainingService {
   std::function<FakeOutcome(const Json&)> outcome_;
   std::deque<std::string> running_;
   std::map<std::string, Json> records_;
+  std::deque<TrialEvent> held_starts_;
   std::deque<TrialEvent> events_;
   std::vector<TrialEvent> refusals_;
 };
