@@ -15,6 +15,7 @@
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 
 #include "archer/store.h"
 #include "bench_util.h"
@@ -49,18 +50,28 @@ Json space() {
   return s;
 }
 
+// A store write the benchmark cannot do without: throws (main says it).
+void must(const Status& st) {
+  if (!st.is_ok()) throw std::runtime_error(st.message());
+}
+template <typename T>
+void must(const StatusOr<T>& r) {
+  must(r.status());
+}
+
 void fill(Store& store, int trials) {
   std::mt19937 rng(1);
-  store.put_value(store_keys::kConfig,
-                  Json{{"experimentName", "bench"},
-                       {"maxTrialNumber", trials},
-                       {"trialConcurrency", 8},
-                       {"tuner", {{"name", "Random"}, {"classArgs", {}}}}});
-  store.put_value(store_keys::kSearchSpace, space());
-  store.put_value(store_keys::kStatus, "DONE");
-  store.put_value(store_keys::kExperimentId, "bench");
+  must(store.put_value(
+      store_keys::kConfig,
+      Json{{"experimentName", "bench"},
+           {"maxTrialNumber", trials},
+           {"trialConcurrency", 8},
+           {"tuner", {{"name", "Random"}, {"classArgs", {}}}}}));
+  must(store.put_value(store_keys::kSearchSpace, space()));
+  must(store.put_value(store_keys::kStatus, "DONE"));
+  must(store.put_value(store_keys::kExperimentId, "bench"));
   const std::int64_t t0 = 1795000000000;
-  store.transaction([&] {
+  must(store.transaction([&] {
     for (int i = 0; i < trials; ++i) {
       Json params = Json::object();
       double score = 0;
@@ -83,22 +94,22 @@ void fill(Store& store, int trials) {
       t.sequence_id = i;
       t.parameters = dumps(Json{{"parameter_id", i}, {"parameters", params}});
       t.trial_dir = "/nonexistent/" + t.trial_id;
-      store.insert_trial(t);
+      must(store.insert_trial(t));
       t.status = TrialStatus::kSucceeded;
       t.start_time = t0 + 1000LL * i;
       t.end_time = t.start_time + 900;
-      store.update_trial(t);
+      must(store.update_trial(t));
       const double acc = 0.6 + score / 100 + (rng() % 1000) / 1e5;
       for (int s = 0; s < 3; ++s) {
-        store.insert_metric(MetricRow{t.trial_id, i, MetricType::kPeriodical, s,
-                                      std::to_string(acc * (s + 1) / 4),
-                                      t.start_time + 200 * s});
+        must(store.insert_metric(MetricRow{
+            t.trial_id, i, MetricType::kPeriodical, s,
+            std::to_string(acc * (s + 1) / 4), t.start_time + 200 * s}));
       }
-      store.insert_metric(MetricRow{t.trial_id, i, MetricType::kFinal, 0,
-                                    std::to_string(acc), t.end_time});
+      must(store.insert_metric(MetricRow{t.trial_id, i, MetricType::kFinal, 0,
+                                         std::to_string(acc), t.end_time}));
     }
     return Status::ok();
-  });
+  }));
 }
 
 struct Timing {
@@ -213,7 +224,7 @@ int main(int argc, char** argv) {
     tr.trial_id = "fresh";
     tr.sequence_id = trials;
     tr.parameters = R"({"parameters": {}})";
-    store->insert_trial(tr);
+    must(store->insert_trial(tr));
   }
   row("`overview` after a trial was added (index rebuilt)",
       request(c, api + "overview"));

@@ -14,7 +14,9 @@
 
 namespace archer {
 
-class Status {
+// [[nodiscard]]: a Status nobody looks at is a lost error (cast to void, with a
+// reason, where ignoring it is right).
+class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk,
@@ -68,7 +70,7 @@ class Error : public std::runtime_error {
 
 // Holds a T or a non-OK Status.
 template <typename T>
-class StatusOr {
+class [[nodiscard]] StatusOr {
  public:
   StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
   StatusOr(Status status)

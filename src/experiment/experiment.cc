@@ -243,7 +243,10 @@ ExperimentViewer::ExperimentViewer(ManagerLock lock, std::string dir)
     : lock_(std::move(lock)),
       rest_(std::make_unique<RestServer>(files::store_path(dir))) {}
 
-ExperimentViewer::~ExperimentViewer() { close(); }
+ExperimentViewer::~ExperimentViewer() {
+  Status st = close();
+  if (!st.is_ok()) log_warning("archer", st.message());
+}
 
 StatusOr<std::unique_ptr<ExperimentViewer>> ExperimentViewer::open(
     const std::string& id, const std::string& dir,

@@ -55,7 +55,7 @@ class WebUiApi : public ::testing::Test {
     std::filesystem::create_directories(dir_.file("trials/t0"));
     std::ofstream(dir_.file("trials/t0/stdout")) << "<script>x()</script>\n";
     server_ = std::make_unique<RestServer>(db_);
-    server_->set_url_prefix("/ui/");
+    ASSERT_TRUE(server_->set_url_prefix("/ui/").is_ok());
     ASSERT_TRUE(server_->start(0).is_ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_connection_timeout(2, 0);

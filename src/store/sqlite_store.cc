@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "archer/store.h"
+#include "common/log.h"
 
 namespace archer {
 
@@ -321,7 +322,9 @@ class SqliteStore : public Store {
     if (!st.is_ok()) return st;
     st = body();
     if (!st.is_ok()) {
-      exec("ROLLBACK");
+      Status undone = exec("ROLLBACK");
+      if (!undone.is_ok())
+        log_warning("archer", "rolling back: " + undone.message());
       return st;
     }
     return exec("COMMIT");

@@ -176,7 +176,7 @@ TEST(LocalTrainingService, CancelStopsTheWholeProcessGroup) {
   // period ends it.
   ASSERT_TRUE(ts->submit(spec(dir, "c1", "(trap '' TERM; sleep 30) & sleep 30"))
                   .is_ok());
-  ts->poll(milliseconds(100));
+  (void)ts->poll(milliseconds(100));
   pid_t group = ts->process_group("c1");
   ASSERT_GT(group, 0);
   ASSERT_TRUE(ts->cancel("c1", TrialStatus::kUserCanceled).is_ok());

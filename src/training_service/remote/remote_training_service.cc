@@ -473,7 +473,8 @@ void RemoteTrainingService::connected_host(
     const std::vector<std::string> argv = h.ssh().command_line(
         "kill -KILL -" + std::to_string(pgid) + " 2>/dev/null; true");
     worker_->post([argv]() -> BackgroundWorker::Completion {
-      run_process(argv, {}, "", std::chrono::seconds(15));
+      // Best effort: the host's watcher reports the end either way.
+      (void)run_process(argv, {}, "", std::chrono::seconds(15));
       return {};
     });
   }

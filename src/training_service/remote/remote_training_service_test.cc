@@ -142,7 +142,7 @@ TEST_F(RemoteTest, CancelKillsTheRemoteProcessGroup) {
   ASSERT_NE(ts, nullptr);
   ASSERT_TRUE(
       ts->submit(spec("c1", "(trap '' TERM; sleep 60) & sleep 60")).is_ok());
-  ts->poll(milliseconds(300));
+  (void)ts->poll(milliseconds(300));
   ASSERT_TRUE(ts->cancel("c1", TrialStatus::kUserCanceled).is_ok());
   auto events = until_ended(*ts, 1);
   ASSERT_NE(ended(events, "c1"), nullptr);
@@ -161,7 +161,7 @@ TEST_F(RemoteTest, AHostThatGoesDownEndsItsTrialsAndTheOtherGoesOn) {
   EXPECT_NE(ts->host_of("h1"), ts->host_of("h2"));  // spread by load
   const std::string on_b = ts->host_of("h1") == 1 ? "h1" : "h2";
   const std::string on_a = on_b == "h1" ? "h2" : "h1";
-  ts->poll(milliseconds(300));
+  (void)ts->poll(milliseconds(300));
   b.crash();
   auto events = until_ended(*ts, 1);
   const TrialEvent* lost = ended(events, on_b);
@@ -185,7 +185,7 @@ TEST_F(RemoteTest, AHostThatComesBackIsUsedAgain) {
   auto ts = make({machine(*a_), machine(b)}, 2);
   ASSERT_NE(ts, nullptr);
   b.crash();
-  ts->poll(milliseconds(500));
+  (void)ts->poll(milliseconds(500));
   EXPECT_FALSE(ts->host_up(1));
   EXPECT_EQ(ts->free_slots(), 2);  // host a takes them all meanwhile
   ASSERT_TRUE(b.restart());
@@ -193,7 +193,7 @@ TEST_F(RemoteTest, AHostThatComesBackIsUsedAgain) {
   const auto limit =
       std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!ts->host_up(1) && std::chrono::steady_clock::now() < limit)
-    ts->poll(milliseconds(200));
+    (void)ts->poll(milliseconds(200));
   ASSERT_TRUE(ts->host_up(1));
   ASSERT_TRUE(ts->submit(spec("back1", "sleep 60")).is_ok());
   ASSERT_TRUE(ts->submit(spec("back2", "bash trial.sh")).is_ok());

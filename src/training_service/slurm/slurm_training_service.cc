@@ -172,7 +172,13 @@ void SlurmTrainingService::submitted(const std::string& trial_id,
     return;
   }
   t.job = job.value();
-  write_text_file(t.spec.trial_dir + "/.nni/jobid", t.job + "\n");
+  // The job id lets a resumed manager find the job again.
+  Status saved =
+      write_text_file(t.spec.trial_dir + "/.nni/jobid", t.job + "\n");
+  if (!saved.is_ok())
+    log_warning("archer", "trial " + t.spec.trial_id + ": " + saved.message() +
+                              " (a resume will not find Slurm job " + t.job +
+                              ")");
   if (t.cancel) scancel(t.job);  // cancelled while it was being submitted
   next_refresh_ = {};            // ask about it soon
 }

@@ -147,7 +147,7 @@ TEST_F(SlurmTest, PendingJobsWaitAndARestartedServiceAdoptsThem) {
       }
     }
     ASSERT_TRUE(p1_started);
-    ts->poll(milliseconds(1000));
+    (void)ts->poll(milliseconds(1000));
     EXPECT_FALSE(p2_started);  // still PENDING: the trial stays WAITING
     EXPECT_EQ(cluster_.run("squeue -h -o %T --name=archer-exp-p2 | grep -q "
                            "PENDING"),
