@@ -1,6 +1,7 @@
 // The assessor registry: NNI's assessor names and classArgs, each argument
 // defined once (the tuner registry's TunerArg tables and checks).
-#include <mutex>
+
+#include "common/registry.h"
 
 #include "archer/assessor.h"
 #include "assessor/asha_assessor.h"
@@ -9,6 +10,11 @@
 #include "common/edit_distance.h"
 
 namespace archer {
+
+// The registry's key for an assessor: its classArgs table's name.
+static const std::string& registry_name(const AssessorSpec& spec) {
+  return spec.args.name;
+}
 
 namespace {
 
@@ -178,67 +184,32 @@ AssessorSpec curvefitting_spec() {
   return s;
 }
 
-struct Registry {
-  std::mutex mu;
-  std::vector<AssessorSpec> specs = {medianstop_spec(), curvefitting_spec(),
-                                     asha_spec()};
-};
-
-Registry& registry() {
-  static Registry* r = new Registry();
+Registry<AssessorSpec>& registry() {
+  static auto* r = new Registry<AssessorSpec>(
+      "assessor", {medianstop_spec(), curvefitting_spec(), asha_spec()});
   return *r;
-}
-
-std::vector<AssessorSpec> registered() {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  return r.specs;
 }
 
 }  // namespace
 
-void register_assessor(AssessorSpec spec) {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  for (auto& s : r.specs) {
-    if (s.args.name == spec.args.name) {
-      s = std::move(spec);
-      return;
-    }
-  }
-  r.specs.push_back(std::move(spec));
-}
+void register_assessor(AssessorSpec spec) { registry().add(std::move(spec)); }
 
 std::optional<AssessorSpec> find_assessor(const std::string& name) {
-  for (auto& s : registered()) {
-    if (s.args.name == name) return s;
-  }
-  return std::nullopt;
+  return registry().find(name);
 }
 
-std::vector<std::string> assessor_names() {
-  std::vector<std::string> names;
-  for (const auto& s : registered()) names.push_back(s.args.name);
-  return names;
-}
+std::vector<std::string> assessor_names() { return registry().names(); }
 
 std::string assessors_markdown() {
   std::vector<TunerSpec> specs;
-  for (const auto& s : registered()) specs.push_back(s.args);
+  for (const auto& s : registry().all()) specs.push_back(s.args);
   return class_args_markdown(specs);
 }
 
 StatusOr<std::unique_ptr<Assessor>> create_assessor(const std::string& name,
                                                     const Json& class_args) {
   auto spec = find_assessor(name);
-  if (!spec) {
-    std::string names;
-    for (const auto& n : assessor_names())
-      names += (names.empty() ? "" : ", ") + n;
-    return Status::invalid_argument("unknown assessor '" + name + "'" +
-                                    did_you_mean(name, assessor_names()) +
-                                    "; available: " + names);
-  }
+  if (!spec) return registry().unknown(name);
   auto args = validate_class_args(spec->args, class_args);
   if (!args.is_ok()) return args.status();
   return spec->factory(args.value());

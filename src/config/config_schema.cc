@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cmath>
 
+#include "archer/assessor.h"
+#include "archer/tuner.h"
 #include "common/edit_distance.h"
 
 namespace archer {
@@ -288,19 +290,32 @@ Section algorithm_section(const std::string& kind, const std::string& names,
 }  // namespace
 
 const Section& tuner_section() {
-  static const Section s =
-      algorithm_section("tuner",
-                        "a tuner name (Archer's Random, "
-                        "RegularizedEvolutionTuner, LocalBOTuner, PPOTuner; "
-                        "NNI's TPE, Anneal, Evolution, GridSearch, ...)",
-                        "nni.tuner.Tuner");
+  // Built at first use, from the registry (after the CLI registered
+  // PPOTuner); aliases left out.
+  static const Section s = [] {
+    std::string names;
+    for (const auto& t : registered_tuners())
+      names += (names.empty() ? "" : ", ") + t.name;
+    if (!find_tuner("PPOTuner")) names += ", PPOTuner (with LibTorch)";
+    return algorithm_section("tuner",
+                             "a tuner name (Archer's " + names +
+                                 "; NNI's TPE, Anneal, Evolution, GridSearch, "
+                                 "...)",
+                             "nni.tuner.Tuner");
+  }();
   return s;
 }
 
 const Section& assessor_section() {
-  static const Section s = algorithm_section(
-      "assessor", "an assessor name: Medianstop, Curvefitting or ASHA",
-      "nni.assessor.Assessor");
+  static const Section s = [] {
+    std::string names;
+    for (const auto& a : assessor_names())
+      names += (names.empty() ? "" : ", ") + a;
+    return algorithm_section(
+        "assessor",
+        "an assessor name (Archer's " + names + "; NNI's own with className)",
+        "nni.assessor.Assessor");
+  }();
   return s;
 }
 

@@ -1,9 +1,6 @@
 #include "manager/commands.h"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdint>
-#include <limits>
+#include "manager/update_table.h"
 
 namespace archer {
 
@@ -41,61 +38,15 @@ void CommandQueue::drain(const Handler& handler) {
 
 namespace {
 
-// An integer in 1..INT32_MAX (what the setting's type holds), from a number
-// or its text; nothing is narrowed silently.
-StatusOr<std::int64_t> positive_integer(const Json& v, const char* key) {
-  constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
-  if (v.is_number_integer()) {
-    const std::optional<int> n = json_int32(v);
-    if (n && *n >= 1) return *n;
-  } else if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    char* end = nullptr;
-    errno = 0;
-    long long n = std::strtoll(s.c_str(), &end, 10);
-    if (!s.empty() && *end == '\0' && errno == 0 && n >= 1 && n <= kMax)
-      return n;
-  }
-  return Status::invalid_argument(
-      std::string(key) + ": expected an integer in 1.." + std::to_string(kMax) +
-      ", got " + json_excerpt(v));
-}
-
 StatusOr<Json> update(ExperimentManager& m, const Json& args) {
   const std::string type = args.value("type", "");
-  const Json& value = args.contains("value") ? args["value"] : Json();
-  Status st;
-  if (type == "TRIAL_CONCURRENCY") {
-    auto n = positive_integer(value, "trialConcurrency");
-    if (!n.is_ok()) return n.status();
-    st = m.update_concurrency(static_cast<int>(n.value()));
-  } else if (type == "MAX_TRIAL_NUM") {
-    auto n = positive_integer(value, "maxTrialNumber");
-    if (!n.is_ok()) return n.status();
-    st = m.update_max_trial_number(n.value());
-  } else if (type == "MAX_EXEC_DURATION") {
-    auto seconds = parse_duration(value);
-    if (!seconds.is_ok() || !(seconds.value() > 0)) {
-      return Status::invalid_argument(
-          "maxExperimentDuration: expected a duration like 30m, 2h or 1.5d "
-          "(or seconds), got " +
-          dumps(value));
-    }
-    st = m.update_max_experiment_duration(seconds.value());
-  } else if (type == "SEARCH_SPACE") {
-    Json space = value;
-    if (space.is_string()) {  // NNI sends the space as JSON text
-      auto parsed = parse_json(space.get<std::string>(), "searchSpace");
-      if (!parsed.is_ok()) return parsed.status();
-      space = parsed.value();
-    }
-    st = m.update_search_space(space, "searchSpace");
-  } else {
-    return Status::invalid_argument(
-        "update_type: expected TRIAL_CONCURRENCY, MAX_TRIAL_NUM, "
-        "MAX_EXEC_DURATION or SEARCH_SPACE, got '" +
-        type + "'");
+  const UpdateKind* kind = find_update(type);
+  if (!kind) {
+    return Status::invalid_argument("update_type: expected " +
+                                    update_type_names() + ", got '" + type +
+                                    "'");
   }
+  Status st = kind->apply(m, args.contains("value") ? args["value"] : Json());
   if (!st.is_ok()) return st;
   return Json{{"updated", type}};
 }

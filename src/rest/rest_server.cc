@@ -11,6 +11,7 @@
 
 #include "archer/store.h"
 #include "manager/commands.h"
+#include "manager/update_table.h"
 #include "rest/elastic_task_queue.h"
 #include "rest/http_reply.h"
 #include "rest/trial_index.h"
@@ -79,14 +80,9 @@ Json update_value(const std::string& type, const Json& body) {
   if (body.is_object() && body.contains("value")) return body["value"];
   const Json params =
       body.is_object() ? body.value("params", Json::object()) : Json::object();
-  const std::map<std::string, std::vector<const char*>> keys = {
-      {"TRIAL_CONCURRENCY", {"trialConcurrency"}},
-      {"MAX_TRIAL_NUM", {"maxTrialNumber", "maxTrialNum"}},
-      {"MAX_EXEC_DURATION", {"maxExperimentDuration", "maxExecDuration"}},
-      {"SEARCH_SPACE", {"searchSpace"}}};
-  auto it = keys.find(type);
-  if (it == keys.end() || !params.is_object()) return Json();
-  for (const char* k : it->second) {
+  const UpdateKind* kind = find_update(type);
+  if (!kind || !params.is_object()) return Json();
+  for (const char* k : kind->keys) {
     if (params.contains(k)) return params[k];
   }
   return Json();

@@ -1,8 +1,7 @@
 #include "training_service/platform.h"
 
-#include <mutex>
-
 #include "common/edit_distance.h"
+#include "common/registry.h"
 
 namespace archer {
 
@@ -18,48 +17,22 @@ std::vector<PlatformSpec> builtin_platforms() {
   return {local_platform(), remote_platform(), slurm_platform()};
 }
 
-struct Registry {
-  std::mutex mu;
-  std::vector<PlatformSpec> specs = builtin_platforms();
-};
-
-Registry& registry() {
-  static Registry* r = new Registry();
+Registry<PlatformSpec>& registry() {
+  static auto* r = new Registry<PlatformSpec>("platform", builtin_platforms());
   return *r;
 }
 
 }  // namespace
 
-void register_platform(PlatformSpec spec) {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  for (auto& s : r.specs) {
-    if (s.name == spec.name) {
-      s = std::move(spec);
-      return;
-    }
-  }
-  r.specs.push_back(std::move(spec));
-}
+void register_platform(PlatformSpec spec) { registry().add(std::move(spec)); }
 
-std::vector<PlatformSpec> registered_platforms() {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  return r.specs;
-}
+std::vector<PlatformSpec> registered_platforms() { return registry().all(); }
 
 std::optional<PlatformSpec> find_platform(const std::string& name) {
-  for (auto& s : registered_platforms()) {
-    if (s.name == name) return s;
-  }
-  return std::nullopt;
+  return registry().find(name);
 }
 
-std::vector<std::string> platform_names() {
-  std::vector<std::string> names;
-  for (const auto& s : registered_platforms()) names.push_back(s.name);
-  return names;
-}
+std::vector<std::string> platform_names() { return registry().names(); }
 
 StatusOr<std::unique_ptr<TrainingService>> create_training_service(
     const ExperimentConfig& config, const PlatformContext& context) {

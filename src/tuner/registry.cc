@@ -1,5 +1,7 @@
 // The tuner registry: NNI's tuner names and classArgs, each argument defined
 // once.
+#include "common/registry.h"
+
 #include <cmath>
 #include <mutex>
 #include <random>
@@ -229,19 +231,10 @@ TunerSpec pareto_evolution_spec() {
   return s;
 }
 
-struct Registry {
-  std::mutex mu;
-  std::vector<TunerSpec> specs;
-  Registry() {
-    specs.push_back(random_spec());
-    specs.push_back(evolution_spec());
-    specs.push_back(local_bo_spec());
-    specs.push_back(pareto_evolution_spec());
-  }
-};
-
-Registry& registry() {
-  static Registry* r = new Registry();
+Registry<TunerSpec>& registry() {
+  static auto* r = new Registry<TunerSpec>(
+      "tuner", {random_spec(), evolution_spec(), local_bo_spec(),
+                pareto_evolution_spec()});
   return *r;
 }
 
@@ -351,23 +344,9 @@ double to_reward(double metric, OptimizeMode mode) {
   return mode == OptimizeMode::kMaximize ? metric : -metric;
 }
 
-void register_tuner(TunerSpec spec) {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  for (auto& s : r.specs) {
-    if (s.name == spec.name) {
-      s = std::move(spec);
-      return;
-    }
-  }
-  r.specs.push_back(std::move(spec));
-}
+void register_tuner(TunerSpec spec) { registry().add(std::move(spec)); }
 
-std::vector<TunerSpec> registered_tuners() {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  return r.specs;
-}
+std::vector<TunerSpec> registered_tuners() { return registry().all(); }
 
 StatusOr<Json> validate_class_args(const TunerSpec& spec,
                                    const Json& class_args) {
@@ -442,22 +421,10 @@ std::string class_args_markdown(const std::vector<TunerSpec>& specs) {
 }
 
 std::optional<TunerSpec> find_tuner(const std::string& name) {
-  for (auto& s : registered_tuners()) {
-    bool match = s.name == name;
-    for (const auto& alias : s.aliases) match = match || alias == name;
-    if (match) return s;
-  }
-  return std::nullopt;
+  return registry().find(name);
 }
 
-std::vector<std::string> tuner_names() {
-  std::vector<std::string> names;
-  for (const auto& s : registered_tuners()) {
-    names.push_back(s.name);
-    names.insert(names.end(), s.aliases.begin(), s.aliases.end());
-  }
-  return names;
-}
+std::vector<std::string> tuner_names() { return registry().names(); }
 
 StatusOr<std::unique_ptr<Tuner>> create_tuner(const std::string& name,
                                               const Json& class_args) {
@@ -466,14 +433,11 @@ StatusOr<std::unique_ptr<Tuner>> create_tuner(const std::string& name,
     if (!args.is_ok()) return args.status();
     return spec->factory(args.value());
   }
-  const std::vector<std::string> names = tuner_names();
-  std::string hint =
-      name == "PPOTuner"
-          ? " (PPOTuner needs LibTorch: link archer::torch and call "
-            "archer::register_ppo_tuner())"
-          : did_you_mean(name, names);
-  return Status::invalid_argument("unknown tuner '" + name + "'" + hint +
-                                  "; available: " + join(names));
+  return registry().unknown(
+      name, name == "PPOTuner"
+                ? " (PPOTuner needs LibTorch: link archer::torch and call "
+                  "archer::register_ppo_tuner())"
+                : "");
 }
 
 }  // namespace archer

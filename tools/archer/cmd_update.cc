@@ -4,6 +4,7 @@
 
 #include "archer/search_space.h"
 #include "commands.h"
+#include "manager/update_table.h"
 #include "manager_client.h"
 
 namespace archer {
@@ -27,22 +28,9 @@ void add_update(CLI::App& app, Action& run) {
   auto* upd = app.add_subcommand("update", "change a running experiment");
   upd->require_subcommand(1);
   auto working = std::make_shared<std::string>(default_working_dir());
-  struct Spec {
-    const char* name;
-    const char* help;
-    const char* type;
-    const char* key;
-  };
-  const Spec specs[] = {
-      {"concurrency", "trials at once (trialConcurrency)", "TRIAL_CONCURRENCY",
-       "trialConcurrency"},
-      {"trialnum", "maximum number of trials (maxTrialNumber)", "MAX_TRIAL_NUM",
-       "maxTrialNumber"},
-      {"duration",
-       "maximum experiment duration (maxExperimentDuration): number + s|m|h|d",
-       "MAX_EXEC_DURATION", "maxExperimentDuration"}};
-  for (const Spec& spec : specs) {
-    auto* cmd = upd->add_subcommand(spec.name, spec.help);
+  for (const UpdateKind& spec : update_kinds()) {
+    if (!spec.cli) continue;  // the search space: below (a file)
+    auto* cmd = upd->add_subcommand(spec.cli, spec.help);
     auto id = std::make_shared<std::string>();
     auto value = std::make_shared<std::string>();
     cmd->add_option("id", *id, "experiment id (default: the only running one)");
@@ -50,7 +38,7 @@ void add_update(CLI::App& app, Action& run) {
     cmd->add_option("-e,--experiment_working_directory", *working,
                     "where experiments live")
         ->capture_default_str();
-    const std::string type = spec.type, key = spec.key;
+    const std::string type = spec.type, key = spec.keys.front();
     cmd->callback([&run, id, value, working, type, key] {
       run = [id, value, working, type, key] {
         // Numbers go as numbers; "2h" stays a string (the manager checks).
@@ -61,9 +49,8 @@ void add_update(CLI::App& app, Action& run) {
       };
     });
   }
-  auto* ss = upd->add_subcommand(
-      "searchspace",
-      "replace the search space (the tuner restarts its search on it)");
+  auto* ss =
+      upd->add_subcommand("searchspace", find_update("SEARCH_SPACE")->help);
   auto id = std::make_shared<std::string>();
   auto file = std::make_shared<std::string>();
   ss->add_option("id", *id, "experiment id (default: the only running one)");
