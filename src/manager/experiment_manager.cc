@@ -261,8 +261,7 @@ Status ExperimentManager::submit_record(const Json& record,
     row.status = TrialStatus::kFailed;
     row.end_time = now_ms();
     row.message = started.message();
-    ++progress_.failed;
-    ++ended_;
+    count_end(row.status);
     if (tuner_) tuner_->trial_end(pid.value_or(-1), false);
     if (external_)
       external_->trial_end(row.trial_id, to_string(row.status), row.parameters);
@@ -417,15 +416,8 @@ Status ExperimentManager::handle(const TrialEvent& e) {
           feed_objectives(e.trial_id, live->second, e.metric_value);
         }
       }
-      const bool better =
-          !progress_.best_metric ||
-          better_value(value.value(), *progress_.best_metric, mode_);
-      if (better) {
-        progress_.best_metric = value.value();
-        progress_.best_trial_id = e.trial_id;
-        // What the trial was given, in its own generation's space.
-        progress_.best_architecture = live->second.parameters;
-      }
+      // What the trial was given, in its own generation's space.
+      note_result(e.trial_id, value.value(), live->second.parameters);
       return Status::ok();
     }
     case TrialEvent::Kind::kEnded: {
@@ -441,16 +433,9 @@ Status ExperimentManager::handle(const TrialEvent& e) {
         if (assessor_ && !live->second.history.empty())
           assessor_->trial_end(e.trial_id, e.status == TrialStatus::kSucceeded);
       }
-      const bool succeeded = e.status == TrialStatus::kSucceeded;
-      const bool success =
-          succeeded && live != live_.end() && live->second.has_final;
-      if (succeeded) {
-        ++progress_.succeeded;
-      } else if (e.status == TrialStatus::kEarlyStopped) {
-        ++progress_.early_stopped;
-      } else {
-        ++progress_.failed;
-      }
+      const bool success = e.status == TrialStatus::kSucceeded &&
+                           live != live_.end() && live->second.has_final;
+      count_end(e.status);
       if (live != live_.end()) {
         if (tuner_ && live->second.generation == space_generation_)
           tuner_->trial_end(live->second.parameter_id, success);
@@ -459,7 +444,6 @@ Status ExperimentManager::handle(const TrialEvent& e) {
                                live->second.record);
         live_.erase(live);
       }
-      ++ended_;
       last_end_ms_ = std::max(last_end_ms_, e.time_ms);
       waiting_for_end_ = false;
       Status st = store_->update_trial(row);
@@ -474,6 +458,27 @@ Status ExperimentManager::handle(const TrialEvent& e) {
     }
   }
   return Status::ok();
+}
+
+void ExperimentManager::note_result(const std::string& trial_id, double value,
+                                    const Json& parameters) {
+  if (progress_.best_metric &&
+      !better_value(value, *progress_.best_metric, mode_))
+    return;
+  progress_.best_metric = value;
+  progress_.best_trial_id = trial_id;
+  progress_.best_architecture = parameters;
+}
+
+void ExperimentManager::count_end(TrialStatus status) {
+  if (status == TrialStatus::kSucceeded) {
+    ++progress_.succeeded;
+  } else if (status == TrialStatus::kEarlyStopped) {
+    ++progress_.early_stopped;
+  } else {
+    ++progress_.failed;
+  }
+  ++ended_;
 }
 
 void ExperimentManager::feed_objectives(const std::string& trial_id,

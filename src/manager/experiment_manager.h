@@ -176,6 +176,12 @@ class ExperimentManager {
   void warn_if_conflicting(const TrialEvent& event);
   struct Live;
   void assess(const TrialEvent& event, Live& live);
+  // A trial's result (its value, what it was given): the best so far if it
+  // beats it in the experiment's direction. The one place "best" is decided.
+  void note_result(const std::string& trial_id, double value,
+                   const Json& parameters);
+  // A trial ended as `status`: the progress counts and ended_.
+  void count_end(TrialStatus status);
   // The tuner's view of a final metric under `objectives`.
   void feed_objectives(const std::string& trial_id, const Live& live,
                        const std::string& final_text);

@@ -205,25 +205,10 @@ StatusOr<size_t> ExperimentManager::restore_tuner(
   const std::vector<const TrialRow*> ended = ended_in_end_order(trials);
   for (const TrialRow* t : ended) {
     auto r = result.find(t->trial_id);
-    if (t->status == TrialStatus::kSucceeded) {
-      ++progress_.succeeded;
-    } else if (t->status == TrialStatus::kEarlyStopped) {
-      ++progress_.early_stopped;
-    } else {
-      ++progress_.failed;
-    }
-    ++ended_;
+    count_end(t->status);
     last_end_ms_ = std::max(last_end_ms_, t->end_time);
-    if (r != result.end()) {  // the best of any generation
-      const bool better =
-          !progress_.best_metric ||
-          better_value(r->second, *progress_.best_metric, mode_);
-      if (better) {
-        progress_.best_metric = r->second;
-        progress_.best_trial_id = t->trial_id;
-        progress_.best_architecture = stored_parameters(*t);
-      }
-    }
+    if (r != result.end())  // the best of any generation
+      note_result(t->trial_id, r->second, stored_parameters(*t));
     // The tuner learns only from trials of the current space.
     if (t->generation != space_generation_) continue;
     if (dispatcher_options_) {
@@ -317,8 +302,7 @@ Status ExperimentManager::adopt_trials(const std::vector<TrialRow>& trials) {
       row.end_time = now_ms();
       row.message =
           "cannot watch it again after a restart: " + adopted.message();
-      ++progress_.failed;
-      ++ended_;
+      count_end(row.status);
       Status st = store_->update_trial(row);
       if (!st.is_ok()) return st;
       continue;
