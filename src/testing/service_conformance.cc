@@ -275,6 +275,63 @@ TEST_P(ServiceConformanceTest, MaxTrialDurationStopsATrialThroughTheManager) {
       << " stderr: " << read_all(dir + "/stderr");
 }
 
+// maxTrialDuration counts from the trial's start (NNI counts RUNNING trials
+// only): a trial waiting in the platform's queue past the limit is not
+// stopped, and once it can run it runs to its end.
+TEST_P(ServiceConformanceTest, AQueuedTrialIsNotStoppedForMaxTrialDuration) {
+  if (!h_->hold_queued()) GTEST_SKIP() << "the platform has no queue";
+  // Released however the test ends (later tests may share the platform).
+  struct Release {
+    ServiceHarness* h;
+    ~Release() { h->release_queued(); }
+  } release{h_.get()};
+  const std::string yaml =
+      "searchSpace: {op: {_type: layer_choice, _value: [a, b]}}\n"
+      "trialCommand: x\ntrialConcurrency: 1\nmaxTrialNumber: 1\n"
+      "maxTrialDuration: 3s\n"
+      "tuner: {name: Random, classArgs: {seed: 1}}\n";
+  auto parsed = parse_experiment_config(yaml, "conformance", "/");
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
+  ExperimentConfig c = parsed.value();
+  TrialScript s;
+  s.at_exit = {final_result("0.7")};
+  c.trial_command = h_->command(s);
+  c.trial_code_directory = h_->spec("x", "").code_dir;
+  auto store = Store::open(":memory:");
+  ASSERT_TRUE(store.is_ok());
+  auto ts = h_->create(1, milliseconds(500));
+  ASSERT_NE(ts, nullptr);
+  ExperimentManager m(
+      c, "conformance", h_->experiment_dir(),
+      std::move(create_tuner("Random", c.tuner_class_args)).value(),
+      std::move(ts), store.value().get(), 7);
+  ASSERT_TRUE(m.start().is_ok());
+  // Queued for twice the limit.
+  const auto queued =
+      std::chrono::steady_clock::now() + std::chrono::seconds(6);
+  while (std::chrono::steady_clock::now() < queued) {
+    auto r = m.step(milliseconds(100));
+    ASSERT_TRUE(r.is_ok()) << r.status().message();
+  }
+  auto trials = store.value()->trials();
+  ASSERT_TRUE(trials.is_ok());
+  ASSERT_EQ(trials.value().size(), 1u);
+  EXPECT_STREQ(to_string(trials.value()[0].status), "WAITING");
+  h_->release_queued();
+  const auto limit = std::chrono::steady_clock::now() +
+                     std::chrono::seconds(h_->timeout_seconds());
+  bool more = true;
+  while (more && std::chrono::steady_clock::now() < limit) {
+    auto r = m.step(milliseconds(100));
+    ASSERT_TRUE(r.is_ok()) << r.status().message();
+    more = r.value();
+  }
+  trials = store.value()->trials();
+  ASSERT_TRUE(trials.is_ok());
+  EXPECT_STREQ(to_string(trials.value()[0].status), "SUCCEEDED")
+      << trials.value()[0].message;
+}
+
 TEST_P(ServiceConformanceTest, ARestartedManagerAdoptsItsTrials) {
   TrialScript runs;
   runs.before = {periodical(0, "0.5")};

@@ -79,6 +79,11 @@ class ServiceHarness {
   virtual bool kills_after_grace() const { return true; }
   // How long the suite waits for a trial's events.
   virtual int timeout_seconds() const { return 30; }
+  // Makes new trials wait in the platform's queue (Slurm: the node drained,
+  // jobs PENDING) until release_queued(); false when the platform has no
+  // queue.
+  virtual bool hold_queued() { return false; }
+  virtual void release_queued() {}
 };
 
 struct ServiceCase {

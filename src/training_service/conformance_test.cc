@@ -174,6 +174,15 @@ class SlurmHarness : public HarnessBase {
   // SIGKILL after a cancel is Slurm's (KillWait), not the service's.
   bool kills_after_grace() const override { return false; }
   int timeout_seconds() const override { return 90; }
+  bool hold_queued() override {
+    return shared_cluster().run(
+               "sh -c 'scontrol update nodename=$(sinfo -h -o %N) "
+               "state=drain reason=queued-by-test'") == 0;
+  }
+  void release_queued() override {
+    shared_cluster().run(
+        "sh -c 'scontrol update nodename=$(sinfo -h -o %N) state=resume'");
+  }
 };
 
 template <typename H>
