@@ -59,6 +59,55 @@ std::string read_all(const std::string& path) {
                      std::istreambuf_iterator<char>());
 }
 
+// A one-trial experiment through a real manager on the harness's platform:
+// Random over two candidates, `max_duration` as maxTrialDuration, the trial
+// running `script`.
+struct OneTrialExperiment {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<ExperimentManager> manager;
+};
+StatusOr<OneTrialExperiment> one_trial_experiment(
+    ServiceHarness& h, const std::string& max_duration,
+    const TrialScript& script) {
+  auto parsed = parse_experiment_config(
+      "searchSpace: {op: {_type: layer_choice, _value: [a, b]}}\n"
+      "trialCommand: x\ntrialConcurrency: 1\nmaxTrialNumber: 1\n"
+      "maxTrialDuration: " +
+          max_duration + "\ntuner: {name: Random, classArgs: {seed: 1}}\n",
+      "conformance", "/");
+  if (!parsed.is_ok()) return parsed.status();
+  ExperimentConfig c = parsed.value();
+  c.trial_command = h.command(script);
+  c.trial_code_directory = h.spec("x", "").code_dir;
+  auto store = Store::open(":memory:");
+  if (!store.is_ok()) return store.status();
+  auto ts = h.create(1, std::chrono::milliseconds(500));
+  if (!ts) return Status::internal("the harness made no service");
+  auto tuner = create_tuner("Random", c.tuner_class_args);
+  if (!tuner.is_ok()) return tuner.status();
+  OneTrialExperiment e;
+  e.store = std::move(store).value();
+  e.manager = std::make_unique<ExperimentManager>(
+      c, "conformance", h.experiment_dir(), std::move(tuner).value(),
+      std::move(ts), e.store.get(), 7);
+  Status st = e.manager->start();
+  if (!st.is_ok()) return st;
+  return e;
+}
+
+// Steps `m` until `deadline`, or until it is done when `until_done`;
+// whether it is done (a step's error is returned).
+StatusOr<bool> step_until(ExperimentManager& m,
+                          std::chrono::steady_clock::time_point deadline,
+                          bool until_done) {
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto more = m.step(std::chrono::milliseconds(100));
+    if (!more.is_ok()) return more.status();
+    if (until_done && !more.value()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string bash_command(const TrialScript& s) {
@@ -235,37 +284,17 @@ TEST_P(ServiceConformanceTest, CancelEndsTheWholeProcessGroup) {
 }
 
 TEST_P(ServiceConformanceTest, MaxTrialDurationStopsATrialThroughTheManager) {
-  const std::string yaml =
-      "searchSpace: {op: {_type: layer_choice, _value: [a, b]}}\n"
-      "trialCommand: x\ntrialConcurrency: 1\nmaxTrialNumber: 1\n"
-      "maxTrialDuration: 1s\n"
-      "tuner: {name: Random, classArgs: {seed: 1}}\n";
-  auto parsed = parse_experiment_config(yaml, "conformance", "/");
-  ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
-  ExperimentConfig c = parsed.value();
   TrialScript s;
   s.sleep_s = 120;
-  c.trial_command = h_->command(s);
-  c.trial_code_directory = h_->spec("x", "").code_dir;
-  auto store = Store::open(":memory:");
-  ASSERT_TRUE(store.is_ok());
-  auto ts = h_->create(1, milliseconds(500));
-  ASSERT_NE(ts, nullptr);
-  ExperimentManager m(
-      c, "conformance", h_->experiment_dir(),
-      std::move(create_tuner("Random", c.tuner_class_args)).value(),
-      std::move(ts), store.value().get(), 7);
-  ASSERT_TRUE(m.start().is_ok());
-  const auto limit = std::chrono::steady_clock::now() +
-                     std::chrono::seconds(h_->timeout_seconds());
-  bool more = true;
-  while (more && std::chrono::steady_clock::now() < limit) {
-    auto r = m.step(milliseconds(100));
-    ASSERT_TRUE(r.is_ok()) << r.status().message();
-    more = r.value();
-  }
-  EXPECT_FALSE(more);
-  auto trials = store.value()->trials();
+  auto e = one_trial_experiment(*h_, "1s", s);
+  ASSERT_TRUE(e.is_ok()) << e.status().message();
+  auto done = step_until(*e.value().manager,
+                         std::chrono::steady_clock::now() +
+                             std::chrono::seconds(h_->timeout_seconds()),
+                         true);
+  ASSERT_TRUE(done.is_ok()) << done.status().message();
+  EXPECT_TRUE(done.value());
+  auto trials = e.value().store->trials();
   ASSERT_TRUE(trials.is_ok());
   ASSERT_EQ(trials.value().size(), 1u);
   const std::string dir =
@@ -285,48 +314,26 @@ TEST_P(ServiceConformanceTest, AQueuedTrialIsNotStoppedForMaxTrialDuration) {
     ServiceHarness* h;
     ~Release() { h->release_queued(); }
   } release{h_.get()};
-  const std::string yaml =
-      "searchSpace: {op: {_type: layer_choice, _value: [a, b]}}\n"
-      "trialCommand: x\ntrialConcurrency: 1\nmaxTrialNumber: 1\n"
-      "maxTrialDuration: 3s\n"
-      "tuner: {name: Random, classArgs: {seed: 1}}\n";
-  auto parsed = parse_experiment_config(yaml, "conformance", "/");
-  ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
-  ExperimentConfig c = parsed.value();
   TrialScript s;
   s.at_exit = {final_result("0.7")};
-  c.trial_command = h_->command(s);
-  c.trial_code_directory = h_->spec("x", "").code_dir;
-  auto store = Store::open(":memory:");
-  ASSERT_TRUE(store.is_ok());
-  auto ts = h_->create(1, milliseconds(500));
-  ASSERT_NE(ts, nullptr);
-  ExperimentManager m(
-      c, "conformance", h_->experiment_dir(),
-      std::move(create_tuner("Random", c.tuner_class_args)).value(),
-      std::move(ts), store.value().get(), 7);
-  ASSERT_TRUE(m.start().is_ok());
+  auto e = one_trial_experiment(*h_, "3s", s);
+  ASSERT_TRUE(e.is_ok()) << e.status().message();
+  ExperimentManager& m = *e.value().manager;
   // Queued for twice the limit.
-  const auto queued =
-      std::chrono::steady_clock::now() + std::chrono::seconds(6);
-  while (std::chrono::steady_clock::now() < queued) {
-    auto r = m.step(milliseconds(100));
-    ASSERT_TRUE(r.is_ok()) << r.status().message();
-  }
-  auto trials = store.value()->trials();
+  auto done = step_until(
+      m, std::chrono::steady_clock::now() + std::chrono::seconds(6), false);
+  ASSERT_TRUE(done.is_ok()) << done.status().message();
+  auto trials = e.value().store->trials();
   ASSERT_TRUE(trials.is_ok());
   ASSERT_EQ(trials.value().size(), 1u);
   EXPECT_STREQ(to_string(trials.value()[0].status), "WAITING");
   h_->release_queued();
-  const auto limit = std::chrono::steady_clock::now() +
-                     std::chrono::seconds(h_->timeout_seconds());
-  bool more = true;
-  while (more && std::chrono::steady_clock::now() < limit) {
-    auto r = m.step(milliseconds(100));
-    ASSERT_TRUE(r.is_ok()) << r.status().message();
-    more = r.value();
-  }
-  trials = store.value()->trials();
+  done = step_until(m,
+                    std::chrono::steady_clock::now() +
+                        std::chrono::seconds(h_->timeout_seconds()),
+                    true);
+  ASSERT_TRUE(done.is_ok()) << done.status().message();
+  trials = e.value().store->trials();
   ASSERT_TRUE(trials.is_ok());
   EXPECT_STREQ(to_string(trials.value()[0].status), "SUCCEEDED")
       << trials.value()[0].message;
