@@ -97,12 +97,36 @@ def _write_frame(payload):
     fd = os.open(os.path.join(directory, "metrics"), os.O_WRONLY | os.O_APPEND | os.O_CREAT,
                  0o644)
     try:
-        view = memoryview(frame)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        _write_all(fd, frame)
     finally:
         os.close(fd)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _replace_file(path, text):
+    """Replaces ``path`` whole: a temporary file beside it (never a planted link), written,
+    synced, renamed, so a full disk leaves the old file as it was. Raises OSError."""
+    directory = os.path.dirname(path) or "."
+    tmp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            _write_all(fd, text.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _json_depth(value):
@@ -307,10 +331,7 @@ def report_costs(params=None, macs=None, latency_ms=None):
     costs = _costs("report_costs", params, macs, latency_ms)
     probe = os.environ.get("ARCHER_COST_PROBE")
     if probe:
-        tmp = probe + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(json.dumps(costs))
-        os.replace(tmp, probe)
+        _replace_file(probe, json.dumps(costs))
         sys.stdout.flush()
         os._exit(0)
     with _lock:

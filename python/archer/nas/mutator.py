@@ -135,26 +135,10 @@ def applied_architecture(model):
 
 
 def _write_file(path, text, what):
-    """Replaces ``path`` whole: a temporary file beside it, written, synced, renamed (a full
-    disk leaves the old file as it was)."""
-    directory = os.path.dirname(path) or "."
-    tmp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
+    """``path`` replaced whole by ``text`` (trial._replace_file); errors name ``what``."""
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        try:
-            data = text.encode("utf-8")
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        trial._replace_file(path, text)
     except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise SearchSpaceError("cannot write %s to %s: %s" % (what, path, e.strerror or e)) \
             from None
 
