@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "archer/json.h"
+#include "assessor/assessor_args.h"
 
 namespace archer {
 
@@ -60,6 +61,72 @@ AssessResult AshaAssessor::assess_trial(const std::string& trial_id,
     }
   }
   return AssessResult::kGood;
+}
+
+// Its registry entry (assessor/registry.cc lists it).
+AssessorSpec asha_assessor_spec() {
+  AssessorSpec s = assessor_spec_named(
+      "ASHA",
+      "asynchronous successive halving (Li et al. 2020), Archer's: at rungs "
+      "min_step * reduction_factor^k intermediate results a trial goes on "
+      "only if its result there is in the top 1/reduction_factor of the "
+      "results recorded at that rung so far; works with every tuner");
+  s.args.args = {assessor_optimize_mode_arg(),
+                 {"reduction_factor",
+                  TunerArg::Type::kInt,
+                  3,
+                  2,
+                  100,
+                  {},
+                  "eta: the fraction 1/eta of trials that go on at each rung"},
+                 {"min_step",
+                  TunerArg::Type::kInt,
+                  1,
+                  1,
+                  100000,
+                  {},
+                  "the first rung, in intermediate results"},
+                 {"max_step",
+                  TunerArg::Type::kInt,
+                  100,
+                  1,
+                  100000,
+                  {},
+                  "no rung beyond this step (the full training length)"},
+                 {"brackets",
+                  TunerArg::Type::kInt,
+                  1,
+                  1,
+                  10,
+                  {},
+                  "Hyperband-style brackets: bracket b's first rung is "
+                  "min_step * reduction_factor^b; trials are spread over "
+                  "them by id (1: plain ASHA)"},
+                 {"rung_value",
+                  TunerArg::Type::kString,
+                  "last",
+                  0,
+                  -1,
+                  {"last", "best"},
+                  "a trial's result at a rung: its result at that step "
+                  "(last, as Li et al.) or its best up to that step (best: "
+                  "steadier on noisy curves)"}};
+  s.args.check = [](const Json& a) {
+    if (a["min_step"].get<int>() > a["max_step"].get<int>()) {
+      return Status::invalid_argument("classArgs.min_step (" +
+                                      dumps(a["min_step"]) +
+                                      ") must not exceed classArgs.max_step (" +
+                                      dumps(a["max_step"]) + ")");
+    }
+    return Status::ok();
+  };
+  s.factory = [](const Json& a) {
+    return std::make_unique<AshaAssessor>(
+        assessor_mode_of(a), a["reduction_factor"].get<int>(),
+        a["min_step"].get<int>(), a["max_step"].get<int>(),
+        a["brackets"].get<int>(), a["rung_value"] == "best");
+  };
+  return s;
 }
 
 }  // namespace archer

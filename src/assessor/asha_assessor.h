@@ -48,6 +48,9 @@ class AshaAssessor : public Assessor {
   std::string reason_;
 };
 
+// AshaAssessor's registry entry: NNI's name, classArgs and factory.
+AssessorSpec asha_assessor_spec();
+
 }  // namespace archer
 
 #endif  // ARCHER_ASSESSOR_ASHA_ASSESSOR_H_

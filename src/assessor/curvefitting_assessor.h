@@ -51,6 +51,9 @@ class CurvefittingAssessor : public Assessor {
   std::string reason_;
 };
 
+// CurvefittingAssessor's registry entry: NNI's name, classArgs and factory.
+AssessorSpec curvefitting_assessor_spec();
+
 }  // namespace archer
 
 #endif  // ARCHER_ASSESSOR_CURVEFITTING_ASSESSOR_H_

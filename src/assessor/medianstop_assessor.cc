@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "archer/json.h"
+#include "assessor/assessor_args.h"
 
 namespace archer {
 
@@ -48,6 +49,21 @@ void MedianstopAssessor::trial_end(const std::string& trial_id, bool success) {
     completed_avg_[trial_id] = std::move(avg);
   }
   running_.erase(it);
+}
+
+// Its registry entry (assessor/registry.cc lists it).
+AssessorSpec medianstop_assessor_spec() {
+  AssessorSpec s = assessor_spec_named(
+      "Medianstop",
+      "the median stopping rule (Google Vizier), as NNI's: stop a trial whose "
+      "best intermediate result is worse than the median of the completed "
+      "trials' running averages at the same step");
+  s.args.args = {assessor_optimize_mode_arg(), start_step_arg(0)};
+  s.factory = [](const Json& a) {
+    return std::make_unique<MedianstopAssessor>(assessor_mode_of(a),
+                                                a["start_step"].get<int>());
+  };
+  return s;
 }
 
 }  // namespace archer

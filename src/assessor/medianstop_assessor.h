@@ -34,6 +34,9 @@ class MedianstopAssessor : public Assessor {
   std::string reason_;
 };
 
+// MedianstopAssessor's registry entry: NNI's name, classArgs and factory.
+AssessorSpec medianstop_assessor_spec();
+
 }  // namespace archer
 
 #endif  // ARCHER_ASSESSOR_MEDIANSTOP_ASSESSOR_H_

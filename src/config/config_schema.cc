@@ -11,10 +11,17 @@
 namespace archer {
 namespace config {
 
-namespace {
-
 bool positive_int(const Json& v) { return v.get<long long>() >= 1; }
 bool non_negative_int(const Json& v) { return v.get<long long>() >= 0; }
+
+Status check_positive(const std::string& key, long long n) {
+  if (n >= 1) return Status::ok();
+  return Status::invalid_argument(key + ": expected " + kPositiveInteger +
+                                  ", got " + std::to_string(n));
+}
+
+namespace {
+
 bool non_empty_string(const Json& v) { return !v.get<std::string>().empty(); }
 bool finite_number(const Json& v) {
   return v.is_number() && std::isfinite(v.get<double>());
@@ -104,7 +111,7 @@ const Section& top_level_section() {
              "an existing directory",
              {},
              "where trials run"},
-            {"trialConcurrency", KeyType::kInt, Json(), true, "an integer >= 1",
+            {"trialConcurrency", KeyType::kInt, Json(), true, kPositiveInteger,
              positive_int, "how many trials run at once"},
             {"trialGpuNumber", KeyType::kInt, Json(), false, "an integer >= 0",
              non_negative_int,
@@ -118,7 +125,7 @@ const Section& top_level_section() {
              "a duration such as 30m, 1.5h, 2d",
              {},
              "stop proposing trials after this long"},
-            {"maxTrialNumber", KeyType::kInt, Json(), false, "an integer >= 1",
+            {"maxTrialNumber", KeyType::kInt, Json(), false, kPositiveInteger,
              positive_int, "stop after this many trials"},
             {"maxTrialDuration",
              KeyType::kDuration,

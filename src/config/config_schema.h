@@ -14,6 +14,14 @@
 namespace archer {
 namespace config {
 
+// The one definition of "an integer >= 1" (config keys, updates, the
+// training services' concurrency): the expectation's words, the check of a
+// key's value, and the error for a number.
+inline constexpr char kPositiveInteger[] = "an integer >= 1";
+bool positive_int(const Json& v);
+bool non_negative_int(const Json& v);
+Status check_positive(const std::string& key, long long n);
+
 enum class KeyType {
   kString,
   kInt,

@@ -4,10 +4,8 @@
 
 #include <filesystem>
 
-#include "archer/tuner.h"
 #include "common/log.h"
 #include "common/time_util.h"
-#include "dispatcher/nni_python.h"
 #include "experiment/experiment_index.h"
 #include "store/experiment_files.h"
 #include "training_service/platform.h"
@@ -28,36 +26,6 @@ StatusOr<std::string> start_server(RestServer& rest,
   const std::string base =
       "http://127.0.0.1:" + std::to_string(rest.port()) + rest.url_prefix();
   return "Web UI: " + base + "/\nREST API: " + base + "/api/v1/nni\n";
-}
-
-// How NNI's dispatcher runs for `config`: the Python that has NNI, NNI's
-// environment for it (nnimanager.ts's setupTuner), its log in the
-// experiment's log folder.
-StatusOr<DispatcherOptions> dispatcher_options(const ExperimentConfig& config,
-                                               const std::string& dir) {
-  auto python = find_nni_python(config.python_interpreter);
-  if (!python.is_ok()) return python.status();
-  DispatcherOptions o;
-  o.python = python.value().python;
-  o.channel = python.value().channel;
-  o.exp_params = config.dispatcher_params;
-  o.log_path = files::dispatcher_log_path(dir);
-  std::error_code ec;
-  std::filesystem::create_directories(files::checkpoint_dir(dir), ec);
-  o.env["NNI_CHECKPOINT_DIRECTORY"] = files::checkpoint_dir(dir);
-  o.env["NNI_LOG_DIRECTORY"] = files::log_dir(dir);
-  o.env["NNI_LOG_LEVEL"] = config.log_level;
-  o.env["NNI_INCLUDE_INTERMEDIATE_RESULTS"] = "false";
-  const Json gpus = config.canonical.value("tunerGpuIndices", Json());
-  if (gpus.is_array()) {
-    std::string list;
-    for (const auto& g : gpus) list += (list.empty() ? "" : ",") + dumps(g);
-    o.env["CUDA_VISIBLE_DEVICES"] = list;
-  } else if (!gpus.is_null()) {
-    o.env["CUDA_VISIBLE_DEVICES"] =
-        gpus.is_string() ? gpus.get<std::string>() : dumps(gpus);
-  }
-  return o;
 }
 
 }  // namespace
@@ -133,27 +101,16 @@ StatusOr<std::unique_ptr<Experiment>> Experiment::open(
   const std::string source =
       resume || config.config_path.empty() ? db : config.config_path;
   // Archer's own tuner, or NNI's dispatcher (started by the manager).
-  std::unique_ptr<Tuner> tuner;
-  std::optional<DispatcherOptions> dispatcher;
-  if (config.external_tuner) {
-    auto options = dispatcher_options(config, dir);
-    if (!options.is_ok()) return options.status().with_context(source);
-    dispatcher = std::move(options).value();
-  } else {
-    auto created = create_tuner(config.tuner_name, config.tuner_class_args);
-    if (!created.is_ok()) return created.status().with_context(source);
-    tuner = std::move(created).value();
-  }
+  auto proposer = make_proposer(config, id, dir, e->store_.get());
+  if (!proposer.is_ok()) return proposer.status().with_context(source);
   PlatformContext platform;
   platform.experiment_id = id;
   platform.experiment_dir = dir;
   auto service = create_training_service(config, platform);
   if (!service.is_ok()) return service.status().with_context(source);
   e->manager_ = std::make_unique<ExperimentManager>(
-      config, id, dir, std::move(tuner), std::move(service).value(),
+      config, id, dir, std::move(proposer).value(), std::move(service).value(),
       e->store_.get());
-  if (dispatcher)
-    e->manager_->use_dispatcher(*dispatcher, DispatcherClient::Timeouts());
   // The port first: a busy one fails the create before any trial starts.
   e->rest_ = std::make_unique<RestServer>(db);
   e->rest_->set_commands(&e->commands_);

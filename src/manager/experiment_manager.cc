@@ -1,14 +1,15 @@
 #include "manager/experiment_manager.h"
 
-#include <cstdio>
-#include <thread>
+#include <algorithm>
+#include <limits>
 
 #include "archer/assessor.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "manager/dispatcher_proposer.h"
+#include "manager/tuner_proposer.h"
 #include "store/experiment_files.h"
 #include "store/trial_value.h"
-#include "tuner/sampling.h"
 
 namespace archer {
 
@@ -40,66 +41,62 @@ std::string random_trial_id(std::mt19937_64& rng) {
 ExperimentManager::ExperimentManager(ExperimentConfig config,
                                      std::string experiment_id,
                                      std::string experiment_dir,
-                                     std::unique_ptr<Tuner> tuner,
+                                     std::unique_ptr<Proposer> proposer,
                                      std::unique_ptr<TrainingService> service,
                                      Store* store, std::uint64_t id_seed)
     : config_(std::move(config)),
       id_(std::move(experiment_id)),
       dir_(std::move(experiment_dir)),
-      tuner_(std::move(tuner)),
+      proposer_(std::move(proposer)),
       service_(std::move(service)),
       store_(store),
-      rng_(id_seed) {}
+      rng_(id_seed),
+      ledger_(direction_of(config_)) {}
+
+ExperimentManager::ExperimentManager(ExperimentConfig config,
+                                     std::string experiment_id,
+                                     std::string experiment_dir,
+                                     std::unique_ptr<Tuner> tuner,
+                                     std::unique_ptr<TrainingService> service,
+                                     Store* store, std::uint64_t id_seed)
+    : ExperimentManager(config, experiment_id, experiment_dir,
+                        std::unique_ptr<Proposer>(), std::move(service), store,
+                        id_seed) {
+  if (tuner) {
+    proposer_ = std::make_unique<TunerProposer>(config_, id_, dir_,
+                                                std::move(tuner), store_);
+  }
+}
+
+ExperimentManager::~ExperimentManager() = default;
 
 void ExperimentManager::use_dispatcher(DispatcherOptions options,
                                        DispatcherClient::Timeouts timeouts) {
-  dispatcher_options_ = std::move(options);
-  dispatcher_timeouts_ = timeouts;
+  proposer_ = std::make_unique<DispatcherProposer>(std::move(options), timeouts,
+                                                   config_.search_space_json,
+                                                   config_.tuner_name, id_);
 }
 
-Status ExperimentManager::prepare_tuner() {
-  std::optional<bool> default_objective;
-  for (const auto& o : config_.objectives) {
-    if (o.metric == "default") default_objective = o.maximize;
-  }
-  mode_ = optimize_mode_of(default_objective, config_.tuner_class_args);
+Status ExperimentManager::prepare() {
+  if (!proposer_) return Status::internal("the proposer is missing");
+  if (!service_) return Status::internal("the training service is missing");
   if (!config_.assessor_name.empty() && !config_.external_assessor) {
     auto assessor =
         create_assessor(config_.assessor_name, config_.assessor_class_args);
     if (!assessor.is_ok()) return assessor.status();
     assessor_ = std::move(assessor).value();
   }
-  if (!config_.constraints.empty() && !probe_) {
-    probe_ = std::make_unique<CostProbe>(config_, id_, dir_, store_);
-    progress_.rejected = probe_->totals().rejected;
-    if (service_) service_->set_wake_fd(probe_->fd());
-  }
-  if (dispatcher_options_) {
-    if (!service_) return Status::internal("the training service is missing");
-    return Status::ok();  // started by start() or resume()
-  }
-  if (!tuner_) return Status::internal("the tuner is missing");
-  Status st = tuner_->update_search_space(config_.search_space);
-  if (st.is_ok()) st = tuner_->check_concurrency(config_.trial_concurrency);
-  if (st.is_ok()) {
-    const std::string warning =
-        tuner_->concurrency_warning(config_.trial_concurrency);
-    if (!warning.empty()) log_warning("archer", warning);
-  }
-  return st;
+  return Status::ok();
 }
 
 Status ExperimentManager::start() {
   start_ = elapsed_saved_ = std::chrono::steady_clock::now();
-  Status st = prepare_tuner();
+  Status st = prepare();
+  if (st.is_ok()) st = proposer_->start();
   if (!st.is_ok()) return st;
+  service_->set_wake_fd(proposer_->fd());
   spaces_ = {config_.search_space};
   space_json_ = {config_.search_space_json};
-  space_generation_ = 0;
-  if (dispatcher_options_) {
-    st = start_dispatcher(ExternalTuner::Resume());
-    if (!st.is_ok()) return st;
-  }
   st = save_config();
   if (st.is_ok()) st = store_->put_value(store_keys::kExperimentId, id_);
   if (st.is_ok()) st = store_->put_value(store_keys::kStartTime, now_ms());
@@ -107,17 +104,19 @@ Status ExperimentManager::start() {
   return set_status(ExperimentStatus::kRunning, true);
 }
 
-std::string ExperimentManager::exhausted_message() const {
-  const SearchSpace& space = config_.search_space;
-  char count[32];
-  std::snprintf(count, sizeof count, "%.0f", tuner::space_size(space));
-  std::string m = std::string("search space exhausted: all ") + count +
-                  " architectures tried";
-  if (progress_.rejected > 0) {
-    m += " (" + std::to_string(progress_.rejected) +
-         " of them rejected by the constraints)";
+Progress ExperimentManager::progress() const {
+  Progress p = progress_;
+  const Ledger::Counts& c = ledger_.counts();
+  p.succeeded = c.succeeded;
+  p.failed = c.failed;
+  p.early_stopped = c.early_stopped;
+  p.rejected = proposer_ ? proposer_->rejected() : 0;
+  if (const auto& best = ledger_.best()) {
+    p.best_metric = best->value;
+    p.best_trial_id = best->trial_id;
+    p.best_architecture = best->parameters;
   }
-  return m;
+  return p;
 }
 
 Status ExperimentManager::set_status(ExperimentStatus status, bool force) {
@@ -155,24 +154,13 @@ Status ExperimentManager::save_elapsed() {
   return store_->put_value(store_keys::kElapsedSeconds, elapsed());
 }
 
-Status ExperimentManager::maybe_checkpoint(bool force) {
-  constexpr int kEvery = 10;  // trial ends between checkpoints
-  if (!tuner_ || ended_ == checkpointed_ ||
-      (!force && ended_ - checkpointed_ < kEvery))
-    return Status::ok();
-  Json state = tuner_->save();
-  checkpointed_ = ended_;
-  if (state.is_null()) return Status::ok();  // nothing learned to keep
-  // Trials that ended after this checkpoint: those still live now, and those
-  // ending later than the last end seen (see resume()).
-  Json live = Json::array();
-  for (const auto& [id, l] : live_) live.push_back(id);
-  Json checkpoint = {{"state", std::move(state)},
-                     {"until", last_end_ms_},
-                     {"live", live},
-                     {"imported", imported_},
-                     {"generation", space_generation_}};
-  return store_->put_value(store_keys::kTunerCheckpoint, checkpoint);
+Status ExperimentManager::checkpoint(bool force) {
+  CheckpointContext c;
+  c.ended = ledger_.counts().ended();
+  c.last_end_ms = ledger_.last_end_ms();
+  for (const auto& [id, l] : live_) c.live.push_back(id);
+  c.imported = imported_;
+  return proposer_->checkpoint(force, c);
 }
 
 TrialSpec ExperimentManager::spec_for(const TrialRow& row) const {
@@ -214,36 +202,21 @@ StatusOr<std::string> ExperimentManager::new_trial_id() {
   return Status::internal("no unused trial id after 100 draws");
 }
 
-Status ExperimentManager::submit_one(std::int64_t parameter_id,
-                                     const Architecture& arch) {
-  rejected_in_a_row_ = 0;
-  Json record = Json::object();
-  record["parameter_id"] = parameter_id;
-  record["parameter_source"] = "algorithm";
-  record["parameters"] = architecture_to_json(config_.search_space, arch);
-  record["parameter_index"] = 0;
-  return submit_record(record, arch);
-}
-
-Status ExperimentManager::submit_record(const Json& record,
-                                        const Architecture& arch) {
-  const Json nni_pid = record.value("parameter_id", Json());
-  const std::optional<std::int64_t> pid =
-      nni_pid.is_number_integer()
-          ? std::optional<std::int64_t>(nni_pid.get<std::int64_t>())
-          : std::nullopt;
-  if (pid) next_parameter_id_ = std::max(next_parameter_id_, *pid + 1);
+Status ExperimentManager::submit(Proposed p) {
+  if (p.parameter_id >= 0)
+    next_parameter_id_ = std::max(next_parameter_id_, p.parameter_id + 1);
   TrialRow row;
   auto trial_id = new_trial_id();
   if (!trial_id.is_ok()) return trial_id.status();
   row.trial_id = trial_id.value();
   row.sequence_id = next_sequence_id_++;
-  row.parameter_id = pid;
-  row.parameters = dumps(record);
+  if (p.record.value("parameter_id", Json()).is_number_integer())
+    row.parameter_id = p.parameter_id;
+  row.parameters = dumps(p.record);
   row.status = TrialStatus::kWaiting;
   row.submit_time = now_ms();
   row.trial_dir = files::trial_dir(dir_, row.trial_id);
-  row.generation = space_generation_;
+  row.generation = static_cast<int>(spaces_.size()) - 1;
   // The trial and the counters that produced it are stored together.
   Status st = store_->transaction([&] {
     Status s = store_->insert_trial(row);
@@ -254,81 +227,53 @@ Status ExperimentManager::submit_record(const Json& record,
     return s;
   });
   if (!st.is_ok()) return st;
-  TrialSpec spec = spec_for(row);
   ++progress_.submitted;
-  Status started = service_->submit(spec);
+  Status started = service_->submit(spec_for(row));
   if (!started.is_ok()) {
     row.status = TrialStatus::kFailed;
     row.end_time = now_ms();
     row.message = started.message();
-    count_end(row.status);
-    if (tuner_) tuner_->trial_end(pid.value_or(-1), false);
-    if (external_)
-      external_->trial_end(row.trial_id, to_string(row.status), row.parameters);
+    ledger_.ended(row.trial_id, row.sequence_id, row.status, row.end_time);
+    proposer_->ended(row.trial_id, p, row.status, false);
     Status recorded = store_->update_trial(row);
     if (!recorded.is_ok()) return recorded;
     // The environment refused to start a trial (disk full, no fork): stop here
     // rather than turning every remaining proposal into a failed trial.
     return started.with_context("cannot start trial " + row.trial_id);
   }
-  live_[row.trial_id] = Live{pid.value_or(-1),
-                             arch,
-                             std::nullopt,
-                             false,
-                             space_generation_,
-                             record.value("parameters", Json()),
-                             {},
-                             "",
-                             nni_pid,
-                             row.parameters};
+  Live& live = live_[row.trial_id];
+  live.proposal = std::move(p);
+  live.sequence = row.sequence_id;
   return Status::ok();
 }
 
 Status ExperimentManager::fill_slots() {
-  if (dispatcher_options_) return fill_from_dispatcher();
   const bool over_time = config_.max_experiment_duration &&
                          elapsed() >= *config_.max_experiment_duration;
-  constexpr int kMaxRejectedInARow = 1000;
-  // (While a proposal waits for its probe, it holds the next free slot.)
-  while (service_->free_slots() > 0 && !probing_ && !waiting_for_end_ &&
-         !exhausted_ && !over_time &&
-         (!config_.max_trial_number ||
-          progress_.submitted < *config_.max_trial_number)) {
-    Proposal p = tuner_->generate_parameters(next_parameter_id_);
-    if (p.kind == Proposal::Kind::kNotReady) {
-      waiting_for_end_ = true;
-      break;
-    }
-    if (p.kind == Proposal::Kind::kExhausted) {
-      exhausted_ = true;
-      progress_.message = exhausted_message();
-      break;
-    }
-    const std::int64_t pid = next_parameter_id_++;
-    if (probe_) {
-      auto wait = check_then_submit(pid, p.architecture);
-      if (!wait.is_ok()) return wait.status();
-      if (rejected_in_a_row_ >= kMaxRejectedInARow) {
-        exhausted_ = true;
-        progress_.message = "the constraints rejected the last " +
-                            std::to_string(rejected_in_a_row_) +
-                            " proposals in a row";
-      }
-      if (wait.value()) break;
-      continue;
-    }
-    Status st = submit_one(pid, p.architecture);
+  const int budget =
+      config_.max_trial_number
+          ? static_cast<int>(std::clamp<std::int64_t>(
+                *config_.max_trial_number - progress_.submitted, 0, 1 << 30))
+          : std::numeric_limits<int>::max();
+  const int wanted =
+      over_time ? 0 : std::max(0, std::min(service_->free_slots(), budget));
+  auto proposals = proposer_->propose(wanted);
+  if (!proposals.is_ok()) return proposals.status();
+  for (Proposed& p : proposals.value()) {
+    Status st = submit(std::move(p));
     if (!st.is_ok()) return st;
   }
-  if (probing_) return set_status(ExperimentStatus::kRunning);
-  const bool no_more = exhausted_ || over_time ||
-                       (config_.max_trial_number &&
-                        progress_.submitted >= *config_.max_trial_number);
-  if (no_more) {
+  const Outlook next = proposer_->outlook();
+  // (While a proposal is checked, it holds the next free slot.)
+  if (next.kind == Outlook::Kind::kChecking)
+    return set_status(ExperimentStatus::kRunning);
+  if (next.kind == Outlook::Kind::kExhausted) progress_.message = next.why;
+  const int left = budget - static_cast<int>(proposals.value().size());
+  if (next.kind == Outlook::Kind::kExhausted || over_time || left <= 0) {
     return set_status(live_.empty() ? ExperimentStatus::kDone
                                     : ExperimentStatus::kNoMoreTrial);
   }
-  if (waiting_for_end_ && live_.empty()) {
+  if (next.kind == Outlook::Kind::kWaiting && live_.empty()) {
     progress_.message =
         "the tuner has nothing to propose and no trial is running";
     return set_status(ExperimentStatus::kDone);
@@ -355,199 +300,83 @@ void ExperimentManager::warn_if_conflicting(const TrialEvent& e) {
 
 Status ExperimentManager::handle(const TrialEvent& e) {
   auto live = live_.find(e.trial_id);
-  // Metrics (the frequent events) need no trial row; state changes read it
-  // first.
-  TrialRow row;
-  if (e.kind != TrialEvent::Kind::kMetric) {
-    auto row_or = store_->trial(e.trial_id);
-    if (!row_or.is_ok()) return row_or.status();
-    if (!row_or.value()) return Status::ok();
-    row = *row_or.value();
-    if (is_terminal(row.status)) return Status::ok();
-  }
-  switch (e.kind) {
-    case TrialEvent::Kind::kStarted:
-      if (live != live_.end() && !live->second.started) {
-        live->second.started =
-            std::chrono::steady_clock::now() -
-            std::chrono::milliseconds(std::max<std::int64_t>(
-                0, e.time_ms > 0 ? now_ms() - e.time_ms : 0));
-      }
-      row.status = TrialStatus::kRunning;
-      row.start_time = e.time_ms;
-      row.handle = e.handle;
-      ++progress_.running;
-      return store_->update_trial(row);
-    case TrialEvent::Kind::kMetric: {
-      if (e.metric_type == MetricType::kRequestParameter) return Status::ok();
-      auto inserted = store_->insert_metric(
-          MetricRow{e.trial_id, e.parameter_id, e.metric_type,
-                    e.metric_sequence, e.metric_value, e.time_ms});
-      if (!inserted.is_ok()) return inserted.status();
-      if (!inserted.value()) warn_if_conflicting(e);
-      if (external_ && live != live_.end()) {
-        external_->metric(e.trial_id, live->second.nni_parameter_id,
-                          to_string(e.metric_type), e.metric_sequence,
-                          e.metric_value);
-      }
-      if (e.metric_type == MetricType::kPeriodical && live != live_.end())
-        assess(e, live->second);
-      // (An adopted trial's FINAL may be stored already and still be news to
-      // the tuner, so has_final decides, not the insertion.)
-      if (e.metric_type != MetricType::kFinal || live == live_.end() ||
-          live->second.has_final) {
-        return Status::ok();
-      }
-      // The trial's value: its first usable FINAL (store/trial_value.h).
-      StatusOr<double> value = final_scalar(e.metric_value);
-      if (!value.is_ok()) {
-        log_warning("archer", "trial " + e.trial_id + ": " +
-                                  value.status().message() +
-                                  "; the trial counts as failed for the tuner");
-        return Status::ok();
-      }
-      live->second.has_final = true;
-      if (tuner_ && live->second.generation == space_generation_) {
-        if (config_.objectives.empty()) {
-          tuner_->receive_trial_result(live->second.parameter_id,
-                                       live->second.architecture,
-                                       to_reward(value.value(), mode_));
-        } else {
-          feed_objectives(e.trial_id, live->second, e.metric_value);
-        }
-      }
-      // What the trial was given, in its own generation's space.
-      note_result(e.trial_id, value.value(), live->second.parameters);
+  if (e.kind == TrialEvent::Kind::kMetric) {  // needs no trial row
+    if (e.metric_type == MetricType::kRequestParameter) return Status::ok();
+    auto inserted = store_->insert_metric(
+        MetricRow{e.trial_id, e.parameter_id, e.metric_type, e.metric_sequence,
+                  e.metric_value, e.time_ms});
+    if (!inserted.is_ok()) return inserted.status();
+    if (!inserted.value()) warn_if_conflicting(e);
+    if (live == live_.end()) return Status::ok();
+    proposer_->metric(e.trial_id, live->second.proposal, e);
+    if (e.metric_type == MetricType::kPeriodical) assess(e, live->second);
+    // (An adopted trial's FINAL may be stored already and still be news to
+    // the proposer, so has_final decides, not the insertion.)
+    if (e.metric_type != MetricType::kFinal || live->second.has_final)
       return Status::ok();
-    }
-    case TrialEvent::Kind::kEnded: {
-      if (row.status == TrialStatus::kRunning) --progress_.running;
-      row.status = e.status;
-      row.end_time = e.time_ms;
-      row.exit_code = e.exit_code;
-      row.message = e.message;
-      if (live != live_.end()) {
-        if (e.status == TrialStatus::kEarlyStopped &&
-            !live->second.stop_reason.empty())
-          row.message = "stopped early: " + live->second.stop_reason;
-        if (assessor_ && !live->second.history.empty())
-          assessor_->trial_end(e.trial_id, e.status == TrialStatus::kSucceeded);
-      }
-      const bool success = e.status == TrialStatus::kSucceeded &&
-                           live != live_.end() && live->second.has_final;
-      count_end(e.status);
-      if (live != live_.end()) {
-        if (tuner_ && live->second.generation == space_generation_)
-          tuner_->trial_end(live->second.parameter_id, success);
-        if (external_)
-          external_->trial_end(e.trial_id, to_string(e.status),
-                               live->second.record);
-        live_.erase(live);
-      }
-      last_end_ms_ = std::max(last_end_ms_, e.time_ms);
-      waiting_for_end_ = false;
-      Status st = store_->update_trial(row);
-      if (st.is_ok()) st = save_elapsed();
-      if (st.is_ok() && e.start_failed) {
-        // As when submit() fails: the environment is broken; stop here
-        // rather than turning every remaining proposal into a failed trial.
-        return Status::io_error("cannot start trial " + e.trial_id + ": " +
-                                e.message);
-      }
-      return st;
-    }
+    return handle_final(e, live->second);
   }
+  auto row = store_->trial(e.trial_id);
+  if (!row.is_ok()) return row.status();
+  if (!row.value() || is_terminal(row.value()->status)) return Status::ok();
+  if (e.kind == TrialEvent::Kind::kEnded) return handle_end(e, *row.value());
+  if (live != live_.end() && !live->second.started) {
+    live->second.started = std::chrono::steady_clock::now() -
+                           std::chrono::milliseconds(std::max<std::int64_t>(
+                               0, e.time_ms > 0 ? now_ms() - e.time_ms : 0));
+  }
+  TrialRow started = *row.value();
+  started.status = TrialStatus::kRunning;
+  started.start_time = e.time_ms;
+  started.handle = e.handle;
+  ++progress_.running;
+  return store_->update_trial(started);
+}
+
+// The trial's value: its first usable FINAL (store/trial_value.h).
+Status ExperimentManager::handle_final(const TrialEvent& e, Live& live) {
+  StatusOr<double> value = final_scalar(e.metric_value);
+  if (!value.is_ok()) {
+    log_warning("archer", "trial " + e.trial_id + ": " +
+                              value.status().message() +
+                              "; the trial counts as failed for the tuner");
+    return Status::ok();
+  }
+  live.has_final = true;
+  proposer_->result(e.trial_id, live.proposal, value.value(), e.metric_value);
+  // What the trial was given, in its own generation's space.
+  ledger_.result(e.trial_id, live.sequence, value.value(),
+                 live.proposal.parameters());
   return Status::ok();
 }
 
-void ExperimentManager::note_result(const std::string& trial_id, double value,
-                                    const Json& parameters) {
-  if (progress_.best_metric &&
-      !better_value(value, *progress_.best_metric, mode_))
-    return;
-  progress_.best_metric = value;
-  progress_.best_trial_id = trial_id;
-  progress_.best_architecture = parameters;
-}
-
-void ExperimentManager::count_end(TrialStatus status) {
-  if (status == TrialStatus::kSucceeded) {
-    ++progress_.succeeded;
-  } else if (status == TrialStatus::kEarlyStopped) {
-    ++progress_.early_stopped;
-  } else {
-    ++progress_.failed;
+Status ExperimentManager::handle_end(const TrialEvent& e, TrialRow row) {
+  auto live = live_.find(e.trial_id);
+  if (row.status == TrialStatus::kRunning) --progress_.running;
+  row.status = e.status;
+  row.end_time = e.time_ms;
+  row.exit_code = e.exit_code;
+  row.message = e.message;
+  ledger_.ended(row.trial_id, row.sequence_id, e.status, e.time_ms);
+  if (live != live_.end()) {
+    const Live& l = live->second;
+    if (e.status == TrialStatus::kEarlyStopped && !l.stop_reason.empty())
+      row.message = "stopped early: " + l.stop_reason;
+    if (assessor_ && !l.history.empty())
+      assessor_->trial_end(e.trial_id, e.status == TrialStatus::kSucceeded);
+    proposer_->ended(e.trial_id, l.proposal, e.status,
+                     e.status == TrialStatus::kSucceeded && l.has_final);
+    live_.erase(live);
   }
-  ++ended_;
-}
-
-void ExperimentManager::feed_objectives(const std::string& trial_id,
-                                        const Live& live,
-                                        const std::string& final_text) {
-  auto values = objective_values(final_text, config_.objectives);
-  if (!values.is_ok()) {
-    log_warning("archer", "trial " + trial_id + ": " +
-                              values.status().message() +
-                              "; the trial counts as failed for the tuner");
-    return;
+  Status st = store_->update_trial(row);
+  if (st.is_ok()) st = save_elapsed();
+  if (st.is_ok() && e.start_failed) {
+    // As when submit() fails: the environment is broken; stop here rather
+    // than turning every remaining proposal into a failed trial.
+    return Status::io_error("cannot start trial " + e.trial_id + ": " +
+                            e.message);
   }
-  tuner_->receive_trial_results(
-      live.parameter_id, live.architecture,
-      objective_rewards(values.value(), config_.objectives));
-}
-
-StatusOr<bool> ExperimentManager::check_then_submit(std::int64_t parameter_id,
-                                                    const Architecture& arch) {
-  const Json parameters = architecture_to_json(config_.search_space, arch);
-  auto cached = probe_->cached(parameters);
-  if (!cached.is_ok()) return cached.status();
-  if (!cached.value()) {
-    probe_->start(parameter_id, parameters);
-    probing_ = Probing{parameter_id, arch};
-    return true;
-  }
-  if (!cached.value()->feasible()) {
-    Status st = reject(parameter_id, arch, *cached.value());
-    if (!st.is_ok()) return st;
-    return false;
-  }
-  Status st = submit_one(parameter_id, arch);
-  if (!st.is_ok()) return st;
-  return false;
-}
-
-Status ExperimentManager::poll_probe() {
-  if (!probe_ || !probing_) return Status::ok();
-  std::optional<CostProbe::Finished> done = probe_->take();
-  if (!done) return Status::ok();
-  const Probing p = *probing_;
-  probing_.reset();
-  if (!done->verdict.is_ok()) {
-    if (tuner_) tuner_->trial_end(p.parameter_id, false);
-    return done->verdict.status().with_context("probing the costs of " +
-                                               dumps(done->parameters));
-  }
-  const ProbeVerdict& v = done->verdict.value();
-  if (!v.feasible()) return reject(p.parameter_id, p.architecture, v);
-  const bool budget = !config_.max_trial_number ||
-                      progress_.submitted < *config_.max_trial_number;
-  if (!budget || service_->free_slots() <= 0) {
-    // The budget was lowered meanwhile (update trialnum): not a trial.
-    if (tuner_) tuner_->trial_end(p.parameter_id, false);
-    return Status::ok();
-  }
-  return submit_one(p.parameter_id, p.architecture);
-}
-
-Status ExperimentManager::reject(std::int64_t parameter_id,
-                                 const Architecture& arch,
-                                 const ProbeVerdict& verdict) {
-  ++progress_.rejected;
-  ++rejected_in_a_row_;
-  if (tuner_) tuner_->infeasible(parameter_id, arch);
-  log_info("archer", "proposal " + std::to_string(parameter_id) +
-                         " rejected before training: " + verdict.violated);
-  return probe_->count_rejection();
+  return st;
 }
 
 std::vector<double> ExperimentManager::gapless_prefix(
@@ -579,13 +408,19 @@ void ExperimentManager::assess(const TrialEvent& e, Live& live) {
   const std::vector<double> prefix = gapless_prefix(live.history);
   if (static_cast<std::int64_t>(prefix.size()) < e.metric_sequence) return;
   if (assessor_->assess_trial(e.trial_id, prefix) != AssessResult::kBad) return;
-  live.stop_reason = assessor_->last_reason();
-  if (live.stop_reason.empty())
-    live.stop_reason =
+  std::string reason = assessor_->last_reason();
+  if (reason.empty())
+    reason =
         config_.assessor_name + " at step " + std::to_string(prefix.size());
-  log_info("archer", "trial " + e.trial_id + ": " + live.stop_reason);
-  (void)cancel_trial(e.trial_id, TrialStatus::kEarlyStopped,
-                     "stopping (assessor)");
+  stop_early(e.trial_id, live, reason);
+}
+
+void ExperimentManager::stop_early(const std::string& id, Live& live,
+                                   const std::string& reason) {
+  if (!live.stop_reason.empty()) return;
+  live.stop_reason = reason;
+  log_info("archer", "trial " + id + ": " + reason);
+  (void)cancel_trial(id, TrialStatus::kEarlyStopped, "stopping (assessor)");
 }
 
 Status ExperimentManager::cancel_trial(const std::string& id,
@@ -597,6 +432,21 @@ Status ExperimentManager::cancel_trial(const std::string& id,
   return st;
 }
 
+// Counted from the trial's start, as NNI counts RUNNING trials only.
+void ExperimentManager::cancel_over_duration() {
+  if (!config_.max_trial_duration) return;
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [id, l] : live_) {
+    if (!l.started || l.over_duration ||
+        std::chrono::duration<double>(now - *l.started).count() <=
+            *config_.max_trial_duration)
+      continue;
+    l.over_duration = true;
+    (void)cancel_trial(id, TrialStatus::kEarlyStopped,
+                       "stopping (maxTrialDuration)");
+  }
+}
+
 StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
   if (progress_.status == ExperimentStatus::kDone ||
       progress_.status == ExperimentStatus::kStopped)
@@ -604,29 +454,23 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
   Status st = fill_slots();
   if (!st.is_ok()) return st;
   if (progress_.status == ExperimentStatus::kDone) return false;
-  if (config_.max_trial_duration) {
-    // Counted from the trial's start, as NNI counts RUNNING trials only.
-    const auto now = std::chrono::steady_clock::now();
-    for (auto& [id, l] : live_) {
-      if (!l.started || l.over_duration ||
-          std::chrono::duration<double>(now - *l.started).count() <=
-              *config_.max_trial_duration)
-        continue;
-      l.over_duration = true;
-      (void)cancel_trial(id, TrialStatus::kEarlyStopped,
-                         "stopping (maxTrialDuration)");
-    }
-  }
+  cancel_over_duration();
   auto events = service_->poll(timeout);
   if (!events.is_ok()) return events.status().with_context("training service");
   for (const auto& e : events.value()) {
     st = handle(e);
     if (!st.is_ok()) return st;
   }
-  st = poll_dispatcher();
-  if (st.is_ok()) st = poll_probe();
+  st = proposer_->poll();
   if (!st.is_ok()) return st;
-  st = maybe_checkpoint(false);
+  for (const std::string& id : proposer_->take_kills()) {
+    auto live = live_.find(id);
+    if (live == live_.end()) continue;
+    stop_early(
+        id, live->second,
+        "the assessor in NNI's dispatcher (" + config_.assessor_name + ")");
+  }
+  st = checkpoint(false);
   if (st.is_ok() && std::chrono::steady_clock::now() - elapsed_saved_ >
                         std::chrono::seconds(5))
     st = save_elapsed();
@@ -634,19 +478,22 @@ StatusOr<bool> ExperimentManager::step(std::chrono::milliseconds timeout) {
   progress_.elapsed_seconds = elapsed();
   st = fill_slots();
   if (!st.is_ok()) return st;
-  if (progress_.status == ExperimentStatus::kDone) {
-    Status end = store_->put_value(store_keys::kEndTime, now_ms());
-    if (end.is_ok()) end = save_elapsed();
-    if (end.is_ok()) end = maybe_checkpoint(true);
-    if (!end.is_ok()) return end;
-    // NNI's workers notice TE within their 3-second queue timeout.
-    if (external_) external_->terminate(std::chrono::seconds(5));
-    return false;
-  }
-  return true;
+  if (progress_.status != ExperimentStatus::kDone) return true;
+  // NNI's workers notice TE within their 3-second queue timeout.
+  st = record_end(std::chrono::seconds(5));
+  if (!st.is_ok()) return st;
+  return false;
 }
 
-Status ExperimentManager::stop(std::chrono::milliseconds wait) {
+Status ExperimentManager::record_end(std::chrono::milliseconds grace) {
+  proposer_->terminate(grace);
+  Status st = store_->put_value(store_keys::kEndTime, now_ms());
+  if (st.is_ok()) st = save_elapsed();
+  if (st.is_ok()) st = checkpoint(true);
+  return st;
+}
+
+Status ExperimentManager::end_live_trials(std::chrono::milliseconds wait) {
   for (const auto& [id, l] : live_)
     (void)cancel_trial(id, TrialStatus::kUserCanceled, "stopping");
   const auto limit = std::chrono::steady_clock::now() + wait;
@@ -659,12 +506,26 @@ Status ExperimentManager::stop(std::chrono::milliseconds wait) {
       if (!st.is_ok()) return st;
     }
   }
-  if (external_) external_->terminate(std::chrono::seconds(5));
-  Status st = store_->put_value(store_keys::kEndTime, now_ms());
-  if (st.is_ok()) st = save_elapsed();
-  if (st.is_ok()) st = maybe_checkpoint(true);
+  return Status::ok();
+}
+
+Status ExperimentManager::stop(std::chrono::milliseconds wait) {
+  Status st = end_live_trials(wait);
+  if (st.is_ok()) st = record_end(std::chrono::seconds(5));
   if (!st.is_ok()) return st;
   return set_status(ExperimentStatus::kStopped);
+}
+
+Status ExperimentManager::fail(const Status& why) {
+  log_error("archer", why.message());
+  (void)end_live_trials(std::chrono::seconds(10));  // best effort
+  proposer_->terminate(std::chrono::milliseconds(500));
+  progress_.message = why.message();
+  Status st = store_->put_value(store_keys::kError, why.message());
+  if (st.is_ok()) st = store_->put_value(store_keys::kEndTime, now_ms());
+  if (st.is_ok()) st = save_elapsed();
+  Status status = set_status(ExperimentStatus::kError);
+  return st.is_ok() ? status : st;
 }
 
 }  // namespace archer

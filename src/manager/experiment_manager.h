@@ -1,48 +1,36 @@
 // The experiment loop (spec §4.4, without its 5-second ticks): fill free slots
-// from the tuner, wait for training-service events, store every event, feed the
-// tuner, repeat.
+// from the proposer (manager/proposer.h: Archer's tuners or NNI's
+// dispatcher), wait for training-service events, store every event, tell the
+// proposer, repeat.
 //
 // * A finished trial's slot is refilled in the same step that sees it end.
-// * "Not ready" from the tuner: ask again after the next trial ends
-// (concurrency is not lost).
-// * "Exhausted": no more proposals; the experiment is DONE when the running
-// trials finish.
-// * maxTrialNumber / maxExperimentDuration stop proposals (NO_MORE_TRIAL, then
-// DONE);
-//   maxTrialDuration cancels a trial as EARLY_STOPPED.
+// * The proposer "waiting" (a tuner not ready): asked again after the next
+//   end (concurrency is not lost); waiting with no trial running is DONE.
+//   "Exhausted": no more proposals; DONE when the running trials finish.
+// * maxTrialNumber / maxExperimentDuration stop proposals (NO_MORE_TRIAL,
+//   then DONE); maxTrialDuration cancels a trial as EARLY_STOPPED, counted
+//   from its start (a trial waiting in a queue is never stopped for it).
 // * With an assessor (config `assessor:`), each intermediate result is
 //   judged in the step that stores it; a Bad trial without a final result is
-//   cancelled EARLY_STOPPED, the reason in its message.
+//   cancelled EARLY_STOPPED, the reason in its message. The kills of NNI's
+//   assessors (in the dispatcher) end the same way.
 // * A trial the training service cannot start is stored as FAILED and step()
-// returns that
-//   error (the environment is broken; proposing more would only fail more
-//   trials).
+//   returns that error (the environment is broken; proposing more would only
+//   fail more trials).
 // * A trial's result is its first usable FINAL metric (store/trial_value.h);
-//   a trial that ends without one reaches the tuner as a failure.
+//   a trial that ends without one reaches the proposer as a failure. The
+//   counts and the best trial are the ledger's (store/ledger.h), as REST,
+//   the web UI and the CLI compute them.
 // * resume() instead of start() continues an experiment from its store: the
-//   tuner is rebuilt (checkpoint, then import_data of the trials that ended
-//   after it, in the order they ended), ids continue from the stored counters,
-//   trials left WAITING/RUNNING are adopted from the training service (those
-//   that ended while no manager ran end at once, from their exit state and
-//   metrics files; the store ignores metrics it already has).
+//   proposer restores itself from the stored history (ProposerHistory), ids
+//   continue from the stored counters, trials left WAITING/RUNNING are
+//   adopted from the training service (those that ended while no manager
+//   ran end at once, from their exit state and metrics files; the store
+//   ignores metrics it already has).
 // * The update_* and kill_trial calls act on the running experiment; updates
 //   are stored in the config, so a resume keeps them.
-// * With NNI's algorithms (use_dispatcher()), NNI's dispatcher process is the
-//   tuner (dispatcher/external_tuner.h): the manager asks it for as many
-//   trials as there are free slots, submits its proposals as they arrive
-//   (its channel wakes the service's wait), tells it every metric and end,
-//   cancels the trials its assessor kills (EARLY_STOPPED), and ends as
-//   ERROR (fail()) when it crashes, hangs or reports an error. Resume
-//   restarts it in NNI's resume mode with the history replayed.
-// * With `constraints` (hardware-aware search), each proposal's costs are
-//   measured by the cost probe (manager/cost_probe.h) before it may become a
-//   trial: an infeasible one is never trained — the tuner hears infeasible()
-//   and it counts in Progress::rejected, not as a trial; a probe that fails
-//   ends the experiment as ERROR (the trial cannot be probed). 1000
-//   rejections in a row end the proposals ("the constraints rejected ...").
-// * With `objectives`, the tuner gets receive_trial_results() with each
-//   objective's value from the final metric (oriented: bigger is better); a
-//   final metric without one counts as failed for the tuner.
+// * An error of the proposer (NNI's dispatcher crashed, hung or reported an
+//   error; a cost probe failed) is step()'s error: the caller fail()s.
 // Thread-safety: one thread drives step() and every other call.
 #ifndef ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
 #define ARCHER_MANAGER_EXPERIMENT_MANAGER_H_
@@ -64,7 +52,8 @@
 #include "archer/training_service.h"
 #include "archer/tuner.h"
 #include "dispatcher/external_tuner.h"
-#include "manager/cost_probe.h"
+#include "manager/proposer.h"
+#include "store/ledger.h"
 
 namespace archer {
 
@@ -84,17 +73,23 @@ struct Progress {
 class ExperimentManager {
  public:
   ExperimentManager(ExperimentConfig config, std::string experiment_id,
+                    std::string experiment_dir,
+                    std::unique_ptr<Proposer> proposer,
+                    std::unique_ptr<TrainingService> service, Store* store,
+                    std::uint64_t id_seed = std::random_device{}());
+  // With Archer's tuner `tuner` as the proposer (manager/tuner_proposer.h).
+  ExperimentManager(ExperimentConfig config, std::string experiment_id,
                     std::string experiment_dir, std::unique_ptr<Tuner> tuner,
                     std::unique_ptr<TrainingService> service, Store* store,
                     std::uint64_t id_seed = std::random_device{}());
+  ~ExperimentManager();
 
-  // The tuner is NNI's dispatcher (config.external_tuner), started with
-  // these options by start() or resume(); `tuner` given to the constructor
-  // is then null. Call before start()/resume().
+  // The proposer is NNI's dispatcher (config.external_tuner), started with
+  // these options by start() or resume(). Call before start()/resume().
   void use_dispatcher(DispatcherOptions options,
                       DispatcherClient::Timeouts timeouts);
-  // Stores the config and the search space, sets the tuner's search space and
-  // checks the concurrency against it.
+  // Stores the config and the search space, starts the proposer (which
+  // checks the concurrency against the space).
   Status start();
   // Continues the experiment stored in the store (see above). The config is
   // the stored one (the caller rebuilt it from the store).
@@ -110,81 +105,67 @@ class ExperimentManager {
   // broke): cancels the running trials, stops the dispatcher, status ERROR
   // with `why` as its message (stored as "error").
   Status fail(const Status& why);
-  Progress progress() const { return progress_; }
+  Progress progress() const;
   const ExperimentConfig& config() const { return config_; }
-  // REQUIRES: Archer's own tuner (not use_dispatcher()).
-  const Tuner& tuner() const { return *tuner_; }
 
-  // Changes to a running experiment (nnictl update ...). Each is checked like
-  // the config key it changes (and against the tuner), stored, and applied at
-  // once: more concurrency or budget starts trials in the next step; less
-  // never stops running trials. A larger budget (trial number, duration)
-  // revives a DONE experiment that a manager still serves, as in NNI.
+  // Changes to a running experiment (nnictl update ...; manager_updates.cc).
+  // Each is checked like the config key it changes (and by the proposer),
+  // stored, and applied at once: more concurrency or budget starts trials in
+  // the next step; less never stops running trials. A larger budget (trial
+  // number, duration) revives a DONE experiment that a manager still serves,
+  // as in NNI.
   Status update_concurrency(int trial_concurrency);
   Status update_max_trial_number(std::int64_t max_trial_number);
   Status update_max_experiment_duration(double seconds);
-  // The tuner restarts its search on the new space; trials of the old space
-  // run on and are stored, but their results are not fed to the tuner. The
+  // The proposer restarts its search on the new space; trials of the old
+  // space run on and are stored, but their results are not fed back. The
   // space is checked as the config's is (classic NAS for Archer's tuners,
   // any NNI type for the dispatcher's); errors name `source`.
   Status update_search_space(const Json& space, const std::string& source);
   // Cancels a running trial (USER_CANCELED). Not found for unknown or ended
   // trials.
   Status kill_trial(const std::string& trial_id);
-  // Feeds past results to the tuner (nnictl experiment import): a JSON list of
-  // {"parameter": architecture, "value": metric} (value: a number, {"default":
-  // number} or such JSON in a string, as `experiment export` writes it; null
-  // or "" = no result, skipped). Every record is checked first (errors name
-  // `source`, the index and the key); then all are fed, stored, and fed again
-  // on resume. Returns how many were fed.
+  // Feeds past results to the proposer (nnictl experiment import): a JSON
+  // list of {"parameter": architecture, "value": metric} (value: a number,
+  // {"default": number} or such JSON in a string, as `experiment export`
+  // writes it; null or "" = no result, skipped). Every record is checked
+  // first (errors name `source`, the index and the key); then all are fed,
+  // stored, and fed again on resume. Returns how many were fed.
   StatusOr<int> import_data(const Json& records, const std::string& source);
 
  private:
-  // optimize_mode, the tuner's search space and its concurrency check.
-  Status prepare_tuner();
+  struct Live;
+  // The assessor, the proposer's wake-up, the spaces (start and resume).
+  Status prepare();
   Status load_spaces();
   // resume()'s steps (manager_resume.cc).
   void restore_counters(const std::vector<TrialRow>& trials);
-  // Returns how many trials the tuner was rebuilt from.
-  StatusOr<size_t> restore_tuner(const std::vector<TrialRow>& trials,
-                                 const std::vector<MetricRow>& metrics);
   void restore_assessor(const std::vector<TrialRow>& trials,
                         const std::vector<MetricRow>& metrics);
   Status adopt_trials(const std::vector<TrialRow>& trials);
+  // Asks the proposer for as many proposals as slots and budget allow,
+  // submits them, and decides the status (NO_MORE_TRIAL, DONE).
   Status fill_slots();
-  // fill_slots() with the dispatcher as the tuner (manager_dispatcher.cc).
-  Status fill_from_dispatcher();
-  Status start_dispatcher(ExternalTuner::Resume resume);
-  Status poll_dispatcher();
-  // A trial for `record` (the parameter record the trial gets).
-  Status submit_record(const Json& record, const Architecture& arch);
-  Status submit_one(std::int64_t parameter_id, const Architecture& arch);
-  // With constraints: submits `arch` if its stored verdict is feasible,
-  // rejects it if not, or starts its probe (returns true: wait for it).
-  StatusOr<bool> check_then_submit(std::int64_t parameter_id,
-                                   const Architecture& arch);
-  // A finished probe's verdict: submit or reject.
-  Status poll_probe();
-  Status reject(std::int64_t parameter_id, const Architecture& arch,
-                const ProbeVerdict& verdict);
+  Status submit(Proposed proposal);
   Status handle(const TrialEvent& event);
+  Status handle_final(const TrialEvent& event, Live& live);
+  Status handle_end(const TrialEvent& event, TrialRow row);
   // The one way to end a trial: asks the training service to end `id` as
   // `status`; a refusal is logged (`why` says what asked: "stopping",
   // "stopping (assessor)") and returned.
   Status cancel_trial(const std::string& id, TrialStatus status,
                       const std::string& why);
+  // Stops a live trial early for `reason` (an assessor's verdict), once.
+  void stop_early(const std::string& id, Live& live, const std::string& reason);
+  void cancel_over_duration();
   void warn_if_conflicting(const TrialEvent& event);
-  struct Live;
   void assess(const TrialEvent& event, Live& live);
-  // A trial's result (its value, what it was given): the best so far if it
-  // beats it in the experiment's direction. The one place "best" is decided.
-  void note_result(const std::string& trial_id, double value,
-                   const Json& parameters);
-  // A trial ended as `status`: the progress counts and ended_.
-  void count_end(TrialStatus status);
-  // The tuner's view of a final metric under `objectives`.
-  void feed_objectives(const std::string& trial_id, const Live& live,
-                       const std::string& final_text);
+  // Cancels every live trial as `status` and handles events until they
+  // ended or `wait` passed.
+  Status end_live_trials(std::chrono::milliseconds wait);
+  // The experiment's end: end time, elapsed, a last checkpoint, the
+  // proposer let go.
+  Status record_end(std::chrono::milliseconds grace);
 
   // The results for sequences 0, 1, ... up to the first one missing.
   static std::vector<double> gapless_prefix(
@@ -193,13 +174,11 @@ class ExperimentManager {
   // and progress_.message (store_keys::kStatusMessage) if it changed.
   Status set_status(ExperimentStatus status, bool force = false);
   // A DONE experiment given a larger budget runs again (RUNNING; the next
-  // step proposes); refused with NNI's dispatcher, which ended at DONE.
+  // step proposes); refused when the proposer cannot go on.
   Status revive();
-  // "search space exhausted: all N architectures tried" (the current space).
-  std::string exhausted_message() const;
   Status save_config();
   Status save_elapsed();
-  Status maybe_checkpoint(bool force);
+  Status checkpoint(bool force);
   TrialSpec spec_for(const TrialRow& row) const;
   double elapsed() const;
   // An id no stored trial has; fails if the store does not answer.
@@ -208,59 +187,37 @@ class ExperimentManager {
   ExperimentConfig config_;
   std::string id_;
   std::string dir_;
-  std::unique_ptr<Tuner> tuner_;  // null with the dispatcher
-  std::optional<DispatcherOptions> dispatcher_options_;
-  DispatcherClient::Timeouts dispatcher_timeouts_;
-  std::unique_ptr<ExternalTuner> external_;
+  std::unique_ptr<Proposer> proposer_;
   std::unique_ptr<TrainingService> service_;
   std::unique_ptr<Assessor> assessor_;  // null without an assessor
-  std::unique_ptr<CostProbe> probe_;    // null without constraints
-  struct Probing {
-    std::int64_t parameter_id;
-    Architecture architecture;
-  };
-  std::optional<Probing> probing_;  // the proposal the probe is measuring
-  int rejected_in_a_row_ = 0;
   Store* store_;
   std::mt19937_64 rng_;
-  OptimizeMode mode_ = OptimizeMode::kMaximize;
+  Ledger ledger_;  // every trial's outcome; the best; the direction
   std::chrono::steady_clock::time_point start_;
   std::int64_t next_sequence_id_ = 0;
   std::int64_t next_parameter_id_ = 0;
-  bool waiting_for_end_ = false;  // the tuner said "not ready"
-  bool exhausted_ = false;
   double elapsed_before_ = 0;  // seconds run before the last (re)start
   std::chrono::steady_clock::time_point elapsed_saved_;
-  int space_generation_ = 0;    // bumped by update_search_space
   std::string stored_message_;  // progress_.message as last stored
-  int ended_ = 0;               // trials ended (in the store), for checkpoints
-  int checkpointed_ = 0;        // ended_ at the last checkpoint
-  std::int64_t last_end_ms_ = 0;  // latest end time of an ended trial
-  int imported_ = 0;              // records fed by import_data()
+  int imported_ = 0;            // records fed by import_data()
   struct Live {
-    std::int64_t parameter_id;
-    Architecture architecture;
+    Proposed proposal;
+    std::int64_t sequence = 0;
     // When the trial started running (its kStarted); maxTrialDuration counts
     // from here, so a trial waiting in a queue is never stopped for it.
     std::optional<std::chrono::steady_clock::time_point> started;
     bool has_final = false;
-    int generation = 0;  // the search space it was proposed from (-1: none
-                         // that fits it; never fed to the tuner)
-    Json parameters;     // the architecture as the trial received it
     std::map<std::int64_t, double> history;  // intermediate results
-    std::string stop_reason;     // the assessor's, once it judged the trial Bad
-    Json nni_parameter_id;       // as in its record (NNI's may be a string)
-    std::string record;          // its parameter record, as stored
+    std::string stop_reason;     // why it was stopped early (an assessor)
     bool over_duration = false;  // cancelled for maxTrialDuration
   };
-  // The search space of each generation (spaces_[space_generation_] is
-  // config_.search_space); stored as "search_spaces".
+  // The search space of each generation (the last is config_'s); stored as
+  // "search_spaces", as given (NNI's types too: spaces_ holds an empty
+  // SearchSpace for those).
   std::vector<SearchSpace> spaces_;
-  // The same as given (NNI's types too: spaces_ holds an empty SearchSpace
-  // for those).
   std::vector<Json> space_json_;
-  // The space of generation `g`, or nullptr if unknown.
-  const SearchSpace* space_of(int g) const;
+  // The architecture of a stored trial in its own generation's space.
+  std::optional<Architecture> stored_architecture(const TrialRow& row) const;
   std::map<std::string, Live> live_;
   Progress progress_;
 };

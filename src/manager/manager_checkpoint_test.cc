@@ -35,7 +35,7 @@ TEST(ManagerCheckpoint, PpoStateSurvivesStopAndResume) {
   EXPECT_GT(periodic["state"]["updates"].get<int>(), 0);
   ASSERT_TRUE(first->manager->stop(std::chrono::milliseconds(100)).is_ok());
   const Json at_stop = first->store->get_value("tuner_checkpoint").value();
-  EXPECT_EQ(at_stop["state"], first->manager->tuner().save());
+  EXPECT_EQ(at_stop["state"], first->tuner->save());
   std::shared_ptr<Store> store = first->store;
   first.reset();
 
@@ -43,8 +43,7 @@ TEST(ManagerCheckpoint, PpoStateSurvivesStopAndResume) {
   // rebuilt tuner is exactly the stopped one.
   Harness second(c, 2, outcome, store);
   ASSERT_TRUE(second.manager->resume().is_ok());
-  EXPECT_EQ(second.manager->tuner().save()["weights"],
-            at_stop["state"]["weights"]);
+  EXPECT_EQ(second.tuner->save()["weights"], at_stop["state"]["weights"]);
   second.run();
   EXPECT_EQ(second.manager->progress().submitted, 30);
   EXPECT_STREQ(to_string(second.manager->progress().status), "DONE");

@@ -114,7 +114,7 @@ class ManagerNni : public ::testing::Test {
     LocalTrainingService::Options o;
     o.kill_grace = milliseconds(500);
     auto m = std::make_unique<ExperimentManager>(
-        c, "exp", dir.file("exp"), nullptr,
+        c, "exp", dir.file("exp"), std::unique_ptr<Tuner>(),
         std::move(LocalTrainingService::create(o)).value(), store, 7);
     DispatcherOptions d;
     d.python = testing::kNniPython;

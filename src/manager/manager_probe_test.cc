@@ -66,6 +66,7 @@ struct ProbeHarness {
   TempDir dir;
   std::shared_ptr<Store> store = std::move(Store::open(":memory:")).value();
   FakeTrainingService* fake = nullptr;
+  Tuner* the_tuner = nullptr;  // owned by the manager's proposer
   std::unique_ptr<ExperimentManager> manager;
 
   ProbeHarness(const std::string& tuner, Json args, const std::string& extra,
@@ -90,6 +91,7 @@ struct ProbeHarness {
                          ", \"params\": " + std::to_string(params) + "}"};
     });
     fake = service.get();
+    the_tuner = t.value().get();
     manager = std::make_unique<ExperimentManager>(
         c.value(), "exp12345", dir.file("exp"), std::move(t).value(),
         std::move(service), store.get(), 7);
@@ -284,8 +286,7 @@ TEST(ManagerProbe, MultiObjectiveResultsReachTheTuner) {
                  "", 8);
   ASSERT_TRUE(h.manager->start().is_ok());
   ASSERT_TRUE(h.run().is_ok());
-  const auto& tuner =
-      dynamic_cast<const ParetoEvolutionTuner&>(h.manager->tuner());
+  const auto& tuner = dynamic_cast<const ParetoEvolutionTuner&>(*h.the_tuner);
   ASSERT_EQ(tuner.results().size(), 8u);
   for (const auto& r : tuner.results()) {
     ASSERT_EQ(r.rewards.size(), 2u);

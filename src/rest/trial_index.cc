@@ -8,6 +8,7 @@
 #include "archer/tuner.h"
 #include "common/text.h"
 #include "store/experiment_files.h"
+#include "store/ledger.h"
 #include "store/trial_value.h"
 
 namespace archer {
@@ -292,12 +293,20 @@ Json TrialIndex::overview(const Json& values) const {
   const Json config =
       value("config").is_object() ? value("config") : Json::object();
   Json counts = Json::object();
-  const IndexedTrial* best = nullptr;
+  // The best trial is the ledger's (store/ledger.h), as the manager's.
+  Ledger ledger(minimize_ ? OptimizeMode::kMinimize : OptimizeMode::kMaximize);
   for (const auto& t : trials_) {
     const char* status = to_string(t.row.status);
     counts[status] = counts.value(status, 0) + 1;
-    if (t.value && (!best || better(*t.value, *best->value, minimize_)))
-      best = &t;
+    if (t.value) ledger.result(t.row.trial_id, t.row.sequence_id, *t.value, {});
+    if (is_terminal(t.row.status)) {
+      ledger.ended(t.row.trial_id, t.row.sequence_id, t.row.status,
+                   t.row.end_time);
+    }
+  }
+  const IndexedTrial* best = nullptr;
+  for (const auto& t : trials_) {
+    if (ledger.best() && t.row.trial_id == ledger.best()->trial_id) best = &t;
   }
   return {
       {"id", value("experiment_id")},

@@ -62,6 +62,17 @@ std::optional<TrialValue> trial_value(const std::vector<MetricRow>& metrics,
   return b.result();
 }
 
+std::map<std::string, TrialValue> trial_values(
+    const std::vector<MetricRow>& metrics) {
+  std::map<std::string, TrialValueBuilder> builders;
+  for (const auto& m : metrics) {
+    if (m.type == MetricType::kFinal) builders[m.trial_id].add(m.value);
+  }
+  std::map<std::string, TrialValue> values;
+  for (const auto& [id, b] : builders) values.emplace(id, *b.result());
+  return values;
+}
+
 OptimizeMode optimize_mode_of(std::optional<bool> default_objective_maximize,
                               const Json& tuner_class_args) {
   if (default_objective_maximize)
@@ -71,6 +82,14 @@ OptimizeMode optimize_mode_of(std::optional<bool> default_objective_maximize,
                  tuner_class_args.value("optimize_mode", Json()) == "minimize"
              ? OptimizeMode::kMinimize
              : OptimizeMode::kMaximize;
+}
+
+OptimizeMode direction_of(const ExperimentConfig& config) {
+  std::optional<bool> default_objective;
+  for (const auto& o : config.objectives) {
+    if (o.metric == "default") default_objective = o.maximize;
+  }
+  return optimize_mode_of(default_objective, config.tuner_class_args);
 }
 
 OptimizeMode optimize_mode_of_config(const Json& config) {

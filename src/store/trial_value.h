@@ -8,6 +8,7 @@
 #ifndef ARCHER_STORE_TRIAL_VALUE_H_
 #define ARCHER_STORE_TRIAL_VALUE_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,10 @@ class TrialValueBuilder {
 std::optional<TrialValue> trial_value(const std::vector<MetricRow>& metrics,
                                       const std::string& trial_id);
 
+// Every trial's value among `metrics` (FINAL ones are used), by trial id.
+std::map<std::string, TrialValue> trial_values(
+    const std::vector<MetricRow>& metrics);
+
 // The experiment's one optimisation direction, which "best" follows everywhere
 // (progress line, REST, web UI, experiment show, export): the direction of the
 // "default" objective when `objectives` has one, else the tuner's classArgs
@@ -60,6 +65,8 @@ std::optional<TrialValue> trial_value(const std::vector<MetricRow>& metrics,
 // `default_objective_maximize`: that objective's direction, if any.
 OptimizeMode optimize_mode_of(std::optional<bool> default_objective_maximize,
                               const Json& tuner_class_args);
+// The same rule for a parsed config.
+OptimizeMode direction_of(const ExperimentConfig& config);
 // The same rule for a stored (canonical) config.
 OptimizeMode optimize_mode_of_config(const Json& canonical_config);
 

@@ -49,6 +49,7 @@ inline double score(const Json& record) {
 struct Harness {
   std::shared_ptr<Store> store;
   FakeTrainingService* fake = nullptr;
+  Tuner* tuner = nullptr;  // owned by the manager's proposer
   std::unique_ptr<ExperimentManager> manager;
 
   Harness(const ExperimentConfig& config, int slots,
@@ -59,13 +60,14 @@ struct Harness {
                              std::move(Store::open(":memory:")).value())) {
     Json args = config.tuner_class_args;
     args["seed"] = 1;
-    auto tuner = create_tuner(config.tuner_name, args);
-    EXPECT_TRUE(tuner.is_ok()) << tuner.status().message();
+    auto created = create_tuner(config.tuner_name, args);
+    EXPECT_TRUE(created.is_ok()) << created.status().message();
     auto service =
         std::make_unique<FakeTrainingService>(slots, std::move(outcome));
     fake = service.get();
+    tuner = created.is_ok() ? created.value().get() : nullptr;
     manager = std::make_unique<ExperimentManager>(
-        config, "exp12345", "/tmp/exp12345", std::move(tuner).value(),
+        config, "exp12345", "/tmp/exp12345", std::move(created).value(),
         std::move(service), store.get(), 7);
   }
   int run(int max_steps = 1000) {

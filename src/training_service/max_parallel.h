@@ -6,14 +6,12 @@
 #include <string>
 
 #include "archer/status.h"
+#include "config/config_schema.h"
 
 namespace archer {
 
 inline Status check_max_parallel(int max_parallel) {
-  if (max_parallel >= 1) return Status::ok();
-  return Status::invalid_argument(
-      "trialConcurrency: expected an integer >= 1, got " +
-      std::to_string(max_parallel));
+  return config::check_positive("trialConcurrency", max_parallel);
 }
 
 }  // namespace archer

@@ -1,5 +1,7 @@
 #include "tuner/evolution_tuner.h"
 
+#include "tuner/tuner_args.h"
+
 namespace archer {
 
 namespace {
@@ -133,6 +135,46 @@ void EvolutionTuner::import_data(const std::vector<TrialHistory>& history) {
       population_.pop_front();
   }
   initial_remaining_ = std::max(0, initial_remaining_ - successes);
+}
+
+// Its registry entry (tuner/registry.cc lists it).
+TunerSpec evolution_tuner_spec() {
+  TunerSpec s;
+  s.name = "RegularizedEvolutionTuner";
+  s.doc = "aging evolution (Real et al. 2019)";
+  s.args = {
+      optimize_mode_arg(),
+      seed_arg(),
+      {"population_size",
+       TunerArg::Type::kInt,
+       100,
+       1,
+       99999,
+       {},
+       "size of the living population"},
+      {"sample_size",
+       TunerArg::Type::kInt,
+       25,
+       1,
+       9999,
+       {},
+       "tournament size (drawn with replacement); at most population_size"},
+      {"skip_duplicates",
+       TunerArg::Type::kBool,
+       false,
+       0,
+       -1,
+       {},
+       "re-draw children that were already proposed"}};
+  s.check = [](const Json& a) {
+    return not_greater(a, "sample_size", "population_size");
+  };
+  s.factory = [](const Json& a) {
+    return std::make_unique<EvolutionTuner>(
+        a["population_size"].get<int>(), a["sample_size"].get<int>(),
+        a["skip_duplicates"].get<bool>(), seed_of(a));
+  };
+  return s;
 }
 
 }  // namespace archer

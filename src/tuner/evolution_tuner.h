@@ -78,6 +78,9 @@ class EvolutionTuner : public Tuner {
   std::unordered_set<std::uint64_t> seen_;  // only with skip_duplicates
 };
 
+// EvolutionTuner's registry entry: NNI's name, classArgs and factory.
+TunerSpec evolution_tuner_spec();
+
 }  // namespace archer
 
 #endif  // ARCHER_TUNER_EVOLUTION_TUNER_H_

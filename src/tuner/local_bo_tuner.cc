@@ -4,6 +4,8 @@
 #include <limits>
 #include <numeric>
 
+#include "tuner/tuner_args.h"
+
 namespace archer {
 
 LocalBOTuner::LocalBOTuner(const Options& options)
@@ -192,6 +194,69 @@ void LocalBOTuner::import_data(const std::vector<TrialHistory>& history) {
     if (h.reward && with_result_.insert(h.parameter_id).second)
       observe(h.parameter_id, h.architecture, *h.reward);
   }
+}
+
+// Its registry entry (tuner/registry.cc lists it).
+TunerSpec local_bo_tuner_spec() {
+  TunerSpec s;
+  s.name = "LocalBOTuner";
+  s.aliases = {"LocalBO"};
+  s.doc =
+      "Bayesian optimisation: a Gaussian-process surrogate, expected "
+      "improvement searched among the best architectures' neighbours; never "
+      "repeats an architecture (docs/tuners.md)";
+  s.args = {optimize_mode_arg(),
+            seed_arg(),
+            {"initial_trials",
+             TunerArg::Type::kInt,
+             10,
+             1,
+             99999,
+             {},
+             "random architectures before the surrogate is used"},
+            {"parents",
+             TunerArg::Type::kInt,
+             5,
+             1,
+             1000,
+             {},
+             "how many of the best architectures' neighbourhoods are searched"},
+            {"neighbours_per_parent",
+             TunerArg::Type::kInt,
+             64,
+             1,
+             10000,
+             {},
+             "at most this many one-move (and as many two-move) neighbours of "
+             "each parent are scored"},
+            {"random_candidates",
+             TunerArg::Type::kInt,
+             64,
+             0,
+             100000,
+             {},
+             "random architectures scored beside the neighbours"},
+            {"max_model_points",
+             TunerArg::Type::kInt,
+             256,
+             2,
+             512,
+             {},
+             "results the surrogate is fitted to (the best half and the most "
+             "recent): bounds a proposal's cost at O(max_model_points^3): "
+             "about 50 ms at 256 (up to 0.3 s when the hyperparameters are "
+             "re-chosen), under a second at 512"}};
+  s.factory = [](const Json& a) {
+    LocalBOTuner::Options o;
+    o.initial_trials = a["initial_trials"].get<int>();
+    o.parents = a["parents"].get<int>();
+    o.neighbours_per_parent = a["neighbours_per_parent"].get<int>();
+    o.random_candidates = a["random_candidates"].get<int>();
+    o.max_model_points = a["max_model_points"].get<int>();
+    o.seed = seed_of(a);
+    return std::make_unique<LocalBOTuner>(o);
+  };
+  return s;
 }
 
 }  // namespace archer

@@ -103,6 +103,9 @@ class LocalBOTuner : public Tuner {
   std::unordered_set<std::uint64_t> seen_;
 };
 
+// LocalBOTuner's registry entry: NNI's name, classArgs and factory.
+TunerSpec local_bo_tuner_spec();
+
 }  // namespace archer
 
 #endif  // ARCHER_TUNER_LOCAL_BO_TUNER_H_

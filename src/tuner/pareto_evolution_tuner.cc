@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "common/pareto.h"
+#include "tuner/tuner_args.h"
 
 namespace archer {
 
@@ -148,6 +149,55 @@ void ParetoEvolutionTuner::import_data(
     }
     if (initial_remaining_ > 0) --initial_remaining_;
   }
+}
+
+// Its registry entry (tuner/registry.cc lists it).
+TunerSpec pareto_evolution_tuner_spec() {
+  TunerSpec s;
+  s.name = "ParetoEvolution";
+  s.aliases = {"ParetoEvolutionTuner"};
+  s.doc =
+      "multi-objective evolution for config objectives: NSGA-II's "
+      "non-dominated rank and crowding distance choose parents and the "
+      "population; never repeats an architecture (docs/hardware-aware.md)";
+  s.multi_objective = true;
+  s.args = {optimize_mode_arg(),
+            seed_arg(),
+            {"population_size",
+             TunerArg::Type::kInt,
+             20,
+             2,
+             99999,
+             {},
+             "random architectures first, then the population size"},
+            {"sample_size",
+             TunerArg::Type::kInt,
+             5,
+             1,
+             9999,
+             {},
+             "tournament size (drawn without replacement); at most "
+             "population_size"},
+            {"selection",
+             TunerArg::Type::kString,
+             "nsga2",
+             0,
+             -1,
+             {"nsga2", "aging"},
+             "the population: the best results in NSGA-II's order (nsga2) or "
+             "the most recent ones (aging, for noisy results)"}};
+  s.check = [](const Json& a) {
+    return not_greater(a, "sample_size", "population_size");
+  };
+  s.factory = [](const Json& a) {
+    ParetoEvolutionTuner::Options o;
+    o.population_size = a["population_size"].get<int>();
+    o.sample_size = a["sample_size"].get<int>();
+    o.aging = a["selection"] == "aging";
+    o.seed = seed_of(a);
+    return std::make_unique<ParetoEvolutionTuner>(o);
+  };
+  return s;
 }
 
 }  // namespace archer

@@ -84,6 +84,9 @@ class ParetoEvolutionTuner : public Tuner {
   std::unordered_set<std::uint64_t> seen_;
 };
 
+// ParetoEvolutionTuner's registry entry: NNI's name, classArgs and factory.
+TunerSpec pareto_evolution_tuner_spec();
+
 }  // namespace archer
 
 #endif  // ARCHER_TUNER_PARETO_EVOLUTION_TUNER_H_

@@ -1,5 +1,7 @@
 #include "tuner/random_tuner.h"
 
+#include "tuner/tuner_args.h"
+
 namespace archer {
 
 RandomTuner::RandomTuner(std::uint64_t seed, bool dedup)
@@ -29,6 +31,29 @@ Proposal RandomTuner::generate_parameters(std::int64_t) {
 
 void RandomTuner::import_data(const std::vector<TrialHistory>& history) {
   for (const auto& h : history) remember(h.architecture);
+}
+
+// Its registry entry (tuner/registry.cc lists it).
+TunerSpec random_tuner_spec() {
+  TunerSpec s;
+  s.name = "Random";
+  s.aliases = {"RandomNASTuner"};
+  s.doc = "uniform random architectures";
+  s.multi_objective = true;  // it learns nothing from results
+  s.args = {optimize_mode_arg(),
+            seed_arg(),
+            {"dedup",
+             TunerArg::Type::kBool,
+             true,
+             0,
+             -1,
+             {},
+             "never propose an architecture twice; answer 'exhausted' once all "
+             "were proposed"}};
+  s.factory = [](const Json& a) {
+    return std::make_unique<RandomTuner>(seed_of(a), a["dedup"].get<bool>());
+  };
+  return s;
 }
 
 }  // namespace archer

@@ -34,6 +34,9 @@ class RandomTuner : public Tuner {
   std::unordered_set<std::uint64_t> seen_;
 };
 
+// RandomTuner's registry entry: NNI's name, classArgs and factory.
+TunerSpec random_tuner_spec();
+
 }  // namespace archer
 
 #endif  // ARCHER_TUNER_RANDOM_TUNER_H_

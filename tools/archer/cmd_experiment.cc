@@ -15,6 +15,7 @@
 #include "manager_client.h"
 #include "output.h"
 #include "store/experiment_files.h"
+#include "store/ledger.h"
 #include "store/pareto_report.h"
 #include "store/status_report.h"
 #include "trial_table.h"
@@ -166,11 +167,21 @@ Json experiment_json(const std::string& id, const Json& entry,
 Json show_json(const std::string& dir) {
   std::vector<TrialSummary> trials = load_trials(dir);
   Json by_status = Json::object();
-  const TrialSummary* best = nullptr;
+  // The best trial is the ledger's (store/ledger.h), as the manager's; the
+  // rewards are oriented, so bigger is better.
+  Ledger ledger(OptimizeMode::kMaximize);
   for (const auto& t : trials) {
     const char* s = to_string(t.row.status);
     by_status[s] = by_status.value(s, 0) + 1;
-    if (t.reward && (!best || *t.reward > *best->reward)) best = &t;
+    if (t.reward)
+      ledger.result(t.row.trial_id, t.row.sequence_id, *t.reward, {});
+    if (is_terminal(t.row.status))
+      ledger.ended(t.row.trial_id, t.row.sequence_id, t.row.status,
+                   t.row.end_time);
+  }
+  const TrialSummary* best = nullptr;
+  for (const auto& t : trials) {
+    if (ledger.best() && t.row.trial_id == ledger.best()->trial_id) best = &t;
   }
   const Json status = stored_status(dir);
   const Json report = pareto_of(dir);

@@ -1,5 +1,7 @@
 #include "trial_table.h"
 
+#include <map>
+
 #include "archer/tuner.h"
 #include "output.h"
 #include "store/experiment_files.h"
@@ -18,6 +20,8 @@ std::vector<TrialSummary> load_trials(const std::string& dir) {
   auto metrics = store.value()->metrics("");
   if (!rows.is_ok()) throw Error(rows.status().message());
   if (!metrics.is_ok()) throw Error(metrics.status().message());
+  std::map<std::string, std::vector<MetricRow>> by_trial;
+  for (const auto& m : metrics.value()) by_trial[m.trial_id].push_back(m);
   std::vector<TrialSummary> out;
   for (const auto& row : rows.value()) {
     TrialSummary t;
@@ -26,9 +30,8 @@ std::vector<TrialSummary> load_trials(const std::string& dir) {
     if (record.is_ok() && record.value().contains("parameters")) {
       t.architecture = record.value()["parameters"];
     }
-    for (const auto& m : metrics.value()) {
-      if (m.trial_id == row.trial_id) t.metrics.push_back(m);
-    }
+    auto mine = by_trial.find(row.trial_id);
+    if (mine != by_trial.end()) t.metrics = std::move(mine->second);
     // The one definition of a trial's value (store/trial_value.h).
     if (auto v = trial_value(t.metrics, row.trial_id)) {
       t.final_metric = v->final_text;

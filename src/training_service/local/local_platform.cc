@@ -10,8 +10,6 @@ namespace {
 using config::KeyType;
 using config::Section;
 
-bool positive_int(const Json& v) { return v.get<long long>() >= 1; }
-
 const Section& section() {
   static const Section s{
       "trainingService",
@@ -27,8 +25,9 @@ const Section& section() {
            {},
            "also use GPUs that other processes are using; must be set when "
            "trialGpuNumber > 0"},
-          {"maxTrialNumberPerGpu", KeyType::kInt, 1, false, "an integer >= 1",
-           positive_int, "trials sharing one GPU"},
+          {"maxTrialNumberPerGpu", KeyType::kInt, 1, false,
+           config::kPositiveInteger, config::positive_int,
+           "trials sharing one GPU"},
           {"gpuIndices",
            KeyType::kIndices,
            Json(),

@@ -39,8 +39,8 @@ const Section& section() {
            "a Slurm time such as 30, 1:00:00 or 1-12:00:00", non_empty,
            "sbatch --time (the job's limit; a job that hits it ends FAILED "
            "with the reason)"},
-          {"cpusPerTrial", KeyType::kInt, Json(), false, "an integer >= 1",
-           [](const Json& v) { return v.get<long long>() >= 1; },
+          {"cpusPerTrial", KeyType::kInt, Json(), false,
+           config::kPositiveInteger, config::positive_int,
            "sbatch --cpus-per-task (also the trial's OMP_NUM_THREADS)"},
           {"memoryPerTrial", KeyType::kString, Json(), false,
            "a Slurm size such as 4G or 500M", non_empty, "sbatch --mem"},
