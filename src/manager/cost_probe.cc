@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/subprocess.h"
 #include "common/time_util.h"
+#include "manager/trial_env.h"
 #include "store/experiment_files.h"
 #include "training_service/run_script.h"
 
@@ -33,6 +34,7 @@ struct Job {
   std::string command, code_dir, experiment_id, probe_dir;
   double timeout;
   int threads;
+  std::map<std::string, std::string> env;  // the trial's (trial_env.h)
 };
 
 // Runs one probe (on the worker thread): the costs it wrote, checked.
@@ -52,15 +54,15 @@ StatusOr<Json> run_probe(const Job& job) {
                                         {"parameters", job.parameters},
                                         {"parameter_index", 0}}));
   if (!cfg.is_ok()) return cfg;
-  const std::map<std::string, std::string> env = {
-      {"NNI_PLATFORM", "local"},
-      {"NNI_EXP_ID", job.experiment_id},
-      {"NNI_TRIAL_JOB_ID", "probe" + std::to_string(job.parameter_id)},
-      {"NNI_SYS_DIR", job.probe_dir},
-      {"NNI_OUTPUT_DIR", job.probe_dir},
-      {"NNI_TRIAL_SEQ_ID", "-1"},
-      {"OMP_NUM_THREADS", std::to_string(job.threads)},
-      {"ARCHER_COST_PROBE", out}};
+  std::map<std::string, std::string> env = job.env;
+  env.insert({{"NNI_PLATFORM", "local"},
+              {"NNI_EXP_ID", job.experiment_id},
+              {"NNI_TRIAL_JOB_ID", "probe" + std::to_string(job.parameter_id)},
+              {"NNI_SYS_DIR", job.probe_dir},
+              {"NNI_OUTPUT_DIR", job.probe_dir},
+              {"NNI_TRIAL_SEQ_ID", "-1"},
+              {"OMP_NUM_THREADS", std::to_string(job.threads)},
+              {"ARCHER_COST_PROBE", out}});
   auto ran = run_process(
       {"bash", "-c", "cd " + shell_quote(job.code_dir) + " && " + job.command},
       env, "",
@@ -155,6 +157,7 @@ CostProbe::CostProbe(const ExperimentConfig& config, std::string experiment_id,
           1u,
           std::thread::hardware_concurrency() /
               static_cast<unsigned>(std::max(1, config.trial_concurrency))))),
+      env_(trial_env(config)),
       store_(store) {
   auto saved = store_->get_value(store_keys::kCostProbes);
   if (saved.is_ok() && saved.value().is_object()) {
@@ -188,7 +191,8 @@ void CostProbe::start(std::int64_t parameter_id, const Json& parameters) {
           experiment_id_,
           files::probes_dir(dir_) + "/" + std::to_string(parameter_id),
           timeout_,
-          threads_};
+          threads_,
+          env_};
   worker_.post([this, job]() -> BackgroundWorker::Completion {
     const auto t0 = std::chrono::steady_clock::now();
     StatusOr<Json> costs = run_probe(job);

@@ -1,6 +1,7 @@
 // The cost probe (hardware-aware search, docs/hardware-aware.md): before a
 // trial trains, the trial command runs in probe mode for its architecture —
-// in <experiment>/probes/<parameter id>/, with NNI's variables, parameter.cfg
+// in <experiment>/probes/<parameter id>/, with NNI's variables, the trial's
+// environment (manager/trial_env.h), parameter.cfg
 // and ARCHER_COST_PROBE=<that folder>/costs.json — and the costs it writes
 // are checked against the config's constraints.
 //
@@ -18,6 +19,7 @@
 #define ARCHER_MANAGER_COST_PROBE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +83,7 @@ class CostProbe {
   std::string command_, code_dir_, experiment_id_, dir_;
   double timeout_;
   int threads_;
+  std::map<std::string, std::string> env_;  // the trial's (trial_env.h)
   Store* store_;
   BackgroundWorker worker_;
   bool busy_ = false;

@@ -5,38 +5,16 @@
 
 #include "archer/assessor.h"
 #include "common/log.h"
+#include "common/nni_ids.h"
 #include "common/time_util.h"
 #include "manager/dispatcher_proposer.h"
+#include "manager/trial_env.h"
 #include "manager/tuner_proposer.h"
+#include "manager/update_table.h"
 #include "store/experiment_files.h"
 #include "store/trial_value.h"
 
 namespace archer {
-
-namespace {
-
-const char kAlphabet[] =
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-}  // namespace
-
-std::string random_experiment_id(std::mt19937_64& rng) {
-  std::string pool(kAlphabet);
-  std::string id;
-  for (int i = 0; i < 8; ++i) {  // without repetition, as nnictl
-    size_t k = std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng);
-    id += pool[k];
-    pool.erase(k, 1);
-  }
-  return id;
-}
-
-std::string random_trial_id(std::mt19937_64& rng) {
-  std::string id(1, kAlphabet[std::uniform_int_distribution<int>(0, 51)(rng)]);
-  for (int i = 0; i < 4; ++i)
-    id += kAlphabet[std::uniform_int_distribution<int>(0, 61)(rng)];
-  return id;
-}
 
 ExperimentManager::ExperimentManager(ExperimentConfig config,
                                      std::string experiment_id,
@@ -133,6 +111,7 @@ Status ExperimentManager::set_status(ExperimentStatus status, bool force) {
 }
 
 Status ExperimentManager::save_config() {
+  config_.canonical = canonical_of(config_);  // written from the typed fields
   Status st = store_->put_value(store_keys::kConfig, config_.canonical);
   if (st.is_ok())
     st = store_->put_value(store_keys::kSearchSpace, config_.search_space_json);
@@ -172,20 +151,7 @@ TrialSpec ExperimentManager::spec_for(const TrialRow& row) const {
   spec.command = config_.trial_command;
   spec.code_dir = config_.trial_code_directory;
   spec.experiment_id = id_;
-  // Threads (OMP_NUM_THREADS) are the service's decision, for the host
-  // that runs the trial.
-  if (config_.trial_gpu_number && *config_.trial_gpu_number == 0) {
-    spec.env["CUDA_VISIBLE_DEVICES"] = "-1";
-  }
-  // glibc malloc settings that spare large-tensor trials (any language) a page
-  // fault storm; see include/archer/nn/runtime.h. A user's GLIBC_TUNABLES or
-  // ARCHER_RUNTIME_DEFAULTS=0 wins.
-  const char* off = std::getenv("ARCHER_RUNTIME_DEFAULTS");
-  if (!std::getenv("GLIBC_TUNABLES") && !(off && std::string(off) == "0")) {
-    spec.env["GLIBC_TUNABLES"] =
-        "glibc.malloc.mmap_threshold=33554432:"
-        "glibc.malloc.trim_threshold=268435456";
-  }
+  spec.env = trial_env(config_);
   return spec;
 }
 
@@ -210,8 +176,7 @@ Status ExperimentManager::submit(Proposed p) {
   if (!trial_id.is_ok()) return trial_id.status();
   row.trial_id = trial_id.value();
   row.sequence_id = next_sequence_id_++;
-  if (p.record.value("parameter_id", Json()).is_number_integer())
-    row.parameter_id = p.parameter_id;
+  if (p.parameter_id >= 0) row.parameter_id = p.parameter_id;
   row.parameters = dumps(p.record);
   row.status = TrialStatus::kWaiting;
   row.submit_time = now_ms();

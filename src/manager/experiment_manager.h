@@ -222,11 +222,6 @@ class ExperimentManager {
   Progress progress_;
 };
 
-// An 8-character experiment id (NNI's alphabet) and a 5-character trial id (a
-// letter first).
-std::string random_experiment_id(std::mt19937_64& rng);
-std::string random_trial_id(std::mt19937_64& rng);
-
 }  // namespace archer
 
 #endif  // ARCHER_MANAGER_EXPERIMENT_MANAGER_H_

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "common/nni_ids.h"
 #include "store/status_report.h"
 #include "testing/fake_training_service.h"
 #include "testing/manager_harness.h"

@@ -14,7 +14,6 @@ Status ExperimentManager::update_concurrency(int trial_concurrency) {
   if (st.is_ok()) st = service_->set_max_parallel(trial_concurrency);
   if (!st.is_ok()) return st;
   config_.trial_concurrency = trial_concurrency;
-  config_.canonical["trialConcurrency"] = trial_concurrency;
   return save_config();
 }
 
@@ -24,7 +23,6 @@ Status ExperimentManager::update_max_trial_number(
   if (st.is_ok()) st = revive();
   if (!st.is_ok()) return st;
   config_.max_trial_number = max_trial_number;
-  config_.canonical["maxTrialNumber"] = max_trial_number;
   return save_config();
 }
 
@@ -49,7 +47,6 @@ Status ExperimentManager::update_max_experiment_duration(double seconds) {
   Status revived = revive();
   if (!revived.is_ok()) return revived;
   config_.max_experiment_duration = seconds;
-  config_.canonical["maxExperimentDuration"] = seconds;
   return save_config();
 }
 
@@ -62,8 +59,7 @@ Status ExperimentManager::update_search_space(const Json& json,
   config_.search_space =
       classic.is_ok() ? std::move(classic).value() : SearchSpace();
   config_.search_space_json = stored.value();
-  config_.canonical["searchSpace"] = stored.value();
-  config_.canonical["searchSpaceFile"] = nullptr;
+  config_.search_space_file.clear();  // inline from now on
   spaces_.push_back(config_.search_space);
   space_json_.push_back(stored.value());
   progress_.message.clear();  // a new space: nothing is exhausted

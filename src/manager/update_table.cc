@@ -65,7 +65,39 @@ Status apply_search_space(ExperimentManager& m, const Json& v) {
   return m.update_search_space(space, "searchSpace");
 }
 
+template <typename T>
+Json optional_json(const std::optional<T>& v) {
+  return v ? Json(*v) : Json();
+}
+
+void write_concurrency(const ExperimentConfig& c, Json& out) {
+  out["trialConcurrency"] = c.trial_concurrency;
+}
+void write_max_trial_number(const ExperimentConfig& c, Json& out) {
+  out["maxTrialNumber"] = optional_json(c.max_trial_number);
+}
+void write_duration(const ExperimentConfig& c, Json& out) {
+  // As the user wrote it ("30m") while it denotes the same duration.
+  const Json& current = out.value("maxExperimentDuration", Json());
+  auto seconds = parse_duration(current);
+  if (c.max_experiment_duration && !current.is_null() && seconds.is_ok() &&
+      seconds.value() == *c.max_experiment_duration)
+    return;
+  out["maxExperimentDuration"] = optional_json(c.max_experiment_duration);
+}
+void write_search_space(const ExperimentConfig& c, Json& out) {
+  const bool inline_space = c.search_space_file.empty();
+  out["searchSpace"] = inline_space ? c.search_space_json : Json();
+  out["searchSpaceFile"] = inline_space ? Json() : Json(c.search_space_file);
+}
+
 }  // namespace
+
+Json canonical_of(const ExperimentConfig& config) {
+  Json canonical = config.canonical;
+  for (const auto& k : update_kinds()) k.write(config, canonical);
+  return canonical;
+}
 
 const std::vector<UpdateKind>& update_kinds() {
   static const std::vector<UpdateKind> kinds = {
@@ -73,22 +105,26 @@ const std::vector<UpdateKind>& update_kinds() {
        {"trialConcurrency"},
        "concurrency",
        "trials at once (trialConcurrency)",
-       apply_concurrency},
+       apply_concurrency,
+       write_concurrency},
       {"MAX_TRIAL_NUM",
        {"maxTrialNumber", "maxTrialNum"},
        "trialnum",
        "maximum number of trials (maxTrialNumber)",
-       apply_max_trial_number},
+       apply_max_trial_number,
+       write_max_trial_number},
       {"MAX_EXEC_DURATION",
        {"maxExperimentDuration", "maxExecDuration"},
        "duration",
        "maximum experiment duration (maxExperimentDuration): number + s|m|h|d",
-       apply_duration},
+       apply_duration,
+       write_duration},
       {"SEARCH_SPACE",
        {"searchSpace"},
        nullptr,
        "replace the search space (the tuner restarts its search on it)",
-       apply_search_space}};
+       apply_search_space,
+       write_search_space}};
   return kinds;
 }
 

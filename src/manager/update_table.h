@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "archer/config.h"
 #include "archer/json.h"
 #include "archer/status.h"
 
@@ -25,7 +26,15 @@ struct UpdateKind {
   // Checks `value` (a number or its text; a duration like "2h"; a space as
   // JSON or JSON text) and applies it; errors name the config key.
   Status (*apply)(ExperimentManager& manager, const Json& value);
+  // Writes the setting's typed value into the canonical config: the manager
+  // changes only the typed struct and stores canonical JSON written from it,
+  // so the two are equal by construction.
+  void (*write)(const ExperimentConfig& config, Json& canonical);
 };
+
+// The canonical config of `config`: its `canonical` with every updatable
+// setting written from the typed fields.
+Json canonical_of(const ExperimentConfig& config);
 
 // Every update, in NNI's order.
 const std::vector<UpdateKind>& update_kinds();

@@ -6,6 +6,7 @@
 #include "archer/config.h"
 #include "commands.h"
 #include "common/log.h"
+#include "common/nni_ids.h"
 #include "experiment/experiment.h"
 #include "experiment/experiment_index.h"
 #include "experiment_runner.h"
