@@ -140,7 +140,8 @@ class ExperimentManager {
   Status load_spaces();
   // resume()'s steps (manager_resume.cc).
   void restore_counters(const std::vector<TrialRow>& trials);
-  void restore_assessor(const std::vector<TrialRow>& trials,
+  // The assessor learns the `ended` trials again (in end order).
+  void restore_assessor(const std::vector<const TrialRow*>& ended,
                         const std::vector<MetricRow>& metrics);
   Status adopt_trials(const std::vector<TrialRow>& trials);
   // Asks the proposer for as many proposals as slots and budget allow,

@@ -82,7 +82,7 @@ Status ExperimentManager::resume() {
   auto rebuilt_from = proposer_->restore(history);
   if (!rebuilt_from.is_ok()) return rebuilt_from.status();
   service_->set_wake_fd(proposer_->fd());
-  restore_assessor(trials.value(), metrics.value());
+  restore_assessor(history.ended, metrics.value());
   st = adopt_trials(trials.value());
   if (!st.is_ok()) return st;
   log_info("archer", "resumed experiment " + id_ + ": " +
@@ -124,7 +124,7 @@ void ExperimentManager::restore_counters(const std::vector<TrialRow>& trials) {
 // one's intermediate results (their gapless prefix), then its end. Running
 // trials' results come again with their adoption.
 void ExperimentManager::restore_assessor(
-    const std::vector<TrialRow>& trials,
+    const std::vector<const TrialRow*>& ended,
     const std::vector<MetricRow>& metrics) {
   if (!assessor_) return;
   std::map<std::string, std::map<std::int64_t, double>> history;
@@ -133,16 +133,10 @@ void ExperimentManager::restore_assessor(
     auto v = final_scalar(m.value);
     if (v.is_ok()) history[m.trial_id].emplace(m.sequence, v.value());
   }
-  std::vector<const TrialRow*> ended;
-  for (const auto& t : trials) {
-    if (is_terminal(t.status) && history.count(t.trial_id)) ended.push_back(&t);
-  }
-  std::stable_sort(ended.begin(), ended.end(),
-                   [](const TrialRow* a, const TrialRow* b) {
-                     return a->end_time < b->end_time;
-                   });
   for (const TrialRow* t : ended) {
-    const std::vector<double> prefix = gapless_prefix(history[t->trial_id]);
+    auto h = history.find(t->trial_id);
+    if (h == history.end()) continue;
+    const std::vector<double> prefix = gapless_prefix(h->second);
     if (prefix.empty()) continue;
     assessor_->assess_trial(t->trial_id, prefix);
     assessor_->trial_end(t->trial_id, t->status == TrialStatus::kSucceeded);
