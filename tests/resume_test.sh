@@ -127,6 +127,9 @@ if "$archer" update duration -v soon --experiment_working_directory live >bad.ou
 grep -q "maxExperimentDuration: expected a duration" bad.out || { cat bad.out; fail "bad duration message"; }
 wait_trials live/ RUNNING 3  # the killed trial's slot, within the new budget
 "$archer" experiment import -f crash.json --experiment_working_directory live 2>&1 | grep -q "Imported 6 of 6 records into experiment $lid" || fail "experiment import"
+echo '[{"parameter": 3, "value": 1}]' > badimport.json
+"$archer" experiment import -f badimport.json --experiment_working_directory live >bad.out 2>&1 && fail "a bad import accepted"
+grep -q "archer: error: badimport.json: record 0: parameter" bad.out || { cat bad.out; fail "a bad import names its file"; }
 url=$("$archer" webui url --experiment_working_directory live)
 [ "$url" = "http://127.0.0.1:$(index_field live "$lid" port)/" ] || fail "webui url: $url"
 "$archer" top -n 1 --experiment_working_directory live | grep -q "^$lid .*RUNNING" || fail "top"

@@ -422,8 +422,19 @@ void add_experiment(CLI::App& app, Action& run) {
                     "\"value\": ...} records");
       }
       ManagerEndpoint m = running_manager(*id, *working);
-      Json answer = call_manager(m, "POST", "/experiment/import-data",
-                                 dumps(records.value()));
+      Json answer;
+      try {
+        answer = call_manager(m, "POST", "/experiment/import-data",
+                              dumps(records.value()));
+      } catch (const Error& e) {
+        // The manager names the records "import-data": name the file.
+        const std::string what = e.what();
+        const std::string from = "import-data:";
+        const size_t at = what.find(from);
+        if (at == std::string::npos) throw;
+        throw Error(what.substr(0, at) + *import_file + ":" +
+                    what.substr(at + from.size()));
+      }
       notice("Imported " + dumps(answer.value("imported", Json(0))) + " of " +
              std::to_string(records.value().size()) +
              " records into experiment " + m.id);
