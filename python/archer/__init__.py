@@ -12,6 +12,14 @@ torch is imported only when one of these is first used)::
 
     from archer.nas import LayerChoice, InputChoice, get_and_apply_next_architecture
 
+Experiments from Python and notebooks (NNI v2's ``nni.experiment.Experiment`` shape; it
+drives the ``archer`` command)::
+
+    exp = archer.Experiment('local')
+    exp.config.trial_command = 'python3 trial.py'
+    ...
+    exp.run(8080)
+
 Trials written for NNI (``import nni``, ``from nni.nas.pytorch.mutables import ...``) run
 unchanged when NNI itself is not installed: see ``archer.nni_compat``.
 """
@@ -20,6 +28,9 @@ from archer.trial import (  # noqa: F401  (re-exported)
     LATENCY_MS, MACS, PARAMS, get_current_parameter, get_experiment_id, get_next_parameter,
     get_sequence_id, get_trial_id, report_costs, report_final_result,
     report_intermediate_result, with_costs)
+
+from archer.experiment import (  # noqa: F401  (re-exported; standard library only)
+    AlgorithmConfig, ArcherError, Experiment, ExperimentConfig)
 
 __version__ = "0.1.0"
 
@@ -31,6 +42,7 @@ _NAS_NAMES = ("LayerChoice", "InputChoice", "MutableScope", "Mutable",
 __all__ = ["get_next_parameter", "get_current_parameter", "report_intermediate_result",
            "report_final_result", "get_experiment_id", "get_trial_id", "get_sequence_id",
            "PARAMS", "MACS", "LATENCY_MS", "with_costs", "report_costs", "__version__",
+           "Experiment", "ExperimentConfig", "AlgorithmConfig", "ArcherError",
            *_NAS_NAMES]
 
 
