@@ -220,6 +220,14 @@ class ExperimentTest(unittest.TestCase):
         trials = exp.list_trial_jobs()
         self.assertTrue(trials)
         self.assertEqual({t.status for t in trials}, {"USER_CANCELED"})
+        # Resumed from Python, it goes on (ids continue) until stopped again.
+        again = Experiment.resume(exp.id, port=0, wait_completion=False,
+                                  experiment_working_directory=self.wd)
+        self.assertEqual(again.id, exp.id)
+        self.assertTrue(again._alive())
+        self.assertIn(again.get_status(), ("RUNNING", "NO_MORE_TRIAL"))
+        again.stop()
+        self.assertFalse(again._alive())
         # No process of this experiment is left (manager or trial).
         ps = subprocess.run(["ps", "-eo", "args"], stdout=subprocess.PIPE, text=True).stdout
         self.assertNotIn(exp.id, ps)

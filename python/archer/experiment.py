@@ -249,9 +249,13 @@ class Experiment:
             if debug:
                 args.append("--debug")
             out = self._cli(*args, config_file=path)
+        self._started(out)
+
+    def _started(self, out: str) -> None:
+        """Reads what `archer create` / `resume` printed."""
         m = re.search(r"^Experiment (\S+) (?:started|resumed): (.*)$", out, re.M)
         if not m:
-            raise ArcherError("archer create said something unexpected:\n" + out)
+            raise ArcherError("archer said something unexpected:\n" + out)
         self.id = m.group(1)
         # As NNI's: an experiment started from Python stops when Python exits.
         atexit.register(self.stop)
@@ -317,6 +321,26 @@ class Experiment:
         exp.port = entry.get("port")
         if exp.port:
             exp.url = "http://127.0.0.1:%d/" % exp.port
+        return exp
+
+    @classmethod
+    def resume(cls, experiment_id: str, port: int = 8080, wait_completion: bool = True,
+               debug: bool = False, experiment_working_directory: Optional[str] = None):
+        """Continues a stopped experiment (``archer resume``: running trials adopted, ids
+        continue, the tuner rebuilt). Returns the experiment (NNI returns it only when
+        not waiting)."""
+        exp = cls(None)
+        exp.id = str(experiment_id)
+        exp._working_dir = experiment_working_directory
+        args = ["resume", exp.id, "--port", str(int(port)), *exp._wd()]
+        if debug:
+            args.append("--debug")
+        exp._started(exp._cli(*args))
+        if wait_completion:
+            try:
+                exp._wait(1.0)
+            except KeyboardInterrupt:
+                exp.stop()
         return exp
 
     @classmethod
