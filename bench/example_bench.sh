@@ -106,9 +106,11 @@ Training throughput of one fixed architecture (the first candidates), 1 epoch on
 images: *naive* is the example run standalone with plain LibTorch defaults
 (\`ARCHER_RUNTIME_DEFAULTS=0\`, no \`OMP_NUM_THREADS\`), *Archer* is the same run as trials of
 \`archer create\` (runtime settings of \`archer/nn/runtime.h\`, thread budget cores/concurrency,
-\`GLIBC_TUNABLES\`). At 2 trials at a time the numbers are the sum of both.
+\`GLIBC_TUNABLES\`). The numbers are training images per second (the example's
+"training throughput" line: images of the epoch / seconds spent training them, data
+loading and evaluation excluded); at 2 trials at a time, the sum of both.
 
-| space | naive, 1 trial | Archer, 1 trial | ratio | naive, 2 at once | Archer, 2 at once | ratio |
+| space | naive, 1 trial (images/s) | Archer, 1 trial (images/s) | ratio | naive, 2 at once (images/s) | Archer, 2 at once (images/s) | ratio |
 |---|---|---|---|---|---|---|
 $rows
 The demo's search (\`config_evolution.yml\`: Regularized Evolution, 20 trials, 2 at a time, each

@@ -79,6 +79,18 @@ passed=$((passed + 1))
 [ "$(grep -c DONE list.out)" = 4 ] || { cat list.out; fail "experiment list"; }
 "$archer" trial ls --experiment_working_directory "$tmp/exps" >ls.out
 [ "$(grep -c SUCCEEDED ls.out)" = 2 ] || { cat ls.out; fail "trial ls of the latest experiment"; }
+# The table: the default value as a column, choices abbreviated (key=value); --wide the JSON.
+head -1 ls.out | grep -q "value .* architecture" || { cat ls.out; fail "trial ls columns"; }
+grep SUCCEEDED ls.out | head -1 | grep -qE " [A-Za-z0-9_]+=[^ ]+" || { cat ls.out; fail "trial ls abbreviated architecture"; }
+if grep -q '"_value"' ls.out; then cat ls.out; fail "trial ls prints the architecture's JSON"; fi
+"$archer" trial ls --wide --experiment_working_directory "$tmp/exps" | grep -q '"_value"' || fail "trial ls --wide"
+if command -v script >/dev/null; then
+  # On a terminal a line is cut to its width.
+  script -qec "stty cols 50; $archer trial ls --experiment_working_directory $tmp/exps" /dev/null >narrow.out
+  sed -e 's/\r$//' -e 's/\x1b\[[0-9;]*m//g' -e 's/…/./g' narrow.out |
+    awk 'length($0) > 50 { bad = 1 } END { exit bad }' || { cat -v narrow.out; fail "trial ls fits the terminal"; }
+  grep -q "…" narrow.out || { cat -v narrow.out; fail "a cut line ends with …"; }
+fi
 "$archer" trial ls --head 1 --experiment_working_directory "$tmp/exps" >head.out
 [ "$(grep -c SUCCEEDED head.out)" = 1 ] || fail "trial ls --head"
 "$archer" experiment show --experiment_working_directory "$tmp/exps" | grep -q "SUCCEEDED: 2" || fail "experiment show"

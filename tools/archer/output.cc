@@ -1,5 +1,6 @@
 #include "output.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -15,6 +16,32 @@ bool color_enabled(int fd) {
   const char* term = std::getenv("TERM");
   if (term && std::strcmp(term, "dumb") == 0) return false;
   return isatty(fd) == 1;
+}
+
+int terminal_columns(int fd) {
+  if (isatty(fd) != 1) return 0;
+  struct winsize w {};
+  if (ioctl(fd, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) return w.ws_col;
+  const char* columns = std::getenv("COLUMNS");
+  const int n = columns ? std::atoi(columns) : 0;
+  return n > 0 ? n : 80;
+}
+
+std::string fit_line(const std::string& line, int columns) {
+  if (columns <= 0) return line;
+  size_t chars = 0, i = 0;
+  for (; i < line.size(); ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if ((c & 0xC0) == 0x80) continue;  // a UTF-8 continuation byte
+    if (++chars > static_cast<size_t>(columns)) break;
+  }
+  if (i >= line.size()) return line;
+  // Room for the ellipsis: cut back one character.
+  size_t cut = i;
+  do {
+    --cut;
+  } while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80);
+  return line.substr(0, cut) + "\u2026";
 }
 
 std::string status_cell(const std::string& status, int width, bool color) {

@@ -17,6 +17,12 @@ bool color_enabled(int fd);
 // by what it means (green SUCCEEDED/DONE, red FAILED/ERROR/MISSING, yellow
 // the others that ended early, cyan RUNNING) when `color`.
 std::string status_cell(const std::string& status, int width, bool color);
+// The width of the terminal `fd` writes to (its window, else $COLUMNS); 0 when
+// `fd` is not a terminal (a pipe: lines are not cut).
+int terminal_columns(int fd);
+// `line` cut to `columns` characters (UTF-8 aware) with a final "…" when
+// longer; unchanged when `columns` is 0.
+std::string fit_line(const std::string& line, int columns);
 // `text` in bold red when `color` ("archer: error:").
 std::string error_prefix(bool color);
 // `value` on stdout, indented by 2, with a newline (the --json forms).
