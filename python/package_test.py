@@ -74,6 +74,14 @@ class PackageTest(unittest.TestCase):
         self.assertIn("archer.nas (LayerChoice, InputChoice, get_and_apply_next_architecture) "
                       "needs PyTorch", r.stderr)
         self.assertIn("apt-get install python3-torch", r.stderr)
+        # archer.Experiment finds the archer command through ARCHER_CLI or PATH, or says
+        # how to get it.
+        r = self.python(bin_dir, "import archer\ntry:\n    archer.Experiment('local').run(0)\n"
+                                 "except archer.ArcherError as e:\n    print(e)")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        if not shutil.which("archer"):
+            self.assertIn("the archer command was not found on PATH", r.stdout)
+            self.assertIn("ARCHER_CLI", r.stdout)
         self.pip(bin_dir, "uninstall", "-y", "archer-nas")
         site = self.python(bin_dir, "import sysconfig; print(sysconfig.get_paths()['purelib'])")
         left = os.listdir(site.stdout.strip())
@@ -89,6 +97,7 @@ class PackageTest(unittest.TestCase):
         with zipfile.ZipFile(wheel) as z:
             names = set(z.namelist())
         for name in ("archer/__init__.py", "archer/trial.py", "archer/nas/mutator.py",
+                     "archer/experiment.py",
                      "archer/nni_compat.py", "archer_trial.py", "_archer_nni.py",
                      "archer-nni.pth", "archer_nas-%s.dist-info/RECORD" % cmake_version()):
             self.assertIn(name, names)
