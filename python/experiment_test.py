@@ -13,7 +13,7 @@ import unittest
 from unittest import mock
 
 from archer import Experiment, ExperimentConfig
-from archer.experiment import ArcherError, find_cli
+from archer.experiment import ArcherError, TrialJob, find_cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLI = os.environ.get("ARCHER_CLI", "")
@@ -60,6 +60,31 @@ class ConfigTest(unittest.TestCase):
         self.assertIsNone(c.max_trial_duration)  # known, unset
         with self.assertRaisesRegex(AttributeError, "no field 'max_trail_number'"):
             c.max_trail_number  # noqa: B018 (a typo is an error when read)
+
+    def test_a_search_space_file_and_paths_are_made_absolute(self):
+        c = ExperimentConfig("local")
+        c.search_space_file = "space.json"
+        c.tuner.name = "Random"
+        c.tuner.code_directory = "algorithms"
+        v2 = c.to_v2(base_dir="/work/here")
+        self.assertEqual(v2["searchSpaceFile"], "/work/here/space.json")
+        self.assertEqual(v2["tuner"]["codeDirectory"], "/work/here/algorithms")
+        self.assertNotIn("searchSpace", v2)
+
+    def test_trials_as_a_dataframe_or_a_clear_message(self):
+        exp = Experiment("local")
+        exp.id = "x"
+        rows = [TrialJob("a1", 0, "SUCCEEDED", 1, 2, {"op": {"_value": "3x3", "_idx": 0}}, 0.5)]
+        with mock.patch.object(Experiment, "list_trial_jobs", return_value=rows):
+            try:
+                import pandas  # noqa: F401
+            except ImportError:
+                with self.assertRaisesRegex(ArcherError, "needs pandas"):
+                    exp.trials_dataframe()
+                return
+            df = exp.trials_dataframe()
+            self.assertEqual(list(df["op"]), ["3x3"])
+            self.assertEqual(list(df["value"]), [0.5])
 
     def test_the_cli_is_found_or_named(self):
         with mock.patch.dict(os.environ, {"ARCHER_CLI": "/nonexistent/archer"}):
@@ -157,6 +182,15 @@ class ExperimentTest(unittest.TestCase):
         exp.stop()  # the manager served on after DONE; now it is gone
         self.assertFalse(exp._alive())
         self.assertEqual(exp.get_status(), "DONE")
+        # Viewed read-only: the web UI and REST API serve the stored experiment.
+        viewer = Experiment.view(exp.id, port=0, experiment_working_directory=self.wd)
+        self.addCleanup(viewer.stop)
+        import urllib.request
+        with urllib.request.urlopen(viewer.url + "api/v1/nni/experiment", timeout=10) as r:
+            self.assertEqual(json.loads(r.read())["id"], exp.id)
+        viewer.stop()
+        with self.assertRaises(OSError):
+            urllib.request.urlopen(viewer.url, timeout=5)
 
     def test_an_invalid_config_raises_the_clis_message(self):
         c = self.config()
