@@ -100,6 +100,14 @@ class ConfigTest(unittest.TestCase):
             with self.assertRaisesRegex(ArcherError, "not found on PATH"):
                 Experiment("local").run(0)
 
+    def test_bad_arguments_are_named(self):
+        with self.assertRaisesRegex(ArcherError, r"port: expected an integer in 0\.\.65535.*'abc'"):
+            Experiment("local").start(port="abc")
+        c = ExperimentConfig("local")
+        c.search_space = {"a": {"_type": "layer_choice", "_value": {"x", "y"}}}  # a set
+        with self.assertRaisesRegex(ArcherError, "config: every value must be JSON data"):
+            Experiment(c).start(port=0)
+
     def test_reads_before_start_say_what_to_do(self):
         with self.assertRaisesRegex(ArcherError, "has not been started"):
             Experiment("local").get_status()

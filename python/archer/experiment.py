@@ -239,13 +239,19 @@ class Experiment:
         the CLI's message when the config is refused."""
         if self.id is not None:
             raise ArcherError("experiment %s was started already" % self.id)
+        port = _port(port)
         v2 = self.config.to_v2()
+        try:
+            text = json.dumps(v2, indent=2, allow_nan=False)  # JSON is YAML
+        except (TypeError, ValueError) as e:
+            raise ArcherError("config: every value must be JSON data (str, number, bool, "
+                              "None, list, dict): %s" % e) from None
         self._working_dir = v2.get("experimentWorkingDirectory")
         with tempfile.TemporaryDirectory(prefix="archer-config-") as tmp:
             path = os.path.join(tmp, "config.yml")
             with open(path, "w") as f:
-                json.dump(v2, f, indent=2)  # JSON is YAML
-            args = ["create", "--config", path, "--port", str(int(port))]
+                f.write(text)
+            args = ["create", "--config", path, "--port", str(port)]
             if debug:
                 args.append("--debug")
             out = self._cli(*args, config_file=path)
@@ -332,7 +338,7 @@ class Experiment:
         exp = cls(None)
         exp.id = str(experiment_id)
         exp._working_dir = experiment_working_directory
-        args = ["resume", exp.id, "--port", str(int(port)), *exp._wd()]
+        args = ["resume", exp.id, "--port", str(_port(port)), *exp._wd()]
         if debug:
             args.append("--debug")
         exp._started(exp._cli(*args))
@@ -350,7 +356,7 @@ class Experiment:
         Returns the experiment; ``stop()`` ends the viewer. With ``non_blocking=False``
         it serves until Ctrl-C."""
         exp = cls.connect(experiment_id, experiment_working_directory)
-        cmd = [find_cli(), "view", exp.id, "--foreground", "--port", str(int(port)),
+        cmd = [find_cli(), "view", exp.id, "--foreground", "--port", str(_port(port)),
                *exp._wd()]
         exp._viewer = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                        text=True)
@@ -558,6 +564,13 @@ class Experiment:
                 text = re.sub(re.escape(config_file) + r"(:\d+)?", "config", text)
             raise ArcherError(text)
         return r.stdout
+
+
+def _port(port) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ArcherError("port: expected an integer in 0..65535 (0: any free port), got %r"
+                          % (port,))
+    return port
 
 
 def _json_or_text(value):
