@@ -38,7 +38,8 @@ timeout 120 "$archer" create --config exp.yml --foreground --port 0 >out 2>&1 ||
 grep -q "DONE: 6 succeeded, 0 failed" out || { cat out; fail "6 trials"; }
 "$archer" trial ls --experiment_working_directory exps >ls
 [ "$(grep -c SUCCEEDED ls)" = 6 ] || { cat ls; fail "trial ls"; }
-grep -q '"x":' ls || fail "parameters shown"
+grep -qE ' x=[0-9.]+' ls || { cat ls; fail "parameters shown (key=value)"; }
+"$archer" trial ls --wide --experiment_working_directory exps | grep -q '"x":' || fail "parameters shown in full (--wide)"
 "$archer" log dispatcher --experiment_working_directory exps | grep -q "Dispatcher started" || fail "log dispatcher"
 
 # Detached (the default): create and resume return once the manager serves,
