@@ -11,6 +11,7 @@ import unittest
 from contextlib import redirect_stdout
 from unittest import mock
 
+import archer
 import archer_trial
 
 SHARED = os.environ.get("ARCHER_SHARED_DIR",
@@ -49,6 +50,39 @@ class TrialModuleTest(unittest.TestCase):
             self.assertEqual(archer_trial.get_sequence_id(), 7)
         with open(os.path.join(GOLDEN, "metrics"), "rb") as f:
             self.assertEqual(self.metrics(), f.read())
+
+    def test_a_restarted_trial_knows_it_and_continues_its_sequence(self):
+        self.write_parameters('{"parameter_id": 3, "parameters": {"a": 1}}')
+        with mock.patch.dict(os.environ, self.env, clear=True):
+            self.assertEqual(archer_trial.restart_count(), 0)  # a first start
+            archer_trial.get_next_parameter()
+            archer_trial.report_intermediate_result(0.1)
+            archer_trial.report_intermediate_result(0.2)
+        archer_trial._reset_for_tests()
+        with mock.patch.dict(os.environ, dict(self.env, ARCHER_TRIAL_RESTARTS="1"), clear=True):
+            self.assertEqual(archer_trial.restart_count(), 1)
+            self.assertEqual(archer.restart_count(), 1)
+            archer_trial.get_next_parameter()
+            archer_trial.report_intermediate_result(0.3)
+            archer_trial.report_final_result(0.4)
+        sequences = [(r["type"], r["sequence"]) for r in self.records()]
+        self.assertEqual(sequences[:2], [("PERIODICAL", 0), ("PERIODICAL", 1)])
+        self.assertIn(("PERIODICAL", 2), sequences)
+        self.assertEqual(sequences[-1], ("FINAL", 0))
+        with mock.patch.dict(os.environ, {"ARCHER_TRIAL_RESTARTS": "x"}, clear=True):
+            self.assertEqual(archer_trial.restart_count(), 0)
+
+    def records(self):
+        import json
+        data, out, i = self.metrics(), [], 0
+        while i + 8 <= len(data) and data[i:i + 2] == b"ME":
+            n = int(data[i + 2:i + 8])
+            try:
+                out.append(json.loads(data[i + 8:i + 8 + n]))
+            except ValueError:
+                pass
+            i += 8 + n
+        return out
 
     def test_second_call_returns_none_and_keeps_record(self):
         self.write_parameters('{"parameter_id": 5, "parameters": {"x": 2}}')

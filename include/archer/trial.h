@@ -62,8 +62,14 @@ class TrialContext {
   // read).
   std::optional<std::int64_t> parameter_id() const;
 
-  // Sends a PERIODICAL metric (sequence 0, 1, 2, ... per process).
+  // Sends a PERIODICAL metric (sequence 0, 1, 2, ...; after a restart,
+  // continuing the earlier starts' sequence).
   void report_intermediate_result(const Json& metric);
+  // How many times this trial was started before, in its directory (0: its
+  // first start; ARCHER_TRIAL_RESTARTS). A requeued Slurm job starts its trial
+  // again with the same id and output directory: a trial that saves
+  // checkpoints in NNI_OUTPUT_DIR resumes from the last one when this is > 0.
+  int restart_count() const;
   // Sends the FINAL metric (sequence 0), with the extras below merged in.
   void report_final_result(const Json& metric);
   // Keys the FINAL metric gains (get_and_apply_next_architecture sets the
@@ -97,7 +103,9 @@ class TrialContext {
   Json record_;  // the whole parameter record once read
   Json test_parameters_;
   std::vector<std::string> sent_;
-  std::int64_t intermediate_sequence_ = 0;
+  std::int64_t reported_sequences() const;
+  // Unset until the first intermediate result (reported_sequences()).
+  std::optional<std::int64_t> intermediate_sequence_;
   Json final_extras_ = Json::object();
 };
 
@@ -112,6 +120,8 @@ void report_final_result(const Json& metric);
 std::string get_experiment_id();
 std::string get_trial_id();
 std::int64_t get_sequence_id();
+// TrialContext::restart_count() of the default context.
+int trial_restart_count();
 
 // Throws archer::Error unless `metric` is a number or an object with a numeric
 // "default".

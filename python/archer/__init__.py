@@ -27,7 +27,7 @@ unchanged when NNI itself is not installed: see ``archer.nni_compat``.
 from archer.trial import (  # noqa: F401  (re-exported)
     LATENCY_MS, MACS, PARAMS, get_current_parameter, get_experiment_id, get_next_parameter,
     get_sequence_id, get_trial_id, report_costs, report_final_result,
-    report_intermediate_result, with_costs)
+    report_intermediate_result, restart_count, with_costs)
 
 from archer.experiment import (  # noqa: F401  (re-exported; standard library only)
     AlgorithmConfig, ArcherError, Experiment, ExperimentConfig)
@@ -41,7 +41,8 @@ _NAS_NAMES = ("LayerChoice", "InputChoice", "MutableScope", "Mutable",
 
 __all__ = ["get_next_parameter", "get_current_parameter", "report_intermediate_result",
            "report_final_result", "get_experiment_id", "get_trial_id", "get_sequence_id",
-           "PARAMS", "MACS", "LATENCY_MS", "with_costs", "report_costs", "__version__",
+           "PARAMS", "MACS", "LATENCY_MS", "with_costs", "report_costs", "restart_count",
+           "__version__",
            "Experiment", "ExperimentConfig", "AlgorithmConfig", "ArcherError",
            *_NAS_NAMES]
 

@@ -39,7 +39,7 @@ import time
 __all__ = [
     "get_next_parameter", "get_current_parameter", "report_intermediate_result",
     "report_final_result", "get_experiment_id", "get_trial_id", "get_sequence_id",
-    "PARAMS", "MACS", "LATENCY_MS", "with_costs", "report_costs",
+    "PARAMS", "MACS", "LATENCY_MS", "with_costs", "report_costs", "restart_count",
 ]
 
 PARAMS = "params"
@@ -54,7 +54,7 @@ _JSON_MAX_BYTES = 64 << 20
 _JSON_MAX_DEPTH = 64
 
 _lock = threading.Lock()
-_state = {"requested": False, "record": None, "intermediate_seq": 0,
+_state = {"requested": False, "record": None, "intermediate_seq": None,
           "test_parameters": None, "sent": [], "costs": {}}
 
 
@@ -293,10 +293,50 @@ def _send(metric_type, sequence, metric):
     _write_frame(payload)
 
 
+def restart_count():
+    """How many times this trial was started before, in its directory (0: its first start).
+
+    A trial is started again when its Slurm job is requeued (preemption, a node failure): it
+    keeps its id and its output directory (``NNI_OUTPUT_DIR``), so a trial that saves
+    checkpoints there resumes from the last one when this is above 0. Its intermediate
+    results then continue the sequence numbers of the earlier starts'."""
+    try:
+        return max(0, int(os.environ.get("ARCHER_TRIAL_RESTARTS", "0")))
+    except ValueError:
+        return 0
+
+
+def _reported_sequences():
+    """The next PERIODICAL sequence after those already in this trial's metrics file (a
+    restart's earlier starts); 0 when there are none."""
+    if restart_count() == 0 or _platform() in ("standalone", "unittest"):
+        return 0
+    path = os.path.join(_required_env("NNI_OUTPUT_DIR"), ".nni", "metrics")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return 0
+    next_sequence, i = 0, 0
+    while i + 8 <= len(data) and data[i:i + 2] == b"ME" and data[i + 2:i + 8].isdigit():
+        n = int(data[i + 2:i + 8])
+        try:
+            record = json.loads(data[i + 8:i + 8 + n].decode("utf-8"))
+            if record.get("type") == "PERIODICAL":
+                next_sequence = max(next_sequence, int(record.get("sequence", -1)) + 1)
+        except (ValueError, AttributeError, TypeError):
+            pass  # a torn or foreign record: the manager skips it too
+        i += 8 + n
+    return next_sequence
+
+
 def report_intermediate_result(metric):
-    """Sends a PERIODICAL metric (sequence 0, 1, 2, ...)."""
+    """Sends a PERIODICAL metric (sequence 0, 1, 2, ...; after a restart, continuing the
+    earlier starts' sequence)."""
     _check_metric(metric, "report_intermediate_result")
     with _lock:
+        if _state["intermediate_seq"] is None:
+            _state["intermediate_seq"] = _reported_sequences()
         _send("PERIODICAL", _state["intermediate_seq"], metric)
         _state["intermediate_seq"] += 1
 
@@ -384,7 +424,7 @@ def sent_metrics():
 
 def _reset_for_tests():
     with _lock:
-        _state.update(requested=False, record=None, intermediate_seq=0, test_parameters=None,
+        _state.update(requested=False, record=None, intermediate_seq=None, test_parameters=None,
                       sent=[], costs={})
 
 

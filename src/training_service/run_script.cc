@@ -45,6 +45,15 @@ std::string run_script(const TrialSpec& spec, const RunScriptOptions& options) {
   // The pid lets a restarted manager find the trial even if it died before
   // storing it.
   s += "echo $$ >" + shell_quote(spec.trial_dir + "/.nni/pid") + "\n";
+  // A restart (a requeued job, a trial started again in its directory): the
+  // trial is told how many starts came before (ARCHER_TRIAL_RESTARTS), and an
+  // earlier start's exit state is not this one's.
+  const std::string starts = shell_quote(spec.trial_dir + "/.nni/starts");
+  s += "restarts=0; [ -f " + starts + " ] && restarts=$(wc -l <" + starts +
+       ")\n";
+  s += "export ARCHER_TRIAL_RESTARTS=$((restarts))\n";
+  s += "echo $$ >>" + starts + "\n";
+  s += "rm -f " + shell_quote(spec.trial_dir + "/.nni/state") + "\n";
   s += "cd " + shell_quote(spec.code_dir) + " || exit 127\n";
   // A subshell, so that an `exit` in the command still lets the state line run.
   s += "(eval " + shell_quote(spec.command) + ") 1>" +

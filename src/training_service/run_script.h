@@ -20,7 +20,10 @@ std::string shell_quote(const std::string& value);
 // NNI_CODE_DIR) and spec.env, cds to the code directory, runs the command with
 // stdout/stderr to the trial directory and writes
 // "<exit code> <epoch ms>" to .nni/state when the command ends (so the outcome
-// outlives the manager).
+// outlives the manager). Each start is counted in .nni/starts: a trial started
+// again in its directory (a requeued Slurm job) gets ARCHER_TRIAL_RESTARTS =
+// the starts before it (0 the first time), so it can resume from what it saved
+// in its output directory; an earlier start's .nni/state is removed.
 // `platform` is NNI_PLATFORM's value; `path_prefix` (may be empty) is put in
 // front of PATH (NNI's pythonPath on remote hosts).
 std::string local_run_script(const TrialSpec& spec,

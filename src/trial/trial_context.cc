@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,9 +22,10 @@ namespace archer {
 namespace {
 
 constexpr const char* kVariables[] = {
-    "NNI_PLATFORM",     "NNI_EXP_ID",           "NNI_SYS_DIR",
-    "NNI_TRIAL_JOB_ID", "NNI_OUTPUT_DIR",       "NNI_TRIAL_SEQ_ID",
-    "NNI_CODE_DIR",     "NNI_GEN_SEARCH_SPACE", "ARCHER_COST_PROBE"};
+    "NNI_PLATFORM",         "NNI_EXP_ID",           "NNI_SYS_DIR",
+    "NNI_TRIAL_JOB_ID",     "NNI_OUTPUT_DIR",       "NNI_TRIAL_SEQ_ID",
+    "NNI_CODE_DIR",         "NNI_GEN_SEARCH_SPACE", "ARCHER_COST_PROBE",
+    "ARCHER_TRIAL_RESTARTS"};
 constexpr auto kParameterPollInterval = std::chrono::milliseconds(50);
 
 TrialContext::Platform platform_of(const TrialContext::Env& env) {
@@ -250,11 +252,41 @@ void TrialContext::send(const std::string& type, std::int64_t sequence,
                              sequence, metric));
 }
 
+int TrialContext::restart_count() const {
+  const std::string s = env("ARCHER_TRIAL_RESTARTS").value_or("0");
+  char* end = nullptr;
+  const long n = std::strtol(s.c_str(), &end, 10);
+  return !s.empty() && *end == '\0' && n > 0 && n < (1L << 30)
+             ? static_cast<int>(n)
+             : 0;
+}
+
+// After a restart: the sequence after the PERIODICAL results the earlier
+// starts wrote to this trial's metrics file (0 when there are none).
+std::int64_t TrialContext::reported_sequences() const {
+  if (restart_count() == 0 || platform_ != Platform::kLocal) return 0;
+  auto text = read_regular_file(
+      required_env("NNI_OUTPUT_DIR") + "/.nni/metrics", std::size_t{1} << 30);
+  if (!text.is_ok()) return 0;
+  MetricStreamDecoder decoder;
+  decoder.feed(text.value());
+  std::int64_t next = 0;
+  for (;;) {
+    auto record = decoder.next();
+    if (!record.is_ok()) continue;  // a damaged record: skipped, as the manager
+    if (!record.value()) break;
+    if (record.value()->type == to_string(MetricType::kPeriodical))
+      next = std::max(next, record.value()->sequence + 1);
+  }
+  return next;
+}
+
 void TrialContext::report_intermediate_result(const Json& metric) {
   check_metric(metric, "report_intermediate_result");
   std::lock_guard<std::mutex> lock(mu_);
-  send(to_string(MetricType::kPeriodical), intermediate_sequence_, metric);
-  ++intermediate_sequence_;
+  if (!intermediate_sequence_) intermediate_sequence_ = reported_sequences();
+  send(to_string(MetricType::kPeriodical), *intermediate_sequence_, metric);
+  ++*intermediate_sequence_;
 }
 
 void TrialContext::report_final_result(const Json& metric) {
@@ -355,5 +387,6 @@ std::string get_experiment_id() {
 }
 std::string get_trial_id() { return default_trial_context().trial_id(); }
 std::int64_t get_sequence_id() { return default_trial_context().sequence_id(); }
+int trial_restart_count() { return default_trial_context().restart_count(); }
 
 }  // namespace archer

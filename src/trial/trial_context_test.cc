@@ -94,6 +94,41 @@ TEST(TrialContext, IntermediateSequenceCountsUp) {
   EXPECT_EQ(last.sequence, 0);
 }
 
+// A trial started again in its directory (ARCHER_TRIAL_RESTARTS, set by
+// run.sh) knows it, and its intermediate results continue the earlier
+// starts' sequence.
+TEST(TrialContext, ARestartKnowsItAndContinuesTheSequence) {
+  TempDir dir;
+  write_file(dir.file("parameter.cfg"),
+             R"({"parameter_id": 3, "parameters": {"a": 1}})");
+  {
+    TrialContext first(local_env(dir));
+    EXPECT_EQ(first.restart_count(), 0);
+    first.get_next_parameter();
+    first.report_intermediate_result(Json(0.1));
+    first.report_intermediate_result(Json(0.2));
+  }
+  TrialContext::Env env = local_env(dir);
+  env["ARCHER_TRIAL_RESTARTS"] = "1";
+  TrialContext again(env);
+  EXPECT_EQ(again.restart_count(), 1);
+  again.get_next_parameter();
+  again.report_intermediate_result(Json(0.3));
+  again.report_final_result(Json(0.4));
+  MetricStreamDecoder decoder;
+  decoder.feed(read_file(dir.file(".nni/metrics")));
+  std::vector<std::pair<std::string, std::int64_t>> seen;
+  while (auto r = decoder.next().value())
+    seen.emplace_back(r->type, r->sequence);
+  const std::vector<std::pair<std::string, std::int64_t>> want = {
+      {"PERIODICAL", 0}, {"PERIODICAL", 1}, {"PERIODICAL", 2}, {"FINAL", 0}};
+  EXPECT_EQ(seen, want);
+  for (const char* bad : {"x", "-2", ""}) {
+    env["ARCHER_TRIAL_RESTARTS"] = bad;
+    EXPECT_EQ(TrialContext(env).restart_count(), 0) << bad;
+  }
+}
+
 TEST(TrialContext, RejectsMetricsOfOtherShapes) {
   TrialContext ctx(TrialContext::Env{{"NNI_PLATFORM", "unittest"}});
   for (const char* bad :

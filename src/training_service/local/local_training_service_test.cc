@@ -99,6 +99,23 @@ TEST(RunScript, QuotesValuesSafely) {
   EXPECT_NE(script.find("(eval 'echo ok') 1>"), std::string::npos);
 }
 
+// A trial started again in its directory (a requeued job) is told how many
+// starts came before, and an earlier start's exit state is gone.
+TEST(RunScript, CountsRestartsAndDropsTheOldExitState) {
+  TempDir dir;
+  TrialSpec s = spec(dir, "r",
+                     "echo $ARCHER_TRIAL_RESTARTS >>\"$NNI_OUTPUT_DIR/seen\"; "
+                     "[ ! -f \"$NNI_OUTPUT_DIR/.nni/state\" ] || echo stale");
+  std::filesystem::create_directories(s.trial_dir + "/.nni");
+  const std::string script = s.trial_dir + "/run.sh";
+  std::ofstream(script) << local_run_script(s);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(std::system(("bash " + script).c_str()), 0);
+  EXPECT_EQ(testing::read_file(s.trial_dir + "/seen"), "0\n1\n2\n");
+  EXPECT_EQ(testing::read_file(s.trial_dir + "/stdout"), "");  // never stale
+  EXPECT_TRUE(read_exit_state(s.trial_dir));
+}
+
 TEST(LocalTrainingService, RunsATrialWithNniEnvironmentAndLayout) {
   TempDir dir;
   auto ts = make(2);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -101,6 +102,38 @@ TEST_F(SlurmTest, CancelAndAnOutsideScancel) {
   EXPECT_NE(outside->message.find("cancelled outside Archer"),
             std::string::npos)
       << outside->message;
+}
+
+// A requeued job (as after a preemption) starts its trial again: the same
+// trial, in the same directory, told it is a restart, so it resumes from
+// what it saved there.
+TEST_F(SlurmTest, ARequeuedTrialResumesFromItsDirectory) {
+  auto ts = make(1);
+  ASSERT_TRUE(ts->submit(spec("q1",
+                              "if [ \"$ARCHER_TRIAL_RESTARTS\" = 0 ]; then "
+                              "echo epoch-3 >\"$NNI_OUTPUT_DIR/checkpoint\"; "
+                              "sleep 60; fi; "
+                              "cp \"$NNI_OUTPUT_DIR/checkpoint\" "
+                              "\"$NNI_OUTPUT_DIR/resumed-from\"; " +
+                                  report_))
+                  .is_ok());
+  const std::string dir = dir_.file("trials/q1");
+  bool saved = false;
+  for (int i = 0; i < 150 && !saved; ++i) {
+    testing::poll_once(*ts, milliseconds(200));
+    saved = std::filesystem::exists(dir + "/checkpoint");
+  }
+  ASSERT_TRUE(saved);
+  ASSERT_EQ(cluster_.run("scontrol requeue $(cat " + dir + "/.nni/jobid)"), 0);
+  // Slurm holds a requeued job for about two minutes (Reason=BeginTime)
+  // before it runs again.
+  auto events = testing::poll_until_ended(*ts, 1, 240);
+  const TrialEvent* end = find(events, TrialEvent::Kind::kEnded, "q1");
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->status, TrialStatus::kSucceeded) << end->message;
+  EXPECT_EQ(testing::read_file(dir + "/resumed-from"), "epoch-3\n");
+  const std::string starts = testing::read_file(dir + "/.nni/starts");
+  EXPECT_EQ(std::count(starts.begin(), starts.end(), '\n'), 2) << starts;
 }
 
 TEST_F(SlurmTest, SurvivesARestartOfSlurmctld) {
