@@ -43,6 +43,17 @@ grep -q "NNI_PLATFORM is not set" sa.out || fail "standalone warning"
 grep -q 'Final result: {"default": .*"params": 444.*"macs": 2821120' sa.out || { cat sa.out; fail "standalone result"; }
 if python3 mnist.py --data_dir "$tmp/none" --epochs 1 >err.out 2>&1; then fail "missing data"; fi
 grep -q "mnist.py: error: $tmp/none/train-images-idx3-ubyte(.gz): not found (Fashion-MNIST: apt-get install dataset-fashion-mnist" err.out || { cat err.out; fail "missing data message"; }
+# A trial started again in its directory (a requeued Slurm job) resumes from its checkpoint.
+mkdir -p rs
+trial_env() { env NNI_OUTPUT_DIR=$PWD/rs "$@"; }  # standalone: the first candidates
+trial_env ARCHER_TRIAL_RESTARTS=0 python3 mnist.py --space nni --epochs 2 \
+  --train_samples 200 --test_samples 100 >rs1.out 2>&1 || { cat rs1.out; fail "trial, first start"; }
+[ -f rs/checkpoint.pt ] || fail "no checkpoint in the trial's directory"
+trial_env ARCHER_TRIAL_RESTARTS=1 python3 mnist.py --space nni --epochs 3 \
+  --train_samples 200 --test_samples 100 >rs2.out 2>&1 || { cat rs2.out; fail "trial, restart"; }
+grep -q "restart 1: resuming after epoch 1" rs2.out || { cat rs2.out; fail "resumed"; }
+if grep -q "^epoch 1:" rs2.out; then cat rs2.out; fail "the restart trained epoch 1 again"; fi
+grep -q "^epoch 3:" rs2.out || { cat rs2.out; fail "the restart trained on"; }
 passed=$((passed + 1))
 
 # 2. ss_gen: NNI's network gives NNI's bytes; the cell space equals the LibTorch example's.

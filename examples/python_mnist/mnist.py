@@ -235,7 +235,20 @@ def main(argv):
     else:
         optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
     result = None
-    for epoch in range(1, args.epochs + 1):
+    # Checkpoints in the trial's own directory: a trial whose Slurm job was requeued
+    # (preemption, node failure) is started again there and resumes after its last epoch.
+    checkpoint = (os.path.join(os.environ["NNI_OUTPUT_DIR"], "checkpoint.pt")
+                  if os.environ.get("NNI_OUTPUT_DIR") else None)
+    first_epoch = 1
+    if checkpoint and archer.restart_count() > 0 and os.path.exists(checkpoint):
+        saved = torch.load(checkpoint)
+        net.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        torch.set_rng_state(saved["rng"])
+        first_epoch, result = saved["epoch"] + 1, saved["result"]
+        print("restart %d: resuming after epoch %d" % (archer.restart_count(), saved["epoch"]),
+              flush=True)
+    for epoch in range(first_epoch, args.epochs + 1):
         start = time.monotonic()
         order = torch.randperm(len(images))
         loss_sum, batches = 0.0, 0
@@ -256,6 +269,12 @@ def main(argv):
                   if args.validation_samples else accuracy)
         if epoch < args.epochs:
             archer.report_intermediate_result(result)
+            if checkpoint:
+                torch.save({"epoch": epoch, "model": net.state_dict(),
+                            "optimizer": optimizer.state_dict(),
+                            "rng": torch.get_rng_state(), "result": result},
+                           checkpoint + ".tmp")
+                os.replace(checkpoint + ".tmp", checkpoint)
     archer.report_final_result(result)
 
 
