@@ -1,4 +1,5 @@
 // The slurm platform's trainingService keys and factory (see platform.h).
+#include "common/log.h"
 #include "config/config_schema.h"
 #include "training_service/platform.h"
 #include "training_service/slurm/slurm_training_service.h"
@@ -72,6 +73,19 @@ const Section& section() {
            "a duration such as 1s or 0.5s",
            {},
            "how often squeue is asked about the jobs"},
+          {"maxJobs", KeyType::kInt, Json(), false, config::kPositiveInteger,
+           config::positive_int,
+           "the most jobs Archer keeps queued or running (a site's per-user "
+           "limit); default: the association's MaxSubmitJobs when sacctmgr "
+           "tells it, else trialConcurrency alone"},
+          {"submitInterval",
+           KeyType::kDuration,
+           0.1,
+           false,
+           "a duration such as 0.1s or 6s",
+           {},
+           "the least time between two sbatch calls (sites ask for fewer "
+           "than ~10 submissions a minute: 6s)"},
       }};
   return s;
 }
@@ -99,6 +113,9 @@ SlurmTrainingService::Options slurm_options(const ExperimentConfig& config,
     s.sbatch_options = ts["sbatchOptions"].get<std::vector<std::string>>();
   s.requeue = ts.value("requeue", true);
   s.poll_interval = ts.value("pollInterval", 1.0);
+  if (ts.value("maxJobs", Json()).is_number_integer())
+    s.max_jobs = ts["maxJobs"].get<int>();
+  s.submit_interval = ts.value("submitInterval", 0.1);
   o.experiment_id = context.experiment_id;
   o.max_parallel = config.trial_concurrency;
   o.env = context.env;
@@ -112,8 +129,18 @@ PlatformSpec slurm_platform() {
   p.section = section();
   p.factory = [](const ExperimentConfig& config, const PlatformContext& context)
       -> StatusOr<std::unique_ptr<TrainingService>> {
+    SlurmTrainingService::Options o = slurm_options(config, context);
+    if (!o.slurm.max_jobs) {  // the site's per-user limit, when it has one
+      o.slurm.max_jobs = association_max_submit_jobs(o.env);
+      if (o.slurm.max_jobs) {
+        log_info("archer", "slurm: at most " +
+                               std::to_string(*o.slurm.max_jobs) +
+                               " jobs at once (the association's "
+                               "MaxSubmitJobs; maxJobs overrides it)");
+      }
+    }
     return std::unique_ptr<TrainingService>(
-        std::make_unique<SlurmTrainingService>(slurm_options(config, context)));
+        std::make_unique<SlurmTrainingService>(std::move(o)));
   };
   return p;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "common/log.h"
 #include "common/subprocess.h"
@@ -73,7 +74,29 @@ SlurmTrainingService::SlurmTrainingService(Options options)
 SlurmTrainingService::~SlurmTrainingService() { worker_.reset(); }
 
 int SlurmTrainingService::free_slots() const {
-  return std::max(0, options_.max_parallel - static_cast<int>(trials_.size()));
+  int cap = options_.max_parallel;
+  if (options_.slurm.max_jobs) cap = std::min(cap, *options_.slurm.max_jobs);
+  return std::max(0, cap - static_cast<int>(trials_.size()));
+}
+
+std::optional<int> association_max_submit_jobs(
+    const std::map<std::string, std::string>& env) {
+  const char* user = std::getenv("USER");
+  auto r = run_process(
+      {"sacctmgr", "-nP", "show", "assoc",
+       std::string("where user=") + (user ? user : "root"), "format=MaxSubmit"},
+      env, "", std::chrono::seconds(5));
+  if (!r.is_ok() || r.value().exit_code != 0) return std::nullopt;
+  std::optional<int> least;
+  std::istringstream lines(r.value().out);
+  for (std::string line; std::getline(lines, line);) {
+    char* end = nullptr;
+    const long n = std::strtol(line.c_str(), &end, 10);
+    if (end != line.c_str() && n > 0 && n < (1L << 30))
+      least =
+          std::min(least.value_or(static_cast<int>(n)), static_cast<int>(n));
+  }
+  return least;
 }
 
 Status SlurmTrainingService::set_max_parallel(int max_parallel) {
@@ -138,7 +161,13 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
   const std::vector<std::string> argv = sbatch_command(spec);
   const auto env = options_.env;
   const std::string id = spec.trial_id;
-  worker_->post([this, argv, env, id]() -> BackgroundWorker::Completion {
+  // Paced: at least submitInterval between two sbatch calls.
+  const auto now = std::chrono::steady_clock::now();
+  const auto at = std::max(now, next_submit_);
+  next_submit_ = at + std::chrono::microseconds(static_cast<long long>(
+                          options_.slurm.submit_interval * 1e6));
+  worker_->post([this, argv, env, id, at]() -> BackgroundWorker::Completion {
+    std::this_thread::sleep_until(at);
     auto r = run_process(argv, env, "", std::chrono::seconds(60));
     StatusOr<std::string> job = Status::internal("");
     if (!r.is_ok()) {

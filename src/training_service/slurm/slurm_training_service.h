@@ -21,6 +21,9 @@
 // (a restart of slurmctld loses nothing). sbatch, squeue, scontrol and
 // scancel run on a BackgroundWorker, never on the manager's thread.
 // OMP_NUM_THREADS: cpusPerTrial, else the CPUs Slurm gave the job.
+// Cluster limits: at most maxJobs jobs (default: the association's
+// MaxSubmitJobs) are queued or running, and sbatch calls are at least
+// submitInterval apart (a paced submission waits on the worker).
 #ifndef ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
 #define ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
 
@@ -47,7 +50,16 @@ struct SlurmOptions {
   std::vector<std::string> sbatch_options;
   bool requeue = true;
   double poll_interval = 1;  // seconds
+  // The most jobs queued or running at once (nullopt: the association's
+  // MaxSubmitJobs if sacctmgr tells it, else none beyond trialConcurrency).
+  std::optional<int> max_jobs;
+  double submit_interval = 0.1;  // seconds between two sbatch calls
 };
+
+// The user's association limit on submitted jobs (sacctmgr's MaxSubmitJobs),
+// if Slurm's accounting has one; asked once, bounded in time.
+std::optional<int> association_max_submit_jobs(
+    const std::map<std::string, std::string>& env);
 
 class SlurmTrainingService : public TrainingService {
  public:
@@ -128,6 +140,8 @@ class SlurmTrainingService : public TrainingService {
   bool controller_warned_ = false;
   std::string shared_code_;  // <shared>/<exp>/code/<fingerprint>, once copied
   bool querying_ = false;    // a scheduler query is on the worker
+  // When the next sbatch may run (pacing; the worker waits for it).
+  std::chrono::steady_clock::time_point next_submit_{};
   std::unique_ptr<BackgroundWorker> worker_;  // last: destroyed first
 };
 

@@ -233,6 +233,64 @@ TEST_F(SlurmTest, ARefusedSubmissionEndsStartFailedWithSbatchsReason) {
   EXPECT_EQ(ts.free_slots(), 1);
 }
 
+// Cluster limits: never more than maxJobs jobs queued or running, and
+// sbatch calls at least submitInterval apart.
+TEST_F(SlurmTest, MaxJobsAndPacedSubmissions) {
+  SlurmTrainingService::Options o;
+  o.experiment_id = "exp";
+  o.max_parallel = 5;
+  o.slurm.poll_interval = 0.2;
+  o.slurm.cpus = 1;
+  o.slurm.max_jobs = 3;
+  o.slurm.submit_interval = 1.0;
+  o.env = cluster_.env();
+  SlurmTrainingService ts(o);
+  EXPECT_EQ(ts.free_slots(), 3);
+  for (const char* id : {"p1", "p2", "p3"})
+    ASSERT_TRUE(ts.submit(spec(id, report_)).is_ok());
+  EXPECT_EQ(ts.free_slots(), 0);  // the limit, not trialConcurrency
+  auto events = until_ended(ts, 3);
+  for (const char* id : {"p1", "p2", "p3"}) {
+    const TrialEvent* end = find(events, TrialEvent::Kind::kEnded, id);
+    ASSERT_NE(end, nullptr) << id;
+    EXPECT_EQ(end->status, TrialStatus::kSucceeded) << id;
+  }
+  EXPECT_EQ(ts.free_slots(), 3);
+  // The jobs' submit times (sacct's, in seconds) are paced.
+  std::vector<std::int64_t> times;
+  for (const char* id : {"p1", "p2", "p3"}) {
+    const std::string file = dir_.file(std::string("trials/") + id + "/submit");
+    ASSERT_EQ(cluster_.run("scontrol show job $(cat " +
+                           dir_.file(std::string("trials/") + id) +
+                           "/.nni/jobid) | grep -o 'SubmitTime=[^ ]*' | cut "
+                           "-d= -f2 | xargs -I{} date -d {} +%s >" +
+                           file),
+              0);
+    times.push_back(std::stoll(testing::read_file(file)));
+  }
+  EXPECT_GE(times[2] - times[0], 2) << times[0] << " " << times[2];
+}
+
+TEST(SlurmOptions, LimitsAreChecked) {
+  const std::string head =
+      "searchSpace: {a: {_type: layer_choice, _value: [x]}}\n"
+      "trialCommand: t\ntrialConcurrency: 4\ntuner: {name: Random}\n"
+      "trainingService: {platform: slurm, ";
+  for (const char* bad : {"maxJobs: 0", "maxJobs: -2", "submitInterval: -1s"}) {
+    auto c = parse_experiment_config(head + bad + "}\n", "exp.yml", "/tmp");
+    ASSERT_FALSE(c.is_ok()) << bad;
+    EXPECT_NE(c.status().message().find("trainingService."), std::string::npos)
+        << c.status().message();
+  }
+  auto c = parse_experiment_config(head + "maxJobs: 2, submitInterval: 6s}\n",
+                                   "exp.yml", "/tmp");
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  const auto o = slurm_options(c.value(), PlatformContext());
+  EXPECT_EQ(o.slurm.max_jobs, 2);
+  EXPECT_DOUBLE_EQ(o.slurm.submit_interval, 6.0);
+  EXPECT_EQ(SlurmTrainingService(o).free_slots(), 2);
+}
+
 TEST_F(SlurmTest, TheSbatchCommandCarriesTheOptions) {
   SlurmTrainingService::Options o;
   o.experiment_id = "e1";
