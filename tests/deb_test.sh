@@ -41,7 +41,10 @@ for f in usr/bin/archer usr/include/archer/tuner.h usr/include/archer/nn.h \
          usr/share/doc/archer/copyright; do
   grep -qx "./$f" "$tmp/contents" || fail "the package lacks /$f"
 done
-[ "$torch" = ON ] && { grep -qx "./usr/lib/libarcher_torch.a" "$tmp/contents" || fail "no libarcher_torch.a"; }
+if [ "$torch" = ON ]; then
+  grep -qx "./usr/lib/libarcher_torch.a" "$tmp/contents" || fail "no libarcher_torch.a"
+  grep -qx "./usr/lib/archer/libarcher_ppo.so" "$tmp/contents" || fail "no PPO module"
+fi
 if grep -E '_test\.py$|__pycache__|^\./usr/local/|/build/' "$tmp/contents"; then fail "test files, caches or build paths in the package"; fi
 
 # The packaged files, unpacked: the CLI, the web UI in it, the Python package.
@@ -77,6 +80,12 @@ for _ in $(seq 60); do
 done
 "$archer" experiment show "$id" --experiment_working_directory "$tmp/exps" | grep -q "best: 0.9" || fail "the packaged CLI's experiment"
 "$archer" stop "$id" --experiment_working_directory "$tmp/exps" >/dev/null
+if [ "$torch" = ON ]; then  # PPOTuner from the packaged module (the CLI loads it on demand)
+  sed -e 's/tuner: {name: Random}/tuner: {name: PPOTuner, classArgs: {trials_per_update: 2, minibatch_size: 1}}/' \
+      -e "s|$tmp/exps|$tmp/ppo|" "$tmp/exp.yml" >"$tmp/ppo.yml"
+  "$archer" create --config "$tmp/ppo.yml" --foreground --no_server >"$tmp/ppo.out" 2>&1 || { cat "$tmp/ppo.out"; fail "PPOTuner from the package"; }
+  grep -q "DONE: 2 succeeded" "$tmp/ppo.out" || { cat "$tmp/ppo.out"; fail "PPOTuner's experiment"; }
+fi
 # archer.Experiment from the packaged Python package, finding the packaged CLI.
 ARCHER_CLI=$archer PYTHONPATH= "$python" - "$site" "$version" "$id" "$tmp/exps" <<'PY' || fail "the packaged Python package"
 import site, sys

@@ -260,7 +260,11 @@ StatusOr<std::unique_ptr<Tuner>> create_tuner(const std::string& name,
   if (auto spec = find_tuner(name)) {
     auto args = validate_class_args(*spec, class_args);
     if (!args.is_ok()) return args.status();
-    return spec->factory(args.value());
+    try {  // a tuner loaded on demand (PPO's module) may not load
+      return spec->factory(args.value());
+    } catch (const Error& e) {
+      return Status::invalid_argument(e.what());
+    }
   }
   return registry().unknown(
       name, name == "PPOTuner"

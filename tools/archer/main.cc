@@ -9,12 +9,21 @@
 #include "commands.h"
 #include "output.h"
 #ifdef ARCHER_HAS_PPO
-#include "tuner/ppo/ppo_tuner.h"
+#include <unistd.h>
+
+#include <climits>
+
+#include "tuner/ppo/ppo_plugin.h"
 #endif
 
 int main(int argc, char** argv) {
 #ifdef ARCHER_HAS_PPO
-  archer::register_ppo_tuner();
+  // PPOTuner's module is loaded when a PPOTuner is made, not at start.
+  char exe[PATH_MAX] = {};
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  archer::register_ppo_plugin(archer::ppo_module_candidates(
+      n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]),
+      ARCHER_PPO_MODULE_DIR));
 #endif
   CLI::App app{
       "Archer: neural architecture search (NNI classic-NAS compatible)",

@@ -72,6 +72,8 @@ class PpoTuner : public Tuner {
   std::unique_ptr<Impl> impl_;
 };
 
+// The options of validated classArgs (ppo_spec.h's table).
+PpoOptions ppo_options(const Json& args);
 // Adds "PPOTuner" with NNI's classArgs (plus seed) to the tuner registry.
 void register_ppo_tuner();
 
