@@ -266,8 +266,12 @@ class Experiment:
         # As NNI's: an experiment started from Python stops when Python exits.
         atexit.register(self.stop)
         url = re.search(r"^Web UI: (\S+)", out, re.M)
-        self.url = url.group(1) if url else None
-        p = re.search(r"127\.0\.0\.1:(\d+)", self.url or "")
+        self._set_url(url.group(1) if url else None)
+
+    def _set_url(self, url: Optional[str]) -> None:
+        """The web UI's address and its port."""
+        self.url = url
+        p = re.search(r"127\.0\.0\.1:(\d+)", url or "")
         self.port = int(p.group(1)) if p else None
 
     def run(self, port: int = 8080, wait_completion: bool = True, debug: bool = False,
@@ -368,9 +372,7 @@ class Experiment:
             exp._viewer = None
             raise ArcherError("archer view %s ended (status %d)" % (experiment_id, code))
         m = re.search(r"(http://\S+)", line)
-        exp.url = m.group(1) if m else None
-        p = re.search(r"127\.0\.0\.1:(\d+)", exp.url or "")
-        exp.port = int(p.group(1)) if p else None
+        exp._set_url(m.group(1) if m else None)
         if not non_blocking:
             try:
                 exp._viewer.wait()

@@ -213,13 +213,20 @@ Status TunerProposer::check_imported(const Json& parameter,
       .status();
 }
 
-void TunerProposer::import_data(const Json& records) {
-  std::vector<TrialHistory> history;
+void TunerProposer::imported_history(const Json& records, int from,
+                                     std::vector<TrialHistory>& out) const {
+  int i = 0;
   for (const auto& r : records) {
+    if (i++ < from) continue;
     auto arch = architecture_from_json(space_, r["parameter"], "imported data");
     if (!arch.is_ok() || !r["reward"].is_number()) continue;
-    history.push_back({-1, arch.value(), r["reward"].get<double>()});
+    out.push_back({-1, arch.value(), r["reward"].get<double>()});
   }
+}
+
+void TunerProposer::import_data(const Json& records) {
+  std::vector<TrialHistory> history;
+  imported_history(records, 0, history);
   tuner_->import_data(history);
   waiting_ = false;
 }
@@ -286,13 +293,8 @@ StatusOr<size_t> TunerProposer::restore(const ProposerHistory& h) {
       history.push_back(std::move(t));
     }
   }
-  int i = 0;
-  for (const auto& r : h.imported) {
-    if (i++ < at.value().imported) continue;
-    auto arch = architecture_from_json(space_, r["parameter"], "imported data");
-    if (!arch.is_ok() || !r["reward"].is_number()) continue;
-    history.push_back({-1, arch.value(), r["reward"].get<double>()});
-  }
+  // Imported records after those the checkpoint already holds.
+  imported_history(h.imported, at.value().imported, history);
   for (const TrialRow* t : h.ended) {
     // The tuner learns only from trials of the current space, ended after
     // its checkpoint.

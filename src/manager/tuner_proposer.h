@@ -66,6 +66,10 @@ class TunerProposer : public Proposer {
   // verdict: false with `p` rejected or pushed to `out`.
   StatusOr<bool> check(Proposed p, std::vector<Proposed>& out);
   Status reject(const Proposed& p, const ProbeVerdict& verdict);
+  // The imported `records` ({parameter, reward}) from the `from`-th on, as
+  // history; records that do not fit the space are skipped.
+  void imported_history(const Json& records, int from,
+                        std::vector<TrialHistory>& out) const;
   // The checkpoint's position, or -1 with none (or one of another space).
   struct Checkpointed {
     std::int64_t until = -1;

@@ -117,12 +117,7 @@ IndexedTrial index_row(TrialRow row, const SearchSpace& space,
                        const std::optional<TrialValue>& final_metric,
                        int intermediates) {
   IndexedTrial t;
-  auto record = parse_json(row.parameters, "trial " + row.trial_id);
-  t.architecture = std::make_shared<const Json>(
-      record.is_ok() && record.value().is_object() &&
-              record.value().contains("parameters")
-          ? record.value()["parameters"]
-          : Json());
+  t.architecture = std::make_shared<const Json>(stored_parameters(row));
   // What a search matches, lower-cased once here rather than per request.
   t.search_text = row.trial_id + " " + std::to_string(row.sequence_id) + " " +
                   to_string(row.status) + " ";

@@ -80,10 +80,13 @@ std::string short_architecture(const Json& arch) {
 // metrics besides "default", params/macs/latency_ms first) as columns, the
 // architecture abbreviated and cut to the terminal's width.
 void print_table(const std::vector<TrialSummary>& trials, int columns) {
+  // Each final metric parsed once.
+  std::vector<Json> finals;
+  finals.reserve(trials.size());
+  for (const auto& t : trials) finals.push_back(metric_json(t.final_metric));
   std::vector<std::string> costs;
   for (const char* k : {"params", "macs", "latency_ms"}) {
-    for (const auto& t : trials) {
-      const Json f = metric_json(t.final_metric);
+    for (const Json& f : finals) {
       if (f.is_object() && f.value(k, Json()).is_number()) {
         costs.push_back(k);
         break;
@@ -96,8 +99,9 @@ void print_table(const std::vector<TrialSummary>& trials, int columns) {
     header += (c + std::string(11, ' ')).substr(0, 11);
   header += "inter last      architecture";
   std::printf("%s\n", fit_line(header, columns).c_str());
-  for (const auto& t : trials) {
-    const Json f = metric_json(t.final_metric);
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const TrialSummary& t = trials[i];
+    const Json& f = finals[i];
     const Json value = f.is_object() ? f.value("default", Json()) : f;
     char row[256];
     std::snprintf(

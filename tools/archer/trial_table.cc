@@ -5,6 +5,7 @@
 #include "archer/tuner.h"
 #include "output.h"
 #include "store/experiment_files.h"
+#include "store/ledger.h"
 #include "store/trial_value.h"
 
 namespace archer {
@@ -26,10 +27,7 @@ std::vector<TrialSummary> load_trials(const std::string& dir) {
   for (const auto& row : rows.value()) {
     TrialSummary t;
     t.row = row;
-    auto record = parse_json(row.parameters, "trial " + row.trial_id);
-    if (record.is_ok() && record.value().contains("parameters")) {
-      t.architecture = record.value()["parameters"];
-    }
+    t.architecture = stored_parameters(row);
     auto mine = by_trial.find(row.trial_id);
     if (mine != by_trial.end()) t.metrics = std::move(mine->second);
     // The one definition of a trial's value (store/trial_value.h).
