@@ -107,6 +107,11 @@ class TrainingService {
   // the manager's other event source (NNI's dispatcher's channel). -1: none.
   // A service that ignores it still returns within poll()'s timeout.
   virtual void set_wake_fd(int fd) { wake_fd_ = fd; }
+  // The experiment is over (stopped, done or failed): free what the service
+  // holds beyond its trials (Slurm pilot workers' allocations). Not called
+  // when the manager dies: a restarted one adopts. The service may be used
+  // again after it (an experiment revived by a larger budget).
+  virtual void release() {}
 
  protected:
   int wake_fd_ = -1;

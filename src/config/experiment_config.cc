@@ -220,6 +220,13 @@ StatusOr<Json> check_section(const Section& section, const Json& obj,
     auto v = check_value(k, it->second.second, at, prefix + k.name, ctx);
     if (!v.is_ok()) return v.status();
     out[k.name] = v.value();
+    if (k.items && out[k.name].is_object()) {  // a mapping of its own
+      Section sub = *k.items;
+      sub.name = prefix + k.name;
+      auto checked = check_section(sub, out[k.name], at, ctx);
+      if (!checked.is_ok()) return checked.status();
+      out[k.name] = checked.value();
+    }
     if (k.items && out[k.name].is_array()) {  // a list of mappings
       Json& list = out[k.name];
       for (size_t i = 0; i < list.size(); ++i) {
@@ -702,8 +709,9 @@ std::string config_reference_markdown() {
           "`trainingService` (platform " + p.name + ": " + p.doc + ")");
     for (const auto& k : p.section.keys) {
       if (k.items)
-        table(*k.items,
-              "`trainingService." + k.name + "[]` (platform " + p.name + ")");
+        table(*k.items, "`trainingService." + k.name +
+                            (k.type == config::KeyType::kObject ? "" : "[]") +
+                            "` (platform " + p.name + ")");
     }
   }
   return out;

@@ -107,6 +107,10 @@ Status ExperimentManager::set_status(ExperimentStatus status, bool force) {
   }
   if (progress_.status == status && !force) return Status::ok();
   progress_.status = status;
+  if (status == ExperimentStatus::kDone ||
+      status == ExperimentStatus::kStopped ||
+      status == ExperimentStatus::kError)
+    service_->release();  // e.g. Slurm pilot allocations
   return store_->put_value(store_keys::kStatus, to_string(status));
 }
 

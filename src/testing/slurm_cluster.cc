@@ -105,6 +105,8 @@ SlurmCluster::SlurmCluster() {
       << "/slurmd.pid\nProctrackType=proctrack/linuxproc\n"
       << "TaskPlugin=task/none\nJobCompType=jobcomp/filetxt\nJobCompLoc=" << d
       << "/jobcomp\nSchedulerType=sched/backfill\n"
+      // Array elements start on the main scheduler's cycle (default 60 s).
+      << "SchedulerParameters=sched_interval=1,bf_interval=1\n"
       << "SelectType=select/cons_tres\nSelectTypeParameters=CR_Core\n"
       << "ReturnToService=2\nMpiDefault=none\nMinJobAge=600\n"
       << "SlurmctldLogFile=" << d << "/ctld.log\nSlurmdLogFile=" << d

@@ -15,57 +15,39 @@
 #include "training_service/code_files.h"
 #include "training_service/max_parallel.h"
 #include "training_service/metric_events.h"
+#include "training_service/slurm/slurm_jobs.h"
 #include "training_service/trial_files.h"
 
 namespace archer {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-bool is_waiting(const std::string& st) {
-  return st == "PENDING" || st == "CONFIGURING" || st == "REQUEUED" ||
-         st == "REQUEUE_HOLD" || st == "REQUEUE_FED" || st == "SUSPENDED";
-}
-
-bool is_live(const std::string& st) {
-  return is_waiting(st) || st == "RUNNING" || st == "COMPLETING" ||
-         st == "RESIZING";
-}
-
-// The job's state from scontrol (or sacct once scontrol forgot it); "" if
-// neither knows it.
-std::string job_state(const std::string& job,
-                      const std::map<std::string, std::string>& env,
-                      std::string* reason) {
-  auto r = run_process({"scontrol", "show", "job", job}, env, "",
-                       std::chrono::seconds(30));
-  if (r.is_ok() && r.value().exit_code == 0) {
-    const std::string& out = r.value().out;
-    auto field = [&](const std::string& key) {
-      size_t p = out.find(key + "=");
-      if (p == std::string::npos) return std::string();
-      p += key.size() + 1;
-      return out.substr(p, out.find_first_of(" \n", p) - p);
-    };
-    *reason = field("Reason");
-    return field("JobState");
+Status place_on_shared_directory(const std::string& root,
+                                 std::string* shared_code, TrialSpec& spec) {
+  if (shared_code->empty()) {
+    auto copied = copy_code(spec.code_dir, root);
+    if (!copied.is_ok())
+      return copied.status().with_context("trainingService.sharedDirectory");
+    *shared_code = copied.value();
   }
-  auto acct = run_process({"sacct", "-n", "-X", "-P", "-o", "State", "-j", job},
-                          env, "", std::chrono::seconds(30));
-  if (acct.is_ok() && acct.value().exit_code == 0) {
-    std::string state = trim(acct.value().out);
-    return state.substr(0, state.find(' '));
+  const std::string real = root + "/trials/" + spec.trial_id;
+  std::error_code ec;
+  fs::create_directories(real, ec);
+  if (!ec) fs::create_directories(fs::path(spec.trial_dir).parent_path(), ec);
+  if (!ec) {
+    fs::remove(spec.trial_dir, ec);  // an empty directory left by a retry
+    fs::create_directory_symlink(real, spec.trial_dir, ec);
   }
-  return "";
+  if (ec) {
+    return Status::io_error(
+        "trainingService.sharedDirectory: cannot place "
+        "trial " +
+        spec.trial_id + " in " + real + ": " + ec.message());
+  }
+  spec.trial_dir = real;
+  spec.code_dir = *shared_code;
+  return Status::ok();
 }
-
-}  // namespace
 
 SlurmTrainingService::SlurmTrainingService(Options options)
     : options_(std::move(options)),
@@ -137,7 +119,9 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
   if (options_.slurm.gpus && *options_.slurm.gpus > 0)
     spec.env.erase("CUDA_VISIBLE_DEVICES");  // Slurm sets it for its GPUs
   if (!options_.slurm.shared_directory.empty()) {
-    Status placed = place_on_shared_directory(spec);
+    Status placed = place_on_shared_directory(
+        options_.slurm.shared_directory + "/" + options_.experiment_id,
+        &shared_code_, spec);
     if (!placed.is_ok()) return placed;
   }
   // Without cpusPerTrial the node decides: the CPUs Slurm gave the job.
@@ -156,34 +140,90 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
   t.submitting = true;
   t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
   trials_.emplace(spec.trial_id, std::move(t));
-  // sbatch on the worker: a slow or restarting slurmctld must not hold the
-  // manager; its answer comes back through submitted().
-  const std::vector<std::string> argv = sbatch_command(spec);
+  // sbatch comes at the next poll(): the trials submitted together (the
+  // initial population, a concurrency increase) go in one job array.
+  batch_.push_back(spec.trial_id);
+  return Status::ok();
+}
+
+std::vector<std::string> SlurmTrainingService::array_command(
+    const std::vector<std::string>& trial_ids, const std::string& script,
+    const std::string& output) const {
+  // The first trial's options, its name and paths replaced by the array's.
+  std::vector<std::string> argv = sbatch_command(trials_.at(trial_ids[0]).spec);
+  argv[2] = "--job-name=archer-" + options_.experiment_id + "-array";
+  argv[3] = "--output=" + output;
+  argv[4] = "--chdir=" + fs::path(script).parent_path().string();
+  argv.insert(argv.begin() + 5,
+              "--array=0-" + std::to_string(trial_ids.size() - 1));
+  argv.back() = script;
+  return argv;
+}
+
+void SlurmTrainingService::submit_batch() {
+  std::vector<std::string> ids;
+  for (const auto& id : batch_) {
+    if (trials_.count(id)) ids.push_back(id);
+  }
+  batch_.clear();
+  if (ids.empty()) return;
+  std::vector<std::string> argv;
+  if (ids.size() == 1 || !options_.slurm.arrays) {
+    for (const auto& id : ids)
+      post_sbatch({id}, sbatch_command(trials_.at(id).spec));
+    return;
+  }
+  // One array: element i runs trial ids[i]'s run.sh, its output in the
+  // trial's slurm.out as a single job's would be.
+  const fs::path dir =
+      fs::path(trials_.at(ids[0]).spec.trial_dir).parent_path().parent_path() /
+      "slurm-arrays";
+  const std::string name = std::to_string(++arrays_) + "-" + ids[0];
+  std::string script = "#!/bin/bash\ndirs=(";
+  for (const auto& id : ids)
+    script += " " + shell_quote(trials_.at(id).spec.trial_dir);
+  script +=
+      " )\nd=${dirs[$SLURM_ARRAY_TASK_ID]}\ncd \"$d\" || exit 127\n"
+      "exec bash \"$d/run.sh\" >\"$d/slurm.out\" 2>&1\n";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::string path = (dir / (name + ".sh")).string();
+  Status st = ec ? Status::io_error(dir.string() + ": " + ec.message())
+                 : write_text_file(path, script, 0755);
+  if (!st.is_ok()) {
+    for (const auto& id : ids) submitted(id, st);
+    return;
+  }
+  post_sbatch(ids,
+              array_command(ids, path, (dir / (name + "_%a.out")).string()));
+}
+
+void SlurmTrainingService::post_sbatch(const std::vector<std::string>& ids,
+                                       const std::vector<std::string>& argv) {
   const auto env = options_.env;
-  const std::string id = spec.trial_id;
   // Paced: at least submitInterval between two sbatch calls.
   const auto now = std::chrono::steady_clock::now();
   const auto at = std::max(now, next_submit_);
   next_submit_ = at + std::chrono::microseconds(static_cast<long long>(
                           options_.slurm.submit_interval * 1e6));
-  worker_->post([this, argv, env, id, at]() -> BackgroundWorker::Completion {
-    std::this_thread::sleep_until(at);
-    auto r = run_process(argv, env, "", std::chrono::seconds(60));
-    StatusOr<std::string> job = Status::internal("");
-    if (!r.is_ok()) {
-      job = r.status();
-    } else {
-      const std::string out = trim(r.value().out);
-      if (r.value().exit_code != 0 || out.empty()) {
-        job = Status::io_error("sbatch failed for trial " + id + ": " +
-                               trim(r.value().err));
-      } else {
-        job = out.substr(0, out.find(';'));  // "<id>[;cluster]"
-      }
-    }
-    return [this, id, job] { submitted(id, job); };
-  });
-  return Status::ok();
+  ++submissions_;
+  const std::string what =
+      ids.size() == 1 ? "trial " + ids[0]
+                      : std::to_string(ids.size()) + " trials (an array)";
+  worker_->post(
+      [this, argv, env, ids, what, at]() -> BackgroundWorker::Completion {
+        std::this_thread::sleep_until(at);
+        StatusOr<std::string> job = run_sbatch(argv, env, what);
+        return [this, ids, job] {
+          for (size_t i = 0; i < ids.size(); ++i) {
+            if (!job.is_ok() || ids.size() == 1) {
+              submitted(ids[i], job);
+            } else {
+              submitted(ids[i], job.value() + "_" + std::to_string(i));
+            }
+          }
+        };
+      });
 }
 
 void SlurmTrainingService::submitted(const std::string& trial_id,
@@ -210,34 +250,6 @@ void SlurmTrainingService::submitted(const std::string& trial_id,
                               ")");
   if (t.cancel) scancel(t.job);  // cancelled while it was being submitted
   next_refresh_ = {};            // ask about it soon
-}
-
-Status SlurmTrainingService::place_on_shared_directory(TrialSpec& spec) {
-  const std::string root =
-      options_.slurm.shared_directory + "/" + options_.experiment_id;
-  if (shared_code_.empty()) {
-    auto copied = copy_code(spec.code_dir, root);
-    if (!copied.is_ok())
-      return copied.status().with_context("trainingService.sharedDirectory");
-    shared_code_ = copied.value();
-  }
-  const std::string real = root + "/trials/" + spec.trial_id;
-  std::error_code ec;
-  fs::create_directories(real, ec);
-  if (!ec) fs::create_directories(fs::path(spec.trial_dir).parent_path(), ec);
-  if (!ec) {
-    fs::remove(spec.trial_dir, ec);  // an empty directory left by a retry
-    fs::create_directory_symlink(real, spec.trial_dir, ec);
-  }
-  if (ec) {
-    return Status::io_error(
-        "trainingService.sharedDirectory: cannot place "
-        "trial " +
-        spec.trial_id + " in " + real + ": " + ec.message());
-  }
-  spec.trial_dir = real;
-  spec.code_dir = shared_code_;
-  return Status::ok();
 }
 
 Status SlurmTrainingService::adopt(const TrialSpec& spec,
@@ -275,7 +287,7 @@ void SlurmTrainingService::scancel(const std::string& job) {
     auto r = run_process({"scancel", job}, env, "", std::chrono::seconds(30));
     if (r.is_ok() && r.value().exit_code == 0) return {};
     const std::string why =
-        r.is_ok() ? trim(r.value().err) : r.status().message();
+        r.is_ok() ? trim_right(r.value().err) : r.status().message();
     return [job, why] { log_warning("archer", "scancel " + job + ": " + why); };
   });
 }
@@ -372,29 +384,15 @@ SlurmTrainingService::QueryResult SlurmTrainingService::ask_scheduler(
     const std::vector<Query>& queries,
     const std::map<std::string, std::string>& env) {
   QueryResult result;
-  std::string jobs;
-  for (const auto& q : queries) {
-    if (!q.job.empty()) jobs += (jobs.empty() ? "" : ",") + q.job;
+  std::vector<std::string> jobs;
+  for (const auto& q : queries) jobs.push_back(q.job);
+  auto states = squeue_states(jobs, env);
+  if (!states.is_ok()) {
+    result.error = states.status().message();
+    return result;  // slurmctld away: keep what we know
   }
   std::map<std::string, std::pair<std::string, std::string>> state;
-  if (!jobs.empty()) {
-    auto r = run_process({"squeue", "--noheader", "--format=%i %T %r",
-                          "--states=all", "--jobs=" + jobs},
-                         env, "", std::chrono::seconds(30));
-    if (!r.is_ok() || r.value().exit_code != 0) {
-      result.error = r.is_ok() ? trim(r.value().err) : r.status().message();
-      return result;  // slurmctld away: keep what we know
-    }
-    std::istringstream lines(r.value().out);
-    std::string line;
-    while (std::getline(lines, line)) {
-      std::istringstream f(line);
-      std::string id, st, reason;
-      f >> id >> st;
-      std::getline(f, reason);
-      state[id] = {st, trim(reason.empty() ? reason : reason.substr(1))};
-    }
-  }
+  for (const auto& [id, js] : states.value()) state[id] = {js.state, js.reason};
   for (const auto& q : queries) {
     Answer a;
     a.trial_id = q.trial_id;
@@ -407,9 +405,9 @@ SlurmTrainingService::QueryResult SlurmTrainingService::ask_scheduler(
                             std::chrono::seconds(30));
       a.requeued = rq.is_ok() && rq.value().exit_code == 0;
     }
-    a.ended = !a.requeued && (q.has_state || !is_live(a.state));
+    a.ended = !a.requeued && (q.has_state || !slurm_live(a.state));
     if (a.ended && !q.job.empty())
-      a.final_state = job_state(q.job, env, &a.reason);
+      a.final_state = slurm_final_state(q.job, env, &a.reason);
     result.answers.push_back(std::move(a));
   }
   return result;
@@ -431,7 +429,7 @@ void SlurmTrainingService::apply(const QueryResult& result) {
     if (it == trials_.end()) continue;
     Trial& t = it->second;
     // Started, or already past it (a short job can end between two looks).
-    if (!is_waiting(a.state)) mark_started(a.trial_id, t);
+    if (!slurm_waiting(a.state)) mark_started(a.trial_id, t);
     if (a.requeued) {
       log_warning("archer", "trial " + a.trial_id + ": Slurm job " + t.job +
                                 " " + a.state + ", requeued once");
@@ -450,6 +448,7 @@ StatusOr<std::vector<TrialEvent>> SlurmTrainingService::poll(
       static_cast<long long>(options_.slurm.poll_interval * 1000));
   while (true) {
     worker_->run_completions();
+    if (!batch_.empty()) submit_batch();
     auto now = std::chrono::steady_clock::now();
     if (now >= next_refresh_ && !querying_) {
       refresh();

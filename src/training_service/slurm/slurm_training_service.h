@@ -23,7 +23,10 @@
 // OMP_NUM_THREADS: cpusPerTrial, else the CPUs Slurm gave the job.
 // Cluster limits: at most maxJobs jobs (default: the association's
 // MaxSubmitJobs) are queued or running, and sbatch calls are at least
-// submitInterval apart (a paced submission waits on the worker).
+// submitInterval apart (a paced submission waits on the worker). Trials
+// submitted together (between two polls) go in one `sbatch --array` whose
+// element i runs the i-th trial's run.sh; each element is its own job
+// ("<array>_<i>", in .nni/jobid), watched, cancelled and requeued alone.
 #ifndef ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
 #define ARCHER_TRAINING_SERVICE_SLURM_SLURM_TRAINING_SERVICE_H_
 
@@ -54,12 +57,22 @@ struct SlurmOptions {
   // MaxSubmitJobs if sacctmgr tells it, else none beyond trialConcurrency).
   std::optional<int> max_jobs;
   double submit_interval = 0.1;  // seconds between two sbatch calls
+  // Trials submitted together go in one `sbatch --array` (one job per trial
+  // when false).
+  bool arrays = true;
 };
 
 // The user's association limit on submitted jobs (sacctmgr's MaxSubmitJobs),
 // if Slurm's accounting has one; asked once, bounded in time.
 std::optional<int> association_max_submit_jobs(
     const std::map<std::string, std::string>& env);
+
+// With sharedDirectory (`root` = <sharedDirectory>/<experiment id>): copies
+// the code there (once: `*shared_code` remembers where), makes the trial's
+// directory there with the experiment's trials/<id> a link to it, and points
+// `spec` at both.
+Status place_on_shared_directory(const std::string& root,
+                                 std::string* shared_code, TrialSpec& spec);
 
 class SlurmTrainingService : public TrainingService {
  public:
@@ -84,6 +97,8 @@ class SlurmTrainingService : public TrainingService {
 
   // The sbatch command line for a trial (tests).
   std::vector<std::string> sbatch_command(const TrialSpec& spec) const;
+  // sbatch calls made so far (an array is one).
+  int submissions() const { return submissions_; }
 
  private:
   struct Trial {
@@ -112,6 +127,16 @@ class SlurmTrainingService : public TrainingService {
     std::string error;  // squeue failed: nothing learnt
     std::vector<Answer> answers;
   };
+  // sbatch for the trials submitted since the last poll: one job, or one
+  // array whose element i runs ids[i] (a script in <trials>/../slurm-arrays).
+  void submit_batch();
+  std::vector<std::string> array_command(const std::vector<std::string>& ids,
+                                         const std::string& script,
+                                         const std::string& output) const;
+  // Runs `argv` on the worker, paced; the job id (element i: <id>_i) comes
+  // back to submitted() for each of `ids`.
+  void post_sbatch(const std::vector<std::string>& ids,
+                   const std::vector<std::string>& argv);
   // sbatch's answer (the job id, or why not).
   void submitted(const std::string& trial_id, const StatusOr<std::string>& job);
   void scancel(const std::string& job);  // on the worker
@@ -128,10 +153,6 @@ class SlurmTrainingService : public TrainingService {
   void read_metrics(Trial& t, bool ended = false);
   // Emits the trial's one kStarted (handle: the job id), unless it was.
   void mark_started(const std::string& trial_id, Trial& t);
-  // With sharedDirectory: copies the code there (once), makes the trial's
-  // directory there with the experiment's trials/<id> a link to it, and
-  // points `spec` at both.
-  Status place_on_shared_directory(TrialSpec& spec);
 
   Options options_;
   std::map<std::string, Trial> trials_;
@@ -140,6 +161,8 @@ class SlurmTrainingService : public TrainingService {
   bool controller_warned_ = false;
   std::string shared_code_;  // <shared>/<exp>/code/<fingerprint>, once copied
   bool querying_ = false;    // a scheduler query is on the worker
+  std::vector<std::string> batch_;  // submitted, sbatch not yet asked
+  int arrays_ = 0, submissions_ = 0;
   // When the next sbatch may run (pacing; the worker waits for it).
   std::chrono::steady_clock::time_point next_submit_{};
   std::unique_ptr<BackgroundWorker> worker_;  // last: destroyed first

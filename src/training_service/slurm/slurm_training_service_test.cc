@@ -23,8 +23,12 @@ class SlurmTest : public ::testing::Test {
   void SetUp() override {
     if (!cluster_.available()) GTEST_SKIP() << cluster_.why_unavailable();
   }
-  std::unique_ptr<SlurmTrainingService> make(int parallel) {
+  // One job per trial, named after it (the tests scancel by name), unless
+  // `arrays`.
+  std::unique_ptr<SlurmTrainingService> make(int parallel,
+                                             bool arrays = false) {
     SlurmTrainingService::Options o;
+    o.slurm.arrays = arrays;
     o.experiment_id = "exp";
     o.max_parallel = parallel;
     o.slurm.poll_interval = 0.2;
@@ -78,6 +82,50 @@ TEST_F(SlurmTest, OneJobPerTrialWithMetricsAndExitCodes) {
   EXPECT_EQ(failed->status, TrialStatus::kFailed);
   EXPECT_EQ(failed->exit_code, 3);
   EXPECT_EQ(testing::read_file(dir_.file("trials/s1/stdout")),
+            "platform=slurm threads=1\n");
+}
+
+// Trials submitted together are one sbatch --array; each element is its own
+// trial: its own job id, output, exit code and cancel.
+TEST_F(SlurmTest, TrialsSubmittedTogetherGoInOneArray) {
+  auto ts = make(4, true);
+  ASSERT_TRUE(ts->submit(spec("a1", report_)).is_ok());
+  ASSERT_TRUE(ts->submit(spec("a2", report_ + "; exit 3")).is_ok());
+  ASSERT_TRUE(ts->submit(spec("a3", "sleep 60")).is_ok());
+  ASSERT_TRUE(ts->submit(spec("a4", report_)).is_ok());
+  std::vector<TrialEvent> events;
+  const auto limit =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!find(events, TrialEvent::Kind::kStarted, "a3") &&
+         std::chrono::steady_clock::now() < limit) {
+    for (auto& e : ts->poll(milliseconds(200)).value())
+      events.push_back(std::move(e));
+  }
+  ASSERT_TRUE(ts->cancel("a3", TrialStatus::kUserCanceled).is_ok());
+  int ended = 0;
+  for (const auto& e : events) ended += e.kind == TrialEvent::Kind::kEnded;
+  for (auto& e : until_ended(*ts, 4 - ended)) events.push_back(std::move(e));
+  EXPECT_EQ(ts->submissions(), 1);
+  const std::string array =
+      testing::read_file(dir_.file("trials/a1/.nni/jobid"));
+  ASSERT_NE(array.find("_0"), std::string::npos) << array;
+  const std::string id = array.substr(0, array.find('_'));
+  for (int i = 0; i < 4; ++i) {
+    const std::string t = "a" + std::to_string(i + 1);
+    EXPECT_EQ(testing::read_file(dir_.file("trials/" + t + "/.nni/jobid")),
+              id + "_" + std::to_string(i) + "\n");
+    const TrialEvent* start = find(events, TrialEvent::Kind::kStarted, t);
+    ASSERT_NE(start, nullptr) << t;
+    EXPECT_EQ(start->handle, id + "_" + std::to_string(i));
+  }
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "a1")->status,
+            TrialStatus::kSucceeded);
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "a2")->exit_code, 3);
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "a3")->status,
+            TrialStatus::kUserCanceled);
+  EXPECT_EQ(find(events, TrialEvent::Kind::kEnded, "a4")->status,
+            TrialStatus::kSucceeded);
+  EXPECT_EQ(testing::read_file(dir_.file("trials/a4/stdout")),
             "platform=slurm threads=1\n");
 }
 
@@ -161,6 +209,7 @@ TEST_F(SlurmTest, PendingJobsWaitAndARestartedServiceAdoptsThem) {
   o.max_parallel = 2;
   o.slurm.poll_interval = 0.2;
   o.slurm.cpus = 2;
+  o.slurm.arrays = false;  // the test finds p2's job by name
   o.slurm.shared_directory = shared.path();
   o.env = cluster_.env();
   std::ofstream(dir_.file("helper.sh")) << "echo from-shared-code\n";
@@ -243,6 +292,7 @@ TEST_F(SlurmTest, MaxJobsAndPacedSubmissions) {
   o.slurm.cpus = 1;
   o.slurm.max_jobs = 3;
   o.slurm.submit_interval = 1.0;
+  o.slurm.arrays = false;  // three sbatch calls, paced
   o.env = cluster_.env();
   SlurmTrainingService ts(o);
   EXPECT_EQ(ts.free_slots(), 3);

@@ -1,0 +1,656 @@
+#include "training_service/slurm/pilot_service.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "common/bounded_file.h"
+#include "common/log.h"
+#include "common/subprocess.h"
+#include "common/time_util.h"
+#include "training_service/max_parallel.h"
+#include "training_service/metric_events.h"
+#include "training_service/slurm/pilot_worker.h"
+#include "training_service/trial_files.h"
+
+namespace archer {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(10);
+constexpr int kGiveUpAfter = 3;  // worker failures in a row
+
+// A small file of the pilot directory, or "" (bounded; no symlink).
+std::string read_small(const std::string& dir, const std::string& name) {
+  auto text = read_beneath(dir, name, 4096);
+  return text.is_ok() ? text.value() : std::string();
+}
+
+std::string first_line(const std::string& text) {
+  return trim_right(text.substr(0, text.find('\n')));
+}
+
+std::string last_line(const std::string& text) {
+  std::string t = trim_right(text);
+  const size_t nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+// The same directory (the trial's may be a link to the shared directory).
+bool same_dir(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return false;
+  if (a == b) return true;
+  std::error_code ec1, ec2;
+  const fs::path ca = fs::weakly_canonical(a, ec1);
+  const fs::path cb = fs::weakly_canonical(b, ec2);
+  return !ec1 && !ec2 && ca == cb;
+}
+
+bool exists(const std::string& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
+}  // namespace
+
+SlurmPilotService::SlurmPilotService(Options options)
+    : options_(std::move(options)),
+      worker_(std::make_unique<BackgroundWorker>()) {
+  const std::string limit = options_.pilot.time_limit.empty()
+                                ? options_.slurm.time_limit
+                                : options_.pilot.time_limit;
+  if (!limit.empty()) limit_s_ = slurm_time_seconds(limit);
+}
+
+SlurmPilotService::~SlurmPilotService() { worker_.reset(); }
+
+int SlurmPilotService::free_slots() const {
+  return std::max(0, options_.max_parallel - static_cast<int>(trials_.size()));
+}
+
+Status SlurmPilotService::set_max_parallel(int max_parallel) {
+  Status st = check_max_parallel(max_parallel);
+  if (st.is_ok()) options_.max_parallel = max_parallel;
+  return st;
+}
+
+std::vector<std::string> SlurmPilotService::worker_command(int first,
+                                                           int count) const {
+  const auto& s = options_.slurm;
+  const auto& p = options_.pilot;
+  const std::string& root = options_.pilot_dir;
+  std::vector<std::string> argv = {
+      "sbatch",
+      "--parsable",
+      "--job-name=archer-" + options_.experiment_id + "-pilot",
+      "--output=" + root + "/w" + std::to_string(first) + "+%a.out",
+      "--chdir=" + root,
+      "--array=0-" + std::to_string(count - 1),
+      "--no-requeue"};  // a lost worker is replaced, not requeued
+  if (!s.partition.empty()) argv.push_back("--partition=" + s.partition);
+  if (!s.account.empty()) argv.push_back("--account=" + s.account);
+  const std::string limit = p.time_limit.empty() ? s.time_limit : p.time_limit;
+  if (!limit.empty()) argv.push_back("--time=" + limit);
+  if (p.cpus) argv.push_back("--cpus-per-task=" + std::to_string(*p.cpus));
+  if (!p.memory.empty()) argv.push_back("--mem=" + p.memory);
+  if (p.gpus && *p.gpus > 0)
+    argv.push_back("--gpus=" + std::to_string(*p.gpus));
+  for (const auto& o : s.sbatch_options) argv.push_back(o);
+  const int gpt = s.gpus.value_or(0);
+  argv.insert(argv.end(),
+              {root + "/worker.sh", root, std::to_string(first),
+               std::to_string(p.slots), std::to_string(gpt),
+               std::to_string(static_cast<long long>(p.idle_timeout + 0.5))});
+  return argv;
+}
+
+Status SlurmPilotService::submit(const TrialSpec& requested) {
+  if (trials_.count(requested.trial_id)) {
+    return Status::invalid_argument("trial '" + requested.trial_id +
+                                    "' is already running");
+  }
+  TrialSpec spec = requested;
+  RunScriptOptions script;
+  script.platform = "slurm";
+  if (options_.slurm.cpus) {
+    set_trial_threads(spec, static_cast<unsigned>(*options_.slurm.cpus), 1);
+  } else if (!spec.env.count("OMP_NUM_THREADS") &&
+             !std::getenv("OMP_NUM_THREADS")) {
+    script.raw_exports = {"OMP_NUM_THREADS=\"${ARCHER_SLOT_CPUS:-1}\""};
+  } else if (!spec.env.count("OMP_NUM_THREADS")) {
+    spec.env["OMP_NUM_THREADS"] = std::getenv("OMP_NUM_THREADS");
+  }
+  if (options_.slurm.gpus && *options_.slurm.gpus > 0)
+    spec.env.erase("CUDA_VISIBLE_DEVICES");  // the worker gives each slot its
+  if (!options_.slurm.shared_directory.empty()) {
+    Status placed = place_on_shared_directory(
+        options_.slurm.shared_directory + "/" + options_.experiment_id,
+        &shared_code_, spec);
+    if (!placed.is_ok()) return placed;
+  }
+  Status st = write_trial_directory(spec.trial_dir, spec.parameter_record,
+                                    run_script(spec, script));
+  if (!st.is_ok()) return st;
+  Trial t;
+  t.spec = spec;
+  t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
+  trials_.emplace(spec.trial_id, std::move(t));
+  queue_.push_back(spec.trial_id);
+  dispatch();
+  return Status::ok();
+}
+
+std::int64_t SlurmPilotService::time_left_ms(const Worker& w) const {
+  if (!limit_s_) return INT64_MAX;
+  return w.ready_ms + *limit_s_ * 1000 - now_ms();
+}
+
+std::optional<std::int64_t> SlurmPilotService::expected_ms() const {
+  if (durations_.empty()) return std::nullopt;
+  return *std::max_element(durations_.begin(), durations_.end());
+}
+
+void SlurmPilotService::dispatch() {
+  const auto expected = expected_ms();
+  // A trial longer than a whole allocation fits nowhere: placed anyway.
+  const bool can_fit =
+      !expected || !limit_s_ || *expected * 11 / 10 < *limit_s_ * 1000;
+  while (!queue_.empty()) {
+    Worker* best = nullptr;
+    int best_number = -1, best_slot = -1;
+    for (auto& [n, w] : workers_) {
+      if (!w.ready || w.gone || w.releasing) continue;
+      auto free = std::find(w.slots.begin(), w.slots.end(), "");
+      if (free == w.slots.end()) continue;
+      if (expected && can_fit && time_left_ms(w) < *expected * 11 / 10)
+        continue;
+      if (!best || time_left_ms(w) > time_left_ms(*best)) {
+        best = &w;
+        best_number = n;
+        best_slot = static_cast<int>(free - w.slots.begin());
+      }
+    }
+    if (!best) break;
+    const std::string id = queue_.front();
+    queue_.pop_front();
+    Trial& t = trials_.at(id);
+    const std::string slot = best->dir + "/s" + std::to_string(best_slot);
+    Status st = write_text_file(slot + ".tmp", t.spec.trial_dir + "\n");
+    if (st.is_ok() &&
+        std::rename((slot + ".tmp").c_str(), (slot + ".assign").c_str()) != 0)
+      st = Status::io_error(slot + ".assign: cannot write it");
+    if (!st.is_ok()) {
+      end_trial(id, ended_event(id, TrialStatus::kFailed, std::nullopt, 0,
+                                "slurm pilot: " + st.message()));
+      continue;
+    }
+    t.worker = best_number;
+    t.slot = best_slot;
+    best->slots[best_slot] = id;
+  }
+  // Idle workers too short for what waits make room for fresh ones.
+  if (!queue_.empty() && expected && can_fit) {
+    for (auto& [n, w] : workers_) {
+      if (!w.ready || w.gone || w.releasing) continue;
+      if (std::count(w.slots.begin(), w.slots.end(), "") !=
+          static_cast<long>(w.slots.size()))
+        continue;
+      if (time_left_ms(w) >= *expected * 11 / 10) continue;
+      log_info("archer", "slurm pilot: worker job " + w.job +
+                             " has too little time left for a trial; "
+                             "released");
+      w.releasing = true;
+      (void)write_text_file(w.dir + "/stop", "\n");
+      scancel(w.job);
+    }
+  }
+}
+
+void SlurmPilotService::ensure_workers() {
+  if (submitting_) return;
+  int live = 0;
+  for (const auto& [n, w] : workers_) live += !w.gone && !w.releasing;
+  const int slots = std::max(1, options_.pilot.slots);
+  int needed = static_cast<int>((trials_.size() + slots - 1) / slots);
+  needed = std::min(needed, options_.pilot.workers);
+  if (options_.slurm.max_jobs)
+    needed = std::min(needed, *options_.slurm.max_jobs);
+  const int count = needed - live;
+  if (count <= 0 || queue_.empty()) return;
+  const std::string& root = options_.pilot_dir;
+  if (!script_written_) {
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    Status st =
+        ec ? Status::io_error(root + ": " + ec.message())
+           : write_text_file(root + "/worker.sh",
+                             pilot_worker_script(options_.pilot.prelude), 0755);
+    if (!st.is_ok()) {
+      worker_failed(-1, "slurm pilot: " + st.message());
+      return;
+    }
+    script_written_ = true;
+  }
+  const int first = next_worker_;
+  next_worker_ += count;
+  for (int i = 0; i < count; ++i) {
+    Worker w;
+    w.dir = root + "/w" + std::to_string(first + i);
+    w.out = "w" + std::to_string(first) + "+" + std::to_string(i) + ".out";
+    w.slots.assign(slots, "");
+    w.submitted_at = Clock::now();
+    std::error_code ec;
+    fs::create_directories(w.dir, ec);
+    workers_[first + i] = std::move(w);
+  }
+  submitting_ = true;
+  ++submissions_;
+  const auto argv = worker_command(first, count);
+  const auto env = options_.env;
+  const auto at = std::max(Clock::now(), next_submit_);
+  next_submit_ = at + std::chrono::microseconds(static_cast<long long>(
+                          options_.slurm.submit_interval * 1e6));
+  worker_->post([this, argv, env, at, first,
+                 count]() -> BackgroundWorker::Completion {
+    std::this_thread::sleep_until(at);
+    StatusOr<std::string> job =
+        run_sbatch(argv, env, std::to_string(count) + " pilot worker(s)");
+    return [this, first, count, job] { worker_submitted(first, count, job); };
+  });
+}
+
+void SlurmPilotService::worker_submitted(int first, int count,
+                                         const StatusOr<std::string>& job) {
+  submitting_ = false;
+  for (int i = 0; i < count; ++i) {
+    auto it = workers_.find(first + i);
+    if (it == workers_.end()) continue;
+    Worker& w = it->second;
+    if (!job.is_ok()) {
+      w.gone = true;
+      continue;
+    }
+    w.job = job.value() + "_" + std::to_string(i);
+    (void)write_text_file(w.dir + "/jobid", w.job + "\n");
+    if (w.releasing) scancel(w.job);
+  }
+  if (!job.is_ok()) worker_failed(-1, job.status().message());
+  next_query_ = {};
+}
+
+void SlurmPilotService::worker_failed(int number, const std::string& why) {
+  failure_ = why;
+  log_warning("archer", why);
+  if (number >= 0) {
+    Worker& w = workers_.at(number);
+    w.gone = true;
+    if (!w.job.empty()) scancel(w.job);
+    for (auto& id : w.slots) {
+      if (!id.empty()) lost(id, why);
+    }
+  }
+  if (++failures_ < kGiveUpAfter && number >= 0) return;
+  // No worker can start: what waits for one fails, saying why.
+  failures_ = 0;
+  std::deque<std::string> waiting;
+  waiting.swap(queue_);
+  for (const auto& id : waiting) {
+    TrialEvent ev = ended_event(id, TrialStatus::kFailed, std::nullopt, 0, why);
+    ev.start_failed = !trials_.at(id).started;
+    end_trial(id, std::move(ev));
+  }
+}
+
+void SlurmPilotService::end_trial(const std::string& id, TrialEvent ev) {
+  auto it = trials_.find(id);
+  if (it == trials_.end()) return;
+  Trial& t = it->second;
+  read_metric_events(*t.reader, id, &ready_, true);
+  if (t.cancel && ev.status != TrialStatus::kSucceeded) ev.status = *t.cancel;
+  if (ev.status == TrialStatus::kSucceeded && t.start_ms > 0) {
+    durations_.push_back(std::max<std::int64_t>(0, ev.time_ms - t.start_ms));
+    if (durations_.size() > 10) durations_.pop_front();
+  }
+  if (t.worker >= 0) {
+    auto w = workers_.find(t.worker);
+    if (w != workers_.end() && w->second.slots[t.slot] == id)
+      w->second.slots[t.slot] = "";
+  }
+  queue_.erase(std::remove(queue_.begin(), queue_.end(), id), queue_.end());
+  trials_.erase(it);
+  ready_.push_back(std::move(ev));
+}
+
+bool SlurmPilotService::end_from_state(const std::string& id) {
+  Trial& t = trials_.at(id);
+  const std::optional<ExitState> state = read_exit_state(t.spec.trial_dir);
+  if (!state || (state->code >= 128 && !t.cancel)) return false;
+  if (!t.started) {  // ended between two looks
+    t.started = true;
+    ready_.push_back(started_event(id, ""));
+  }
+  end_trial(id, exit_state_event(id, *state));
+  return true;
+}
+
+void SlurmPilotService::lost(const std::string& id, const std::string& why) {
+  auto it = trials_.find(id);
+  if (it == trials_.end() || end_from_state(id)) return;
+  Trial& t = it->second;
+  const bool ran = t.started;
+  if (t.cancel) {
+    end_trial(id, ended_event(id, *t.cancel, std::nullopt, 0, "cancelled"));
+    return;
+  }
+  if (ran && t.restarts >= options_.pilot.max_restarts) {
+    end_trial(
+        id, ended_event(id, TrialStatus::kFailed, std::nullopt, 0,
+                        why + "; lost " + std::to_string(t.restarts + 1) +
+                            " times (pilot.maxRestarts " +
+                            std::to_string(options_.pilot.max_restarts) + ")"));
+    return;
+  }
+  if (t.worker >= 0) {
+    auto w = workers_.find(t.worker);
+    if (w != workers_.end() && w->second.slots[t.slot] == id)
+      w->second.slots[t.slot] = "";
+  }
+  t.worker = t.slot = -1;
+  if (ran) {
+    ++t.restarts;
+    log_warning("archer", "trial " + id + ": " + why +
+                              "; it starts again in its directory (restart " +
+                              std::to_string(t.restarts) + " of at most " +
+                              std::to_string(options_.pilot.max_restarts) +
+                              ")");
+  }
+  queue_.push_front(id);
+}
+
+void SlurmPilotService::worker_ended(int number, const std::string& why) {
+  Worker& w = workers_.at(number);
+  if (w.gone) return;
+  w.gone = true;
+  if (!w.ready && !w.releasing) {
+    const std::string out = last_line(read_small(options_.pilot_dir, w.out));
+    worker_failed(number, "slurm pilot: worker job " + w.job +
+                              " ended before it started (" + why + ")" +
+                              (out.empty() ? "" : ": " + out));
+    return;
+  }
+  for (auto& id : w.slots) {
+    if (!id.empty()) lost(id, "worker job " + w.job + " ended (" + why + ")");
+  }
+}
+
+void SlurmPilotService::tick() {
+  for (auto& [n, w] : workers_) {
+    if (w.gone) continue;
+    if (!w.ready) {
+      const std::string ready = read_small(w.dir, "ready");
+      if (!ready.empty()) {
+        w.ready = true;
+        failures_ = 0;
+        w.ready_ms = std::atoll(ready.c_str());
+        if (w.ready_ms <= 0) w.ready_ms = now_ms();
+        const size_t sp = ready.find(' ');
+        if (sp != std::string::npos)
+          w.host = ready.substr(sp + 1, ready.find(' ', sp + 1) - sp - 1);
+      }
+    }
+    if (w.ready && exists(w.dir + "/gone")) {
+      worker_ended(n, first_line(read_small(w.dir, "gone")));
+      continue;
+    }
+    for (size_t s = 0; s < w.slots.size(); ++s) {
+      const std::string id = w.slots[s];
+      if (id.empty()) continue;
+      Trial& t = trials_.at(id);
+      if (end_from_state(id)) continue;
+      const std::string slot = w.dir + "/s" + std::to_string(s);
+      const std::string run =
+          first_line(read_small(w.dir, "s" + std::to_string(s) + ".run"));
+      if (!t.started) {
+        if (run == t.spec.trial_dir) {
+          t.started = true;
+          t.start_ms = now_ms();
+          ready_.push_back(
+              started_event(id, w.job + " slot " + std::to_string(s) +
+                                    (w.host.empty() ? "" : " on " + w.host)));
+        }
+      } else if (run != t.spec.trial_dir && !exists(slot + ".assign")) {
+        // The worker let it go without an exit state: a signal ended it.
+        if (end_from_state(id)) continue;
+        if (t.cancel) {
+          end_trial(id,
+                    ended_event(id, *t.cancel, std::nullopt, 0, "cancelled"));
+        } else {
+          end_trial(id, ended_event(id, TrialStatus::kFailed, std::nullopt, 0,
+                                    "ended without an exit state (killed by "
+                                    "a signal?) in worker job " +
+                                        w.job));
+        }
+      }
+    }
+  }
+}
+
+void SlurmPilotService::query_workers() {
+  std::vector<std::pair<int, std::string>> jobs;
+  for (const auto& [n, w] : workers_) {
+    if (!w.gone && !w.job.empty()) jobs.push_back({n, w.job});
+  }
+  if (jobs.empty()) return;
+  querying_ = true;
+  const auto env = options_.env;
+  worker_->post([this, jobs, env]() -> BackgroundWorker::Completion {
+    std::vector<std::string> ids;
+    for (const auto& j : jobs) ids.push_back(j.second);
+    auto states = squeue_states(ids, env);
+    // Why each worker that left the queue ended.
+    std::map<int, std::string> ended;
+    if (states.is_ok()) {
+      for (const auto& [n, job] : jobs) {
+        auto s = states.value().find(job);
+        if (s != states.value().end() && slurm_live(s->second.state)) continue;
+        std::string reason;
+        std::string state = slurm_final_state(job, env, &reason);
+        if (state.empty()) state = "unknown to Slurm";
+        ended[n] =
+            state + (reason.empty() || reason == "None" ? "" : " " + reason);
+      }
+    }
+    auto shared = std::make_shared<decltype(states)>(std::move(states));
+    return [this, jobs, shared, ended] {
+      querying_ = false;
+      if (!shared->is_ok()) return;  // slurmctld away: keep what we know
+      for (const auto& [n, job] : jobs) {
+        auto w = workers_.find(n);
+        if (w == workers_.end() || w->second.gone) continue;
+        auto e = ended.find(n);
+        if (e != ended.end()) {
+          tick();  // trials that ended just before their worker
+          worker_ended(n, e->second);
+          continue;
+        }
+        const SlurmJobState& js = shared->value().at(job);
+        Worker& wk = w->second;
+        const double waited =
+            std::chrono::duration<double>(Clock::now() - wk.submitted_at)
+                .count();
+        if (slurm_waiting(js.state)) {
+          if (!wk.pending_warned && waited > options_.pilot.start_timeout) {
+            wk.pending_warned = true;
+            log_warning("archer", "slurm pilot: worker job " + job +
+                                      " is still pending (" + js.reason +
+                                      "); its trials wait");
+          }
+          continue;
+        }
+        if (wk.ready) continue;
+        if (!wk.running_since) wk.running_since = Clock::now();
+        const double running =
+            std::chrono::duration<double>(Clock::now() - *wk.running_since)
+                .count();
+        if (running > options_.pilot.start_timeout) {
+          const std::string out =
+              last_line(read_small(options_.pilot_dir, wk.out));
+          worker_failed(n, "slurm pilot: worker job " + job +
+                               " runs but did not start within " +
+                               std::to_string(static_cast<int>(
+                                   options_.pilot.start_timeout)) +
+                               "s" + (out.empty() ? "" : ": " + out));
+        }
+      }
+    };
+  });
+}
+
+Status SlurmPilotService::cancel(const std::string& trial_id,
+                                 TrialStatus status) {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end())
+    return Status::not_found("trial '" + trial_id + "' is not running");
+  Trial& t = it->second;
+  if (t.cancel) return Status::ok();
+  t.cancel = status;
+  if (t.worker < 0) {  // still queued
+    end_trial(trial_id,
+              ended_event(trial_id, status, std::nullopt, 0, "cancelled"));
+    return Status::ok();
+  }
+  const Worker& w = workers_.at(t.worker);
+  const std::string slot = w.dir + "/s" + std::to_string(t.slot);
+  // Not taken yet: withdrawn (the rename fails once the worker took it).
+  if (!t.started && std::rename((slot + ".assign").c_str(),
+                                (slot + ".withdrawn").c_str()) == 0) {
+    end_trial(trial_id,
+              ended_event(trial_id, status, std::nullopt, 0, "cancelled"));
+    return Status::ok();
+  }
+  return write_text_file(slot + ".cancel",
+                         std::to_string(options_.kill_grace.count()) + "\n");
+}
+
+void SlurmPilotService::discover() {
+  discovered_ = true;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(options_.pilot_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() < 2 || name[0] != 'w' || !entry.is_directory(ec) ||
+        name.find_first_not_of("0123456789", 1) != std::string::npos)
+      continue;
+    const int n = std::atoi(name.c_str() + 1);
+    next_worker_ = std::max(next_worker_, n + 1);
+    Worker w;
+    w.dir = entry.path().string();
+    w.job = first_line(read_small(w.dir, "jobid"));
+    w.gone = w.job.empty() || exists(w.dir + "/gone");
+    w.submitted_at = Clock::now();
+    w.slots.assign(std::max(1, options_.pilot.slots), "");
+    workers_[n] = std::move(w);
+  }
+  script_written_ = exists(options_.pilot_dir + "/worker.sh");
+  next_query_ = {};
+}
+
+Status SlurmPilotService::adopt(const TrialSpec& spec, const std::string&) {
+  if (!discovered_) discover();
+  Trial t;
+  t.spec = spec;
+  t.started = true;  // its start (if any) was stored before
+  t.start_ms = now_ms();
+  t.reader = std::make_unique<MetricFileReader>(spec.trial_dir, ".nni/metrics");
+  trials_.emplace(spec.trial_id, std::move(t));
+  Trial& adopted = trials_.at(spec.trial_id);
+  for (auto& [n, w] : workers_) {
+    if (w.gone) continue;
+    for (size_t s = 0; s < w.slots.size(); ++s) {
+      const std::string base = "s" + std::to_string(s);
+      if (same_dir(first_line(read_small(w.dir, base + ".run")),
+                   spec.trial_dir) ||
+          same_dir(first_line(read_small(w.dir, base + ".assign")),
+                   spec.trial_dir)) {
+        adopted.worker = n;
+        adopted.slot = static_cast<int>(s);
+        w.slots[s] = spec.trial_id;
+        // Its worker is ready (it took trials); its start is on disk.
+        const std::string ready = read_small(w.dir, "ready");
+        w.ready = !ready.empty();
+        w.ready_ms = std::atoll(ready.c_str());
+        return Status::ok();
+      }
+    }
+  }
+  // On no worker: ended (its exit state), or back to the queue.
+  if (!end_from_state(spec.trial_id)) queue_.push_back(spec.trial_id);
+  return Status::ok();
+}
+
+void SlurmPilotService::scancel(const std::string& job) {
+  if (job.empty()) return;
+  const auto env = options_.env;
+  worker_->post([job, env]() -> BackgroundWorker::Completion {
+    auto r = run_process({"scancel", job}, env, "", std::chrono::seconds(30));
+    if (r.is_ok() && r.value().exit_code == 0) return {};
+    const std::string why =
+        r.is_ok() ? trim_right(r.value().err) : r.status().message();
+    return [job, why] { log_warning("archer", "scancel " + job + ": " + why); };
+  });
+}
+
+void SlurmPilotService::release() {
+  std::vector<std::string> jobs = {"scancel"};
+  for (auto& [n, w] : workers_) {
+    if (w.gone) continue;
+    (void)write_text_file(w.dir + "/stop", "\n");
+    if (!w.job.empty()) jobs.push_back(w.job);
+    w.releasing = true;
+    w.gone = true;
+  }
+  // Now, not on the worker: the manager may exit right after.
+  if (jobs.size() > 1) {
+    auto r = run_process(jobs, options_.env, "", std::chrono::seconds(10));
+    if (!r.is_ok() || r.value().exit_code != 0)
+      log_warning("archer", "slurm pilot: scancel of the workers: " +
+                                (r.is_ok() ? trim_right(r.value().err)
+                                           : r.status().message()));
+  }
+}
+
+StatusOr<std::vector<TrialEvent>> SlurmPilotService::poll(
+    std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const auto interval = std::chrono::milliseconds(
+      static_cast<long long>(options_.slurm.poll_interval * 1000));
+  while (true) {
+    worker_->run_completions();
+    auto now = Clock::now();
+    if (now >= next_tick_) {
+      tick();
+      dispatch();
+      ensure_workers();
+      next_tick_ = now + kTick;
+    }
+    if (now >= next_metrics_) {
+      for (auto& [id, t] : trials_) {
+        if (t.started) read_metric_events(*t.reader, id, &ready_);
+      }
+      next_metrics_ = now + interval;
+    }
+    if (now >= next_query_ && !querying_) {
+      query_workers();
+      next_query_ = now + interval;
+    }
+    now = Clock::now();
+    if (!ready_.empty() || now >= deadline || fd_readable(wake_fd_)) break;
+    wait_readable({worker_->fd(), wake_fd_}, std::min(next_tick_, deadline));
+  }
+  return take_events(ready_);
+}
+
+}  // namespace archer
