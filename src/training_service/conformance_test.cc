@@ -14,6 +14,7 @@
 #include "testing/temp_dir.h"
 #include "training_service/local/local_training_service.h"
 #include "training_service/remote/remote_training_service.h"
+#include "training_service/slurm/pilot_service.h"
 #include "training_service/slurm/slurm_training_service.h"
 
 namespace archer {
@@ -185,6 +186,28 @@ class SlurmHarness : public HarnessBase {
   }
 };
 
+// Pilot mode on the same cluster: one-CPU workers, one trial each, that exit
+// 2 s after their last trial (the next test's workers find the node free).
+class SlurmPilotHarness : public SlurmHarness {
+ public:
+  std::unique_ptr<TrainingService> create(int parallel,
+                                          milliseconds grace) override {
+    SlurmPilotService::Options o;
+    o.experiment_id = experiment_id_;
+    o.max_parallel = parallel;
+    o.slurm.poll_interval = 0.2;
+    o.pilot.workers = parallel;
+    o.pilot.cpus = 1;
+    o.pilot.idle_timeout = 2;
+    o.pilot_dir = dir_.file("pilot");
+    o.kill_grace = grace;
+    o.env = shared_cluster().env();
+    return std::make_unique<SlurmPilotService>(o);
+  }
+  // The worker sends SIGKILL after the service's grace.
+  bool kills_after_grace() const override { return true; }
+};
+
 template <typename H>
 ServiceCase service_case(const std::string& name) {
   return {name, [] { return std::unique_ptr<ServiceHarness>(new H()); }};
@@ -195,7 +218,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(service_case<FakeHarness>("fake"),
                       service_case<LocalHarness>("local"),
                       service_case<RemoteHarness>("remote"),
-                      service_case<SlurmHarness>("slurm")),
+                      service_case<SlurmHarness>("slurm"),
+                      service_case<SlurmPilotHarness>("slurm_pilot")),
     service_case_name);
 
 }  // namespace

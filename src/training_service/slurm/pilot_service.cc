@@ -289,7 +289,8 @@ void SlurmPilotService::worker_failed(int number, const std::string& why) {
     Worker& w = workers_.at(number);
     w.gone = true;
     if (!w.job.empty()) scancel(w.job);
-    for (auto& id : w.slots) {
+    const std::vector<std::string> ids = w.slots;  // lost() frees them
+    for (const auto& id : ids) {
       if (!id.empty()) lost(id, why);
     }
   }
@@ -305,7 +306,7 @@ void SlurmPilotService::worker_failed(int number, const std::string& why) {
   }
 }
 
-void SlurmPilotService::end_trial(const std::string& id, TrialEvent ev) {
+void SlurmPilotService::end_trial(std::string id, TrialEvent ev) {
   auto it = trials_.find(id);
   if (it == trials_.end()) return;
   Trial& t = it->second;
@@ -337,7 +338,7 @@ bool SlurmPilotService::end_from_state(const std::string& id) {
   return true;
 }
 
-void SlurmPilotService::lost(const std::string& id, const std::string& why) {
+void SlurmPilotService::lost(std::string id, const std::string& why) {
   auto it = trials_.find(id);
   if (it == trials_.end() || end_from_state(id)) return;
   Trial& t = it->second;
@@ -382,8 +383,12 @@ void SlurmPilotService::worker_ended(int number, const std::string& why) {
                               (out.empty() ? "" : ": " + out));
     return;
   }
-  for (auto& id : w.slots) {
-    if (!id.empty()) lost(id, "worker job " + w.job + " ended (" + why + ")");
+  const std::string what =
+      why == "stopped" ? "was stopped (scancel, preemption or its time limit)"
+                       : "ended (" + why + ")";
+  const std::vector<std::string> ids = w.slots;  // lost() frees them
+  for (const auto& id : ids) {
+    if (!id.empty()) lost(id, "worker job " + w.job + " " + what);
   }
 }
 

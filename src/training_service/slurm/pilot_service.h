@@ -122,8 +122,8 @@ class SlurmPilotService : public TrainingService {
   void worker_failed(int number, const std::string& why);
   // The trial's end from its exit state (or nullopt when it has none).
   bool end_from_state(const std::string& id);
-  void end_trial(const std::string& id, TrialEvent ev);
-  void lost(const std::string& id, const std::string& why);
+  void end_trial(std::string id, TrialEvent ev);
+  void lost(std::string id, const std::string& why);
   void discover();  // a restarted manager: workers on disk
   std::optional<std::int64_t> expected_ms() const;
   std::int64_t time_left_ms(const Worker& w) const;
