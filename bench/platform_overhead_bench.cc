@@ -45,14 +45,41 @@ int main(int argc, char** argv) {
        << trials
        << "`: trials that only report a result, one at a time, through the "
           "manager and each training service (remote: a loopback OpenSSH "
-          "server; Slurm: a single-node cluster, pollInterval 0.2 s).\n\n"
-          "| platform | trials | wall time | trials/s | mean exit→next start "
-          "gap |\n|---|---:|---:|---:|---:|\n";
-    auto row = [&](const std::string& name, const bench::OverheadResult& r) {
-      char line[256];
+          "server; Slurm: a single-node cluster of 2 CPUs, pollInterval "
+          "0.2 s; the gap is measured one trial at a time).\n\n"
+          "| platform | at once | trials | wall time | trials/s | mean "
+          "exit→next start gap | sbatch calls |\n"
+          "|---|---:|---:|---:|---:|---:|---:|\n";
+    // sbatch calls, counted by a shim in front of the real one on PATH.
+    const std::string shim = dir.file("shim");
+    std::filesystem::create_directories(shim);
+    const std::string calls = dir.file("sbatch.calls");
+    {
+      std::ofstream f(shim + "/sbatch");
+      f << "#!/bin/sh\necho >>'" << calls << "'\nexec /usr/bin/sbatch \"$@\"\n";
+    }
+    std::filesystem::permissions(shim + "/sbatch",
+                                 std::filesystem::perms::owner_all);
+    ::setenv("PATH", (shim + ":" + std::getenv("PATH")).c_str(), 1);
+    auto sbatch_calls = [&]() {
+      std::ifstream in(calls);
+      int n = 0;
+      for (std::string line; std::getline(in, line);) ++n;
+      return n;
+    };
+    int concurrency = 1;
+    auto row = [&](const std::string& name, const bench::OverheadResult& r,
+                   int submissions) {
+      char line[320];
+      char gap[32] = "—", per100[32] = "—";
+      if (concurrency == 1)
+        std::snprintf(gap, sizeof(gap), "%.0f ms", r.gap_ms);
+      if (submissions >= 0)
+        std::snprintf(per100, sizeof(per100), "%d", submissions);
       std::snprintf(line, sizeof(line),
-                    "| %s | %d | %.1f s | %.2f | %.0f ms |\n", name.c_str(),
-                    r.succeeded, r.seconds, r.per_second, r.gap_ms);
+                    "| %s | %d | %d | %.1f s | %.2f | %s | %s |\n",
+                    name.c_str(), concurrency, r.succeeded, r.seconds,
+                    r.per_second, gap, per100);
       std::cout << line << std::flush;
       md << line;
     };
@@ -80,8 +107,10 @@ int main(int argc, char** argv) {
       auto service = create_training_service(c, ctx);
       if (!service.is_ok())
         throw std::runtime_error(service.status().message());
-      row(name,
-          bench::run_overhead(c, std::move(service).value(), dir.file(where)));
+      const int before = sbatch_calls();
+      auto r =
+          bench::run_overhead(c, std::move(service).value(), dir.file(where));
+      row(name, r, c.platform == "slurm" ? sbatch_calls() - before : -1);
     };
     run("local", bench::overhead_config(trials, 1, dir.path()),
         "{\"platform\": \"local\"}", "local");
@@ -107,9 +136,31 @@ int main(int argc, char** argv) {
         throw std::runtime_error(cluster.why_unavailable());
       for (const auto& [k, v] : cluster.env())
         ::setenv(k.c_str(), v.c_str(), 1);
-      run("slurm", bench::overhead_config(trials, 1, dir.path()),
+      run("slurm, a job per trial",
+          bench::overhead_config(trials, 1, dir.path()),
           "{\"platform\": \"slurm\", \"pollInterval\": \"0.2s\"}", "slurm");
+      run("slurm pilot, 1 worker",
+          bench::overhead_config(trials, 1, dir.path()),
+          "{\"platform\": \"slurm\", \"pollInterval\": \"0.2s\", "
+          "\"cpusPerTrial\": 1, \"pilot\": {\"workers\": 1}}",
+          "pilot1");
+      concurrency = 2;
+      run("slurm, job arrays", bench::overhead_config(trials, 2, dir.path()),
+          "{\"platform\": \"slurm\", \"pollInterval\": \"0.2s\", "
+          "\"cpusPerTrial\": 1}",
+          "arrays");
+      run("slurm pilot, 2 workers",
+          bench::overhead_config(trials, 2, dir.path()),
+          "{\"platform\": \"slurm\", \"pollInterval\": \"0.2s\", "
+          "\"cpusPerTrial\": 1, \"pilot\": {\"workers\": 2}}",
+          "pilot2");
     }
+    md << "\nPilot mode: the workers are submitted once (one sbatch --array) "
+          "and each trial starts inside an allocation already held: the gap "
+          "is the manager noticing the end (10 ms checks), proposing, "
+          "writing the assignment and the worker taking it (10 ms checks). "
+          "Job arrays group only trials submitted together (the first "
+          "ones); afterwards each freed slot is one sbatch.\n";
     md << "\nRemote: a trial costs one ssh command on the shared connection "
           "to start, the watcher noticing its end (at once through inotify "
           "when the host has inotifywait, else by polling every 200 ms: ~205 "

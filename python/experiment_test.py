@@ -60,6 +60,13 @@ class ConfigTest(unittest.TestCase):
         self.assertIsNone(c.max_trial_duration)  # known, unset
         with self.assertRaisesRegex(AttributeError, "no field 'max_trail_number'"):
             c.max_trail_number  # noqa: B018 (a typo is an error when read)
+        # NNI's hybrid mode: a list of platforms, each with its own concurrency.
+        h = ExperimentConfig(["local", "slurm"])
+        h.training_service[0].trial_concurrency = 1
+        h.training_service[1].pilot = {"workers": 2}
+        self.assertEqual(h.to_v2(base_dir="/base")["trainingService"],
+                         [{"platform": "local", "trialConcurrency": 1},
+                          {"platform": "slurm", "pilot": {"workers": 2}}])
 
     def test_a_search_space_file_and_paths_are_made_absolute(self):
         c = ExperimentConfig("local")
@@ -164,6 +171,8 @@ class ExperimentTest(unittest.TestCase):
         trials = exp.list_trial_jobs()
         self.assertEqual(len(trials), 6)
         self.assertEqual({t.status for t in trials}, {"SUCCEEDED"})
+        self.assertEqual({t.platform for t in trials}, {"local"})  # where each ran
+        self.assertTrue(all(t.where.startswith("local ") for t in trials), trials)
         self.assertEqual(exp.get_job_statistics(),
                          [{"trialJobStatus": "SUCCEEDED", "trialJobNumber": 6}])
         # export_data is `archer experiment export --type json`, as NNI's objects.

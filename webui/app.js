@@ -295,6 +295,7 @@ async function loadTrials() {
   const body = $('trials').tBodies[0];
   body.textContent = '';
   for (const t of page.trials) {
+    const hybrid = state.overview && String(state.overview.platform || '').startsWith('hybrid');
     const canKill = state.overview && state.overview.writable &&
                     (t.status === 'RUNNING' || t.status === 'WAITING');
     const box = el('input', { type: 'checkbox', class: 'select', checked: state.selected.has(t.trialJobId),
@@ -302,7 +303,8 @@ async function loadTrials() {
     const row = el('tr', { class: 'trial', dataset: { id: t.trialJobId } },
       el('td', {}, box),
       el('td', { text: t.sequenceId }),
-      el('td', { class: 'mono', text: t.trialJobId }),
+      el('td', { class: 'mono' }, t.trialJobId,
+        hybrid && t.platform ? el('div', { class: 'muted platform', text: t.platform }) : null),
       el('td', {}, el('span', { class: 'status ' + t.status, text: t.status, title: t.message || '' })),
       el('td', { text: fmtDuration(t.duration) }),
       el('td', { class: 'value' }, fmtNumber(t.value),
@@ -347,6 +349,7 @@ function detailRow(t) {
         el('h4', { text: 'Final metric' }), el('pre', { text: t.finalMetric || '–' }),
         t.message ? el('h4', { text: 'Message' }) : null, t.message ? el('pre', { text: t.message }) : null,
         el('h4', { text: 'Directory' }), el('pre', { text: t.trialDir }),
+        t.where ? el('h4', { text: 'Ran on' }) : null, t.where ? el('pre', { class: 'where', text: t.where }) : null,
         el('h4', { text: 'Output' }), files, log)));
   const row = el('tr', { class: 'detail', id: 'detail-' + t.trialJobId }, cell);
   loadIntermediate(t.trialJobId, chart, t.status === 'EARLY_STOPPED' ? 'stopped early' : null);

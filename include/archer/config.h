@@ -36,6 +36,9 @@ struct Objective {
   std::optional<double> reference;  // the hypervolume's reference value
 };
 
+// ExperimentConfig::platform when trainingService is a list.
+inline constexpr char kHybridPlatform[] = "hybrid";
+
 struct ExperimentConfig {
   std::string
       config_path;  // absolute path of the file read ("" when parsed from text)
@@ -82,7 +85,10 @@ struct ExperimentConfig {
   std::vector<Objective> objectives;
   // trainingService: the platform's name and its section, checked against
   // that platform's key table with defaults filled in (each platform reads
-  // its own options from it; see src/training_service/platform.h).
+  // its own options from it; see src/training_service/platform.h). A list
+  // (NNI's hybrid mode): platform is kHybridPlatform and training_service
+  // the list of checked sections, each with its trialConcurrency (null:
+  // the experiment's).
   std::string platform = "local";
   Json training_service = Json{{"platform", "local"}};
   // The whole configuration as v2 JSON with canonical key names and defaults

@@ -131,9 +131,10 @@ class AlgorithmConfig(_Section):
 
 class TrainingServiceConfig(_Section):
     """``trainingService``: ``platform`` (local, remote, slurm) and its keys in
-    snake_case (``use_active_gpu``, ``machine_list``, ``partition``, ...)."""
+    snake_case (``use_active_gpu``, ``machine_list``, ``partition``, ``pilot``, ...).
+    In a list (NNI's hybrid mode) each may have its own ``trial_concurrency``."""
 
-    _known = ("platform",)
+    _known = ("platform", "trial_concurrency")
 
 
 class ExperimentConfig(_Section):
@@ -149,14 +150,20 @@ class ExperimentConfig(_Section):
               "training_service", "python_interpreter", "tuner_gpu_indices",
               "constraints", "objectives", "cost_probe_timeout")
 
-    def __init__(self, training_service_platform: Optional[str] = None, **values):
+    def __init__(self, training_service_platform=None, **values):
         super().__init__(**values)
         if self.tuner is None:
             self.tuner = AlgorithmConfig()
         if self.assessor is None:
             self.assessor = AlgorithmConfig()
         if self.training_service is None and training_service_platform:
-            self.training_service = TrainingServiceConfig(platform=training_service_platform)
+            if isinstance(training_service_platform, (list, tuple)):
+                # NNI's hybrid mode: several platforms at once.
+                self.training_service = [TrainingServiceConfig(platform=p)
+                                         for p in training_service_platform]
+            else:
+                self.training_service = TrainingServiceConfig(
+                    platform=training_service_platform)
         if self.trial_code_directory is None:
             self.trial_code_directory = "."
 
@@ -209,6 +216,8 @@ class TrialJob:
     value: Any = None
     message: str = ""
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+    platform: str = ""  # where it ran (several platforms: which one)
+    where: str = ""     # the platform and its handle (a pid, a host, a Slurm job)
 
 
 _FINISHED = ("DONE", "STOPPED", "ERROR")
@@ -217,8 +226,9 @@ _FINISHED = ("DONE", "STOPPED", "ERROR")
 class Experiment:
     """An Archer experiment, started from a config or connected to by id.
 
-    ``Experiment('local')`` (or ``'remote'``, ``'slurm'``) gives a blank config for that
-    training service; ``Experiment(config)`` takes an :class:`ExperimentConfig`.
+    ``Experiment('local')`` (or ``'remote'``, ``'slurm'``, or a list of them: NNI's hybrid
+    mode) gives a blank config for that training service; ``Experiment(config)`` takes an
+    :class:`ExperimentConfig`.
     """
 
     def __init__(self, config_or_platform=None):
@@ -394,7 +404,8 @@ class Experiment:
         rows = json.loads(self._cli("trial", "ls", self._id(), "--json", *self._wd()))
         return [TrialJob(r["trialJobId"], r["sequenceId"], r["status"], r.get("startTime"),
                          r.get("endTime"), r.get("parameter") or {}, r.get("value"),
-                         r.get("message") or "", r) for r in rows]
+                         r.get("message") or "", r, r.get("platform") or "",
+                         r.get("where") or "") for r in rows]
 
     def get_trial_job(self, trial_job_id: str) -> TrialJob:
         for t in self.list_trial_jobs():

@@ -209,14 +209,15 @@ const Section& top_level_section() {
              "the Python that runs NNI's dispatcher (NNI's manager argument "
              "python_interpreter); default: the first of python3, "
              "/usr/bin/python3 that can `import nni`"},
-            {"trainingService",
-             KeyType::kObject,
-             Json{{"platform", "local"}},
-             false,
-             "a mapping {platform: local, ...}",
-             {},
-             "where trials run; see the training service keys below (default: "
-             "local)"},
+            {"trainingService", KeyType::kAny, Json{{"platform", "local"}},
+             false, "a mapping {platform: local, ...} or a list of them",
+             [](const Json& v) { return v.is_object() || v.is_array(); },
+             "where trials run; see the training service keys below "
+             "(default: local). A list runs trials on several platforms "
+             "at once (NNI's hybrid mode): each item is a platform's "
+             "section, plus its own `trialConcurrency` (default: the "
+             "experiment's, which still caps the total); trials go to the "
+             "first platform in the list with a free slot"},
             {"constraints", KeyType::kAny, Json(), false,
              "a list of {metric, max, min}",
              [](const Json& v) { return v.is_array() && !v.empty(); },

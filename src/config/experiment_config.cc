@@ -400,38 +400,122 @@ Status read_hardware_aware(const Json& c, ExperimentConfig& e,
   return Status::ok();
 }
 
-StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
-  // The platform first: a config for another platform fails on that, not on its
-  // details.
-  const Json ts_raw = raw.is_object() && raw.contains("trainingService")
-                          ? raw["trainingService"]
-                          : Json();
-  if (ts_raw.is_array()) {
-    return ctx.error(
-        "/trainingService", "trainingService",
-        "a list (NNI's hybrid mode) is not supported yet; give one platform");
-  }
-  const std::string platform_name = ts_raw.is_object() &&
-                                            ts_raw.contains("platform") &&
-                                            ts_raw["platform"].is_string()
-                                        ? ts_raw["platform"].get<std::string>()
-                                        : "local";
-  const std::optional<PlatformSpec> platform = find_platform(platform_name);
+// The platform a trainingService section (at `pointer`, known to the user
+// as `key`) names: "local" when it names none.
+StatusOr<PlatformSpec> platform_of(const Json& ts, const std::string& pointer,
+                                   const std::string& key, const Context& ctx) {
   std::string names;
   for (const auto& n : platform_names())
     names += (names.empty() ? "" : ", ") + n;
-  if (ts_raw.is_object() && ts_raw.contains("platform") &&
-      !ts_raw["platform"].is_string()) {
-    return ctx.error("/trainingService/platform", "trainingService.platform",
+  if (ts.is_object() && ts.contains("platform") &&
+      !ts["platform"].is_string()) {
+    return ctx.error(pointer + "/platform", key + ".platform",
                      "expected a platform name (" + names + "), got " +
-                         shown(ts_raw["platform"]));
+                         shown(ts["platform"]));
   }
+  const std::string name = ts.is_object() && ts.contains("platform")
+                               ? ts["platform"].get<std::string>()
+                               : "local";
+  const std::optional<PlatformSpec> platform = find_platform(name);
   if (!platform) {
-    return ctx.error(
-        "/trainingService/platform", "trainingService.platform",
-        "platform '" + platform_name +
-            "' is not supported yet by Archer (supported: " + names + ")" +
-            did_you_mean(platform_name, platform_names()));
+    return ctx.error(pointer + "/platform", key + ".platform",
+                     "platform '" + name +
+                         "' is not supported yet by Archer (supported: " +
+                         names + ")" + did_you_mean(name, platform_names()));
+  }
+  return *platform;
+}
+
+// Checks one trainingService section (`ts`, at `pointer`, known as `key`)
+// against its platform's keys and cross-key check; `top` is the whole
+// config. Returns the section with defaults filled in.
+StatusOr<Json> check_platform_section(const PlatformSpec& platform,
+                                      const Json& ts, const Json& top,
+                                      const std::string& pointer,
+                                      const std::string& key,
+                                      const Context& ctx) {
+  config::Section section = platform.section;
+  section.name = key;
+  auto checked = check_section(section, ts, pointer, ctx);
+  if (!checked.is_ok()) return checked.status();
+  if (platform.check) {
+    if (auto bad = platform.check(checked.value(), top)) {
+      // The platform names its keys as in a single section.
+      std::string p = bad->pointer, k = bad->key;
+      if (p.rfind("/trainingService", 0) == 0)
+        p = pointer + p.substr(std::string("/trainingService").size());
+      if (k.rfind("trainingService", 0) == 0)
+        k = key + k.substr(std::string("trainingService").size());
+      return ctx.error(p, k, bad->message);
+    }
+  }
+  return checked.value();
+}
+
+// NNI's hybrid mode: each item of the list checked as its platform's
+// section, each platform once, plus the item's own trialConcurrency.
+StatusOr<Json> check_hybrid(const Json& list, const Json& top,
+                            const Context& ctx) {
+  if (list.empty()) {
+    return ctx.error("/trainingService", "trainingService",
+                     "an empty list; give one platform or several");
+  }
+  Json out = Json::array();
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string pointer = "/trainingService/" + std::to_string(i);
+    const std::string key = "trainingService[" + std::to_string(i) + "]";
+    if (!list[i].is_object()) {
+      return ctx.error(
+          pointer, key,
+          "expected a mapping {platform: ..., ...}, got " + shown(list[i]));
+    }
+    auto platform = platform_of(list[i], pointer, key, ctx);
+    if (!platform.is_ok()) return platform.status();
+    const std::string& name = platform.value().name;
+    if (seen.count(name)) {
+      return ctx.error(pointer + "/platform", key + ".platform",
+                       "'" + name + "' is already trainingService[" +
+                           std::to_string(seen[name]) +
+                           "]; give each platform once (one item can hold "
+                           "several hosts)");
+    }
+    seen[name] = i;
+    Json item = list[i];
+    Json concurrency;
+    for (auto it = item.begin(); it != item.end(); ++it) {
+      if (config::normalize_key(it.key()) == "trialconcurrency") {
+        concurrency = it.value();
+        item.erase(it);
+        break;
+      }
+    }
+    if (!concurrency.is_null() && !(concurrency.is_number_integer() &&
+                                    config::positive_int(concurrency))) {
+      return ctx.error(pointer + "/trialConcurrency", key + ".trialConcurrency",
+                       std::string("expected ") + config::kPositiveInteger +
+                           ", got " + shown(concurrency));
+    }
+    auto checked =
+        check_platform_section(platform.value(), item, top, pointer, key, ctx);
+    if (!checked.is_ok()) return checked.status();
+    out.push_back(checked.value());
+    out.back()["trialConcurrency"] = concurrency;
+  }
+  return out;
+}
+
+StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
+  // The platform first: a config for another platform fails on that, not on
+  // its details.
+  const Json ts_raw = raw.is_object() && raw.contains("trainingService")
+                          ? raw["trainingService"]
+                          : Json();
+  std::optional<PlatformSpec> platform;
+  if (!ts_raw.is_array()) {
+    auto p = platform_of(ts_raw, "/trainingService", "trainingService", ctx);
+    if (!p.is_ok()) return p.status();
+    platform = p.value();
   }
   auto top = check_section(config::top_level_section(), raw, "", ctx);
   if (!top.is_ok()) return top.status();
@@ -462,14 +546,12 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
     if (!assessor.is_ok()) return assessor.status();
     c["assessor"] = assessor.value();
   }
-  auto ts = check_section(platform->section, c["trainingService"],
-                          "/trainingService", ctx);
+  auto ts = platform ? check_platform_section(*platform, c["trainingService"],
+                                              c, "/trainingService",
+                                              "trainingService", ctx)
+                     : check_hybrid(c["trainingService"], c, ctx);
   if (!ts.is_ok()) return ts.status();
   c["trainingService"] = ts.value();
-  if (platform->check) {
-    if (auto bad = platform->check(c["trainingService"], c))
-      return ctx.error(bad->pointer, bad->key, bad->message);
-  }
 
   ExperimentConfig e;
   auto algorithm = resolve_algorithm(c, tkey, "tuner", ctx);
@@ -563,7 +645,7 @@ StatusOr<ExperimentConfig> build(const Json& raw, const Context& ctx) {
   if (Status st = read_hardware_aware(c, e, ctx); !st.is_ok()) return st;
   e.experiment_working_directory =
       c["experimentWorkingDirectory"].get<std::string>();
-  e.platform = platform->name;
+  e.platform = platform ? platform->name : kHybridPlatform;
   e.training_service = c["trainingService"];
   e.canonical = c;
   return e;

@@ -10,6 +10,7 @@
 #include "store/experiment_files.h"
 #include "store/ledger.h"
 #include "store/trial_value.h"
+#include "store/trial_where.h"
 
 namespace archer {
 
@@ -144,6 +145,7 @@ StatusOr<std::shared_ptr<const TrialIndex>> TrialIndex::load(
   index->revision = revision;
   auto config = store.get_value(store_keys::kConfig);
   if (config.is_ok() && config.value().is_object()) {
+    index->config_ = config.value();
     index->minimize_ =
         optimize_mode_of_config(config.value()) == OptimizeMode::kMinimize;
   }
@@ -236,6 +238,9 @@ Json TrialIndex::row_json(const IndexedTrial& t) const {
             {"parameters", t.arch()},
             {"message", t.row.message},
             {"trialDir", t.row.trial_dir}};
+  const TrialWhere where = trial_where(config_, t.row.handle);
+  j["platform"] = where.platform;
+  j["where"] = where.text();
   return j;
 }
 
@@ -318,8 +323,7 @@ Json TrialIndex::overview(const Json& values) const {
       {"maxTrialNumber", config.value("maxTrialNumber", Json())},
       {"maxExperimentDuration", config.value("maxExperimentDuration", Json())},
       {"trialConcurrency", config.value("trialConcurrency", Json())},
-      {"platform", config.value("trainingService", Json::object())
-                       .value("platform", Json())},
+      {"platform", platforms_of(config)},
       {"tuner", config.value("tuner", Json::object()).value("name", Json())},
       {"optimizeMode", minimize_ ? "minimize" : "maximize"},
       {"counts", counts},

@@ -100,6 +100,7 @@ class TrialIndex {
   SearchSpace space_;
   Json hpo_space_;  // the stored space when it is not classic NAS (else null)
   bool minimize_ = false;
+  Json config_;  // the stored config (where trials ran)
 };
 
 // The cached index of one store: reopened lazily, rebuilt when the store's

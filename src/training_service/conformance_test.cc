@@ -12,6 +12,7 @@
 #include "testing/slurm_cluster.h"
 #include "testing/sshd.h"
 #include "testing/temp_dir.h"
+#include "training_service/hybrid/hybrid_training_service.h"
 #include "training_service/local/local_training_service.h"
 #include "training_service/remote/remote_training_service.h"
 #include "training_service/slurm/pilot_service.h"
@@ -90,6 +91,23 @@ class LocalHarness : public HarnessBase {
   }
   bool child_alive(const TrialSpec& spec) override {
     return process_alive(spec.trial_dir + "/child.pid");
+  }
+};
+
+// Hybrid mode over two local services (named apart): a trial goes to the
+// first with a free slot, events and adoption go through the hybrid layer.
+class HybridHarness : public LocalHarness {
+ public:
+  std::unique_ptr<TrainingService> create(int parallel,
+                                          milliseconds grace) override {
+    std::vector<HybridTrainingService::Member> members;
+    for (const char* name : {"first", "second"}) {
+      auto local = LocalHarness::create(1, grace);
+      if (!local) return nullptr;
+      members.push_back({name, std::move(local)});
+    }
+    return std::make_unique<HybridTrainingService>(std::move(members),
+                                                   parallel);
   }
 };
 
@@ -217,6 +235,7 @@ INSTANTIATE_TEST_SUITE_P(
     Platforms, ServiceConformanceTest,
     ::testing::Values(service_case<FakeHarness>("fake"),
                       service_case<LocalHarness>("local"),
+                      service_case<HybridHarness>("hybrid"),
                       service_case<RemoteHarness>("remote"),
                       service_case<SlurmHarness>("slurm"),
                       service_case<SlurmPilotHarness>("slurm_pilot")),

@@ -2,6 +2,7 @@
 
 #include "common/edit_distance.h"
 #include "common/registry.h"
+#include "training_service/hybrid/hybrid_training_service.h"
 
 namespace archer {
 
@@ -36,6 +37,8 @@ std::vector<std::string> platform_names() { return registry().names(); }
 
 StatusOr<std::unique_ptr<TrainingService>> create_training_service(
     const ExperimentConfig& config, const PlatformContext& context) {
+  if (config.platform == kHybridPlatform)
+    return create_hybrid_service(config, context);
   auto spec = find_platform(config.platform);
   if (!spec) {
     std::string names;

@@ -45,6 +45,8 @@ void print_wide(const std::vector<TrialSummary>& trials) {
                 t.duration_seconds(), t.final_metric.c_str(),
                 intermediate_values(t).size(), last_intermediate(t).c_str(),
                 dumps(t.architecture).c_str());
+    if (!t.where.text().empty())
+      std::printf("       on %s\n", t.where.text().c_str());
     print_message(t);
   }
 }
@@ -94,7 +96,11 @@ void print_table(const std::vector<TrialSummary>& trials, int columns) {
     }
   }
   const bool color = color_enabled(1);
-  std::string header = "id     seq  status          duration  value     ";
+  // Several platforms: which one ran each trial.
+  const bool hybrid = !trials.empty() && trials[0].hybrid;
+  std::string header = "id     seq  status          duration  ";
+  if (hybrid) header += "platform ";
+  header += "value     ";
   for (const auto& c : costs)
     header += (c + std::string(11, ' ')).substr(0, 11);
   header += "inter last      architecture";
@@ -104,9 +110,13 @@ void print_table(const std::vector<TrialSummary>& trials, int columns) {
     const Json& f = finals[i];
     const Json value = f.is_object() ? f.value("default", Json()) : f;
     char row[256];
+    const std::string platform =
+        hybrid ? (t.where.platform.empty() ? "-" : t.where.platform) + " " : "";
     std::snprintf(
-        row, sizeof row, "%-6s %-4lld %%s %8.1fs %-9s ", t.row.trial_id.c_str(),
-        static_cast<long long>(t.row.sequence_id), t.duration_seconds(),
+        row, sizeof row, "%-6s %-4lld %%s %8.1fs %s%-9s ",
+        t.row.trial_id.c_str(), static_cast<long long>(t.row.sequence_id),
+        t.duration_seconds(),
+        hybrid ? (platform + std::string(9, ' ')).substr(0, 9).c_str() : "",
         t.final_metric.empty() ? "-" : number_cell(value).c_str());
     std::string line = row;
     for (const auto& c : costs) {

@@ -28,6 +28,9 @@ std::vector<TrialSummary> load_trials(const std::string& dir) {
     TrialSummary t;
     t.row = row;
     t.architecture = stored_parameters(row);
+    const Json stored = config.is_ok() ? config.value() : Json();
+    t.where = trial_where(stored, row.handle);
+    t.hybrid = is_hybrid(stored);
     auto mine = by_trial.find(row.trial_id);
     if (mine != by_trial.end()) t.metrics = std::move(mine->second);
     // The one definition of a trial's value (store/trial_value.h).
@@ -62,7 +65,9 @@ Json trial_json(const TrialSummary& t) {
       {"parameter", t.architecture},
       {"intermediateCount", inter.size()},
       {"lastIntermediate", inter.empty() ? Json() : metric_json(inter.back())},
-      {"message", t.row.message}};
+      {"message", t.row.message},
+      {"platform", t.where.platform},
+      {"where", t.where.text()}};
 }
 
 }  // namespace cli

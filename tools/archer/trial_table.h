@@ -8,6 +8,7 @@
 
 #include "archer/json.h"
 #include "archer/store.h"
+#include "store/trial_where.h"
 
 namespace archer {
 namespace cli {
@@ -19,6 +20,8 @@ struct TrialSummary {
   std::optional<double>
       reward;  // the final metric with optimize_mode applied (bigger = better)
   std::vector<MetricRow> metrics;
+  TrialWhere where;     // where it ran (store/trial_where.h)
+  bool hybrid = false;  // the experiment runs on several platforms
   double duration_seconds() const {
     return row.end_time && row.start_time
                ? (row.end_time - row.start_time) / 1000.0
@@ -35,7 +38,8 @@ std::vector<std::string> intermediate_values(const TrialSummary& t);
 // `t` for `trial ls --json` (docs/cli.md): trialJobId, sequenceId, status,
 // startTime, endTime (ms or null), duration (s), value (its FINAL metric's
 // JSON or null), parameter (the architecture), intermediateCount,
-// lastIntermediate (JSON or null), message.
+// lastIntermediate (JSON or null), message, platform and where (where it
+// ran: the platform and its handle).
 Json trial_json(const TrialSummary& t);
 
 }  // namespace cli
