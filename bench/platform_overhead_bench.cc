@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
     std::ostringstream md;
     md << bench::machine_line() << " `platform_overhead_bench --trials "
        << trials
-       << "`: trials that only report a result, one at a time, through the "
+       << "`: trials that only report a result, \"at once\" at a time, through "
+          "the "
           "manager and each training service (remote: a loopback OpenSSH "
           "server; Slurm: a single-node cluster of 2 CPUs, pollInterval "
           "0.2 s; the gap is measured one trial at a time).\n\n"

@@ -83,6 +83,15 @@ TEST(HybridE2E, LocalRemoteAndSlurmInOneExperiment) {
       << ls.value().out;
   for (const char* p : {" local ", " remote ", " slurm "})
     EXPECT_NE(ls.value().out.find(p), std::string::npos) << ls.value().out;
+  auto show = run_process({ARCHER_BIN, "experiment", "show", id,
+                           "--experiment_working_directory", work.file("exp")},
+                          {}, "", std::chrono::seconds(30));
+  ASSERT_TRUE(show.is_ok());
+  for (const auto& [platform, n] : ran)
+    EXPECT_NE(show.value().out.find("  on " + platform + ": " +
+                                    std::to_string(n) + "\n"),
+              std::string::npos)
+        << show.value().out;
   auto json = run_process({ARCHER_BIN, "trial", "ls", id, "--json",
                            "--experiment_working_directory", work.file("exp")},
                           {}, "", std::chrono::seconds(30));

@@ -474,11 +474,13 @@ StatusOr<Json> check_hybrid(const Json& list, const Json& top,
     if (!platform.is_ok()) return platform.status();
     const std::string& name = platform.value().name;
     if (seen.count(name)) {
-      return ctx.error(pointer + "/platform", key + ".platform",
-                       "'" + name + "' is already trainingService[" +
-                           std::to_string(seen[name]) +
-                           "]; give each platform once (one item can hold "
-                           "several hosts)");
+      return ctx.error(
+          pointer + "/platform", key + ".platform",
+          "'" + name + "' is already trainingService[" +
+              std::to_string(seen[name]) + "]; give each platform once" +
+              (name == "remote" ? std::string(" (one remote item lists several "
+                                              "hosts in machineList)")
+                                : std::string()));
     }
     seen[name] = i;
     Json item = list[i];

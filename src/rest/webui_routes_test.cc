@@ -75,6 +75,7 @@ class WebUiApi : public ::testing::Test {
     t.trial_dir = dir_.file("trials/" + id);
     ASSERT_TRUE(store_->insert_trial(t).is_ok());
     t.status = parse_trial_status(status).value();
+    t.handle = std::to_string(4000 + seq);  // a local pid
     t.start_time = 1000 * (seq + 1);
     t.end_time = status == "RUNNING" ? 0 : 1000 * (seq + 1) + 500 * (seq + 1);
     ASSERT_TRUE(store_->update_trial(t).is_ok());
@@ -175,6 +176,31 @@ TEST_F(WebUiApi, Overview) {
 
 // NNI's HPO types (an experiment of NNI's TPE): the overview gives the space
 // as stored (the page's CSV columns), the choice statistics none.
+// Each row says where the trial ran; with several platforms (a list in the
+// stored config), which one.
+TEST_F(WebUiApi, RowsSayWhereTrialsRan) {
+  auto [status, page] = get("trials-page");
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(page["trials"][0]["platform"], "local");
+  EXPECT_EQ(page["trials"][0]["where"], "local 4000");
+}
+
+TEST_F(WebUiApi, HybridRowsSayWhichPlatform) {
+  Json config = store_->get_value("config").value();
+  config["trainingService"] = Json::array(
+      {{{"platform", "local"}}, {{"platform", "slurm"}, {"pilot", {}}}});
+  ASSERT_TRUE(store_->put_value("config", config).is_ok());
+  TrialRow t = *store_->trial("t3").value();  // running: still updated
+  t.handle = "slurm:12_0 slot 1 on node3";
+  ASSERT_TRUE(store_->update_trial(t).is_ok());
+  auto [status, page] = get("trials-page");
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(page["trials"][3]["platform"], "slurm");
+  EXPECT_EQ(page["trials"][3]["where"], "slurm 12_0 slot 1 on node3");
+  EXPECT_EQ(page["trials"][0]["platform"], "");  // "4000": no platform named
+  EXPECT_EQ(get("overview").second["platform"], "hybrid (local, slurm)");
+}
+
 TEST_F(WebUiApi, AnHpoSpaceAsStored) {
   const Json hpo = Json::parse(R"({"x": {"_type": "uniform", "_value": [0, 1]},
       "opt": {"_type": "choice", "_value": [{"_name": "adam"}]}})");

@@ -167,12 +167,17 @@ Json experiment_json(const std::string& id, const Json& entry,
 Json show_json(const std::string& dir) {
   std::vector<TrialSummary> trials = load_trials(dir);
   Json by_status = Json::object();
+  // Several platforms: how many trials each ran.
+  Json by_platform = Json::object();
   // The best trial is the ledger's (store/ledger.h), as the manager's; the
   // rewards are oriented, so bigger is better.
   Ledger ledger(OptimizeMode::kMaximize);
   for (const auto& t : trials) {
     const char* s = to_string(t.row.status);
     by_status[s] = by_status.value(s, 0) + 1;
+    if (t.hybrid && !t.where.platform.empty())
+      by_platform[t.where.platform] =
+          by_platform.value(t.where.platform, 0) + 1;
     if (t.reward)
       ledger.result(t.row.trial_id, t.row.sequence_id, *t.reward, {});
     if (is_terminal(t.row.status))
@@ -195,6 +200,8 @@ Json show_json(const std::string& dir) {
                       : Json()},
       {"trials", trials.size()},
       {"byStatus", by_status},
+      {"byPlatform",
+       trials.empty() || !trials[0].hybrid ? Json() : by_platform},
       {"best", best ? Json{{"trialJobId", best->row.trial_id},
                            {"value", metric_json(best->final_metric)},
                            {"parameter", best->architecture}}
@@ -359,6 +366,11 @@ void add_experiment(CLI::App& app, Action& run) {
       for (auto it = summary["byStatus"].begin();
            it != summary["byStatus"].end(); ++it)
         std::cout << "  " << it.key() << ": " << it.value() << "\n";
+      if (summary["byPlatform"].is_object()) {  // several platforms
+        for (auto it = summary["byPlatform"].begin();
+             it != summary["byPlatform"].end(); ++it)
+          std::cout << "  on " << it.key() << ": " << it.value() << "\n";
+      }
       const Json& best = summary["best"];
       if (best.is_object()) {
         std::cout << "best: " << dumps(best["value"]) << " (trial "
