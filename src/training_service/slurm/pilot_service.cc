@@ -114,26 +114,9 @@ Status SlurmPilotService::submit(const TrialSpec& requested) {
                                     "' is already running");
   }
   TrialSpec spec = requested;
-  RunScriptOptions script;
-  script.platform = "slurm";
-  if (options_.slurm.cpus) {
-    set_trial_threads(spec, static_cast<unsigned>(*options_.slurm.cpus), 1);
-  } else if (!spec.env.count("OMP_NUM_THREADS") &&
-             !std::getenv("OMP_NUM_THREADS")) {
-    script.raw_exports = {"OMP_NUM_THREADS=\"${ARCHER_SLOT_CPUS:-1}\""};
-  } else if (!spec.env.count("OMP_NUM_THREADS")) {
-    spec.env["OMP_NUM_THREADS"] = std::getenv("OMP_NUM_THREADS");
-  }
-  if (options_.slurm.gpus && *options_.slurm.gpus > 0)
-    spec.env.erase("CUDA_VISIBLE_DEVICES");  // the worker gives each slot its
-  if (!options_.slurm.shared_directory.empty()) {
-    Status placed = place_on_shared_directory(
-        options_.slurm.shared_directory + "/" + options_.experiment_id,
-        &shared_code_, spec);
-    if (!placed.is_ok()) return placed;
-  }
-  Status st = write_trial_directory(spec.trial_dir, spec.parameter_record,
-                                    run_script(spec, script));
+  // Without cpusPerTrial: the worker's CPUs over its slots.
+  Status st = write_slurm_trial(options_.slurm, options_.experiment_id,
+                                "${ARCHER_SLOT_CPUS:-1}", &shared_code_, spec);
   if (!st.is_ok()) return st;
   Trial t;
   t.spec = spec;
@@ -598,14 +581,7 @@ Status SlurmPilotService::adopt(const TrialSpec& spec, const std::string&) {
 
 void SlurmPilotService::scancel(const std::string& job) {
   if (job.empty()) return;
-  const auto env = options_.env;
-  worker_->post([job, env]() -> BackgroundWorker::Completion {
-    auto r = run_process({"scancel", job}, env, "", std::chrono::seconds(30));
-    if (r.is_ok() && r.value().exit_code == 0) return {};
-    const std::string why =
-        r.is_ok() ? trim_right(r.value().err) : r.status().message();
-    return [job, why] { log_warning("archer", "scancel " + job + ": " + why); };
-  });
+  worker_->post(scancel_job(job, options_.env));
 }
 
 void SlurmPilotService::release() {

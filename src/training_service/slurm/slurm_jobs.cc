@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "common/log.h"
 #include "common/subprocess.h"
 
 namespace archer {
@@ -89,6 +90,16 @@ std::string slurm_final_state(const std::string& job, const SlurmEnv& env,
     return state.substr(0, state.find(' '));
   }
   return "";
+}
+
+BackgroundWorker::Job scancel_job(const std::string& job, const SlurmEnv& env) {
+  return [job, env]() -> BackgroundWorker::Completion {
+    auto r = run_process({"scancel", job}, env, "", std::chrono::seconds(30));
+    if (r.is_ok() && r.value().exit_code == 0) return {};
+    const std::string why =
+        r.is_ok() ? trim_right(r.value().err) : r.status().message();
+    return [job, why] { log_warning("archer", "scancel " + job + ": " + why); };
+  };
 }
 
 std::optional<long long> slurm_time_seconds(const std::string& text) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "archer/status.h"
+#include "training_service/background_worker.h"
 
 namespace archer {
 
@@ -43,6 +44,10 @@ StatusOr<std::map<std::string, SlurmJobState>> squeue_states(
 // with scontrol's Reason; "" if neither knows it.
 std::string slurm_final_state(const std::string& job, const SlurmEnv& env,
                               std::string* reason);
+
+// `scancel <job>` as a BackgroundWorker job: a failure is logged (naming the
+// job) when its completion runs.
+BackgroundWorker::Job scancel_job(const std::string& job, const SlurmEnv& env);
 
 // Slurm's time format ("30", "5:00", "1:00:00", "2-0", "2-12:30:00") in
 // seconds; nullopt if it is not one (or "UNLIMITED").

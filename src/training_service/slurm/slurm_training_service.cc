@@ -49,6 +49,29 @@ Status place_on_shared_directory(const std::string& root,
   return Status::ok();
 }
 
+Status write_slurm_trial(const SlurmOptions& slurm,
+                         const std::string& experiment_id,
+                         const std::string& threads, std::string* shared_code,
+                         TrialSpec& spec) {
+  if (slurm.cpus)  // the trial's CPUs
+    set_trial_threads(spec, static_cast<unsigned>(*slurm.cpus), 1);
+  if (slurm.gpus && *slurm.gpus > 0)
+    spec.env.erase("CUDA_VISIBLE_DEVICES");  // Slurm (or the worker) sets it
+  if (!slurm.shared_directory.empty()) {
+    Status placed = place_on_shared_directory(
+        slurm.shared_directory + "/" + experiment_id, shared_code, spec);
+    if (!placed.is_ok()) return placed;
+  }
+  RunScriptOptions script;
+  script.platform = "slurm";
+  if (!spec.env.count("OMP_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS"))
+    script.raw_exports = {"OMP_NUM_THREADS=\"" + threads + "\""};
+  else if (!spec.env.count("OMP_NUM_THREADS"))
+    spec.env["OMP_NUM_THREADS"] = std::getenv("OMP_NUM_THREADS");
+  return write_trial_directory(spec.trial_dir, spec.parameter_record,
+                               run_script(spec, script));
+}
+
 SlurmTrainingService::SlurmTrainingService(Options options)
     : options_(std::move(options)),
       worker_(std::make_unique<BackgroundWorker>()) {}
@@ -113,27 +136,10 @@ Status SlurmTrainingService::submit(const TrialSpec& requested) {
                                     "' is already running");
   }
   TrialSpec spec = requested;
-  if (options_.slurm.cpus) {  // the job's CPUs
-    set_trial_threads(spec, static_cast<unsigned>(*options_.slurm.cpus), 1);
-  }
-  if (options_.slurm.gpus && *options_.slurm.gpus > 0)
-    spec.env.erase("CUDA_VISIBLE_DEVICES");  // Slurm sets it for its GPUs
-  if (!options_.slurm.shared_directory.empty()) {
-    Status placed = place_on_shared_directory(
-        options_.slurm.shared_directory + "/" + options_.experiment_id,
-        &shared_code_, spec);
-    if (!placed.is_ok()) return placed;
-  }
   // Without cpusPerTrial the node decides: the CPUs Slurm gave the job.
-  RunScriptOptions script;
-  script.platform = "slurm";
-  if (!spec.env.count("OMP_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS"))
-    script.raw_exports = {
-        "OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}\""};
-  else if (!spec.env.count("OMP_NUM_THREADS"))
-    spec.env["OMP_NUM_THREADS"] = std::getenv("OMP_NUM_THREADS");
-  Status st = write_trial_directory(spec.trial_dir, spec.parameter_record,
-                                    run_script(spec, script));
+  Status st = write_slurm_trial(
+      options_.slurm, options_.experiment_id,
+      "${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}", &shared_code_, spec);
   if (!st.is_ok()) return st;
   Trial t;
   t.spec = spec;
@@ -282,14 +288,7 @@ Status SlurmTrainingService::cancel(const std::string& trial_id,
 }
 
 void SlurmTrainingService::scancel(const std::string& job) {
-  const auto env = options_.env;
-  worker_->post([job, env]() -> BackgroundWorker::Completion {
-    auto r = run_process({"scancel", job}, env, "", std::chrono::seconds(30));
-    if (r.is_ok() && r.value().exit_code == 0) return {};
-    const std::string why =
-        r.is_ok() ? trim_right(r.value().err) : r.status().message();
-    return [job, why] { log_warning("archer", "scancel " + job + ": " + why); };
-  });
+  worker_->post(scancel_job(job, options_.env));
 }
 
 void SlurmTrainingService::mark_started(const std::string& trial_id, Trial& t) {

@@ -74,6 +74,15 @@ std::optional<int> association_max_submit_jobs(
 Status place_on_shared_directory(const std::string& root,
                                  std::string* shared_code, TrialSpec& spec);
 
+// A Slurm trial's directory (both modes): its threads (cpusPerTrial, else
+// `threads`, a shell expression evaluated where it runs), its GPUs left to
+// Slurm or the worker, its place on sharedDirectory, and NNI's files with
+// NNI_PLATFORM=slurm.
+Status write_slurm_trial(const SlurmOptions& slurm,
+                         const std::string& experiment_id,
+                         const std::string& threads, std::string* shared_code,
+                         TrialSpec& spec);
+
 class SlurmTrainingService : public TrainingService {
  public:
   struct Options {
