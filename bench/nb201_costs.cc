@@ -15,11 +15,18 @@
 // bench/data/nb201_costs/nb201_costs.csv with the ranges printed beside the
 // ones NAS-Bench-201 publishes.
 //
-//   nb201_costs [--out CSV] [--threads N]
+// With --synflow it writes, instead, each cell's synflow score
+// (archer::nn::synflow_score, archer/nn/zero_cost.h: data-free) for each
+// dataset's network, each network initialised from torch::manual_seed(0)
+// (LibTorch's default initialisation), to
+// bench/data/nb201_zero_cost/nb201_synflow.csv — the table nb201_bench uses.
+//
+//   nb201_costs [--out CSV] [--threads N] [--synflow [--cells N]]
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -27,6 +34,7 @@
 #include <vector>
 
 #include "archer/nn/costs.h"
+#include "archer/nn/zero_cost.h"
 #include "bench_util.h"
 #include "nb201_table.h"
 
@@ -163,22 +171,74 @@ struct Target {
   double params_lo, params_hi, macs_lo, macs_hi;
 };
 
+// Each cell's synflow for the three datasets' networks (--synflow).
+int synflow_table(const std::string& out, int cells) {
+  const struct {
+    int64_t classes, side;
+  } nets[] = {{10, 32}, {100, 32}, {120, 16}};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::vector<double>> score(static_cast<size_t>(cells));
+  for (int code = 0; code < cells; ++code) {
+    const std::vector<int> ops = nb201::ops_of(code);
+    for (const auto& n : nets) {
+      torch::manual_seed(0);
+      Nb201Net net(ops, n.classes);
+      const auto s = nn::synflow_score(
+          *net, [&](const torch::Tensor& x) { return net->forward(x); },
+          torch::zeros({1, 3, n.side, n.side}));
+      score[static_cast<size_t>(code)].push_back(s ? *s : std::nan(""));
+    }
+    if (code % 1000 == 999)
+      std::cerr << "nb201_costs --synflow: " << code + 1 << " / 15625 cells\n";
+  }
+  std::ofstream f(out);
+  f << "index,synflow_cifar10,synflow_cifar100,synflow_imagenet16\n";
+  char line[160];
+  for (int code = 0; code < cells; ++code) {
+    const auto& v = score[static_cast<size_t>(code)];
+    std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%.6f\n", code, v[0], v[1],
+                  v[2]);
+    f << line;
+  }
+  if (!f) {
+    std::cerr << "nb201_costs: cannot write " << out << "\n";
+    return 1;
+  }
+  std::printf(
+      "synflow of %d cells x 3 networks in %.0f s -> %s\n", cells,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count(),
+      out.c_str());
+  return 0;
+}
+
 int run_main(int argc, char** argv) {
   std::string out = std::string(ARCHER_SOURCE_DIR) +
                     "/bench/data/nb201_costs/nb201_costs.csv";
   int threads = 1;
+  bool synflow = false;
+  int cells = nb201::kCells;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--out" && i + 1 < argc) {
+    if (a == "--synflow") {
+      synflow = true;
+      if (out.find("/nb201_costs/nb201_costs.csv") != std::string::npos)
+        out = std::string(ARCHER_SOURCE_DIR) +
+              "/bench/data/nb201_zero_cost/nb201_synflow.csv";
+    } else if (a == "--cells" && i + 1 < argc) {
+      cells = std::clamp(std::stoi(argv[++i]), 1, nb201::kCells);
+    } else if (a == "--out" && i + 1 < argc) {
       out = argv[++i];
     } else if (a == "--threads" && i + 1 < argc) {
       threads = std::stoi(argv[++i]);
     } else {
-      std::cerr << "usage: nb201_costs [--out CSV] [--threads N]\n";
+      std::cerr << "usage: nb201_costs [--out CSV] [--threads N] [--synflow "
+                   "[--cells N]]\n";
       return 2;
     }
   }
   torch::set_num_threads(threads);
+  if (synflow) return synflow_table(out, cells);
   torch::NoGradGuard no_grad;
   const std::vector<Target> targets = {
       {"cifar10", 10, 32, 0.073, 1.532, 7.78, 220.11},

@@ -1,0 +1,122 @@
+"""How well does each zero-cost signal rank NAS-Bench-201's cells?
+
+For every cell, Spearman's rank correlation (ties ranked by their mean) and Kendall's tau-b of
+each signal with the cell's 12-epoch accuracy (validation and test, each dataset):
+  * synflow   — Archer's own (archer::nn::synflow_score, data-free) on its LibTorch
+                NAS-Bench-201 network, one per dataset: bench/data/nb201_zero_cost/nb201_synflow.csv
+                (`nb201_costs --synflow`);
+  * naswot    — measured on real CIFAR-10 minibatches (../shared/data/nasbench201/nb201_naswot.csv,
+                see its README), used for every dataset;
+  * params, macs — Archer's counts on the same network (bench/data/nb201_costs/nb201_costs.csv).
+Writes the "nb201_signals" section of docs/benchmarks.md (--no-docs: print only).
+
+Usage: python3 bench/nb201_signal_rank.py [--shared ../shared] [--no-docs]
+Standard library only.
+"""
+import argparse
+import csv
+import datetime
+import math
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+DATASETS = [("cifar10", "cifar10_valid_xvalid_hp12", "cifar10_oritest_hp12"),
+            ("cifar100", "cifar100_xvalid_hp12", "cifar100_xtest_hp12"),
+            ("imagenet16", "imagenet16_xvalid_hp12", "imagenet16_xtest_hp12")]
+
+
+def code_of(cell):
+    """The cell's index in Archer's tables: its six ops, base 5, in the string's edge order."""
+    code = 0
+    for token in cell.strip("|").split("|"):
+        if token in ("+", ""):
+            continue
+        code = code * 5 + OPS.index(token.split("~")[0])
+    return code
+
+
+def ranks(values):
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    r = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            r[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return r
+
+
+def spearman(a, b):
+    ra, rb = ranks(a), ranks(b)
+    ma, mb = sum(ra) / len(ra), sum(rb) / len(rb)
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
+    va = math.sqrt(sum((x - ma) ** 2 for x in ra))
+    vb = math.sqrt(sum((y - mb) ** 2 for y in rb))
+    return cov / (va * vb) if va and vb else float("nan")
+
+
+def read(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    ap.add_argument("--no-docs", action="store_true")
+    args = ap.parse_args()
+    data = os.path.join(args.shared, "data", "nasbench201")
+    acc = {}
+    for row in read(os.path.join(data, "nb201_hp12.csv")):
+        acc[code_of(row["arch_str"])] = row
+    naswot = {code_of(r["arch_str"]): float(r["naswot_cifar10"])
+              for r in read(os.path.join(data, "nb201_naswot.csv")) if r["naswot_cifar10"]}
+    synflow = {int(r["index"]): r for r in
+               read(os.path.join(ROOT, "bench", "data", "nb201_zero_cost", "nb201_synflow.csv"))}
+    costs = {int(r["index"]): r for r in
+             read(os.path.join(ROOT, "bench", "data", "nb201_costs", "nb201_costs.csv"))}
+    lines = ["| signal | dataset | cells | Spearman vs validation | Spearman vs test |",
+             "|---|---|---:|---:|---:|"]
+    best = {}
+    for name, valid_col, test_col in DATASETS:
+        signals = {
+            "synflow (Archer, data-free)": lambda c, n=name: float(synflow[c]["synflow_" + n]),
+            "naswot (CIFAR-10 minibatches)": lambda c: naswot[c],
+            "params": lambda c, n=name: float(costs[c]["params_" + n]),
+            "macs": lambda c, n=name: float(costs[c]["macs_" + n]),
+        }
+        for label, signal in signals.items():
+            cells = []
+            for c, row in acc.items():
+                try:
+                    s = signal(c)
+                except KeyError:
+                    continue
+                if math.isnan(s):
+                    continue
+                cells.append((s, float(row[valid_col]), float(row[test_col])))
+            rho_v = spearman([x[0] for x in cells], [x[1] for x in cells])
+            rho_t = spearman([x[0] for x in cells], [x[2] for x in cells])
+            lines.append("| %s | %s | %d | %.3f | %.3f |" % (label, name, len(cells), rho_v, rho_t))
+            if rho_v > best.get(name, ("", -2))[1]:
+                best[name] = (label, rho_v)
+            print(lines[-1], flush=True)
+    text = ("Measured %s. `python3 bench/nb201_signal_rank.py`: each signal's rank correlation "
+            "with NAS-Bench-201's 12-epoch accuracies over every cell it is defined for.\n\n"
+            % datetime.date.today().isoformat()) + "\n".join(lines) + "\n\nBest by validation: " + \
+        "; ".join("%s: %s (%.3f)" % (d, b[0], b[1]) for d, b in best.items()) + ".\n"
+    if not args.no_docs:
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "update_section.py"),
+                        os.path.join(ROOT, "docs", "benchmarks.md"), "nb201_signals",
+                        "Zero-cost signals on NAS-Bench-201", text], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
