@@ -17,8 +17,10 @@ from archer.nas.mutables import InputChoice, LayerChoice, Mutable, MutableScope
 from archer.nas.mutator import (ClassicMutator, SearchSpaceError, applied_architecture,
                                 apply_architecture, chosen_parameters,
                                 get_and_apply_next_architecture, search_space_of)
+from archer.nas.zero_cost import ZeroCostError, zero_cost_scores
 
 __all__ = ["LayerChoice", "InputChoice", "MutableScope", "Mutable",
            "get_and_apply_next_architecture", "apply_architecture", "applied_architecture",
            "chosen_parameters", "search_space_of", "measure_costs", "Costs", "ClassicMutator",
-           "ArchitectureError", "SearchSpaceError", "CostError"]
+           "ArchitectureError", "SearchSpaceError", "CostError", "zero_cost_scores",
+           "ZeroCostError"]
