@@ -1,7 +1,7 @@
 """How well does each zero-cost signal rank NAS-Bench-201's cells?
 
-For every cell, Spearman's rank correlation (ties ranked by their mean) and Kendall's tau-b of
-each signal with the cell's 12-epoch accuracy (validation and test, each dataset):
+For every cell, Spearman's rank correlation (ties ranked by their mean) of each signal with
+the cell's 12-epoch accuracy (validation and test, each dataset):
   * synflow   — Archer's own (archer::nn::synflow_score, data-free) on its LibTorch
                 NAS-Bench-201 network, one per dataset: bench/data/nb201_zero_cost/nb201_synflow.csv
                 (`nb201_costs --synflow`);
@@ -10,7 +10,7 @@ each signal with the cell's 12-epoch accuracy (validation and test, each dataset
   * params, macs — Archer's counts on the same network (bench/data/nb201_costs/nb201_costs.csv).
 Writes the "nb201_signals" section of docs/benchmarks.md (--no-docs: print only).
 
-Usage: python3 bench/nb201_signal_rank.py [--shared ../shared] [--no-docs]
+Usage: python3 bench/nb201_signal_rank.py [--shared ../shared] [--synflow CSV] [--no-docs]
 Standard library only.
 """
 import argparse
@@ -22,6 +22,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from proxy_rank_bench import pearson, ranks  # noqa: E402 (the one rank definition)
 OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 DATASETS = [("cifar10", "cifar10_valid_xvalid_hp12", "cifar10_oritest_hp12"),
             ("cifar100", "cifar100_xvalid_hp12", "cifar100_xtest_hp12"),
@@ -38,27 +40,9 @@ def code_of(cell):
     return code
 
 
-def ranks(values):
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    r = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            r[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return r
-
-
 def spearman(a, b):
-    ra, rb = ranks(a), ranks(b)
-    ma, mb = sum(ra) / len(ra), sum(rb) / len(rb)
-    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
-    va = math.sqrt(sum((x - ma) ** 2 for x in ra))
-    vb = math.sqrt(sum((y - mb) ** 2 for y in rb))
-    return cov / (va * vb) if va and vb else float("nan")
+    """Spearman's rho: the Pearson correlation of the ranks (ties: mean ranks)."""
+    return pearson(ranks(a), ranks(b))
 
 
 def read(path):
@@ -69,6 +53,8 @@ def read(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    ap.add_argument("--synflow", default=os.path.join(ROOT, "bench", "data", "nb201_zero_cost",
+                                                       "nb201_synflow.csv"))
     ap.add_argument("--no-docs", action="store_true")
     args = ap.parse_args()
     data = os.path.join(args.shared, "data", "nasbench201")
@@ -77,8 +63,7 @@ def main():
         acc[code_of(row["arch_str"])] = row
     naswot = {code_of(r["arch_str"]): float(r["naswot_cifar10"])
               for r in read(os.path.join(data, "nb201_naswot.csv")) if r["naswot_cifar10"]}
-    synflow = {int(r["index"]): r for r in
-               read(os.path.join(ROOT, "bench", "data", "nb201_zero_cost", "nb201_synflow.csv"))}
+    synflow = {int(r["index"]): r for r in read(args.synflow)}
     costs = {int(r["index"]): r for r in
              read(os.path.join(ROOT, "bench", "data", "nb201_costs", "nb201_costs.csv"))}
     lines = ["| signal | dataset | cells | Spearman vs validation | Spearman vs test |",
