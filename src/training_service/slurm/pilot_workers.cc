@@ -197,12 +197,14 @@ void SlurmPilotService::query_workers() {
     return [this, jobs, shared, ended] {
       querying_ = false;
       if (!shared->is_ok()) return;  // slurmctld away: keep what we know
+      // Trials that ended just before their worker end from their state,
+      // not as lost: one look at the files first.
+      if (!ended.empty()) tick();
       for (const auto& [n, job] : jobs) {
         auto w = workers_.find(n);
         if (w == workers_.end() || w->second.gone) continue;
         auto e = ended.find(n);
         if (e != ended.end()) {
-          tick();  // trials that ended just before their worker
           worker_ended(n, e->second);
           continue;
         }

@@ -173,7 +173,6 @@ void SlurmTrainingService::submit_batch() {
   }
   batch_.clear();
   if (ids.empty()) return;
-  std::vector<std::string> argv;
   if (ids.size() == 1 || !options_.slurm.arrays) {
     for (const auto& id : ids)
       post_sbatch({id}, sbatch_command(trials_.at(id).spec));
